@@ -1,0 +1,37 @@
+# Thin wrapper over CMake: `make` builds build/embedstream; `make demo` and `make test` also install deps.
+BUILD      ?= build
+ASAN_BUILD ?= build-asan
+JOBS       ?= $(shell nproc 2>/dev/null || echo 2)
+CTEST_ARGS ?= --output-on-failure
+
+.PHONY: all build deps demo test test-fast test-asan bench clean
+
+all: build
+
+build:
+	cmake -S . -B $(BUILD) -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
+	cmake --build $(BUILD) -j$(JOBS)
+
+deps:
+	scripts/install-deps.sh
+
+demo: deps build
+	scripts/demo.sh $(BUILD)/embedstream
+
+# The whole suite: a normal build, then the same suite under ASan and UBSan.
+test: deps
+	$(MAKE) test-fast
+	$(MAKE) test-asan
+
+test-fast: build
+	cd $(BUILD) && ctest $(CTEST_ARGS)
+
+test-asan:
+	cmake -S . -B $(ASAN_BUILD) -DCMAKE_BUILD_TYPE=Debug -DES_SANITIZE=ON >/dev/null
+	cmake --build $(ASAN_BUILD) -j$(JOBS)
+	cd $(ASAN_BUILD) && ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 \
+	  LSAN_OPTIONS=suppressions=$(CURDIR)/tests/lsan.supp:print_suppressions=0 \
+	  UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 ctest $(CTEST_ARGS)
+
+clean:
+	rm -rf $(BUILD) $(ASAN_BUILD)

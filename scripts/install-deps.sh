@@ -1,0 +1,18 @@
+#!/bin/sh
+# Installs the Debian 12 packages embedstream builds and tests with, only those missing.
+set -eu
+PKGS="build-essential cmake pkg-config libgrpc-dev protobuf-c-compiler libprotobuf-c-dev
+libsqlite3-dev sqlite3 libpq-dev libmicrohttpd-dev python3-grpcio python3-grpc-tools
+postgresql-15 postgresql-client-15 python3-pandas python3-numpy"
+missing=""
+for p in $PKGS; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing="$missing $p"
+done
+[ -z "$missing" ] && exit 0
+echo "install-deps: installing:$missing" >&2
+SUDO=""
+[ "$(id -u)" = 0 ] || SUDO=sudo
+export DEBIAN_FRONTEND=noninteractive
+$SUDO apt-get update -qq
+# shellcheck disable=SC2086
+$SUDO apt-get install -y -qq --no-install-recommends $missing

@@ -1,0 +1,50 @@
+/* log.c - stderr logging; one write() per record so threads do not interleave lines. */
+#include "core/log.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <time.h>
+#include <unistd.h>
+
+static int log_level = -1;
+
+static int level_from_env(void) {
+  const char *v = getenv("ES_LOG_LEVEL");
+  if (!v) return ES_LOG_INFO;
+  if (!strcasecmp(v, "debug")) return ES_LOG_DEBUG;
+  if (!strcasecmp(v, "warn")) return ES_LOG_WARN;
+  if (!strcasecmp(v, "error")) return ES_LOG_ERROR;
+  if (!strcasecmp(v, "off")) return ES_LOG_OFF;
+  return ES_LOG_INFO;
+}
+
+void es_log_set_level(int level) { log_level = level; }
+
+int es_log_level(void) {
+  if (log_level < 0) log_level = level_from_env();
+  return log_level;
+}
+
+void es_log(int level, const char *fmt, ...) {
+  static const char *names[] = {"DEBUG", "INFO", "WARN", "ERROR"};
+  char line[2048];
+  struct timespec ts;
+  struct tm tm;
+  va_list ap;
+  int n;
+  if (level < es_log_level() || level >= ES_LOG_OFF) return;
+  clock_gettime(CLOCK_REALTIME, &ts);
+  gmtime_r(&ts.tv_sec, &tm);
+  n = snprintf(line, sizeof(line), "%04d-%02d-%02dT%02d:%02d:%02d.%03ldZ %-5s ", tm.tm_year + 1900,
+               tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec, ts.tv_nsec / 1000000,
+               names[level]);
+  va_start(ap, fmt);
+  n += vsnprintf(line + n, sizeof(line) - (size_t)n - 1, fmt, ap);
+  va_end(ap);
+  if (n > (int)sizeof(line) - 2) n = (int)sizeof(line) - 2;
+  line[n++] = '\n';
+  if (write(STDERR_FILENO, line, (size_t)n) < 0) { /* nowhere left to report it */ }
+}

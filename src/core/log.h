@@ -1,0 +1,17 @@
+/* log.h - one-line, timestamped log records on stderr. */
+#ifndef ES_LOG_H
+#define ES_LOG_H
+
+enum { ES_LOG_DEBUG = 0, ES_LOG_INFO = 1, ES_LOG_WARN = 2, ES_LOG_ERROR = 3, ES_LOG_OFF = 4 };
+
+/* Threshold defaults to INFO, or ES_LOG_LEVEL=debug|info|warn|error|off from the environment. */
+void es_log_set_level(int level);
+int es_log_level(void);
+void es_log(int level, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+#define es_debug(...) es_log(ES_LOG_DEBUG, __VA_ARGS__)
+#define es_info(...) es_log(ES_LOG_INFO, __VA_ARGS__)
+#define es_warn(...) es_log(ES_LOG_WARN, __VA_ARGS__)
+#define es_error_log(...) es_log(ES_LOG_ERROR, __VA_ARGS__)
+
+#endif

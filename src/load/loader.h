@@ -1,0 +1,35 @@
+/* loader.h - one interface over every input format; rows come out a chunk at a time. */
+#ifndef ES_LOADER_H
+#define ES_LOADER_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "core/chunk.h"
+#include "core/error.h"
+
+typedef struct es_loader es_loader;
+
+/* A format embeds this as its first member (libgit2-style), so callers never see the format. */
+struct es_loader {
+  const char *format;       /* "csv", "jsonl", ... */
+  const es_domain *domain;
+  char *path;
+  uint64_t bytes_read;      /* progress: bytes consumed so far ... */
+  uint64_t bytes_total;     /* ... of the file's size */
+  /* Appends up to max_rows rows to out (which the caller has reset). Returns the number of rows
+     appended, 0 at the end of the file, or a negative es_code with err naming
+     "file:line:column: field 'x': what is wrong". */
+  int (*next)(es_loader *l, es_chunk *out, size_t max_rows, es_error *err);
+  void (*close)(es_loader *l);
+};
+
+/* Picks the format from the file name's extension (.csv, .jsonl/.ndjson, ...).
+   Unknown extension or unreadable file: ES_EINVAL / ES_ENOTFOUND / ES_EIO. */
+int es_loader_open(const char *path, const es_domain *d, es_loader **out, es_error *err);
+int es_loader_next(es_loader *l, es_chunk *out, size_t max_rows, es_error *err);
+void es_loader_close(es_loader *l);
+/* Whether the extension is one es_loader_open knows ("csv", "jsonl", ...). */
+int es_loader_supported(const char *path);
+
+#endif

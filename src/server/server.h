@@ -1,0 +1,24 @@
+/* server.h - the EmbeddingStreamService gRPC server (the spec's Batch Server). */
+#ifndef ES_SERVER_H
+#define ES_SERVER_H
+
+#include <stddef.h>
+
+#include "core/error.h"
+
+#define ES_DEFAULT_LISTEN "127.0.0.1:50052"
+
+typedef struct es_server_opts {
+  const char *listen;        /* host:port */
+  const char *store_url;     /* see es_store_open */
+  int max_streams;           /* streams at once; more get RESOURCE_EXHAUSTED */
+  size_t max_message_bytes;
+  int grace_s;               /* on SIGINT/SIGTERM, how long streams in flight may finish */
+  const char *metrics_listen;/* NULL: no metrics endpoint */
+} es_server_opts;
+
+void es_server_opts_init(es_server_opts *o);
+/* Serves until SIGINT or SIGTERM, then drains. 0 on a clean stop. */
+int es_server_run(const es_server_opts *o, es_error *err);
+
+#endif

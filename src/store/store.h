@@ -1,0 +1,53 @@
+/* store.h - one interface over every storage backend; a stream is one es_txn. */
+#ifndef ES_STORE_H
+#define ES_STORE_H
+
+#include <stdint.h>
+
+#include "core/buf.h"
+#include "core/chunk.h"
+#include "core/error.h"
+
+typedef struct es_store es_store;
+typedef struct es_txn es_txn;
+
+typedef struct es_stream_info {
+  const es_domain *domain;
+  const char *file_name;
+  int32_t dim;
+  double started_at; /* unix time, seconds */
+} es_stream_info;
+
+typedef struct es_stream_totals {
+  uint64_t rows;
+  uint64_t chunks;
+} es_stream_totals;
+
+/* A backend embeds this as its first member. Methods may be called from many threads at once,
+   one es_txn per thread. */
+struct es_store {
+  const char *name; /* "sqlite", "postgres", "null" */
+  /* Starts a stream. A table that already holds another dimension: ES_EPRECOND, both named. */
+  int (*begin)(es_store *st, const es_stream_info *info, es_txn **out, es_error *err);
+  /* Row counts per domain and the last ingests, as one JSON object. */
+  int (*stats_json)(es_store *st, es_buf *out, es_error *err);
+  void (*close)(es_store *st);
+};
+
+struct es_txn {
+  es_store *store;
+  /* Takes validated rows; nothing is visible to readers before commit. Keeps no pointer into c. */
+  int (*stage)(es_txn *tx, const es_chunk *c, es_error *err);
+  /* Upserts every staged row (last row per key wins) and records the ingest_log entry, all in
+     one transaction. Frees tx whatever the outcome; on failure nothing was stored. */
+  int (*commit)(es_txn *tx, const es_stream_totals *t, es_error *err);
+  /* Discards the staged rows, records a failed ingest_log entry with the reason, frees tx. */
+  void (*abort)(es_txn *tx, const es_stream_totals *t, const char *reason);
+};
+
+/* URL forms: "sqlite:PATH" (or a bare path ending in .db), "null:",
+   "postgres://..." / "postgresql://..." / "postgres:key=value ...". */
+int es_store_open(const char *url, es_store **out, es_error *err);
+void es_store_close(es_store *st);
+
+#endif

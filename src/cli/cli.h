@@ -14,6 +14,7 @@ enum {
 int es_cmd_serve(int argc, char **argv);
 int es_cmd_ingest(int argc, char **argv);
 int es_cmd_generate(int argc, char **argv);
+int es_cmd_inspect(int argc, char **argv);
 int es_cmd_stats(int argc, char **argv);
 
 #endif

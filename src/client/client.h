@@ -34,25 +34,46 @@ typedef struct es_ingest_opts {
   volatile int *cancel;        /* set non-zero to stop between messages */
 } es_ingest_opts;
 
+/* How an ingest ended, one value per exit code of `embedstream ingest`. */
+typedef enum {
+  ES_INGEST_OK = 0,
+  ES_INGEST_FAILED,      /* anything else: a server bug (INTERNAL), cancelled, out of memory */
+  ES_INGEST_INPUT,       /* bad options or input file (a stream already begun is cancelled) */
+  ES_INGEST_REJECTED,    /* the server refused the stream with a non-retryable status */
+  ES_INGEST_UNREACHABLE  /* retryable statuses on every attempt */
+} es_ingest_outcome;
+
 typedef struct es_ingest_result {
   es_response response;        /* what the server answered (status, message, totals) */
   uint64_t rows_sent, chunks_sent;
   double seconds;
   int attempts;
-  int grpc_status;             /* last gRPC status, 0 on success */
+  int grpc_status;             /* last gRPC status, 0 on success or when no call ended */
+  int outcome;                 /* es_ingest_outcome */
 } es_ingest_result;
 
 void es_ingest_opts_init(es_ingest_opts *o);
 /* 0 on success. Failures: ES_EINVAL/ES_ENOTFOUND/ES_EIO (input file), ES_EUSAGE (options),
    ES_EINVAL/ES_EPRECOND with res->grpc_status set (rejected by the server),
-   ES_EUNAVAIL (unreachable after retries), others. err says what happened. */
+   ES_EUNAVAIL (unreachable after retries), others. err says what happened (with the gRPC
+   code name and the server's details); res->outcome sorts it for exit codes. Thread-safe:
+   each call has its own channel; grpc_init/grpc_shutdown are paired inside. */
 int es_client_ingest(const es_ingest_opts *o, es_ingest_result *res, es_error *err);
 
 /* The spec's section 5.2 formula: bandwidth, dimension, 100 ms target, clamped to 100..10000. */
 size_t es_chunk_rows_auto(double bandwidth_mbps, int dim);
-/* Delay before attempt `attempt` (2, 3, ...): exponential from min to max, jittered by *seed. */
+/* Delay before attempt `attempt` (2, 3, ...): min, doubling up to max (2, 4, 8, 10 s with the
+   spec's 2 and 10), jittered by +-25% within [min, max] from *seed (NULL: no jitter). */
 double es_backoff_delay(int attempt, double min_s, double max_s, uint64_t *seed);
 /* Whether a gRPC status is worth sending the stream again for. */
 int es_grpc_retryable(int grpc_status);
+/* "UNAVAILABLE", "INVALID_ARGUMENT", ... for a numeric grpc_status_code. */
+const char *es_client_status_name(int grpc_status);
+
+/* Where the message that starts at row `from` of c must end so that it stays within max_bytes:
+   *to is one past its last row, *msg_bytes the request's exact size. A row that alone exceeds
+   max_bytes is ES_EINVAL naming its source line. */
+int es_client_split(const es_chunk *c, size_t from, size_t max_bytes, size_t *to,
+                    size_t *msg_bytes, es_error *err);
 
 #endif

@@ -7,6 +7,7 @@
 #include "core/error.h"
 
 #define ES_DEFAULT_LISTEN "127.0.0.1:50052"
+#define ES_MAX_STREAMS_LIMIT 4096
 
 typedef struct es_server_opts {
   const char *listen;        /* host:port */

@@ -1,0 +1,198 @@
+/* client.c - es_client_ingest: checks options and the file's first row, then sends the whole
+   stream, again from the start of the file after a backoff when the status is retryable. */
+#include <grpc/grpc.h>
+#include <limits.h>
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "client/client_int.h"
+#include "core/log.h"
+#include "core/validate.h"
+
+/* The smallest limit that still holds a metadata message and a small row. */
+#define ES_MIN_MESSAGE 1024
+
+static double now_s(void) {
+  struct timespec ts;
+  clock_gettime(CLOCK_MONOTONIC, &ts);
+  return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+static const char *base_name(const char *path) {
+  const char *slash = strrchr(path, '/');
+  return slash ? slash + 1 : path;
+}
+
+static int check_opts(const es_ingest_opts *o, const es_domain **d, int *dim, es_error *err) {
+  if (!o->domain || !(*d = es_domain_find(o->domain)))
+    return es_err_set(err, ES_EUSAGE, "unknown domain '%s' (expected one of: %s)",
+                      o->domain ? o->domain : "", es_domain_names());
+  if (!o->file || !*o->file) return es_err_set(err, ES_EUSAGE, "no input file given");
+  if (!o->server || !*o->server) return es_err_set(err, ES_EUSAGE, "no server address given");
+  *dim = o->dim ? o->dim : (*d)->default_dim;
+  if (*dim < ES_DIM_MIN || *dim > ES_DIM_MAX)
+    return es_err_set(err, ES_EUSAGE, "dimension %d is outside %d..%d", *dim, ES_DIM_MIN, ES_DIM_MAX);
+  if (o->max_message_bytes < ES_MIN_MESSAGE || o->max_message_bytes > INT_MAX)
+    return es_err_set(err, ES_EUSAGE, "message limit %zu is outside %d..%d bytes",
+                      o->max_message_bytes, ES_MIN_MESSAGE, INT_MAX);
+  if (o->retries < 1) return es_err_set(err, ES_EUSAGE, "retries must be at least 1 (attempts in all)");
+  return 0;
+}
+
+/* The spec's check: the file's vectors must have the dimension announced in the metadata. */
+static int check_first_row(const es_producer *p, int dim, const char *path, es_error *err) {
+  const es_value *row = es_producer_first_row(p);
+  size_t n = row[p->domain->vector].vec.n;
+  uint64_t line = p->chunk.lines ? p->chunk.lines[0] : 0;
+  if (n != (size_t)dim)
+    return es_err_set(err, ES_EINVAL,
+                      "%s:%llu: vector dimension mismatch: the first row's vector has %zu values, "
+                      "expected %d (--dim or the %s default)",
+                      path, (unsigned long long)line, n, dim, p->domain->name);
+  return 0;
+}
+
+/* Sleeps up to seconds; returns early (non-zero) when the cancel flag goes up. */
+static int pause_for(double seconds, volatile int *cancel) {
+  double end = now_s() + seconds;
+  for (;;) {
+    double left = end - now_s();
+    struct timespec ts;
+    if (cancel && *cancel) return 1;
+    if (left <= 0) return 0;
+    if (left > 0.1) left = 0.1;
+    ts.tv_sec = 0;
+    ts.tv_nsec = (long)(left * 1e9);
+    nanosleep(&ts, NULL);
+  }
+}
+
+static void describe_status(const es_attempt *a, char *out, size_t cap) {
+  snprintf(out, cap, "%s: %s", es_client_status_name(a->grpc_status),
+           a->details[0] ? a->details : "(no details)");
+}
+
+/* Turns a finished call into the result; returns the es_code to give the caller. */
+static int settle(const es_attempt *a, es_ingest_result *res, es_error *err) {
+  char what[640];
+  res->grpc_status = a->grpc_status;
+  res->rows_sent = a->rows_sent;
+  res->chunks_sent = a->chunks_sent;
+  if (a->grpc_status == 0) {
+    if (!a->have_response) {
+      res->outcome = ES_INGEST_FAILED;
+      return es_err_set(err, ES_EINTERNAL, "the server ended the call with OK but sent no response");
+    }
+    res->response = a->response;
+    res->rows_sent = a->response.rows > 0 ? (uint64_t)a->response.rows : 0;
+    res->chunks_sent = a->response.chunks > 0 ? (uint64_t)a->response.chunks : 0;
+    if (strcmp(a->response.status, "success") != 0) {
+      res->outcome = ES_INGEST_REJECTED;
+      return es_err_set(err, ES_EINVAL, "the server answered status '%s': %s",
+                        a->response.status, a->response.message);
+    }
+    res->outcome = ES_INGEST_OK;
+    return 0;
+  }
+  describe_status(a, what, sizeof(what));
+  /* INTERNAL and UNKNOWN are a server's bug or crash, not a verdict on the stream. */
+  res->outcome = a->grpc_status == 13 || a->grpc_status == 2 ? ES_INGEST_FAILED : ES_INGEST_REJECTED;
+  snprintf(res->response.status, sizeof(res->response.status), "failed");
+  snprintf(res->response.message, sizeof(res->response.message), "%s", what);
+  return es_err_set(err, es_code_from_grpc(a->grpc_status), "the server refused the stream: %s", what);
+}
+
+static int give_up(const es_attempt *a, int attempts, es_ingest_result *res, es_error *err) {
+  char what[640];
+  describe_status(a, what, sizeof(what));
+  res->grpc_status = a->grpc_status;
+  res->rows_sent = a->rows_sent;
+  res->chunks_sent = a->chunks_sent;
+  res->outcome = ES_INGEST_UNREACHABLE;
+  snprintf(res->response.status, sizeof(res->response.status), "failed");
+  snprintf(res->response.message, sizeof(res->response.message), "%s", what);
+  return es_err_set(err, ES_EUNAVAIL, "gave up after %d attempt%s: %s", attempts,
+                    attempts == 1 ? "" : "s", what);
+}
+
+/* One attempt: reopen the file, check its first row, stream it. */
+static int attempt(const es_ingest_opts *o, es_call_cfg *cfg, es_producer *p, int dim,
+                   es_attempt *a, es_error *err) {
+  int rc;
+  memset(a, 0, sizeof(*a));
+  if ((rc = es_producer_open(p, o->file, err)) < 0) return rc;
+  if ((rc = check_first_row(p, dim, o->file, err)) < 0) return rc;
+  return es_client_call(cfg, p, a, err);
+}
+
+static int run(const es_ingest_opts *o, const es_domain *d, int dim, es_ingest_result *res,
+               es_error *err) {
+  es_producer p;
+  es_call_cfg cfg;
+  es_attempt a;
+  size_t rows = o->chunk_rows ? o->chunk_rows : es_chunk_rows_auto(o->bandwidth_mbps, dim);
+  uint64_t seed = (uint64_t)time(NULL) ^ ((uint64_t)getpid() << 32) ^ (uint64_t)(uintptr_t)&p;
+  int rc, n;
+  if ((rc = es_producer_init(&p, d, rows, o->max_message_bytes, err)) < 0) {
+    res->outcome = ES_INGEST_FAILED;
+    return rc;
+  }
+  memset(&cfg, 0, sizeof(cfg));
+  cfg.opts = o;
+  cfg.meta.domain = d->name;
+  cfg.meta.file_name = o->file_name ? o->file_name : base_name(o->file);
+  cfg.meta.dim = dim;
+  es_debug("ingest %s into %s: dim %d, %zu rows per chunk, limit %zu bytes", o->file, d->name, dim,
+           rows, o->max_message_bytes);
+  for (n = 1;; n++) {
+    if (n > 1) {
+      double wait = es_backoff_delay(n, o->backoff_min_s, o->backoff_max_s, &seed);
+      es_warn("attempt %d of %d failed with %s (%s); retrying in %.1f s", n - 1, o->retries,
+              es_client_status_name(a.grpc_status), a.details, wait);
+      if (pause_for(wait, o->cancel)) {
+        res->outcome = ES_INGEST_FAILED;
+        rc = es_err_set(err, ES_ECANCELLED, "cancelled while waiting to retry");
+        break;
+      }
+    }
+    cfg.attempt = res->attempts = n;
+    rc = attempt(o, &cfg, &p, dim, &a, err);
+    if (rc < 0) { /* this side stopped it: bad input, cancel, gRPC setup */
+      res->outcome = rc == ES_EINVAL || rc == ES_ENOTFOUND || rc == ES_EIO || rc == ES_EUSAGE
+                         ? ES_INGEST_INPUT
+                         : ES_INGEST_FAILED;
+      res->rows_sent = a.rows_sent;
+      res->chunks_sent = a.chunks_sent;
+      break;
+    }
+    if (!a.got_status) {
+      res->outcome = ES_INGEST_FAILED;
+      rc = es_err_set(err, ES_EINTERNAL, "the call ended without a status");
+      break;
+    }
+    if (es_grpc_retryable(a.grpc_status) && n < o->retries) continue;
+    rc = es_grpc_retryable(a.grpc_status) ? give_up(&a, n, res, err) : settle(&a, res, err);
+    break;
+  }
+  es_producer_free(&p);
+  return rc;
+}
+
+int es_client_ingest(const es_ingest_opts *o, es_ingest_result *res, es_error *err) {
+  const es_domain *d = NULL;
+  double t0 = now_s();
+  int dim = 0, rc;
+  memset(res, 0, sizeof(*res));
+  es_err_clear(err);
+  if ((rc = check_opts(o, &d, &dim, err)) < 0) {
+    res->outcome = ES_INGEST_INPUT;
+    return rc;
+  }
+  grpc_init();
+  rc = run(o, d, dim, res, err);
+  grpc_shutdown();
+  res->seconds = now_s() - t0;
+  return rc;
+}

@@ -1,0 +1,280 @@
+/* csv.c - CSV input as Python's csv module reads it: RFC 4180 quoting, a header of proto field
+   names, `vector` and `skills` cells holding JSON arrays. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/buf.h"
+#include "load/cells.h"
+#include "load/csv_split.h"
+#include "load/json.h"
+#include "load/loader_int.h"
+#include "load/reader.h"
+
+typedef struct csv_loader {
+  es_loader base;
+  es_reader r;
+  es_csv_fields f;  /* the current record's fields */
+  size_t ncols;     /* header width */
+  int *colmap;      /* column -> domain field index, or -1 for a column we ignore */
+  int header_done;
+  es_buf cell;      /* a decoded JSON cell (doubled quotes removed) */
+  es_fvec vec;
+  es_pvec strs;
+  es_error fail;    /* once failed, every later next() repeats the error */
+} csv_loader;
+
+/* Line of the byte at buf offset off inside the current record. */
+static uint64_t line_of(csv_loader *c, size_t off) { return es_reader_line(&c->r, off, 0); }
+
+static int cell_fail(csv_loader *c, size_t col, size_t off, const char *msg, es_error *err) {
+  int f = c->colmap[col];
+  return es_load_fail(err, c->base.path, line_of(c, off), col + 1,
+                      f >= 0 ? c->base.domain->fields[f].name : NULL, "%s", msg);
+}
+
+/* The cell's bytes with quoting undone: in place when plain, else decoded into c->cell. */
+static int cell_bytes(csv_loader *c, const es_csv_field *f, const char **s, size_t *n) {
+  if (f->kind == ES_CSV_PLAIN) {
+    *s = c->r.buf + f->off;
+    *n = f->n;
+    return 0;
+  }
+  es_buf_clear(&c->cell);
+  if (es_buf_grow(&c->cell, f->n)) return ES_ENOMEM;
+  c->cell.len = es_csv_decode(c->r.buf + f->off, f->n, f->kind, c->cell.ptr);
+  c->cell.ptr[c->cell.len] = '\0';
+  *s = c->cell.ptr;
+  *n = c->cell.len;
+  return 0;
+}
+
+static int conv_text(csv_loader *c, const es_csv_field *f, es_arena *a, char **out, const char **why) {
+  size_t n;
+  char *s;
+  if (f->kind == ES_CSV_PLAIN) return es_cell_text(a, c->r.buf + f->off, f->n, out, why);
+  if (!(s = es_arena_alloc(a, f->n + 1))) return ES_ENOMEM;
+  n = es_csv_decode(c->r.buf + f->off, f->n, f->kind, s);
+  s[n] = '\0';
+  *out = s;
+  return es_cell_check_text(s, n, why);
+}
+
+/* Where a JSON error inside the cell points, as a buffer offset (the cell start when decoded). */
+static size_t json_err_off(csv_loader *c, const es_csv_field *f, const es_json *j) {
+  if (f->kind != ES_CSV_PLAIN) return f->off;
+  return (size_t)(j->err_at - c->r.buf);
+}
+
+static int conv_json(csv_loader *c, size_t col, const es_csv_field *f, es_value *v, es_arena *a,
+                     es_error *err) {
+  const es_field *fd = &c->base.domain->fields[c->colmap[col]];
+  const char *s, *expect;
+  size_t n;
+  es_json j;
+  int rc;
+  if ((rc = cell_bytes(c, f, &s, &n))) goto oom;
+  expect = fd->type == ES_T_VECTOR ? "expected a JSON array of numbers"
+                                   : "expected a JSON array of strings";
+  if (n == 0) {
+    if (fd->type == ES_T_VECTOR)
+      return cell_fail(c, col, f->off, "expected a JSON array of numbers, got an empty cell", err);
+    return 0; /* no skills */
+  }
+  es_json_init(&j, s, n);
+  if (fd->type == ES_T_VECTOR) {
+    c->vec.n = 0;
+    rc = es_json_floats(&j, &c->vec);
+    if (!rc && !es_json_at_end(&j)) rc = es_json_fail(&j, j.p, "unexpected data after the array");
+    if (!rc && (rc = es_cell_vector(a, &c->vec, v))) goto oom;
+  } else {
+    rc = es_json_strings(&j, a, &c->strs, &v->list.items, &v->list.n);
+    if (!rc && !es_json_at_end(&j)) rc = es_json_fail(&j, j.p, "unexpected data after the array");
+  }
+  if (rc == ES_ENOMEM) goto oom;
+  if (rc) {
+    char what[256];
+    snprintf(what, sizeof(what), "%s (%s at character %zu of the cell)", expect, j.why,
+             (size_t)(j.err_at - s) + 1);
+    return cell_fail(c, col, json_err_off(c, f, &j), what, err);
+  }
+  return 0;
+oom:
+  return es_err_set(err, ES_ENOMEM, "%s: out of memory", c->base.path);
+}
+
+static int conv_cell(csv_loader *c, size_t col, const es_csv_field *f, es_value *v, es_arena *a,
+                     es_error *err) {
+  const es_field *fd = &c->base.domain->fields[c->colmap[col]];
+  const char *why = NULL, *s;
+  size_t n;
+  int rc = 0;
+  switch (fd->type) {
+  case ES_T_TEXT: rc = conv_text(c, f, a, &v->s, &why); break;
+  case ES_T_INT:
+    if ((rc = cell_bytes(c, f, &s, &n))) break;
+    rc = es_cell_int(s, n, &v->i, &why);
+    break;
+  default: return conv_json(c, col, f, v, a, err);
+  }
+  if (rc && why) return cell_fail(c, col, f->off, why, err);
+  if (rc) return es_err_set(err, rc, "%s: out of memory", c->base.path);
+  return 0;
+}
+
+static int convert_row(csv_loader *c, uint64_t line, es_chunk *out, es_error *err) {
+  static const es_csv_field empty = {0, 0, ES_CSV_PLAIN};
+  es_value *row;
+  size_t i;
+  int rc;
+  if (c->f.n > c->ncols)
+    return es_load_fail(err, c->base.path, line, c->ncols + 1, NULL,
+                        "the row has %zu fields but the header has %zu", c->f.n, c->ncols);
+  if (!(row = es_chunk_add_row(out, line))) return es_err_set(err, ES_ENOMEM, "out of memory");
+  for (i = 0; i < c->ncols; i++) {
+    int fi = c->colmap[i];
+    if (fi < 0) continue;
+    /* Missing trailing cells read as empty ones, as pandas fills them with NaN. */
+    if ((rc = conv_cell(c, i, i < c->f.n ? &c->f.v[i] : &empty, &row[fi], &out->arena, err))) {
+      out->nrows--;
+      return rc;
+    }
+  }
+  return 0;
+}
+
+/* The next record into c->f: 1, or 0 at end of file, or a negative es_code. */
+static int next_record(csv_loader *c, size_t *rec_end, es_error *err) {
+  es_reader *r = &c->r;
+  int rc;
+  size_t limit = c->header_done ? c->ncols + 1 : (size_t)-1;
+  for (;;) {
+    if (r->pos == r->len) {
+      if (r->eof) return 0;
+    } else {
+      rc = es_csv_split(r->buf, r->pos, r->len, r->eof, limit, &c->f, rec_end);
+      if (rc == ES_CSV_RECORD) return 1;
+      if (rc == ES_CSV_UNTERMINATED)
+        return es_load_fail(err, c->base.path, line_of(c, c->f.bad), c->f.n + 1, NULL,
+                            "unterminated quoted field starts here");
+      if (rc < 0) return es_err_set(err, rc, "%s: out of memory", c->base.path);
+    }
+    if ((rc = es_reader_more(r, err)) < 0) return rc;
+  }
+}
+
+static int is_blank(const es_csv_fields *f) {
+  return f->n == 1 && f->v[0].n == 0 && f->v[0].kind == ES_CSV_PLAIN;
+}
+
+static int map_column(csv_loader *c, size_t col, es_error *err) {
+  const es_domain *d = c->base.domain;
+  const char *s;
+  size_t n, k, i;
+  if (cell_bytes(c, &c->f.v[col], &s, &n)) return es_err_set(err, ES_ENOMEM, "out of memory");
+  c->colmap[col] = -1;
+  for (k = 0; k < d->nfields; k++) {
+    if (strlen(d->fields[k].name) != n || memcmp(d->fields[k].name, s, n)) continue;
+    for (i = 0; i < col; i++)
+      if (c->colmap[i] == (int)k)
+        return es_load_fail(err, c->base.path, line_of(c, c->f.v[col].off), col + 1,
+                            d->fields[k].name, "duplicate column (also column %zu)", i + 1);
+    c->colmap[col] = (int)k;
+  }
+  return 0;
+}
+
+static int check_required(csv_loader *c, uint64_t line, es_error *err) {
+  const es_domain *d = c->base.domain;
+  size_t need[2] = {d->key, d->vector}, i, k;
+  for (k = 0; k < 2; k++) {
+    for (i = 0; i < c->ncols && c->colmap[i] != (int)need[k]; i++) {}
+    if (i == c->ncols)
+      return es_load_fail(err, c->base.path, line, 1, d->fields[need[k]].name,
+                          "the header has no such column (a %s file needs it)", d->name);
+  }
+  return 0;
+}
+
+/* 1 when the header was read, 0 for an empty file, or a negative es_code. */
+static int read_header(csv_loader *c, es_error *err) {
+  size_t end, i;
+  uint64_t line;
+  int rc;
+  for (;;) {
+    if ((rc = next_record(c, &end, err)) <= 0) return rc;
+    if (!is_blank(&c->f)) break;
+    c->r.pos = end;
+  }
+  line = es_reader_line(&c->r, c->r.pos, 1);
+  c->ncols = c->f.n;
+  if (!(c->colmap = malloc(c->ncols * sizeof(int)))) return es_err_set(err, ES_ENOMEM, "out of memory");
+  for (i = 0; i < c->ncols; i++)
+    if ((rc = map_column(c, i, err))) return rc;
+  if ((rc = check_required(c, line, err))) return rc;
+  c->r.pos = end;
+  c->header_done = 1;
+  return 1;
+}
+
+static int fail(csv_loader *c, int rc, es_error *err) {
+  c->fail = *err;
+  c->fail.code = rc;
+  return rc;
+}
+
+static int csv_next(es_loader *l, es_chunk *out, size_t max_rows, es_error *err) {
+  csv_loader *c = (csv_loader *)l;
+  size_t added = 0, end;
+  es_error local;
+  int rc;
+  if (!err) err = &local;
+  if (c->fail.code) {
+    *err = c->fail;
+    return c->fail.code;
+  }
+  if ((rc = es_loader_check_next(l, out, &max_rows, err))) return rc;
+  if (!c->header_done && (rc = read_header(c, err)) <= 0) return rc < 0 ? fail(c, rc, err) : 0;
+  while (added < max_rows) {
+    if ((rc = next_record(c, &end, err)) < 0) return fail(c, rc, err);
+    if (rc == 0) break;
+    if (!is_blank(&c->f)) {
+      if ((rc = convert_row(c, es_reader_line(&c->r, c->r.pos, 1), out, err))) return fail(c, rc, err);
+      added++;
+    }
+    c->r.pos = end;
+  }
+  l->bytes_read = es_reader_offset(&c->r);
+  return (int)added;
+}
+
+static void csv_close(es_loader *l) {
+  csv_loader *c = (csv_loader *)l;
+  es_reader_close(&c->r);
+  es_csv_fields_free(&c->f);
+  free(c->colmap);
+  es_buf_free(&c->cell);
+  es_fvec_free(&c->vec);
+  es_pvec_free(&c->strs);
+  es_loader_base_free(l);
+  free(c);
+}
+
+es_loader_open_fn es_csv_open;
+
+int es_csv_open(const char *path, const es_domain *d, es_loader **out, es_error *err) {
+  csv_loader *c = calloc(1, sizeof(*c));
+  int rc;
+  if (!c) return es_err_set(err, ES_ENOMEM, "out of memory");
+  c->r.fd = -1;
+  c->base.next = csv_next;
+  c->base.close = csv_close;
+  if ((rc = es_loader_base_init(&c->base, "csv", d, path, err))) goto fail;
+  if ((rc = es_reader_open(&c->r, c->base.path, err))) goto fail;
+  c->base.bytes_total = c->r.size;
+  *out = &c->base;
+  return 0;
+fail:
+  csv_close(&c->base);
+  return rc;
+}

@@ -1,0 +1,245 @@
+/* jsonl.c - JSON Lines input: one object per line with the proto's field names. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "load/cells.h"
+#include "load/json.h"
+#include "load/loader_int.h"
+#include "load/reader.h"
+
+typedef struct jsonl_loader {
+  es_loader base;
+  es_reader r;
+  uint64_t line;    /* line number of buf[r.pos] */
+  es_fvec vec;
+  es_pvec strs;
+  es_error fail;    /* once failed, every later next() repeats the error */
+} jsonl_loader;
+
+/* The record being converted. */
+typedef struct rec {
+  jsonl_loader *l;
+  const char *start; /* first byte of the line, for columns */
+  es_value *row;
+  es_arena *arena;
+  es_error *err;
+} rec;
+
+static int rec_fail(rec *r, const char *at, const char *field, const char *msg) {
+  return es_load_fail(r->err, r->l->base.path, r->l->line, (uint64_t)(at - r->start) + 1, field, "%s",
+                      msg);
+}
+
+static int oom(rec *r) { return es_err_set(r->err, ES_ENOMEM, "%s: out of memory", r->l->base.path); }
+
+static int json_fail(rec *r, const es_json *j, const char *field, int rc) {
+  if (rc == ES_ENOMEM) return oom(r);
+  return rec_fail(r, j->err_at, field, j->why);
+}
+
+static int value_int(rec *r, es_json *j, const es_field *fd, int32_t *out) {
+  const char *at = j->p, *why;
+  double d;
+  unsigned flags;
+  int rc;
+  if (j->p < j->end && (*j->p == '-' || (unsigned)(*j->p - '0') < 10u)) {
+    if ((rc = es_json_number(j, &d, &flags))) return json_fail(r, j, fd->name, rc);
+    if (es_cell_int_from_double(d, out, &why)) return rec_fail(r, at, fd->name, why);
+    return 0;
+  }
+  return rec_fail(r, at, fd->name, "expected an integer");
+}
+
+static int value_vector(rec *r, es_json *j, const es_field *fd, es_value *v) {
+  int rc;
+  r->l->vec.n = 0;
+  if ((rc = es_json_floats(j, &r->l->vec))) {
+    if (rc == ES_ENOMEM) return oom(r);
+    char msg[160];
+    snprintf(msg, sizeof(msg), "expected an array of numbers (%s)", j->why);
+    return rec_fail(r, j->err_at, fd->name, msg);
+  }
+  return es_cell_vector(r->arena, &r->l->vec, v) ? oom(r) : 0;
+}
+
+/* One member's value into its field. null gives the field's empty value (a vector has none). */
+static int value(rec *r, es_json *j, const es_field *fd, es_value *v) {
+  const char *at = j->p;
+  int rc;
+  if (es_json_null(j)) {
+    if (fd->type == ES_T_VECTOR) return rec_fail(r, at, fd->name, "expected an array of numbers, got null");
+    memset(v, 0, sizeof(*v));
+    if (fd->type == ES_T_TEXT && !(v->s = es_arena_strndup(r->arena, "", 0))) return oom(r);
+    return 0;
+  }
+  switch (fd->type) {
+  case ES_T_TEXT:
+    if (at >= j->end || *at != '"') return rec_fail(r, at, fd->name, "expected a string");
+    rc = es_json_string(j, r->arena, &v->s);
+    return rc ? json_fail(r, j, fd->name, rc) : 0;
+  case ES_T_INT: return value_int(r, j, fd, &v->i);
+  case ES_T_STRLIST:
+    rc = es_json_strings(j, r->arena, &r->l->strs, &v->list.items, &v->list.n);
+    return rc ? json_fail(r, j, fd->name, rc) : 0;
+  default: return value_vector(r, j, fd, v);
+  }
+}
+
+/* The member's key, matched against the domain's field names: the index or -1. */
+static int member_key(rec *r, es_json *j, int *field) {
+  const es_domain *d = r->l->base.domain;
+  const char *raw;
+  char tmp[64];
+  size_t n, k;
+  int esc, rc;
+  *field = -1;
+  if ((rc = es_json_string_raw(j, &raw, &n, &esc))) return json_fail(r, j, NULL, rc);
+  if (esc) {
+    if (n >= sizeof(tmp)) return 0; /* longer than any field name even once decoded */
+    if ((rc = es_json_unescape(j, raw, n, tmp, &n))) return json_fail(r, j, NULL, rc);
+    raw = tmp;
+  }
+  for (k = 0; k < d->nfields; k++)
+    if (strlen(d->fields[k].name) == n && !memcmp(d->fields[k].name, raw, n)) *field = (int)k;
+  es_json_ws(j);
+  if (j->p >= j->end || *j->p != ':') return rec_fail(r, j->p, NULL, "expected ':'");
+  j->p++;
+  es_json_ws(j);
+  return 0;
+}
+
+static int check_present(rec *r, const char *at, unsigned seen) {
+  const es_domain *d = r->l->base.domain;
+  if (!(seen & (1u << d->key))) return rec_fail(r, at, d->fields[d->key].name, "missing");
+  if (!(seen & (1u << d->vector))) return rec_fail(r, at, d->fields[d->vector].name, "missing");
+  return 0;
+}
+
+static int parse_object(rec *r, es_json *j) {
+  const es_domain *d = r->l->base.domain;
+  unsigned seen = 0;
+  int f, rc;
+  es_json_ws(j);
+  if (j->p >= j->end || *j->p != '{') return rec_fail(r, j->p, NULL, "expected a JSON object");
+  j->p++;
+  es_json_ws(j);
+  if (j->p < j->end && *j->p == '}') return j->p++, check_present(r, j->p - 1, seen);
+  for (;;) {
+    es_json_ws(j);
+    if ((rc = member_key(r, j, &f))) return rc;
+    if (f < 0) {
+      if ((rc = es_json_skip(j))) return json_fail(r, j, NULL, rc);
+    } else {
+      if ((rc = value(r, j, &d->fields[f], &r->row[f]))) return rc;
+      seen |= 1u << f;
+    }
+    es_json_ws(j);
+    if (j->p < j->end && *j->p == ',') {
+      j->p++;
+      continue;
+    }
+    if (j->p < j->end && *j->p == '}') break;
+    return rec_fail(r, j->p, NULL, "expected ',' or '}'");
+  }
+  j->p++;
+  if (!es_json_at_end(j)) return rec_fail(r, j->p, NULL, "unexpected data after the object");
+  return check_present(r, j->p - 1, seen);
+}
+
+static int blank_line(const char *s, const char *e) {
+  for (; s < e; s++)
+    if (*s != ' ' && *s != '\t' && *s != '\r') return 0;
+  return 1;
+}
+
+/* The next line [buf + pos, *eol) (without its '\n'), *next after it: 1, 0 at end of file. */
+static int next_line(jsonl_loader *l, size_t *eol, size_t *next, es_error *err) {
+  es_reader *r = &l->r;
+  size_t scanned = 0; /* bytes already searched, so a long line is not searched again */
+  int rc;
+  for (;;) {
+    const char *s = r->buf + r->pos, *nl = memchr(s + scanned, '\n', r->len - r->pos - scanned);
+    if (nl) {
+      *eol = (size_t)(nl - r->buf);
+      *next = *eol + 1;
+      return 1;
+    }
+    if (r->eof) {
+      if (r->pos == r->len) return 0;
+      *eol = *next = r->len;
+      return 1;
+    }
+    scanned = r->len - r->pos;
+    if ((rc = es_reader_more(r, err)) < 0) return rc;
+  }
+}
+
+static int jsonl_fail(jsonl_loader *l, int rc, es_error *err) {
+  l->fail = *err;
+  l->fail.code = rc;
+  return rc;
+}
+
+static int jsonl_next(es_loader *base, es_chunk *out, size_t max_rows, es_error *err) {
+  jsonl_loader *l = (jsonl_loader *)base;
+  size_t added = 0, eol, next;
+  es_error local;
+  int rc;
+  if (!err) err = &local;
+  if (l->fail.code) return *err = l->fail, l->fail.code;
+  if ((rc = es_loader_check_next(base, out, &max_rows, err))) return rc;
+  while (added < max_rows) {
+    const char *s;
+    if ((rc = next_line(l, &eol, &next, err)) < 0) return jsonl_fail(l, rc, err);
+    if (rc == 0) break;
+    s = l->r.buf + l->r.pos;
+    if (!blank_line(s, l->r.buf + eol)) {
+      rec r = {l, s, NULL, &out->arena, err};
+      es_json j;
+      if (!(r.row = es_chunk_add_row(out, l->line))) return jsonl_fail(l, oom(&r), err);
+      es_json_init(&j, s, eol - l->r.pos);
+      if ((rc = parse_object(&r, &j))) {
+        out->nrows--;
+        return jsonl_fail(l, rc, err);
+      }
+      added++;
+    }
+    l->r.pos = next;
+    l->line++;
+    /* Every record is one line, so the reader's line cursor is kept without counting. */
+    l->r.line = l->line;
+    l->r.line_pos = next;
+  }
+  base->bytes_read = es_reader_offset(&l->r);
+  return (int)added;
+}
+
+static void jsonl_close(es_loader *base) {
+  jsonl_loader *l = (jsonl_loader *)base;
+  es_reader_close(&l->r);
+  es_fvec_free(&l->vec);
+  es_pvec_free(&l->strs);
+  es_loader_base_free(base);
+  free(l);
+}
+
+es_loader_open_fn es_jsonl_open;
+
+int es_jsonl_open(const char *path, const es_domain *d, es_loader **out, es_error *err) {
+  jsonl_loader *l = calloc(1, sizeof(*l));
+  int rc;
+  if (!l) return es_err_set(err, ES_ENOMEM, "out of memory");
+  l->r.fd = -1;
+  l->line = 1;
+  l->base.next = jsonl_next;
+  l->base.close = jsonl_close;
+  if ((rc = es_loader_base_init(&l->base, "jsonl", d, path, err))) goto fail;
+  if ((rc = es_reader_open(&l->r, l->base.path, err))) goto fail;
+  l->base.bytes_total = l->r.size;
+  *out = &l->base;
+  return 0;
+fail:
+  jsonl_close(&l->base);
+  return rc;
+}

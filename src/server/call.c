@@ -1,0 +1,159 @@
+/* call.c - synchronous batches on one server call. At most two batches are ever outstanding:
+   RECV_CLOSE_ON_SERVER (for the whole call) and the one operation being waited for. */
+#include "server/call.h"
+
+#include <stdio.h>
+#include <string.h>
+
+#include <grpc/support/alloc.h>
+#include <grpc/support/time.h>
+
+/* Tags are only compared, never dereferenced. */
+static char tag_close_storage, tag_op_storage;
+#define TAG_CLOSE ((void *)&tag_close_storage)
+#define TAG_OP ((void *)&tag_op_storage)
+
+/* Waits for tag; remembers the call's end if it shows up first. Returns the event's success. */
+static int wait_for(es_call *c, void *tag) {
+  for (;;) {
+    grpc_event ev = grpc_completion_queue_next(c->cq, gpr_inf_future(GPR_CLOCK_REALTIME), NULL);
+    if (ev.type != GRPC_OP_COMPLETE) return 0; /* the queue never shuts down while in use */
+    if (ev.tag == TAG_CLOSE) {
+      c->close_done = 1;
+      if (tag == TAG_CLOSE) return ev.success;
+      continue;
+    }
+    if (ev.tag == tag) return ev.success;
+  }
+}
+
+static void op_init(grpc_op *op, grpc_op_type type) {
+  memset(op, 0, sizeof(*op));
+  op->op = type;
+}
+
+static void close_op(es_call *c, grpc_op *op) {
+  op_init(op, GRPC_OP_RECV_CLOSE_ON_SERVER);
+  op->data.recv_close_on_server.cancelled = &c->cancelled;
+}
+
+int es_call_open(es_call *c, grpc_call *call, grpc_completion_queue *cq, gpr_timespec deadline,
+                 es_error *err) {
+  grpc_op op;
+  grpc_call_error e;
+  memset(c, 0, sizeof(*c));
+  c->call = call;
+  c->cq = cq;
+  c->deadline = deadline;
+  close_op(c, &op);
+  e = grpc_call_start_batch(call, &op, 1, TAG_CLOSE, NULL);
+  if (e != GRPC_CALL_OK)
+    return es_err_set(err, ES_EINTERNAL, "cannot watch the call (grpc_call_error %d)", (int)e);
+  c->close_started = 1;
+  return 0;
+}
+
+int es_call_recv(es_call *c, grpc_byte_buffer **bb, es_error *err) {
+  grpc_op op;
+  grpc_call_error e;
+  *bb = NULL;
+  op_init(&op, GRPC_OP_RECV_MESSAGE);
+  op.data.recv_message.recv_message = bb;
+  e = grpc_call_start_batch(c->call, &op, 1, TAG_OP, NULL);
+  if (e != GRPC_CALL_OK)
+    return es_err_set(err, ES_EINTERNAL, "cannot receive (grpc_call_error %d)", (int)e);
+  if (!wait_for(c, TAG_OP)) {
+    if (*bb) grpc_byte_buffer_destroy(*bb);
+    *bb = NULL;
+    return es_err_set(err, ES_ECANCELLED, "the call failed while receiving");
+  }
+  return 0;
+}
+
+int es_call_confirm_half_close(es_call *c, es_error *err) {
+  grpc_op op;
+  grpc_call_error e;
+  int ok;
+  if (c->close_done && c->cancelled)
+    return es_err_set(err, ES_ECANCELLED, "the call was cancelled");
+  if (c->initial_sent) return 0;
+  op_init(&op, GRPC_OP_SEND_INITIAL_METADATA);
+  e = grpc_call_start_batch(c->call, &op, 1, TAG_OP, NULL);
+  if (e != GRPC_CALL_OK)
+    return es_err_set(err, ES_EINTERNAL, "cannot send metadata (grpc_call_error %d)", (int)e);
+  ok = wait_for(c, TAG_OP);
+  c->initial_sent = 1;
+  if (!ok || (c->close_done && c->cancelled))
+    return es_err_set(err, ES_ECANCELLED, "the call was cancelled");
+  return 0;
+}
+
+int es_call_finish(es_call *c, grpc_status_code code, const char *details, const void *resp,
+                   size_t resp_len) {
+  grpc_op ops[4];
+  size_t n = 0;
+  grpc_slice msg_slice, details_slice = grpc_slice_from_copied_string(details ? details : "");
+  grpc_byte_buffer *msg = NULL;
+  grpc_call_error e;
+  int ok = 0;
+  c->finished = 1;
+  if (!c->initial_sent) op_init(&ops[n++], GRPC_OP_SEND_INITIAL_METADATA);
+  c->initial_sent = 1;
+  if (resp) {
+    msg_slice = grpc_slice_from_copied_buffer(resp, resp_len);
+    msg = grpc_raw_byte_buffer_create(&msg_slice, 1);
+    grpc_slice_unref(msg_slice);
+    op_init(&ops[n], GRPC_OP_SEND_MESSAGE);
+    ops[n++].data.send_message.send_message = msg;
+  }
+  op_init(&ops[n], GRPC_OP_SEND_STATUS_FROM_SERVER);
+  ops[n].data.send_status_from_server.status = code;
+  ops[n++].data.send_status_from_server.status_details = &details_slice;
+  if (!c->close_started) {
+    close_op(c, &ops[n++]);
+    c->close_started = 1;
+    c->close_done = 1; /* completes with this batch */
+  }
+  e = grpc_call_start_batch(c->call, ops, n, TAG_OP, NULL);
+  grpc_slice_unref(details_slice); /* not retained past start_batch */
+  if (e == GRPC_CALL_OK) {
+    ok = wait_for(c, TAG_OP);
+    if (!c->close_done) wait_for(c, TAG_CLOSE);
+  } else {
+    /* Nothing started: the call must still end, so cancel it and let the close watch finish. */
+    grpc_call_cancel(c->call, NULL);
+    if (!c->close_done && c->close_started) wait_for(c, TAG_CLOSE);
+  }
+  if (msg) grpc_byte_buffer_destroy(msg);
+  return ok && e == GRPC_CALL_OK && !c->cancelled ? 0 : ES_ECANCELLED;
+}
+
+void es_call_peer(es_call *c, char *out, size_t n) {
+  char *p = grpc_call_get_peer(c->call);
+  snprintf(out, n, "%s", p ? p : "unknown");
+  gpr_free(p);
+}
+
+int es_call_deadline_passed(const es_call *c) {
+  gpr_timespec now;
+  if (c->deadline.clock_type == GPR_TIMESPAN) return 0; /* not a point in time */
+  now = gpr_now(c->deadline.clock_type);
+  return gpr_time_cmp(now, c->deadline) >= 0;
+}
+
+void es_cq_destroy(grpc_completion_queue *cq) {
+  grpc_event ev;
+  if (!cq) return;
+  grpc_completion_queue_shutdown(cq);
+  do {
+    ev = grpc_completion_queue_next(cq, gpr_inf_future(GPR_CLOCK_REALTIME), NULL);
+  } while (ev.type != GRPC_QUEUE_SHUTDOWN);
+  grpc_completion_queue_destroy(cq);
+}
+
+void es_call_close(es_call *c) {
+  if (c->call) grpc_call_unref(c->call); /* cancels it if still running */
+  c->call = NULL;
+  es_cq_destroy(c->cq);
+  c->cq = NULL;
+}

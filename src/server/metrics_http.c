@@ -1,0 +1,169 @@
+/* metrics_http.c - GET /metrics over libmicrohttpd: one internal polling thread, since a scrape
+   only formats a few counters. */
+#include <microhttpd.h>
+#include <netdb.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+
+#include "core/log.h"
+#include "server/metrics.h"
+
+#define PATH "/metrics"
+
+struct es_metrics_http {
+  struct MHD_Daemon *mhd;
+  es_server_stats *stats;
+  char address[300];
+};
+
+/* "host:port" or "[v6]:port" into host (copied) and port. */
+static int split(const char *s, char *host, size_t cap, const char **port, es_error *err) {
+  const char *hs = s, *he, *colon;
+  if (s[0] == '[') {
+    hs = s + 1;
+    he = strchr(hs, ']');
+    colon = he && he[1] == ':' ? he + 1 : NULL;
+  } else {
+    colon = strrchr(s, ':');
+    he = colon;
+  }
+  if (!colon || he == hs || (size_t)(he - hs) >= cap || !colon[1])
+    return es_err_set(err, ES_EUSAGE, "metrics address '%s' is not HOST:PORT", s);
+  memcpy(host, hs, (size_t)(he - hs));
+  host[he - hs] = '\0';
+  *port = colon + 1;
+  return 0;
+}
+
+static int resolve(const char *listen, struct sockaddr_storage *ss, char *host, size_t cap,
+                   es_error *err) {
+  struct addrinfo hints, *res = NULL;
+  const char *port = NULL;
+  int rc, gai;
+  if ((rc = split(listen, host, cap, &port, err))) return rc;
+  memset(&hints, 0, sizeof(hints));
+  hints.ai_family = AF_UNSPEC;
+  hints.ai_socktype = SOCK_STREAM;
+  hints.ai_flags = AI_PASSIVE | AI_NUMERICSERV;
+  gai = getaddrinfo(host, port, &hints, &res);
+  if (gai || !res)
+    return es_err_set(err, ES_EUSAGE, "metrics address %s: %s", listen, gai_strerror(gai));
+  if (res->ai_addrlen > sizeof(*ss)) {
+    freeaddrinfo(res);
+    return es_err_set(err, ES_EUSAGE, "metrics address %s: unsupported family", listen);
+  }
+  memcpy(ss, res->ai_addr, res->ai_addrlen);
+  freeaddrinfo(res);
+  return 0;
+}
+
+static void mhd_log(void *cls, const char *fmt, va_list ap) {
+  char line[512];
+  size_t n;
+  (void)cls;
+  vsnprintf(line, sizeof(line), fmt, ap);
+  n = strlen(line);
+  while (n && line[n - 1] == '\n') line[--n] = '\0';
+  es_warn("metrics http: %s", line);
+}
+
+static enum MHD_Result reply(struct MHD_Connection *c, unsigned status, const char *type,
+                             es_buf *body, const char *allow) {
+  struct MHD_Response *r;
+  enum MHD_Result ret;
+  r = MHD_create_response_from_buffer(body->len, body->ptr, MHD_RESPMEM_MUST_FREE);
+  if (!r) {
+    es_buf_free(body);
+    return MHD_NO; /* MHD drops the connection: nothing better is possible */
+  }
+  body->ptr = NULL; /* MHD owns it now */
+  MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_TYPE, type);
+  MHD_add_response_header(r, MHD_HTTP_HEADER_CACHE_CONTROL, "no-store");
+  if (allow) MHD_add_response_header(r, MHD_HTTP_HEADER_ALLOW, allow);
+  ret = MHD_queue_response(c, status, r);
+  MHD_destroy_response(r);
+  return ret;
+}
+
+static enum MHD_Result text(struct MHD_Connection *c, unsigned status, const char *msg,
+                            const char *allow) {
+  es_buf b = ES_BUF_INIT;
+  es_buf_puts(&b, msg);
+  if (b.oom) {
+    es_buf_free(&b);
+    return MHD_NO;
+  }
+  return reply(c, status, "text/plain; charset=utf-8", &b, allow);
+}
+
+static enum MHD_Result scrape(es_metrics_http *m, struct MHD_Connection *c) {
+  es_buf b = ES_BUF_INIT;
+  if (es_metrics_render(m->stats, &b) || !b.ptr) {
+    es_buf_free(&b);
+    return text(c, 500, "out of memory\n", NULL);
+  }
+  return reply(c, 200, ES_METRICS_CONTENT_TYPE, &b, NULL);
+}
+
+static enum MHD_Result handle(void *cls, struct MHD_Connection *c, const char *url,
+                              const char *method, const char *version, const char *upload,
+                              size_t *upload_size, void **state) {
+  static int seen; /* its address marks a request whose headers were read */
+  int get = !strcmp(method, MHD_HTTP_METHOD_GET) || !strcmp(method, MHD_HTTP_METHOD_HEAD);
+  (void)version;
+  (void)upload;
+  if (!*state) {
+    *state = &seen;
+    return MHD_YES;
+  }
+  if (*upload_size) {
+    *upload_size = 0; /* nothing here takes a body: read and drop it */
+    return MHD_YES;
+  }
+  if (strcmp(url, PATH)) return text(c, 404, "not found: metrics are at " PATH "\n", NULL);
+  if (!get) return text(c, 405, "method not allowed: use GET\n", "GET, HEAD");
+  return scrape(cls, c);
+}
+
+int es_metrics_http_start(const char *listen, es_server_stats *stats, es_metrics_http **out,
+                          es_error *err) {
+  es_metrics_http *m;
+  struct sockaddr_storage ss;
+  char host[256];
+  const union MHD_DaemonInfo *info;
+  unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_POLL | MHD_USE_ITC |
+                   MHD_USE_ERROR_LOG;
+  int rc;
+  *out = NULL;
+  memset(&ss, 0, sizeof(ss));
+  if ((rc = resolve(listen, &ss, host, sizeof(host), err))) return rc;
+  if (!(m = calloc(1, sizeof(*m)))) return es_err_set(err, ES_ENOMEM, "out of memory");
+  m->stats = stats;
+  if (ss.ss_family == AF_INET6) flags |= MHD_USE_IPv6;
+  /* The logger goes first: MHD reports errors in the options after it through it. */
+  m->mhd = MHD_start_daemon(flags, 0, NULL, NULL, handle, m, MHD_OPTION_EXTERNAL_LOGGER, mhd_log,
+                            NULL, MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&ss,
+                            MHD_OPTION_CONNECTION_LIMIT, (unsigned)64,
+                            MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)30, MHD_OPTION_END);
+  if (!m->mhd) {
+    free(m);
+    return es_err_set(err, ES_EIO, "cannot listen on %s for metrics (address in use, or not a "
+                      "local address)", listen);
+  }
+  info = MHD_get_daemon_info(m->mhd, MHD_DAEMON_INFO_BIND_PORT);
+  snprintf(m->address, sizeof(m->address), ss.ss_family == AF_INET6 ? "[%s]:%u" : "%s:%u", host,
+           info ? (unsigned)info->port : 0u);
+  *out = m;
+  return 0;
+}
+
+const char *es_metrics_http_address(const es_metrics_http *m) { return m->address; }
+
+void es_metrics_http_stop(es_metrics_http *m) {
+  if (!m) return;
+  MHD_stop_daemon(m->mhd);
+  free(m);
+}

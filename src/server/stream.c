@@ -1,0 +1,261 @@
+/* stream.c - one IngestDataStream: metadata first, then validated chunks staged into one store
+   transaction that commits when the client half-closes. Any failure rolls it all back. */
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/codec.h"
+#include "core/log.h"
+#include "core/validate.h"
+#include "server/call.h"
+#include "server/message.h"
+#include "server/server_int.h"
+#include "server/stream_log.h"
+
+typedef struct es_stream {
+  es_worker *w;
+  es_srv *srv;
+  es_call io;
+  char peer[128];
+  const es_domain *domain; /* NULL until metadata arrived */
+  char *file_name;
+  int32_t dim;
+  es_txn *txn;
+  es_stream_totals tot;
+  uint64_t msgs;
+  es_chunk chunk; /* rows of the current message; reset after each */
+  es_msgview view;
+  double t0; /* monotonic */
+  int delivered; /* the success response reached a live call */
+  int accounted; /* outcome and duration went to the metrics */
+} es_stream;
+
+/* The domain a oneof case belongs to, for messages like "a candidate_chunk". */
+static const char *case_domain(int chunk_case) {
+  const es_domain *d = es_domain_by_case(chunk_case);
+  return d ? d->name : "unknown";
+}
+
+static int begin(es_stream *s, const es_meta *m, es_error *err) {
+  const es_domain *d = es_domain_find(m->domain ? m->domain : "");
+  es_stream_info info;
+  if (!d)
+    return es_err_set(err, ES_EINVAL, "unknown domain '%.100s' in metadata (expected one of: %s)",
+                      m->domain ? m->domain : "", es_domain_names());
+  if (m->dim < ES_DIM_MIN || m->dim > ES_DIM_MAX)
+    return es_err_set(err, ES_EINVAL, "metadata vector_dimension %d is out of range (%d..%d)",
+                      (int)m->dim, ES_DIM_MIN, ES_DIM_MAX);
+  s->file_name = strdup(m->file_name ? m->file_name : "");
+  if (!s->file_name) return es_err_set(err, ES_ENOMEM, "out of memory");
+  s->domain = d;
+  s->dim = m->dim;
+  /* Later messages decode straight into rows of this domain; others stay unappended. */
+  if (es_chunk_set_domain(&s->chunk, d)) return es_err_set(err, ES_EINTERNAL, "chunk not empty");
+  info.domain = d;
+  info.file_name = s->file_name;
+  info.dim = m->dim;
+  info.started_at = s->w->accepted_at;
+  if (s->srv->store->begin(s->srv->store, &info, &s->txn, err)) return err->code;
+  es_stream_log_start(s->w->id, s->peer, d->name, s->file_name, s->dim);
+  return 0;
+}
+
+/* Validates the rows just decoded into s->chunk and hands them to the transaction. */
+static int stage(es_stream *s, size_t nrows, es_error *err) {
+  if (s->tot.chunks >= INT32_MAX || nrows > (uint64_t)INT32_MAX - s->tot.rows)
+    return es_err_set(err, ES_EINVAL,
+                      "stream too large: more than %d rows or chunks (the response counts them in "
+                      "int32); split the file",
+                      INT32_MAX);
+  s->tot.chunks++;
+  s->tot.rows += nrows;
+  es_server_stats_add(&s->srv->stats.chunks_received, 1);
+  if (es_validate_chunk(&s->chunk, s->dim, s->tot.chunks, err)) return err->code;
+  if (nrows && s->txn->stage(s->txn, &s->chunk, err)) return err->code;
+  es_debug("stream %llu: chunk %llu staged (%zu rows)", (unsigned long long)s->w->id,
+           (unsigned long long)s->tot.chunks, nrows);
+  return 0;
+}
+
+/* Applies one decoded message to the stream's state. */
+static int apply(es_stream *s, const es_request_info *in, es_error *err) {
+  unsigned long long no = (unsigned long long)s->msgs;
+  if (in->has_meta) {
+    if (s->domain)
+      return es_err_set(err, ES_EINVAL,
+                        "message %llu carries metadata again: metadata must come "
+                        "only in the first message",
+                        no);
+    if (in->chunk_case)
+      return es_err_set(err, ES_EINVAL,
+                        "the metadata message also carries a %s_chunk: metadata must "
+                        "come alone, rows in the messages after it",
+                        case_domain(in->chunk_case));
+    return begin(s, &in->meta, err);
+  }
+  if (!s->domain) {
+    if (in->chunk_case)
+      return es_err_set(err, ES_EINVAL,
+                        "a %s_chunk arrived before metadata: the first message must "
+                        "carry metadata",
+                        case_domain(in->chunk_case));
+    return es_err_set(err, ES_EINVAL,
+                      "message 1 carries neither metadata nor a chunk: the first "
+                      "message must carry metadata");
+  }
+  if (!in->chunk_case)
+    return es_err_set(err, ES_EINVAL, "message %llu carries neither metadata nor a chunk", no);
+  if (!in->appended)
+    return es_err_set(err, ES_EINVAL,
+                      "message %llu carries a %s_chunk, but the stream's domain is "
+                      "%s (expected %s_chunk)",
+                      no, case_domain(in->chunk_case), s->domain->name, s->domain->name);
+  return stage(s, in->rows, err);
+}
+
+/* Counted once the message is applied: the metadata message belongs to its own domain. */
+static void count_bytes(es_stream *s, size_t len) {
+  es_server_stats *st = &s->srv->stats;
+  es_server_stats_add(&st->domain_bytes[es_server_stats_domain_slot(s->domain)], len);
+}
+
+static int on_message(es_stream *s, grpc_byte_buffer *bb, es_error *err) {
+  es_request_info info;
+  size_t len;
+  int rc;
+  s->msgs++;
+  es_chunk_reset(&s->chunk);
+  rc = es_msgview_take(&s->view, bb, err);
+  if (rc) return rc;
+  len = s->view.len;
+  es_server_stats_add(&s->srv->stats.bytes_received, len);
+  rc = es_codec_unpack_request(&s->chunk, s->view.data, s->view.len, &info, err);
+  es_msgview_release(&s->view); /* protobuf-c copied what it needs into the chunk's arena */
+  if (rc) {
+    count_bytes(s, len);
+    es_err_prefix(err, "message %llu: ", (unsigned long long)s->msgs);
+    return err->code;
+  }
+  rc = apply(s, &info, err);
+  count_bytes(s, len);
+  es_chunk_reset(&s->chunk); /* bounded memory: one message's rows at a time */
+  return rc;
+}
+
+static int receive_all(es_stream *s, es_error *err) {
+  for (;;) {
+    grpc_byte_buffer *bb = NULL;
+    int rc = es_call_recv(&s->io, &bb, err);
+    if (rc == ES_ECANCELLED)
+      return es_err_set(err, rc,
+                        "receiving failed: a message over --max-message-bytes (%zu), a "
+                        "client cancel, or a lost connection",
+                        s->srv->opts.max_message_bytes);
+    if (rc) return rc;
+    if (!bb) break;
+    rc = on_message(s, bb, err);
+    if (rc) return rc;
+  }
+  if (!s->domain)
+    return es_err_set(err, ES_EINVAL,
+                      "the stream ended before metadata: the first message must "
+                      "carry metadata");
+  /* gRPC ends the message sequence the same way for a half-close and a cancel. */
+  if (es_call_confirm_half_close(&s->io, err))
+    return es_err_set(err, ES_ECANCELLED,
+                      "cancelled by the client before it half-closed the stream");
+  return 0;
+}
+
+static void success_text(es_stream *s, char *out, size_t n) {
+  int null_store = !strcmp(s->srv->store->name, "null");
+  snprintf(out, n, "%s %llu rows from %.200s (%s, %d-d) in %llu chunk%s%s",
+           null_store ? "validated" : "stored", (unsigned long long)s->tot.rows,
+           *s->file_name ? s->file_name : "(no file name)", s->domain->name, (int)s->dim,
+           (unsigned long long)s->tot.chunks, s->tot.chunks == 1 ? "" : "s",
+           null_store ? " (null store: nothing kept)" : "");
+}
+
+/* Before the final status goes out, so a client that has its answer also sees it counted. */
+static void account(es_stream *s, int grpc_status) {
+  if (s->accounted) return;
+  s->accounted = 1;
+  es_server_stats_outcome(&s->srv->stats, grpc_status);
+  es_hist_observe(&s->srv->stats.stream_seconds, es_now_mono() - s->t0);
+}
+
+static int commit_and_respond(es_stream *s, es_error *err) {
+  es_response r;
+  es_buf buf = ES_BUF_INIT;
+  es_txn *tx = s->txn;
+  es_server_stats *st = &s->srv->stats;
+  double t = es_now_mono();
+  int rc;
+  s->txn = NULL; /* commit frees it whatever the outcome */
+  rc = tx->commit(tx, &s->tot, err);
+  es_hist_observe(&st->commit_seconds, es_now_mono() - t);
+  if (rc) return err->code;
+  es_worker_answering(s->w);
+  es_server_stats_add(&st->streams_committed, 1);
+  es_server_stats_add(&st->rows_committed, s->tot.rows);
+  es_server_stats_add(&st->domain_rows[es_server_stats_domain_slot(s->domain)], s->tot.rows);
+  memset(&r, 0, sizeof(r));
+  snprintf(r.status, sizeof(r.status), "success");
+  success_text(s, r.message, sizeof(r.message));
+  r.rows = (int32_t)s->tot.rows; /* bounded by stage() */
+  r.chunks = (int32_t)s->tot.chunks;
+  if (es_codec_pack_response(&r, &buf)) {
+    es_buf_free(&buf);
+    return es_err_set(err, ES_ENOMEM, "out of memory packing the response");
+  }
+  account(s, GRPC_STATUS_OK);
+  s->delivered = es_call_finish(&s->io, GRPC_STATUS_OK, "", buf.ptr, buf.len) == 0;
+  es_buf_free(&buf);
+  return 0;
+}
+
+/* A dead call's reason, when it was our shutdown or its deadline rather than the peer. */
+static void explain_cancel(es_stream *s, es_error *err) {
+  if (atomic_load(&s->srv->cancelling))
+    es_err_set(err, ES_ECANCELLED, "cancelled: server shutting down and the grace period is over");
+  else if (es_call_deadline_passed(&s->io))
+    es_err_set(err, ES_EDEADLINE, "deadline exceeded");
+}
+
+static void fail(es_stream *s, es_error *err) {
+  if (err->code == ES_ECANCELLED) explain_cancel(s, err);
+  if (s->txn) s->txn->abort(s->txn, &s->tot, err->msg);
+  s->txn = NULL;
+  es_server_stats_add(&s->srv->stats.streams_failed, 1);
+  account(s, es_code_to_grpc(err->code));
+  es_worker_answering(s->w);
+  if (!s->io.finished)
+    es_call_finish(&s->io, (grpc_status_code)es_code_to_grpc(err->code), err->msg, NULL, 0);
+}
+
+void es_stream_run(es_worker *w) {
+  es_stream s;
+  es_error err;
+  int rc;
+  memset(&s, 0, sizeof(s));
+  s.w = w;
+  s.srv = w->srv;
+  s.t0 = es_now_mono();
+  es_chunk_init(&s.chunk, NULL);
+  es_msgview_init(&s.view);
+  es_err_clear(&err);
+  rc = es_call_open(&s.io, w->call, w->cq, w->deadline, &err);
+  es_call_peer(&s.io, s.peer, sizeof(s.peer));
+  if (!rc) rc = receive_all(&s, &err);
+  if (!rc) rc = commit_and_respond(&s, &err);
+  if (rc) fail(&s, &err);
+  es_stream_log_end(w->id, s.peer, s.domain ? s.domain->name : NULL, s.file_name, s.tot.rows,
+                    s.tot.chunks, es_now_mono() - s.t0, rc ? es_code_to_grpc(err.code) : 0,
+                    rc ? err.msg
+                       : (s.delivered ? NULL : "committed, but the response was not delivered"));
+  es_call_close(&s.io);
+  es_msgview_free(&s.view);
+  es_chunk_free(&s.chunk);
+  free(s.file_name);
+}

@@ -1,0 +1,53 @@
+/* stream_log.c - per-stream log lines. Client-supplied text (file names, domains, messages that
+   quote them) is made printable first so a peer cannot forge or break log lines. */
+#include "server/stream_log.h"
+
+#include <stdio.h>
+
+#include "core/log.h"
+
+/* Copies s with control characters and quotes replaced, cut to fit out. */
+static const char *printable(const char *s, char *out, size_t n) {
+  size_t i = 0;
+  if (!s) s = "";
+  for (; *s && i + 1 < n; s++) {
+    unsigned char c = (unsigned char)*s;
+    out[i++] = (c < 0x20 || c == 0x7f || c == '"') ? '?' : (char)c;
+  }
+  out[i] = '\0';
+  return out;
+}
+
+void es_stream_log_start(uint64_t id, const char *peer, const char *domain, const char *file_name,
+                         int dim) {
+  char f[256], d[64];
+  es_info("stream %llu start: peer=%s domain=%s file=\"%s\" dim=%d", (unsigned long long)id, peer,
+          printable(domain, d, sizeof(d)), printable(file_name, f, sizeof(f)), dim);
+}
+
+void es_stream_log_end(uint64_t id, const char *peer, const char *domain, const char *file_name,
+                       uint64_t rows, uint64_t chunks, double seconds, int status,
+                       const char *detail) {
+  char f[256], d[64], m[700];
+  int level = status == 0 ? ES_LOG_INFO : ES_LOG_WARN;
+  /* A successful stream can still carry a note (its response was not delivered). */
+  const char *label = !detail ? "" : status ? " error=\"" : " note=\"";
+  es_log(level,
+         "stream %llu end: peer=%s domain=%s file=\"%s\" rows=%llu chunks=%llu "
+         "duration=%.3fs outcome=%s%s%s%s",
+         (unsigned long long)id, peer, domain ? printable(domain, d, sizeof(d)) : "-",
+         printable(file_name, f, sizeof(f)), (unsigned long long)rows, (unsigned long long)chunks,
+         seconds, status == 0 ? "success" : es_grpc_status_name(status), label,
+         detail ? printable(detail, m, sizeof(m)) : "", detail ? "\"" : "");
+}
+
+const char *es_grpc_status_name(int status) {
+  static const char *names[] = {
+      "OK",        "CANCELLED",          "UNKNOWN",           "INVALID_ARGUMENT",
+      "DEADLINE_EXCEEDED", "NOT_FOUND",  "ALREADY_EXISTS",    "PERMISSION_DENIED",
+      "RESOURCE_EXHAUSTED", "FAILED_PRECONDITION", "ABORTED", "OUT_OF_RANGE",
+      "UNIMPLEMENTED", "INTERNAL",       "UNAVAILABLE",       "DATA_LOSS",
+      "UNAUTHENTICATED"};
+  if (status < 0 || (size_t)status >= sizeof(names) / sizeof(names[0])) return "UNKNOWN";
+  return names[status];
+}

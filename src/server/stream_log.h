@@ -1,0 +1,16 @@
+/* stream_log.h - the two log lines every stream gets: when its metadata arrives, and at its end. */
+#ifndef ES_SERVER_STREAM_LOG_H
+#define ES_SERVER_STREAM_LOG_H
+
+#include <stdint.h>
+
+void es_stream_log_start(uint64_t id, const char *peer, const char *domain, const char *file_name,
+                         int dim);
+/* status is the gRPC status the client was sent; detail (may be NULL) says why. */
+void es_stream_log_end(uint64_t id, const char *peer, const char *domain, const char *file_name,
+                       uint64_t rows, uint64_t chunks, double seconds, int status,
+                       const char *detail);
+/* "INVALID_ARGUMENT" for 3, and so on. */
+const char *es_grpc_status_name(int status);
+
+#endif

@@ -1,0 +1,418 @@
+# test_server.py - `embedstream serve` on its own: protocol errors, limits, cancels, shutdown, logs.
+"""Server behaviour driven by hand-made Python gRPC calls (stubs generated at test time):
+each protocol violation gets INVALID_ARGUMENT and stores nothing; --max-streams refuses extra
+streams at once while the others finish; SIGTERM lets a stream in flight commit within --grace
+and cancels (rolls back) one still open after it; client cancels and deadlines roll back; every
+stream logs a start and an end line."""
+import os
+import re
+import signal
+import subprocess
+import sys
+import threading
+import time
+import unittest
+
+import grpc
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import harness as h  # noqa: E402
+
+METHOD = "/embedding.EmbeddingStreamService/IngestDataStream"
+DIM = 8  # small vectors keep messages small; the server accepts any dimension in 1..16000
+
+
+def pb2():
+    return h.protos()[0]
+
+
+def uuid(i):
+    return "00000000-0000-4000-8000-%012x" % i
+
+
+def md(domain="recruit", dim=DIM, file_name="server-test.csv"):
+    p = pb2()
+    return p.IngestDataRequest(metadata=p.IngestMetadata(domain=domain, file_name=file_name,
+                                                         vector_dimension=dim))
+
+
+def recruit_chunk(start, n, dim=DIM):
+    p = pb2()
+    rows = [p.RecruitRow(id=uuid(start + i), company_name="company %d" % (start + i), exp_years=i,
+                         english_level="B2", primary_keyword="C", vector=[0.25] * dim)
+            for i in range(n)]
+    return p.IngestDataRequest(recruit_chunk=p.RecruitRowChunk(rows=rows))
+
+
+def serialize(m):
+    return m if isinstance(m, bytes) else m.SerializeToString()
+
+
+def debug_env():
+    env = dict(os.environ)
+    env["ES_LOG_LEVEL"] = "debug"  # adds a line per staged chunk, so tests know where a stream is
+    return env
+
+
+class Client:
+    """A channel to the server with the raw IngestDataStream method (messages or bytes)."""
+
+    def __init__(self, addr):
+        self.channel = grpc.insecure_channel(addr)
+        self.ingest = self.channel.stream_unary(METHOD, request_serializer=serialize,
+                                                response_deserializer=pb2().IngestDataResponse.FromString)
+
+    def send(self, messages, timeout=30):
+        """(StatusCode, details, response or None) of a whole stream."""
+        try:
+            resp = self.ingest(iter(list(messages)), timeout=h.scaled(timeout))
+            return grpc.StatusCode.OK, "", resp
+        except grpc.RpcError as e:
+            return e.code(), e.details() or "", None
+
+    def close(self):
+        self.channel.close()
+
+
+class HeldStream:
+    """A stream that sends `first`, then stays open until release() (sends `rest` and half-closes)
+    or abandon() (the request iterator fails, so gRPC cancels the call)."""
+
+    def __init__(self, client, first, rest=(), timeout=120):
+        self._go = threading.Event()
+        self._abandon = False
+        first, rest = list(first), list(rest)
+
+        def requests():
+            for m in first:
+                yield m
+            # Bounded: a test that never releases must not leave a stream open forever.
+            released = self._go.wait(h.scaled(90))
+            if self._abandon or not released:
+                raise RuntimeError("stream abandoned by the test")
+            for m in rest:
+                yield m
+
+        self.future = client.ingest.future(requests(), timeout=h.scaled(timeout))
+
+    def release(self):
+        self._go.set()
+
+    def abandon(self):
+        self._abandon = True
+        self._go.set()
+
+    def outcome(self, timeout=60):
+        try:
+            return grpc.StatusCode.OK, "", self.future.result(timeout=h.scaled(timeout))
+        except grpc.RpcError as e:
+            return e.code(), e.details() or "", None
+
+
+class ServerTest(unittest.TestCase):
+    """Each test gets a fresh SQLite store and a server on a free port."""
+
+    server_args = ()
+    grace = 5
+
+    def setUp(self):
+        self.store = h.SqliteStore()
+        self.addCleanup(self.store.destroy)
+        self.srv = h.Server(self.store.url, args=self.server_args, grace=self.grace,
+                            env=debug_env()).__enter__()
+        self.addCleanup(self.srv.__exit__, None, None, None)
+        self.client = Client(self.srv.addr)
+        self.addCleanup(self.client.close)
+
+    def assert_invalid(self, messages, *words):
+        code, details, _ = self.client.send(messages)
+        self.assertEqual(code, grpc.StatusCode.INVALID_ARGUMENT, details)
+        for w in words:
+            self.assertIn(w.lower(), details.lower(), "the message should say which")
+        self.assertEqual(self.store.total_rows(), 0, "a rejected stream left rows")
+        return details
+
+    def end_line(self, outcome, start=0):
+        """Waits for a stream's end log line with this outcome; returns the match."""
+        return self.srv.wait_for_log(r"stream (\d+) end: peer=\S+ domain=(\S+) file=\"([^\"]*)\" "
+                                     r"rows=(\d+) chunks=(\d+) duration=([\d.]+)s outcome=%s(.*)"
+                                     % outcome, start=start)
+
+
+class ProtocolErrors(ServerTest):
+    """Violations the interop suite does not already send, each INVALID_ARGUMENT, nothing stored."""
+
+    def test_first_message_with_neither(self):
+        self.assert_invalid([pb2().IngestDataRequest(), recruit_chunk(0, 1)], "neither", "metadata")
+
+    def test_later_message_with_neither(self):
+        self.assert_invalid([md(), recruit_chunk(0, 2), pb2().IngestDataRequest()], "message 3",
+                            "neither")
+
+    def test_stream_ends_before_metadata(self):
+        self.assert_invalid([], "ended before metadata")
+
+    def test_undecodable_message(self):
+        self.assert_invalid([serialize(md()), serialize(recruit_chunk(0, 1)), b"\x0a\xff\xff\xff"],
+                            "message 3", "not a valid IngestDataRequest")
+
+    def test_metadata_and_chunk_in_one_message(self):
+        both = md()
+        both.recruit_chunk.CopyFrom(recruit_chunk(0, 1).recruit_chunk)
+        self.assert_invalid([both], "metadata", "recruit_chunk")
+
+    def test_wrong_case_names_both_domains(self):
+        p = pb2()
+        skill = p.IngestDataRequest(skill_embedding_dic_chunk=p.SkillEmbeddingDicRowChunk(
+            rows=[p.SkillEmbeddingDicRow(skill="go", position_category="x", vector=[0.1] * DIM)]))
+        self.assert_invalid([md(), recruit_chunk(0, 2), skill], "skill_embedding_dic_chunk",
+                            "recruit")
+
+    def test_bad_row_names_chunk_row_and_field(self):
+        bad = recruit_chunk(10, 3)
+        bad.recruit_chunk.rows[2].exp_years = -4
+        details = self.assert_invalid([md(), recruit_chunk(0, 5), bad], "exp_years")
+        self.assertIn("chunk 2, row 2", details)
+
+    def test_failed_stream_is_logged_and_recorded(self):
+        bad = recruit_chunk(0, 2)
+        del bad.recruit_chunk.rows[1].vector[:]
+        self.assert_invalid([md(file_name="bad.csv"), recruit_chunk(100, 3), bad], "vector")
+        m = self.end_line("INVALID_ARGUMENT")
+        self.assertEqual((m.group(2), m.group(3)), ("recruit", "bad.csv"))
+        self.assertIn("chunk 2, row 1", m.group(7))
+        log = self.store.ingest_log()
+        self.assertEqual(len(log), 1, log)
+        self.assertEqual(log[0]["file_name"], "bad.csv")
+        self.assertNotEqual(log[0]["status"], "success")
+
+
+class Responses(ServerTest):
+
+    def test_success_response_and_log_lines(self):
+        msgs = [md(file_name="recruit.csv"), recruit_chunk(0, 4), recruit_chunk(4, 3)]
+        code, details, resp = self.client.send(msgs)
+        self.assertEqual(code, grpc.StatusCode.OK, details)
+        self.assertEqual((resp.status, resp.total_rows_received, resp.total_chunks_received),
+                         ("success", 7, 2))
+        self.assertEqual(resp.message, "stored 7 rows from recruit.csv (recruit, 8-d) in 2 chunks")
+        self.assertEqual(self.store.count("recruit"), 7)
+        start = self.srv.wait_for_log(r"stream (\d+) start: peer=(ipv[46]:\S+) domain=recruit "
+                                      r"file=\"recruit.csv\" dim=8")
+        end = self.end_line("success")
+        self.assertEqual(end.group(1), start.group(1))
+        self.assertEqual((end.group(4), end.group(5)), ("7", "2"))
+        self.assertEqual(self.store.ingest_log()[-1]["status"], "success")
+
+    def test_metadata_only_stream_commits_nothing_successfully(self):
+        code, details, resp = self.client.send([md()])
+        self.assertEqual(code, grpc.StatusCode.OK, details)
+        self.assertEqual((resp.total_rows_received, resp.total_chunks_received), (0, 0))
+
+    def test_unknown_method_unimplemented(self):
+        other = self.client.channel.unary_unary("/embedding.EmbeddingStreamService/Nope")
+        t0 = time.monotonic()
+        with self.assertRaises(grpc.RpcError) as cm:
+            other(b"", timeout=h.scaled(20))
+        self.assertEqual(cm.exception.code(), grpc.StatusCode.UNIMPLEMENTED)
+        self.assertLess(time.monotonic() - t0, h.scaled(10), "answered at once, not at the deadline")
+
+
+class Keepalive(ServerTest):
+
+    def test_frequent_client_pings_never_get_goaway(self):
+        # Far more eager than the spec's 30 s pings: a default gRPC server would answer these
+        # with GOAWAY too_many_pings after a few, failing the open stream.
+        options = [("grpc.keepalive_time_ms", 100), ("grpc.keepalive_timeout_ms", 5000),
+                   ("grpc.keepalive_permit_without_calls", 1),
+                   ("grpc.http2.max_pings_without_data", 0),
+                   ("grpc.http2.min_time_between_pings_ms", 100)]
+        ch = grpc.insecure_channel(self.srv.addr, options=options)
+        try:
+            ingest = ch.stream_unary(METHOD, request_serializer=serialize,
+                                     response_deserializer=pb2().IngestDataResponse.FromString)
+            pause = threading.Event()
+
+            def requests():
+                yield md()
+                # The scenario itself: a stream idle while pings go out (gRPC clients send at
+                # most one a second; a default server sends GOAWAY at the fourth).
+                pause.wait(5.0)
+                yield recruit_chunk(0, 2)
+
+            resp = ingest(requests(), timeout=h.scaled(30))
+            self.assertEqual(resp.total_rows_received, 2)
+            # The same connection still carries calls.
+            resp = ingest(iter([md(), recruit_chunk(2, 1)]), timeout=h.scaled(30))
+            self.assertEqual(resp.total_rows_received, 1)
+        finally:
+            ch.close()
+        self.assertNotIn("too_many_pings", self.srv.log)
+        self.assertEqual(self.store.count("recruit"), 3)
+
+
+class MessageLimit(ServerTest):
+    server_args = ("--max-message-bytes", "65536")
+
+    def test_bigger_message_resource_exhausted(self):
+        big = recruit_chunk(0, 10, dim=2000)  # ~80 kB
+        code, details, _ = self.client.send([md(dim=2000), recruit_chunk(100, 1, dim=2000), big])
+        self.assertEqual(code, grpc.StatusCode.RESOURCE_EXHAUSTED, details)
+        self.assertEqual(self.store.total_rows(), 0)
+        code, details, resp = self.client.send([md(dim=2000), recruit_chunk(100, 2, dim=2000)])
+        self.assertEqual(code, grpc.StatusCode.OK, details)
+        self.assertEqual(self.store.count("recruit"), 2)
+
+
+class MaxStreams(ServerTest):
+    server_args = ("--max-streams", "2")
+
+    def test_extra_stream_refused_at_once_others_proceed(self):
+        held = [HeldStream(self.client, [md(file_name="held%d.csv" % i), recruit_chunk(10 * i, 3)],
+                           [recruit_chunk(10 * i + 3, 2)]) for i in range(2)]
+        try:
+            for i in range(2):
+                self.srv.wait_for_log(r"start: .*file=\"held%d.csv\"" % i)
+            t0 = time.monotonic()
+            code, details, _ = self.client.send([md(file_name="third.csv"), recruit_chunk(50, 1)])
+            self.assertEqual(code, grpc.StatusCode.RESOURCE_EXHAUSTED, details)
+            self.assertIn("max-streams", details)
+            self.assertLess(time.monotonic() - t0, h.scaled(5), "refused at once")
+            self.srv.wait_for_log(r"refused: .*RESOURCE_EXHAUSTED")
+        finally:
+            for s in held:
+                s.release()
+        for s in held:
+            code, details, resp = s.outcome()
+            self.assertEqual(code, grpc.StatusCode.OK, details)
+            self.assertEqual(resp.total_rows_received, 5)
+        self.assertEqual(self.store.count("recruit"), 10)
+        # Slots are free again.
+        code, details, _ = self.client.send([md(), recruit_chunk(60, 1)])
+        self.assertEqual(code, grpc.StatusCode.OK, details)
+
+
+class Cancels(ServerTest):
+
+    def test_client_cancel_mid_stream_stores_nothing(self):
+        s = HeldStream(self.client, [md(file_name="cancel.csv"), recruit_chunk(0, 4)])
+        self.srv.wait_for_log(r"chunk 1 staged")
+        s.future.cancel()
+        self.end_line("CANCELLED")
+        self.assertEqual(self.store.count("recruit"), 0)
+        code, details, _ = self.client.send([md(), recruit_chunk(0, 1)])
+        self.assertEqual(code, grpc.StatusCode.OK, "the server still serves: %s" % details)
+
+    def test_failing_request_iterator_stores_nothing(self):
+        s = HeldStream(self.client, [md(file_name="abandon.csv"), recruit_chunk(0, 4)])
+        self.srv.wait_for_log(r"chunk 1 staged")
+        s.abandon()
+        code, _, _ = s.outcome()
+        self.assertNotEqual(code, grpc.StatusCode.OK)
+        self.end_line("CANCELLED")
+        self.assertEqual(self.store.count("recruit"), 0)
+
+    def test_deadline_mid_stream_stores_nothing(self):
+        s = HeldStream(self.client, [md(file_name="slow.csv"), recruit_chunk(0, 4)],
+                       timeout=3 if not h.SANITIZE else 10)
+        self.srv.wait_for_log(r"chunk 1 staged")
+        code, _, _ = s.outcome()
+        s.release()
+        self.assertEqual(code, grpc.StatusCode.DEADLINE_EXCEEDED)
+        self.end_line("(DEADLINE_EXCEEDED|CANCELLED)")
+        self.assertEqual(self.store.count("recruit"), 0)
+
+
+class ShutdownBase(ServerTest):
+
+    def sigterm(self):
+        self.srv.proc.send_signal(signal.SIGTERM)
+        self.srv.wait_for_log(r"received SIGTERM: no longer accepting streams; 1 in flight")
+
+    def wait_exit(self, timeout=30):
+        try:
+            return self.srv.proc.wait(h.scaled(timeout))
+        except subprocess.TimeoutExpired:
+            self.fail("server did not exit:\n" + self.srv.log_tail())
+
+
+class Shutdown(ShutdownBase):
+    grace = 20
+
+    def test_stream_in_flight_commits_within_grace(self):
+        s = HeldStream(self.client, [md(file_name="late.csv"), recruit_chunk(0, 4)],
+                       [recruit_chunk(4, 4)])
+        self.srv.wait_for_log(r"chunk 1 staged")
+        self.sigterm()
+        # New streams are refused while the old one may finish.
+        late = Client(self.srv.addr)
+        try:
+            code, _, _ = late.send([md(), recruit_chunk(100, 1)], timeout=10)
+            self.assertNotEqual(code, grpc.StatusCode.OK)
+        finally:
+            late.close()
+        s.release()
+        code, details, resp = s.outcome()
+        self.assertEqual(code, grpc.StatusCode.OK, details)
+        self.assertEqual(resp.total_rows_received, 8)
+        self.assertEqual(self.wait_exit(), 0, self.srv.log_tail())
+        self.assertEqual(self.store.count("recruit"), 8)
+        self.assertIn("server stopped", self.srv.log)
+
+
+class ShortGrace(ShutdownBase):
+    grace = 1
+
+    def test_stream_open_past_grace_cancelled_and_rolled_back(self):
+        s = HeldStream(self.client, [md(file_name="stuck.csv"), recruit_chunk(0, 4)],
+                       [recruit_chunk(4, 4)])
+        try:
+            self.srv.wait_for_log(r"chunk 1 staged")
+            t0 = time.monotonic()
+            self.sigterm()
+            self.assertEqual(self.wait_exit(), 0, self.srv.log_tail())
+            self.assertLess(time.monotonic() - t0, h.scaled(15))
+            code, _, _ = s.outcome()
+            self.assertNotEqual(code, grpc.StatusCode.OK)
+        finally:
+            s.abandon()
+        self.assertRegex(self.srv.log, r"grace period over: cancelling 1 open stream")
+        self.assertRegex(self.srv.log, r"outcome=CANCELLED error=\"cancelled: server shutting down")
+        self.assertEqual(self.store.count("recruit"), 0)
+        log = [e for e in self.store.ingest_log() if e["file_name"] == "stuck.csv"]
+        self.assertEqual(len(log), 1, log)
+        self.assertNotEqual(log[0]["status"], "success")
+
+
+class Flags(unittest.TestCase):
+
+    def run_serve(self, *args):
+        return subprocess.run([h.BIN, "serve"] + list(args), capture_output=True, text=True,
+                              timeout=h.scaled(30), stdin=subprocess.DEVNULL)
+
+    def test_help(self):
+        p = self.run_serve("--help")
+        self.assertEqual(p.returncode, 0)
+        for flag in ("--listen", "--store", "--max-streams", "--max-message-bytes", "--grace"):
+            self.assertIn(flag, p.stdout)
+
+    def test_bad_flags_exit_2(self):
+        for args in (["--bogus"], ["--max-streams", "0"], ["--max-streams", "x"], ["--grace", "-1"],
+                     ["--listen", "nohostport"], ["--max-message-bytes", "12"], ["--listen"],
+                     ["stray"], ["--store", "mysql://x"]):
+            with self.subTest(args=args):
+                p = self.run_serve(*args)
+                self.assertEqual(p.returncode, 2, p.stderr)
+                self.assertTrue(p.stderr.strip(), "a message says why")
+
+    def test_port_in_use_exit_1(self):
+        store = h.SqliteStore()
+        self.addCleanup(store.destroy)
+        with h.Server(store.url) as srv:
+            p = self.run_serve("--listen", srv.addr, "--store", "null:")
+        self.assertEqual(p.returncode, 1, p.stderr)
+        self.assertIn("cannot listen", p.stderr)
+
+
+if __name__ == "__main__":
+    unittest.main(verbosity=2)

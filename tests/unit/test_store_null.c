@@ -1,0 +1,68 @@
+/* test_store_null.c - store URL dispatch and the null store's counting. */
+#include "store/store.h"
+#include "tap.h"
+
+static void add_skill_rows(es_chunk *c, size_t n) {
+  size_t i;
+  for (i = 0; i < n; i++) {
+    es_value *r = es_chunk_add_row(c, i + 1);
+    r[0].s = es_arena_strndup(&c->arena, "python", 6);
+  }
+}
+
+static void test_dispatch(void) {
+  es_store *st = NULL;
+  es_error err;
+  es_err_clear(&err);
+  /* PostgreSQL URLs are reserved: they must not be taken for file names. */
+  CHECK_EQ_INT(es_store_open("postgres://u@h/db", &st, &err), ES_EUSAGE);
+  CHECK_CONTAINS(err.msg, "PostgreSQL is not supported yet");
+  CHECK(st == NULL);
+  CHECK_EQ_INT(es_store_open("mysql://x", &st, &err), ES_EUSAGE);
+  CHECK_CONTAINS(err.msg, "unknown store");
+  CHECK_EQ_INT(es_store_open("", &st, &err), ES_EUSAGE);
+  CHECK_EQ_INT(es_store_open("null:extra", &st, &err), ES_EUSAGE);
+  CHECK_EQ_INT(es_store_open("null:", &st, &err), 0);
+  CHECK_STR(st ? st->name : NULL, "null");
+  es_store_close(st);
+  es_store_close(NULL);
+}
+
+static void test_counts(void) {
+  const es_domain *d = es_domain_find("skill_embedding_dic");
+  es_stream_info info = {d, "s.csv", 768, 0};
+  es_stream_totals tot = {5, 2};
+  es_store *st = NULL;
+  es_txn *tx = NULL, *tx2 = NULL;
+  es_chunk c;
+  es_buf out = ES_BUF_INIT;
+  es_error err;
+  es_chunk_init(&c, d);
+  add_skill_rows(&c, 3);
+  CHECK_EQ_INT(es_store_open("null:", &st, &err), 0);
+  if (!st) return;
+  CHECK_EQ_INT(st->begin(st, &info, &tx, &err), 0);
+  CHECK_EQ_INT(st->begin(st, &info, &tx2, &err), 0);
+  CHECK_EQ_INT(tx->stage(tx, &c, &err), 0);
+  es_chunk_reset(&c);
+  add_skill_rows(&c, 2);
+  CHECK_EQ_INT(tx->stage(tx, &c, &err), 0);
+  CHECK_EQ_INT(tx2->stage(tx2, &c, &err), 0);
+  CHECK_EQ_INT(tx->commit(tx, &tot, &err), 0);
+  tx2->abort(tx2, &tot, "client went away");
+  CHECK_EQ_INT(st->stats_json(st, &out, &err), 0);
+  CHECK_CONTAINS(out.ptr, "\"store\":\"null:\"");
+  CHECK_CONTAINS(out.ptr, "\"skill_embedding_dic\":{\"rows\":5,\"chunks\":2,\"streams_committed\":1,"
+                          "\"streams_aborted\":1,\"vector_dimension\":768}");
+  CHECK_CONTAINS(out.ptr, "\"recruit\":{\"rows\":0,");
+  CHECK_CONTAINS(out.ptr, "\"candidate\":{\"rows\":0,");
+  es_buf_free(&out);
+  es_chunk_free(&c);
+  es_store_close(st);
+}
+
+int main(void) {
+  test_dispatch();
+  test_counts();
+  return tap_done("test_store_null");
+}

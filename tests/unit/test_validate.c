@@ -1,0 +1,85 @@
+/* test_validate.c - the server's row checks and their messages. */
+#include <math.h>
+#include <string.h>
+
+#include "core/validate.h"
+#include "tap.h"
+
+static es_value *recruit_row(es_chunk *c, const char *id, int years, size_t dim) {
+  es_value *row = es_chunk_add_row(c, 0);
+  size_t k;
+  row[0].s = es_arena_strndup(&c->arena, id, strlen(id));
+  row[2].i = years;
+  row[5].vec.n = dim;
+  row[5].vec.v = es_arena_calloc(&c->arena, dim ? dim : 1, sizeof(float));
+  for (k = 0; k < dim; k++) row[5].vec.v[k] = 0.5f;
+  return row;
+}
+
+int main(void) {
+  es_chunk c;
+  es_error err;
+  char u[] = "0190A8C2-ABCD-7EF0-8000-00000000000F";
+  es_value *row;
+  CHECK_EQ_INT(es_uuid_normalize(u), 0);
+  CHECK_STR(u, "0190a8c2-abcd-7ef0-8000-00000000000f");
+  { char bad[] = "0190a8c2abcd-7ef0-8000-00000000000f0"; CHECK(es_uuid_normalize(bad) != 0); }
+  { char bad[] = "0190a8c2-abcd-7ef0-8000-00000000000g"; CHECK(es_uuid_normalize(bad) != 0); }
+  { char bad[] = "0190a8c2-abcd-7ef0-8000-00000000000f-"; CHECK(es_uuid_normalize(bad) != 0); }
+  CHECK(es_utf8_valid("백엔드", strlen("백엔드")));
+  CHECK(!es_utf8_valid("\xc0\xaf", 2));         /* overlong '/' */
+  CHECK(!es_utf8_valid("\xed\xa0\x80", 3));     /* surrogate */
+  CHECK(!es_utf8_valid("\xf4\x90\x80\x80", 4)); /* past U+10FFFF */
+  CHECK(!es_utf8_valid("\xe2\x82", 2));         /* truncated */
+
+  es_chunk_init(&c, es_domain_find("recruit"));
+  recruit_row(&c, "0190A8C2-ABCD-7EF0-8000-00000000000F", 3, 4);
+  CHECK_EQ_INT(es_validate_chunk(&c, 4, 1, &err), 0);
+  CHECK_STR(es_chunk_row(&c, 0)[0].s, "0190a8c2-abcd-7ef0-8000-00000000000f");
+
+  recruit_row(&c, "0190a8c2-abcd-7ef0-8000-000000000001", 1, 3);
+  CHECK_EQ_INT(es_validate_chunk(&c, 4, 7, &err), ES_EINVAL);
+  CHECK_CONTAINS(err.msg, "chunk 7, row 1: field 'vector': 3 values, expected 4");
+  es_chunk_reset(&c);
+
+  recruit_row(&c, "not-a-uuid", 1, 4);
+  CHECK_EQ_INT(es_validate_chunk(&c, 4, 2, &err), ES_EINVAL);
+  CHECK_CONTAINS(err.msg, "chunk 2, row 0: field 'id'");
+  CHECK_CONTAINS(err.msg, "not a UUID");
+  es_chunk_reset(&c);
+
+  recruit_row(&c, "0190a8c2-abcd-7ef0-8000-000000000001", -1, 4);
+  CHECK_EQ_INT(es_validate_chunk(&c, 4, 1, &err), ES_EINVAL);
+  CHECK_CONTAINS(err.msg, "field 'exp_years': -1 is negative");
+  es_chunk_reset(&c);
+
+  row = recruit_row(&c, "0190a8c2-abcd-7ef0-8000-000000000001", 0, 4);
+  row[5].vec.v[2] = INFINITY;
+  CHECK_EQ_INT(es_validate_chunk(&c, 4, 1, &err), ES_EINVAL);
+  CHECK_CONTAINS(err.msg, "value 2 is not finite");
+  es_chunk_reset(&c);
+
+  row = recruit_row(&c, "0190a8c2-abcd-7ef0-8000-000000000001", 0, 4);
+  row[1].s = es_arena_strndup(&c.arena, "\xff", 1);
+  CHECK_EQ_INT(es_validate_chunk(&c, 4, 1, &err), ES_EINVAL);
+  CHECK_CONTAINS(err.msg, "field 'company_name': not valid UTF-8");
+  es_chunk_free(&c);
+
+  es_chunk_init(&c, es_domain_find("skill_embedding_dic"));
+  row = es_chunk_add_row(&c, 0);
+  row[2].vec.n = 0;
+  CHECK_EQ_INT(es_validate_chunk(&c, 0, 1, &err), ES_EINVAL);
+  CHECK_CONTAINS(err.msg, "field 'skill': must not be empty");
+  es_chunk_free(&c);
+
+  es_chunk_init(&c, es_domain_find("candidate"));
+  row = es_chunk_add_row(&c, 0);
+  row[0].s = es_arena_strndup(&c.arena, "0190a8c2-abcd-7ef0-8000-000000000001", 36);
+  row[4].list.n = 1;
+  row[4].list.items = es_arena_calloc(&c.arena, 1, sizeof(char *));
+  row[4].list.items[0] = es_arena_strndup(&c.arena, "\xe2\x82", 2);
+  CHECK_EQ_INT(es_validate_chunk(&c, 0, 1, &err), ES_EINVAL);
+  CHECK_CONTAINS(err.msg, "field 'skills': item 0");
+  es_chunk_free(&c);
+  return tap_done("test_validate");
+}

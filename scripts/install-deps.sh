@@ -3,7 +3,7 @@
 set -eu
 PKGS="build-essential cmake pkg-config libgrpc-dev protobuf-c-compiler libprotobuf-c-dev
 libsqlite3-dev sqlite3 libpq-dev libmicrohttpd-dev python3-grpcio python3-grpc-tools
-postgresql-15 postgresql-client-15 python3-pandas python3-numpy"
+postgresql-15 postgresql-client-15 python3-pandas python3-numpy chromium"
 missing=""
 for p in $PKGS; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing="$missing $p"

@@ -16,5 +16,6 @@ int es_cmd_ingest(int argc, char **argv);
 int es_cmd_generate(int argc, char **argv);
 int es_cmd_inspect(int argc, char **argv);
 int es_cmd_stats(int argc, char **argv);
+int es_cmd_api(int argc, char **argv);
 
 #endif

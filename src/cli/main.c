@@ -18,6 +18,7 @@ static const struct {
     {"generate", es_cmd_generate, "write deterministic synthetic data for a domain"},
     {"inspect", es_cmd_inspect, "print the rows a data file holds, one JSON object per line"},
     {"stats", es_cmd_stats, "print row counts and recent ingests of a store as JSON"},
+    {"api", es_cmd_api, "HTTP API and status page that ingest files of a data folder"},
 };
 
 static void usage(FILE *out) {

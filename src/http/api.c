@@ -1,0 +1,163 @@
+/* api.c - starts and stops the HTTP API: libmicrohttpd with a thread per connection, plus jobs. */
+#include <netdb.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "core/log.h"
+#include "http/api_internal.h"
+
+void es_api_config_init(es_api_config *c) {
+  memset(c, 0, sizeof(*c));
+  c->listen = ES_API_DEFAULT_LISTEN;
+  c->server = ES_DEFAULT_SERVER;
+  c->max_jobs = 4;
+  c->retries = 3;
+  c->timeout_s = 600;
+  c->bandwidth_mbps = 1000;
+  c->backoff_min_s = 2;
+  c->backoff_max_s = 10;
+  c->grace_s = 10;
+  c->history = 200;
+}
+
+/* "host:port" or "[v6]:port" into its two parts (host copied into buf). */
+static int split_hostport(const char *s, char *host, size_t cap, const char **port, es_error *err) {
+  const char *colon, *hs = s, *he;
+  if (s[0] == '[') {
+    hs = s + 1;
+    he = strchr(hs, ']');
+    if (!he || he[1] != ':') goto bad;
+    colon = he + 1;
+  } else {
+    colon = strrchr(s, ':');
+    if (!colon) goto bad;
+    he = colon;
+  }
+  if (he == hs || (size_t)(he - hs) >= cap || !colon[1]) goto bad;
+  memcpy(host, hs, (size_t)(he - hs));
+  host[he - hs] = '\0';
+  *port = colon + 1;
+  return 0;
+bad:
+  return es_err_set(err, ES_EUSAGE, "--listen %s: expected HOST:PORT", s);
+}
+
+static int resolve_listen(const char *listen, struct sockaddr_storage *ss, char *host,
+                          size_t cap, es_error *err) {
+  struct addrinfo hints, *res = NULL;
+  const char *port = NULL;
+  int rc, gai;
+  if ((rc = split_hostport(listen, host, cap, &port, err))) return rc;
+  memset(&hints, 0, sizeof(hints));
+  hints.ai_family = AF_UNSPEC;
+  hints.ai_socktype = SOCK_STREAM;
+  hints.ai_flags = AI_PASSIVE | AI_NUMERICSERV;
+  gai = getaddrinfo(host, port, &hints, &res);
+  if (gai || !res) return es_err_set(err, ES_EUSAGE, "--listen %s: %s", listen, gai_strerror(gai));
+  memcpy(ss, res->ai_addr, res->ai_addrlen);
+  freeaddrinfo(res);
+  return 0;
+}
+
+static void mhd_log(void *cls, const char *fmt, va_list ap) {
+  char line[512];
+  size_t n;
+  (void)cls;
+  vsnprintf(line, sizeof(line), fmt, ap);
+  n = strlen(line);
+  while (n && line[n - 1] == '\n') line[--n] = '\0';
+  es_warn("http: %s", line);
+}
+
+static int start_daemon(es_api *a, es_error *err) {
+  struct sockaddr_storage ss;
+  char host[256];
+  const union MHD_DaemonInfo *info;
+  unsigned int flags = MHD_USE_THREAD_PER_CONNECTION | MHD_USE_INTERNAL_POLLING_THREAD |
+                       MHD_USE_POLL | MHD_USE_ITC | MHD_USE_ERROR_LOG;
+  int rc;
+  memset(&ss, 0, sizeof(ss));
+  if ((rc = resolve_listen(a->cfg.listen, &ss, host, sizeof(host), err))) return rc;
+  if (ss.ss_family == AF_INET6) flags |= MHD_USE_IPv6;
+  /* The logger goes first: MHD reports errors in the options after it through it. */
+  a->mhd = MHD_start_daemon(flags, 0, NULL, NULL, es_api_handle, a,
+                            MHD_OPTION_EXTERNAL_LOGGER, mhd_log, NULL,
+                            MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&ss,
+                            MHD_OPTION_CONNECTION_LIMIT, (unsigned int)128,
+                            MHD_OPTION_CONNECTION_TIMEOUT, (unsigned int)120, MHD_OPTION_END);
+  if (!a->mhd) return es_err_set(err, ES_EIO, "cannot listen on %s", a->cfg.listen);
+  info = MHD_get_daemon_info(a->mhd, MHD_DAEMON_INFO_BIND_PORT);
+  snprintf(a->address, sizeof(a->address), ss.ss_family == AF_INET6 ? "[%s]:%u" : "%s:%u", host,
+           info ? (unsigned)info->port : 0u);
+  return 0;
+}
+
+static int make_jobs(es_api *a, es_error *err) {
+  es_ingest_opts base;
+  es_ingest_opts_init(&base);
+  base.server = a->cfg.server;
+  base.retries = a->cfg.retries;
+  base.timeout_s = a->cfg.timeout_s;
+  base.chunk_rows = a->cfg.chunk_rows;
+  base.bandwidth_mbps = a->cfg.bandwidth_mbps;
+  base.backoff_min_s = a->cfg.backoff_min_s;
+  base.backoff_max_s = a->cfg.backoff_max_s;
+  return es_jobs_new(&base, a->cfg.max_jobs, a->cfg.history, &a->jobs, err);
+}
+
+int es_api_start(const es_api_config *c, es_api **out, es_error *err) {
+  es_api *a = calloc(1, sizeof(*a));
+  int rc;
+  *out = NULL;
+  if (!a) return es_err_set(err, ES_ENOMEM, "out of memory");
+  a->cfg = *c;
+  if ((rc = es_datadir_open(c->data_dir, &a->dir, err))) goto fail;
+  if ((rc = make_jobs(a, err))) goto fail;
+  if ((rc = start_daemon(a, err))) goto fail;
+  *out = a;
+  return 0;
+fail:
+  es_jobs_free(a->jobs);
+  es_datadir_close(&a->dir);
+  free(a);
+  return rc;
+}
+
+const char *es_api_address(const es_api *a) { return a->address; }
+
+/* Gives responses already queued (a cancelled synchronous ingest's 503, say) a moment to
+   reach their clients: MHD_stop_daemon shuts every connection's socket at once. Idle
+   keep-alive connections hold it up to the bound only. */
+static void drain(es_api *a, double max_s) {
+  const union MHD_DaemonInfo *info;
+  struct timespec tick = {0, 10 * 1000 * 1000};
+  int i, n = (int)(max_s / 0.01);
+  for (i = 0; i < n; i++) {
+    info = MHD_get_daemon_info(a->mhd, MHD_DAEMON_INFO_CURRENT_CONNECTIONS);
+    if (!info || info->num_connections == 0) return;
+    nanosleep(&tick, NULL);
+  }
+}
+
+int es_api_stop(es_api *a) {
+  MHD_socket listen_fd;
+  int left;
+  if (!a) return 0;
+  listen_fd = MHD_quiesce_daemon(a->mhd); /* no new connections from here on */
+  /* Jobs first: that also releases connections waiting on a synchronous ingest, which
+     MHD_stop_daemon would otherwise wait for. */
+  left = es_jobs_stop(a->jobs, a->cfg.grace_s);
+  drain(a, 2.0);
+  MHD_stop_daemon(a->mhd);
+  if (listen_fd != MHD_INVALID_SOCKET) close(listen_fd);
+  if (left) return left; /* their threads still use the table and the config */
+  es_jobs_free(a->jobs);
+  es_datadir_close(&a->dir);
+  free(a);
+  return 0;
+}

@@ -1,0 +1,40 @@
+/* api.h - the HTTP trigger API (`embedstream api`): ingest files of a data folder over HTTP. */
+#ifndef ES_API_H
+#define ES_API_H
+
+#include <stddef.h>
+
+#include "core/error.h"
+
+#define ES_API_DEFAULT_LISTEN "127.0.0.1:8000"
+
+typedef struct es_api_config {
+  const char *listen;       /* host:port; port 0 picks a free one */
+  const char *data_dir;
+  const char *server;       /* the gRPC ingestion server */
+  int max_jobs;             /* ingests (synchronous or not) in flight at once, default 4 */
+  int retries;              /* attempts per ingest, default 3 */
+  double timeout_s;         /* per attempt, default 600 */
+  size_t chunk_rows;        /* 0: auto */
+  double bandwidth_mbps;    /* for auto chunk sizing, default 1000 */
+  double backoff_min_s, backoff_max_s;
+  double grace_s;           /* how long a shutdown waits for cancelled jobs, default 10 */
+  size_t history;           /* finished jobs kept for GET /data/jobs, default 200 */
+} es_api_config;
+
+typedef struct es_api es_api;
+
+void es_api_config_init(es_api_config *c);
+/* Resolves the data folder, binds and starts serving on MHD's threads. */
+int es_api_start(const es_api_config *c, es_api **out, es_error *err);
+/* "HOST:PORT" with the port actually bound. */
+const char *es_api_address(const es_api *a);
+/* Cancels jobs in flight (waiting up to grace_s), stops the HTTP daemon, frees everything.
+   Returns how many jobs were still running (their memory is then left alone). */
+int es_api_stop(es_api *a);
+
+/* The static assets, kept in their own files. */
+extern const char es_api_page_html[];
+extern const char es_api_openapi_json[];
+
+#endif

@@ -15,7 +15,7 @@ __attribute__((unused)) static int open_unsupported(const char *url, const char 
 }
 
 /* The PostgreSQL backend plugs in here, one line: its constructor replaces open_unsupported. */
-#define OPEN_POSTGRES open_unsupported
+#define OPEN_POSTGRES es_pg_open
 
 /* Matched by prefix, first match wins; a bare *.db / *.sqlite path is SQLite (below). */
 static const struct {

@@ -14,10 +14,14 @@ static void test_dispatch(void) {
   es_store *st = NULL;
   es_error err;
   es_err_clear(&err);
-  /* PostgreSQL URLs are reserved: they must not be taken for file names. */
-  CHECK_EQ_INT(es_store_open("postgres://u@h/db", &st, &err), ES_EUSAGE);
-  CHECK_CONTAINS(err.msg, "PostgreSQL is not supported yet");
+  /* PostgreSQL URLs reach its backend (an unknown es_ option fails before connecting). */
+  CHECK_EQ_INT(es_store_open("postgres://u@h/db?es_nope=1", &st, &err), ES_EUSAGE);
+  CHECK_CONTAINS(err.msg, "unknown option 'es_nope'");
   CHECK(st == NULL);
+  CHECK_EQ_INT(es_store_open("postgresql://u@h/db?es_nope=1", &st, &err), ES_EUSAGE);
+  CHECK_CONTAINS(err.msg, "unknown option 'es_nope'");
+  CHECK_EQ_INT(es_store_open("postgres:host=h es_nope=1", &st, &err), ES_EUSAGE);
+  CHECK_CONTAINS(err.msg, "unknown option 'es_nope'");
   CHECK_EQ_INT(es_store_open("mysql://x", &st, &err), ES_EUSAGE);
   CHECK_CONTAINS(err.msg, "unknown store");
   CHECK_EQ_INT(es_store_open("", &st, &err), ES_EUSAGE);

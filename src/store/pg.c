@@ -1,0 +1,69 @@
+/* pg.c - the PostgreSQL store: opening (URL, pool, a first connection) and closing. */
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "core/log.h"
+#include "store/pg_int.h"
+
+double es_pg_now(void) {
+  struct timespec ts;
+  clock_gettime(CLOCK_REALTIME, &ts);
+  return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+size_t es_pg_domain_index(const es_domain *d) {
+  size_t i;
+  for (i = 0; i < es_domain_count; i++)
+    if (es_domains[i] == d) return i;
+  return 0;
+}
+
+static void pg_close(es_store *st) {
+  es_pg_store *s = (es_pg_store *)st;
+  if (!s) return;
+  if (s->pool_ok) es_pg_pool_destroy(&s->pool);
+  pthread_mutex_destroy(&s->schema_mu);
+  free(s->display);
+  free(s);
+}
+
+/* A first connection now, so a wrong URL or an unreachable database is reported at start-up
+   rather than by the first stream; it stays in the pool for that stream. Nothing is created
+   here: `stats` only reads, and the tables appear with the first stream. */
+static int probe(es_pg_store *s, es_error *err) {
+  PGconn *c = NULL;
+  int rc = es_pg_pool_get(&s->pool, &c, err);
+  if (rc) return es_err_prefix(err, "store '%s': ", s->display);
+  es_debug("postgres: connected to %s (server %d)", s->display, PQserverVersion(c));
+  es_pg_pool_put(&s->pool, c);
+  return 0;
+}
+
+int es_pg_open(const char *url, const char *rest, es_store **out, es_error *err) {
+  es_pg_store *s;
+  char *conninfo = NULL;
+  int rc;
+  *out = NULL;
+  if (es_domain_count > ES_PG_MAX_DOMAINS) return es_err_set(err, ES_EINTERNAL, "postgres store: too many domains");
+  s = calloc(1, sizeof(*s));
+  if (!s) return es_err_set(err, ES_ENOMEM, "out of memory");
+  if (pthread_mutex_init(&s->schema_mu, NULL)) {
+    free(s);
+    return es_err_set(err, ES_EINTERNAL, "postgres store: cannot create a mutex");
+  }
+  s->base.name = "postgres";
+  s->base.begin = es_pg_begin;
+  s->base.stats_json = es_pg_stats_json;
+  s->base.close = pg_close;
+  if ((rc = es_pg_url_parse(url, rest, &conninfo, &s->display, &s->opts, err))) goto done;
+  if ((rc = es_pg_pool_init(&s->pool, conninfo, s->opts.pool_max, err))) goto done;
+  s->pool_ok = 1;
+  if ((rc = probe(s, err))) goto done;
+  *out = &s->base;
+  s = NULL;
+done:
+  free(conninfo);
+  pg_close(s ? &s->base : NULL);
+  return rc;
+}

@@ -1,0 +1,219 @@
+/* pg_txn.c - one stream into PostgreSQL: one connection, one transaction, committed at the end.
+
+   begin  takes a pooled connection, creates the tables if missing, opens the transaction, locks
+          the table (so its definition cannot change under the stream) and checks the dimension;
+   stage  writes each chunk as it arrives (pg_write.c), so rows live in the database, not here;
+   commit adds the ingest_log row and commits: all of the stream, or (on any failure) none of it;
+   abort  rolls back and records the failure in ingest_log in a transaction of its own.
+   A connection found dead when a stream begins is replaced once, with every idle connection
+   (a database restart killed them all), so streams recover without a server restart. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/log.h"
+#include "store/pg_int.h"
+
+typedef struct es_pg_txn {
+  es_txn base;
+  es_pg_store *st;
+  PGconn *conn;
+  es_pg_table table;
+  es_pg_writer w;
+  char *file_name;
+  int32_t dim;
+  double started_at;
+  uint64_t rows, chunks;
+  int failed; /* a stage failed: the transaction can only be rolled back */
+} es_pg_txn;
+
+static void txn_free(es_pg_txn *t) {
+  if (!t) return;
+  es_pg_writer_free(&t->w);
+  if (t->conn) {
+    es_pg_rollback(t->conn);
+    es_pg_pool_put(&t->st->pool, t->conn);
+  }
+  free(t->file_name);
+  free(t);
+}
+
+static int dim_mismatch(const es_pg_txn *t, es_error *err) {
+  return es_err_set(err, ES_EPRECOND, "table %s holds %d-d vectors, stream declares %d", t->table.d->name,
+                    (int)t->table.dim, (int)t->dim);
+}
+
+/* BEGIN, lock and read the table. *redeclare is set when an empty table made by this store is
+   declared for another dimension (the caller may change it and try again); tables made ahead
+   of time keep theirs: an index or a view may depend on it. */
+static int open_txn(es_pg_txn *t, int *redeclare, es_error *err) {
+  int rc;
+  *redeclare = 0;
+  if ((rc = es_pg_exec(t->conn, "BEGIN", err, "starting the transaction"))) return rc;
+  if ((rc = es_pg_table_lock(t->conn, &t->table, err)) || (rc = es_pg_table_read(t->conn, &t->table, err)))
+    return rc;
+  if (!t->table.dim || t->table.dim == t->dim) return 0;
+  if (!t->table.has_rows && t->table.declared && t->table.ours) {
+    *redeclare = 1;
+    return ES_EPRECOND;
+  }
+  return dim_mismatch(t, err);
+}
+
+static int open_stream(es_pg_txn *t, es_error *err) {
+  int rc, redeclare = 0;
+  if ((rc = es_pg_schema_ensure(t->st, t->conn, t->table.d, t->dim, err))) return rc;
+  rc = open_txn(t, &redeclare, err);
+  if (rc && redeclare) {
+    es_pg_rollback(t->conn);
+    if ((rc = es_pg_table_redeclare(t->conn, &t->table, t->dim, err))) return rc;
+    es_info("postgres: empty table %s redeclared for %d-d vectors (was %d)", t->table.d->name, (int)t->dim,
+            (int)t->table.dim);
+    rc = open_txn(t, &redeclare, err);
+    if (rc && redeclare) rc = dim_mismatch(t, err); /* someone redeclared it back meanwhile */
+  }
+  if (!rc) rc = es_pg_writer_init(&t->w, t->conn, &t->table, t->st->opts.copy, err);
+  return rc;
+}
+
+/* Up to two tries: the first on a pooled connection that may have died with a restart. */
+static int connect_and_open(es_pg_txn *t, es_error *err) {
+  int attempt, rc = 0;
+  for (attempt = 0; attempt < 2; attempt++) {
+    if ((rc = es_pg_pool_get(&t->st->pool, &t->conn, err))) return rc;
+    if (!(rc = open_stream(t, err))) return 0;
+    if (err && strstr(err->msg, "SQLSTATE 42P01") && attempt == 0) {
+      es_pg_schema_forget(t->st); /* a table was dropped under us: create it again */
+      es_pg_rollback(t->conn);
+      es_pg_pool_put(&t->st->pool, t->conn);
+      t->conn = NULL;
+      es_pg_writer_free(&t->w);
+      continue;
+    }
+    if (PQstatus(t->conn) == CONNECTION_OK) return rc;
+    es_pg_pool_discard(&t->st->pool, t->conn);
+    t->conn = NULL;
+    es_pg_pool_drop_idle(&t->st->pool);
+    es_pg_writer_free(&t->w);
+  }
+  return rc;
+}
+
+static int pg_stage(es_txn *tx, const es_chunk *c, es_error *err) {
+  es_pg_txn *t = (es_pg_txn *)tx;
+  int rc;
+  if (t->failed) return es_err_set(err, ES_EINTERNAL, "postgres: stream already failed");
+  if (c->domain != t->table.d)
+    return es_err_set(err, ES_EINTERNAL, "chunk of domain %s staged into a %s stream",
+                      c->domain ? c->domain->name : "(none)", t->table.d->name);
+  if ((rc = es_pg_writer_put(&t->w, c, err))) {
+    t->failed = 1;
+    return rc;
+  }
+  t->rows += c->nrows;
+  t->chunks++;
+  return 0;
+}
+
+/* ingest_log row, in whatever transaction the connection is in (or autocommit). */
+static int write_log(PGconn *c, const es_pg_txn *t, const es_stream_totals *tot, const char *status,
+                     const char *message, es_error *err) {
+  char dim[16], rows[24], chunks[24], started[40], finished[40];
+  const char *params[9] = {t->table.d->name, t->file_name, dim, rows, chunks, status, message, started, finished};
+  PGresult *r;
+  int rc = 0;
+  snprintf(dim, sizeof(dim), "%d", (int)t->dim);
+  snprintf(rows, sizeof(rows), "%llu", (unsigned long long)(tot ? tot->rows : t->rows));
+  snprintf(chunks, sizeof(chunks), "%llu", (unsigned long long)(tot ? tot->chunks : t->chunks));
+  snprintf(started, sizeof(started), "%.6f", t->started_at > 0 ? t->started_at : es_pg_now());
+  snprintf(finished, sizeof(finished), "%.6f", es_pg_now());
+  r = PQexecParams(c,
+                   "INSERT INTO ingest_log(domain, file_name, vector_dimension, \"rows\", chunks, status, message, "
+                   "started_at, finished_at) VALUES ($1, $2, $3, $4, $5, $6, $7, to_timestamp($8::float8), "
+                   "to_timestamp($9::float8))",
+                   9, NULL, params, NULL, NULL, 0);
+  if (!r || PQresultStatus(r) != PGRES_COMMAND_OK) rc = es_pg_fail(c, r, err, "writing ingest_log");
+  PQclear(r);
+  return rc;
+}
+
+/* After the stream's transaction is gone; on its own connection if that still works. */
+static void log_failure(es_pg_txn *t, const es_stream_totals *tot, const char *reason) {
+  es_error e;
+  PGconn *c = t->conn;
+  es_err_clear(&e);
+  es_pg_writer_free(&t->w); /* ends a COPY still open, so the connection can roll back */
+  es_pg_rollback(c);
+  if (!c || PQstatus(c) != CONNECTION_OK) {
+    es_pg_pool_discard(&t->st->pool, c);
+    t->conn = c = NULL;
+    if (es_pg_pool_get(&t->st->pool, &c, &e)) goto fail;
+    t->conn = c;
+  }
+  if (write_log(c, t, tot, "failed", reason, &e)) goto fail;
+  return;
+fail:
+  es_warn("could not record the failed %s stream in ingest_log: %s", t->table.d->name, e.msg);
+}
+
+static int commit_txn(es_pg_txn *t, const es_stream_totals *tot, es_error *err) {
+  char msg[96];
+  PGresult *r;
+  int rc;
+  snprintf(msg, sizeof(msg), "%llu rows: %llu copied in, %llu upserted", (unsigned long long)t->rows,
+           (unsigned long long)t->w.direct, (unsigned long long)t->w.merged);
+  if ((rc = es_pg_writer_finish(&t->w, err))) return rc;
+  if ((rc = write_log(t->conn, t, tot, "success", msg, err))) return rc;
+  r = PQexec(t->conn, "COMMIT");
+  if (!r || PQresultStatus(r) != PGRES_COMMAND_OK) rc = es_pg_fail(t->conn, r, err, "committing");
+  else if (strcmp(PQcmdStatus(r), "COMMIT")) /* the server rolled back instead */
+    rc = es_err_set(err, ES_EINTERNAL, "postgres: the transaction was rolled back at commit");
+  PQclear(r);
+  return rc;
+}
+
+static int pg_commit(es_txn *tx, const es_stream_totals *tot, es_error *err) {
+  es_pg_txn *t = (es_pg_txn *)tx;
+  int rc;
+  if (t->failed) rc = es_err_set(err, ES_EINTERNAL, "postgres: commit of a stream that failed");
+  else rc = commit_txn(t, tot, err);
+  if (rc) log_failure(t, tot, err ? err->msg : "commit failed");
+  txn_free(t);
+  return rc;
+}
+
+static void pg_abort(es_txn *tx, const es_stream_totals *tot, const char *reason) {
+  es_pg_txn *t = (es_pg_txn *)tx;
+  log_failure(t, tot, reason ? reason : "aborted");
+  txn_free(t);
+}
+
+int es_pg_begin(es_store *st, const es_stream_info *info, es_txn **out, es_error *err) {
+  es_pg_txn *t;
+  int rc;
+  *out = NULL;
+  if (!info || !info->domain) return es_err_set(err, ES_EINTERNAL, "postgres store: stream without a domain");
+  if (info->dim < 1 || info->dim > 16000)
+    return es_err_set(err, ES_EINVAL, "vector dimension %d out of range", (int)info->dim);
+  t = calloc(1, sizeof(*t));
+  if (!t) return es_err_set(err, ES_ENOMEM, "out of memory");
+  t->base.store = st;
+  t->base.stage = pg_stage;
+  t->base.commit = pg_commit;
+  t->base.abort = pg_abort;
+  t->st = (es_pg_store *)st;
+  t->dim = info->dim;
+  t->started_at = info->started_at;
+  es_pg_table_init(&t->table, info->domain);
+  t->file_name = strdup(info->file_name ? info->file_name : "");
+  if (!t->file_name) {
+    rc = es_err_set(err, ES_ENOMEM, "out of memory");
+    goto done;
+  }
+  if ((rc = connect_and_open(t, err))) goto done;
+  *out = &t->base;
+  t = NULL;
+done:
+  txn_free(t);
+  return rc;
+}

@@ -33,5 +33,9 @@ test-asan:
 	  LSAN_OPTIONS=suppressions=$(CURDIR)/tests/lsan.supp:print_suppressions=0 \
 	  UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 ctest $(CTEST_ARGS)
 
+# Benchmarks are run by hand (figures never gate the test suite); ROWS defaults to 1,000,000.
+bench: build
+	/usr/bin/python3 bench/bench.py $(or $(ROWS),1000000) --bin $(BUILD)/embedstream
+
 clean:
 	rm -rf $(BUILD) $(ASAN_BUILD)

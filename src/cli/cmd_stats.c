@@ -12,7 +12,8 @@ static void usage(FILE *out) {
   fprintf(out,
           "usage: embedstream stats [--store URL]\n\n"
           "Prints one JSON object: rows and vector dimension per domain, and the last 10 ingests.\n\n"
-          "  --store URL   sqlite:PATH (or a path ending in .db/.sqlite) or null: (default %s)\n"
+          "  --store URL   sqlite:PATH (or a path ending in .db/.sqlite), postgres://... or\n"
+          "                postgres:key=value, or null: (default %s)\n"
           "  -h, --help    this text\n\n"
           "Exit codes: 0 ok, 1 the store could not be read, 2 usage error.\n",
           DEFAULT_STORE);

@@ -275,9 +275,12 @@ int es_client_call(const es_call_cfg *cfg, es_producer *p, es_attempt *a, es_err
     rc = 0;
   }
   pump(cfg, &s, p, a);
-  es_debug("attempt %d: %llu rows in %llu chunks; waited %.3f s for the reader, %.3f s for gRPC",
+  pthread_mutex_lock(&p->mu);
+  es_debug("attempt %d: %llu rows in %llu chunks; waited %.3f s for the reader, %.3f s for gRPC; "
+           "the reader waited %.3f s for the sender",
            cfg->attempt, (unsigned long long)a->rows_sent, (unsigned long long)a->chunks_sent,
-           s.wait_reader, s.wait_grpc);
+           s.wait_reader, s.wait_grpc, p->wait_slot);
+  pthread_mutex_unlock(&p->mu);
   if (s.local_rc) {
     rc = s.local_rc;
     if (err) *err = s.local_err;

@@ -16,18 +16,66 @@ typedef struct es_msg {
   uint64_t bytes_read; /* how far into the file the loader was when this was packed */
 } es_msg;
 
-/* Packed messages waiting for the sender. One is enough for the overlap: while one message is
-   on the wire the next waits here and the reader parses and packs the one after, so at most
-   three messages (plus the chunk being parsed) are in memory: RSS stays flat and small. */
+/* Recycled message buffers (msgbuf.c). A pool lives until its owner and every buffer handed
+   out are gone, because gRPC may drop a sent message's slice after the producer is freed. */
+typedef struct es_bufpool es_bufpool;
+typedef struct es_msgbuf {
+  es_bufpool *pool;
+  uint8_t *data;
+  size_t cap;
+  struct es_msgbuf *next; /* in the pool's free list */
+} es_msgbuf;
+
+int es_bufpool_new(es_bufpool **out, es_error *err);
+/* A free buffer (any capacity, contents undefined), or a new empty one. */
+int es_bufpool_get(es_bufpool *bp, es_msgbuf **out, es_error *err);
+/* Grows b to at least n bytes, keeping its contents. */
+int es_msgbuf_reserve(es_msgbuf *b, size_t n, es_error *err);
+/* A slice over b->data[off, off + len); b goes back to its pool when gRPC drops the slice. */
+grpc_slice es_msgbuf_slice(es_msgbuf *b, size_t off, size_t len);
+/* Gives back a buffer that never became a slice. */
+void es_msgbuf_put(es_msgbuf *b);
+/* The owner is done; the pool goes when its last buffer comes back. NULL is fine. */
+void es_bufpool_release(es_bufpool *bp);
+
+/* One chunk message packed from batches of rows (pack.c), so the rows of a whole 10 MB chunk
+   never need to be parsed and held at once. The message starts ES_PACK_HEAD bytes into the
+   buffer, minus its key and length, which are written last. */
+#define ES_PACK_HEAD 6 /* a one-byte key and a length below 2^35 */
+typedef struct es_packer {
+  es_msgbuf *buf;
+  size_t rows, rows_bytes; /* packed so far */
+  uint8_t key;             /* the chunk field's key, as protobuf-c wrote it for the first batch */
+} es_packer;
+
+void es_packer_begin(es_packer *pk, es_msgbuf *buf);
+/* Appends rows from `from` on of c while the whole message stays within max_msg bytes; *to is
+   one past the last row appended (from when the message is full). A row that no message can
+   hold is ES_EINVAL naming its line, as es_client_split words it. */
+int es_packer_add(es_packer *pk, const es_chunk *c, size_t from, size_t max_msg, size_t *to,
+                  es_error *err);
+/* Writes the key and length: the message is buf->data[*off, *off + *len). Needs a row. */
+int es_packer_finish(es_packer *pk, size_t *off, size_t *len, es_error *err);
+
+/* The sender's one-message slot. The reader starts filling a message only once the slot is
+   empty (the sender took the previous one), so besides one batch of parsed rows at most two
+   messages are in memory: the one on the wire and the one being filled. Filling still overlaps
+   sending, and with auto's 10 MB messages the client stays near 40 MiB resident. */
 #define ES_PRODUCER_DEPTH 1
+/* Rows parsed at a time: a message of chunk_rows rows is packed from batches this small, so
+   the parsed rows (floats plus strings) never hold a whole 10 MB chunk, and are still in the
+   CPU cache when packed. */
+#define ES_PRODUCER_BATCH 512
 
 /* Reads and packs on its own thread while the calling thread drives gRPC. */
 typedef struct es_producer {
   const es_domain *domain;
   size_t chunk_rows, max_msg;
   es_loader *loader;
-  es_chunk chunk;  /* rows read, not all packed yet */
-  size_t next_row; /* first row of chunk still to pack */
+  es_chunk chunk;    /* the batch of rows read, not all packed yet */
+  size_t next_row;   /* first row of chunk still to pack */
+  size_t chunk_left; /* rows of the current chunk (chunk_rows rows of the file) not read yet */
+  es_bufpool *pool;
   pthread_t thread;
   int running;
   pthread_mutex_t mu;
@@ -35,6 +83,7 @@ typedef struct es_producer {
   es_msg q[ES_PRODUCER_DEPTH];
   size_t qhead, qlen;
   int done, stop, rc; /* under mu: the thread ended with rc (0 at the end of the file) */
+  double wait_slot;   /* seconds the reader waited for the sender, for the debug log */
   es_error err;
 } es_producer;
 

@@ -1,7 +1,8 @@
-/* producer.c - the client's reading side: a thread parses the file chunk by chunk, splits each
-   chunk into messages that fit the limit and packs them straight into gRPC slices, so parsing
-   the next rows overlaps the sending of the previous ones. */
+/* producer.c - the client's reading side: a thread parses the file in small batches and packs
+   them straight into the buffer of the next message (chunk_rows rows, split only where the
+   limit demands), so parsing the next rows overlaps the sending of the previous ones. */
 #include <string.h>
+#include <time.h>
 
 #include "client/client_int.h"
 
@@ -12,12 +13,31 @@ int es_producer_init(es_producer *p, const es_domain *d, size_t chunk_rows, size
   p->chunk_rows = chunk_rows;
   p->max_msg = max_msg;
   es_chunk_init(&p->chunk, d);
-  if (pthread_mutex_init(&p->mu, NULL)) return es_err_set(err, ES_EINTERNAL, "pthread_mutex_init failed");
+  if (es_bufpool_new(&p->pool, err) < 0) return err->code;
+  if (pthread_mutex_init(&p->mu, NULL)) {
+    es_bufpool_release(p->pool);
+    return es_err_set(err, ES_EINTERNAL, "pthread_mutex_init failed");
+  }
   if (pthread_cond_init(&p->cv, NULL)) {
     pthread_mutex_destroy(&p->mu);
+    es_bufpool_release(p->pool);
     return es_err_set(err, ES_EINTERNAL, "pthread_cond_init failed");
   }
   return 0;
+}
+
+/* The file's next batch of rows into p->chunk, never past the end of the current chunk:
+   1 with rows, 0 at the end of the file, negative on an input error. */
+static int read_batch(es_producer *p, es_error *err) {
+  size_t n;
+  int rc;
+  if (p->chunk_left == 0) p->chunk_left = p->chunk_rows; /* a new chunk starts */
+  n = p->chunk_left < ES_PRODUCER_BATCH ? p->chunk_left : ES_PRODUCER_BATCH;
+  es_chunk_reset(&p->chunk);
+  p->next_row = 0;
+  if ((rc = es_loader_next(p->loader, &p->chunk, n, err)) < 0) return rc;
+  p->chunk_left -= p->chunk.nrows;
+  return p->chunk.nrows > 0;
 }
 
 int es_producer_open(es_producer *p, const char *path, es_error *err) {
@@ -25,12 +45,13 @@ int es_producer_open(es_producer *p, const char *path, es_error *err) {
   es_producer_stop(p);
   p->done = p->stop = p->rc = 0;
   p->next_row = 0;
+  p->chunk_left = 0;
+  p->wait_slot = 0;
   es_err_clear(&p->err);
   es_chunk_reset(&p->chunk);
   if ((n = es_loader_open(path, p->domain, &p->loader, err)) < 0) return n;
-  n = es_loader_next(p->loader, &p->chunk, p->chunk_rows, err);
-  if (n < 0) return n;
-  if (p->chunk.nrows == 0) return es_err_set(err, ES_EINVAL, "%s: the file holds no rows", path);
+  if ((n = read_batch(p, err)) < 0) return n;
+  if (n == 0) return es_err_set(err, ES_EINVAL, "%s: the file holds no rows", path);
   return 0;
 }
 
@@ -42,40 +63,62 @@ uint64_t es_producer_bytes_total(const es_producer *p) {
   return p->loader ? p->loader->bytes_total : 0;
 }
 
-/* Packs rows [from, to) into a slice that becomes the message: the only copy of the bytes. */
-static int pack(es_producer *p, size_t to, size_t bytes, es_msg *m, es_error *err) {
-  grpc_slice s = grpc_slice_malloc(bytes);
-  size_t written = 0;
-  int rc = es_codec_pack_chunk(&p->chunk, p->next_row, to, GRPC_SLICE_START_PTR(s), bytes, &written, err);
-  if (rc == 0 && written != bytes)
-    rc = es_err_set(err, ES_EINTERNAL, "packed %zu bytes, expected %zu", written, bytes);
-  if (rc == 0) {
-    m->bb = grpc_raw_byte_buffer_create(&s, 1); /* takes its own reference */
-    m->rows = to - p->next_row;
-    m->bytes = bytes;
-    m->bytes_read = p->loader->bytes_read;
+/* Packs batch after batch into one message until its chunk is complete, the limit is reached
+   or the file ends: 1 with *m, 0 at the end of the file, negative on an input error. */
+static int fill(es_producer *p, es_msg *m, es_error *err) {
+  es_msgbuf *b;
+  es_packer pk;
+  grpc_slice s;
+  size_t to, off, len;
+  int rc;
+  if ((rc = es_bufpool_get(p->pool, &b, err)) < 0) return rc;
+  es_packer_begin(&pk, b);
+  for (;;) {
+    if (p->next_row == p->chunk.nrows) {
+      if (p->chunk_left == 0 && pk.rows) break; /* its chunk is complete */
+      if ((rc = read_batch(p, err)) < 0) goto fail;
+      if (rc == 0) break; /* end of the file */
+    }
+    if ((rc = es_packer_add(&pk, &p->chunk, p->next_row, p->max_msg, &to, err)) < 0) {
+      es_err_prefix(err, "%s: ", p->loader->path);
+      goto fail;
+    }
+    if (to == p->next_row) break; /* full: that row starts the next message */
     p->next_row = to;
   }
+  if (!pk.rows) {
+    es_msgbuf_put(b);
+    return 0;
+  }
+  if ((rc = es_packer_finish(&pk, &off, &len, err)) < 0) goto fail;
+  s = es_msgbuf_slice(b, off, len); /* from here the slice owns b */
+  m->bb = grpc_raw_byte_buffer_create(&s, 1); /* takes its own reference */
   grpc_slice_unref(s);
+  m->rows = pk.rows;
+  m->bytes = len;
+  m->bytes_read = p->loader->bytes_read;
+  return 1;
+fail:
+  es_msgbuf_put(b);
   return rc;
 }
 
-/* The next message: 1 with *m, 0 at the end of the file, negative on an input error. */
-static int next_msg(es_producer *p, es_msg *m, es_error *err) {
-  size_t to, bytes;
-  int rc;
-  if (p->next_row == p->chunk.nrows) {
-    es_chunk_reset(&p->chunk);
-    p->next_row = 0;
-    rc = es_loader_next(p->loader, &p->chunk, p->chunk_rows, err);
-    if (rc <= 0) return rc;
-  }
-  if ((rc = es_client_split(&p->chunk, p->next_row, p->max_msg, &to, &bytes, err)) < 0) {
-    es_err_prefix(err, "%s: ", p->loader->path);
-    return rc;
-  }
-  if ((rc = pack(p, to, bytes, m, err)) < 0) return rc;
-  return 1;
+static double mono_s(void) {
+  struct timespec ts;
+  clock_gettime(CLOCK_MONOTONIC, &ts);
+  return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+/* Waits until the slot is free (1) or the producer is stopped (0). */
+static int wait_for_slot(es_producer *p) {
+  double t0 = mono_s();
+  int go;
+  pthread_mutex_lock(&p->mu);
+  while (p->qlen == ES_PRODUCER_DEPTH && !p->stop) pthread_cond_wait(&p->cv, &p->mu);
+  go = !p->stop;
+  p->wait_slot += mono_s() - t0;
+  pthread_mutex_unlock(&p->mu);
+  return go;
 }
 
 static void *run(void *arg) {
@@ -85,13 +128,13 @@ static void *run(void *arg) {
   int rc;
   es_err_clear(&err);
   for (;;) {
+    /* Before filling, not after: a filled message never waits in memory beside a queued one. */
+    if (!wait_for_slot(p)) {
+      rc = 0;
+      break;
+    }
+    if ((rc = fill(p, &m, &err)) <= 0) break;
     pthread_mutex_lock(&p->mu);
-    rc = p->stop;
-    pthread_mutex_unlock(&p->mu);
-    if (rc) break;
-    if ((rc = next_msg(p, &m, &err)) <= 0) break;
-    pthread_mutex_lock(&p->mu);
-    while (p->qlen == ES_PRODUCER_DEPTH && !p->stop) pthread_cond_wait(&p->cv, &p->mu);
     if (p->stop) {
       pthread_mutex_unlock(&p->mu);
       grpc_byte_buffer_destroy(m.bb);
@@ -159,6 +202,8 @@ void es_producer_stop(es_producer *p) {
 void es_producer_free(es_producer *p) {
   es_producer_stop(p);
   es_chunk_free(&p->chunk);
+  es_bufpool_release(p->pool); /* its buffers may outlive p, in slices gRPC still holds */
+  p->pool = NULL;
   pthread_cond_destroy(&p->cv);
   pthread_mutex_destroy(&p->mu);
 }

@@ -12,7 +12,8 @@
 #define ES_LOADER_FORMATS(X) \
   X("csv", csv, ".csv")      \
   X("jsonl", jsonl, ".jsonl") \
-  X("jsonl", jsonl, ".ndjson")
+  X("jsonl", jsonl, ".ndjson") \
+  X("pickle", pickle, ".pkl") X("pickle", pickle, ".pickle")
 
 #define DECLARE(name, fn, ext) es_loader_open_fn es_##fn##_open;
 ES_LOADER_FORMATS(DECLARE)

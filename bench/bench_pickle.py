@@ -1,0 +1,157 @@
+#!/usr/bin/python3
+# bench_pickle.py - a recruit DataFrame .pkl into the null: store: our client vs pandas read_pickle + the spec's client.
+"""Usage: /usr/bin/python3 bench/bench_pickle.py [ROWS] [--dim 384] [--bin build/embedstream]
+                                                 [--vectors arrays|lists] [--keep DIR] [--skip-python]
+
+Writes one recruit DataFrame with pandas' to_pickle (protocol 5; default 1,000,000 rows x 384,
+the vector column one float32 array per row) and measures, for each pair, the client's wall time
+from start to exit and each process's peak RSS (wait4):
+  ours     embedstream ingest --file X.pkl  ->  embedstream serve --store null:
+  python   pandas.read_pickle + the spec's client (tests/integration/pyclient.py, chunks of 1000)
+           ->  tests/integration/pyserver.py (null store)
+Bars (issue 5): ours >= 500,000 rows/s; our client's peak RSS < file size + 64 MiB.
+"""
+import argparse
+import asyncio
+import json
+import os
+import re
+import subprocess
+import sys
+import tempfile
+import time
+
+SRC = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+ITEST = os.path.join(SRC, "tests", "integration")
+PY = "/usr/bin/python3"
+READY = re.compile(r"listening on (\S+:\d+)")
+ROWS_BAR = 500000
+RSS_SLACK_MIB = 64
+
+
+def reap(p, timeout):
+    """Waits (bounded) for a child; returns (exit code, peak RSS in MiB) from wait4()."""
+    deadline = time.monotonic() + timeout
+    while True:
+        pid, status, ru = os.wait4(p.pid, os.WNOHANG)
+        if pid:
+            p.returncode = os.waitstatus_to_exitcode(status)
+            return p.returncode, ru.ru_maxrss / 1024.0
+        if time.monotonic() > deadline:
+            p.kill()
+            deadline = time.monotonic() + 30
+        time.sleep(0.02)
+
+
+def start_server(argv, log_path, timeout=60):
+    log = open(log_path, "wb")
+    p = subprocess.Popen(argv, stdin=subprocess.DEVNULL, stdout=log, stderr=subprocess.STDOUT)
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        with open(log_path, encoding="utf-8", errors="replace") as f:
+            m = READY.search(f.read())
+        if m:
+            return p, m.group(1)
+        if p.poll() is not None:
+            break
+        time.sleep(0.05)
+    p.kill()
+    raise SystemExit("server did not come up: %s" % open(log_path).read())
+
+
+def stop_server(p):
+    if p.poll() is None:
+        p.terminate()
+    return reap(p, 60)
+
+
+def run_client(argv, log_path):
+    t0 = time.monotonic()
+    with open(log_path, "wb") as err:
+        p = subprocess.Popen(argv, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=err)
+        out = p.stdout.read()
+        code, rss = reap(p, 3600)
+    wall = time.monotonic() - t0
+    try:
+        result = json.loads(out.decode().strip().splitlines()[-1])
+    except (ValueError, IndexError):
+        result = {"status": "no output", "exit": code}
+    return code, wall, rss, result
+
+
+def pair(name, server_argv, client_argv, rows, work):
+    srv, addr = start_server(server_argv, os.path.join(work, name + "-server.log"))
+    try:
+        code, wall, rss, result = run_client(client_argv(addr), os.path.join(work, name + "-client.log"))
+    finally:
+        _, srv_rss = stop_server(srv)
+    ok = code == 0 and result.get("rows_sent") == rows
+    return {"pair": name, "ok": ok, "exit": code, "rows_sent": result.get("rows_sent"),
+            "wall_s": round(wall, 2), "rows_per_s": round(rows / wall) if ok else 0,
+            "client_rss_mib": round(rss, 1), "server_rss_mib": round(srv_rss, 1),
+            "message": result.get("message", "")}
+
+
+# ---- the Python client side: pandas read_pickle feeding the spec's client ----
+
+def py_client(server, path, chunk_size):
+    import pandas as pd
+    sys.path.insert(0, ITEST)
+    import pyclient
+    t0 = time.monotonic()
+    df = pd.read_pickle(path)
+    names = ["id", "company_name", "exp_years", "english_level", "primary_keyword", "vector"]
+
+    def chunks():
+        for start in range(0, len(df), chunk_size):
+            recs = df.iloc[start:start + chunk_size][names].to_dict("records")
+            for r in recs:
+                r["vector"] = [float(x) for x in r["vector"]]
+                r["exp_years"] = int(r["exp_years"])
+            yield recs
+
+    meta = {"file_name": os.path.basename(path), "vector_dimension": len(df["vector"].iloc[0])}
+    out = asyncio.run(pyclient.stream_data_to_batch_server(server, "recruit", chunks(), meta))
+    out["seconds"] = round(time.monotonic() - t0, 3)
+    print(json.dumps(out))
+
+
+def main():
+    if len(sys.argv) > 1 and sys.argv[1] == "--py-client":
+        return py_client(sys.argv[2], sys.argv[3], int(sys.argv[4]))
+    ap = argparse.ArgumentParser()
+    ap.add_argument("rows", nargs="?", type=int, default=1000000)
+    ap.add_argument("--dim", type=int, default=384)
+    ap.add_argument("--bin", default=os.path.join(SRC, "build", "embedstream"))
+    ap.add_argument("--vectors", choices=("arrays", "lists"), default="arrays")
+    ap.add_argument("--keep", help="directory for the .pkl and logs (kept; an existing .pkl is reused)")
+    ap.add_argument("--skip-python", action="store_true")
+    a = ap.parse_args()
+    work = a.keep or tempfile.mkdtemp(prefix="es-bench-pkl-")
+    os.makedirs(work, exist_ok=True)
+    pkl = os.path.join(work, "recruit-%d-%d-%s.pkl" % (a.rows, a.dim, a.vectors))
+    if not os.path.exists(pkl):
+        subprocess.run([PY, os.path.join(SRC, "bench", "bench_pickle_gen.py"), pkl, str(a.rows), str(a.dim),
+                        a.vectors], check=True)
+    size_mib = os.path.getsize(pkl) / 1048576.0
+    subprocess.run(["cat", pkl], stdout=subprocess.DEVNULL, check=True)  # warm the page cache for both
+    results = [pair("ours", [a.bin, "serve", "--listen", "127.0.0.1:0", "--store", "null:"],
+                    lambda addr: [a.bin, "ingest", "--domain", "recruit", "--file", pkl, "--server", addr,
+                                  "--dim", str(a.dim)], a.rows, work)]
+    if not a.skip_python:
+        results.append(pair("python", [PY, os.path.join(ITEST, "pyserver.py"), "--listen", "127.0.0.1:0"],
+                            lambda addr: [PY, os.path.abspath(__file__), "--py-client", addr, pkl, "1000"],
+                            a.rows, work))
+    ours = results[0]
+    summary = {"file": pkl, "file_mib": round(size_mib, 1), "rows": a.rows, "dim": a.dim, "vectors": a.vectors,
+               "results": results,
+               "bar_rows_per_s": ours["rows_per_s"] >= ROWS_BAR,
+               "bar_client_rss": ours["client_rss_mib"] < size_mib + RSS_SLACK_MIB}
+    if len(results) > 1 and results[1]["rows_per_s"]:
+        summary["speedup_vs_python"] = round(ours["rows_per_s"] / results[1]["rows_per_s"], 1)
+    print(json.dumps(summary, indent=2))
+    return 0 if summary["bar_rows_per_s"] and summary["bar_client_rss"] else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

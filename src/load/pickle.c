@@ -1,0 +1,233 @@
+/* pickle.c - the pickle loader behind loader.h: maps the file, interprets it once, then rows chunk by chunk. */
+#include "load/pickle.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "load/pickle_rows.h"
+#include "load/pickle_table.h"
+#include "load/pickle_vm.h"
+
+/* Dropping mapped pages behind the reader keeps RSS at the object graph plus a window, not the
+   file's size. Dropped clean pages of a file mapping simply fault in again if read once more. */
+#define RELEASE_MIN (256u << 10)
+
+typedef struct pkl_loader {
+  es_loader base;
+  es_pvm vm;
+  es_ptable table;
+  uint8_t *buf;
+  size_t len;
+  int mapped;       /* buf is our private mapping of the file */
+  int owned;        /* buf is ours to free (mapped, or read from a pipe) */
+  uint64_t row;     /* next row to produce */
+  uint64_t out_left; /* bytes the rows may still expand to */
+  size_t released;  /* first pass: pages before this offset were dropped */
+  const uint8_t **wm[ES_PKL_MAX_FIELDS]; /* per field (and vector component): read up to here */
+  size_t nwm[ES_PKL_MAX_FIELDS];
+  const uint8_t **addrs; /* scratch for es_ptable_addrs */
+} pkl_loader;
+
+static void drop(pkl_loader *pl, const uint8_t *from, const uint8_t *to) {
+  uintptr_t page = (uintptr_t)sysconf(_SC_PAGESIZE), lo, hi;
+  lo = (uintptr_t)from;
+  hi = (uintptr_t)to;
+  /* Decoded data lives in the graph, not the mapping: only ranges inside the file count. */
+  if (!pl->mapped || lo < (uintptr_t)pl->buf || hi > (uintptr_t)pl->buf + pl->len) return;
+  lo &= ~(page - 1);
+  hi &= ~(page - 1);
+  if (hi > lo) madvise((void *)lo, hi - lo, MADV_DONTNEED);
+}
+
+static void vm_progress(void *ctx, size_t pos) {
+  pkl_loader *pl = ctx;
+  drop(pl, pl->buf + pl->released, pl->buf + pos);
+  pl->released = pos;
+}
+
+/* After a chunk: for each field, drop what lies between where it was and where its next row is. */
+static void release_rows(pkl_loader *pl, int first) {
+  size_t f, j, n;
+  if (!pl->mapped) return;
+  for (f = 0; f < pl->table.nfields; f++) {
+    n = es_ptable_addrs(&pl->table, f, pl->row, pl->addrs, ES_PKL_MAX_DIM);
+    if (!n) continue;
+    if (first || !pl->wm[f]) {
+      free(pl->wm[f]);
+      if (!(pl->wm[f] = malloc(n * sizeof(*pl->wm[f])))) continue;
+      memcpy(pl->wm[f], pl->addrs, n * sizeof(*pl->wm[f]));
+      pl->nwm[f] = n;
+      continue;
+    }
+    if (n != pl->nwm[f]) continue;
+    for (j = 0; j < n; j++)
+      if ((uintptr_t)pl->addrs[j] > (uintptr_t)pl->wm[f][j] &&
+          (uintptr_t)pl->addrs[j] - (uintptr_t)pl->wm[f][j] >= RELEASE_MIN) {
+        drop(pl, pl->wm[f][j], pl->addrs[j]);
+        pl->wm[f][j] = pl->addrs[j];
+      }
+  }
+}
+
+static int pkl_next(es_loader *l, es_chunk *out, size_t max_rows, es_error *err) {
+  pkl_loader *pl = (pkl_loader *)l;
+  es_error local;
+  size_t n = 0;
+  int rc;
+  if (!err) err = &local;
+  if (out->domain != l->domain && es_chunk_set_domain(out, l->domain))
+    return es_err_set(err, ES_EINTERNAL, "chunk of another domain");
+  if (max_rows > INT_MAX) max_rows = INT_MAX;
+  while (n < max_rows && pl->row < pl->table.nrows) {
+    es_value *v = es_chunk_add_row(out, pl->row + 1);
+    if (!v) return es_err_set(err, ES_ENOMEM, "%s: out of memory", l->path);
+    if ((rc = es_prow_fill(&pl->table, l->domain, pl->row, v, &out->arena, &pl->out_left, err)))
+      return es_err_prefix(err, "%s: ", l->path);
+    pl->row++;
+    n++;
+  }
+  release_rows(pl, 0);
+  l->bytes_read = pl->table.nrows ? (uint64_t)((double)l->bytes_total * (double)pl->row / (double)pl->table.nrows)
+                                  : l->bytes_total;
+  return (int)n;
+}
+
+static void pkl_close(es_loader *l) {
+  pkl_loader *pl = (pkl_loader *)l;
+  size_t f;
+  if (!pl) return;
+  es_ptable_free(&pl->table);
+  es_pvm_free(&pl->vm);
+  if (pl->owned && pl->mapped) munmap(pl->buf, pl->len);
+  if (pl->owned && !pl->mapped) free(pl->buf);
+  for (f = 0; f < ES_PKL_MAX_FIELDS; f++) free(pl->wm[f]);
+  free(pl->addrs);
+  free(l->path);
+  free(pl);
+}
+
+/* Takes buf (freeing it on failure when owned) and builds the loader. */
+static int open_buf(uint8_t *buf, size_t len, int mapped, int owned, const char *name, const es_domain *d,
+                    es_loader **out, es_error *err) {
+  pkl_loader *pl = calloc(1, sizeof(*pl));
+  es_error local;
+  int rc;
+  if (!err) err = &local;
+  *out = NULL;
+  if (pl) {
+    /* Only a mapping has pages to drop, so only it needs the address scratch. */
+    pl->addrs = mapped ? malloc(ES_PKL_MAX_DIM * sizeof(*pl->addrs)) : NULL;
+    pl->base.path = strdup(name);
+  }
+  if (!pl || (mapped && !pl->addrs) || !pl->base.path) {
+    if (pl) {
+      free(pl->addrs);
+      free(pl->base.path);
+      free(pl);
+    }
+    if (owned && mapped) munmap(buf, len);
+    if (owned && !mapped) free(buf);
+    return es_err_set(err, ES_ENOMEM, "%s: out of memory", name);
+  }
+  pl->buf = buf;
+  pl->len = len;
+  pl->mapped = mapped;
+  pl->owned = owned;
+  pl->base.format = "pickle";
+  pl->base.domain = d;
+  pl->base.bytes_total = len;
+  pl->base.next = pkl_next;
+  pl->base.close = pkl_close;
+  es_pvm_init(&pl->vm, buf, len, pl->base.path);
+  pl->vm.progress = vm_progress;
+  pl->vm.progress_ctx = pl;
+  rc = es_pvm_run(&pl->vm, err);
+  if (!rc) rc = es_ptable_build(&pl->vm, d, &pl->table, err);
+  if (rc) {
+    pkl_close(&pl->base);
+    return rc;
+  }
+  /* Output may be 256 x the file (vectors of float32 from float lists are smaller, strings
+     shared through the memo are not); beyond that the file is a bomb, not data. */
+  pl->out_left = len > (UINT64_MAX - ((uint64_t)64 << 20)) / 256 ? UINT64_MAX : (uint64_t)len * 256 + ((uint64_t)64 << 20);
+  vm_progress(pl, len);
+  release_rows(pl, 1);
+  *out = &pl->base;
+  return 0;
+}
+
+int es_pickle_open_mem(const uint8_t *buf, size_t len, const char *name, const es_domain *d, es_loader **out,
+                       es_error *err) {
+  /* Not owned, so never freed; and nothing writes to it. */
+  return open_buf((uint8_t *)(uintptr_t)buf, len, 0, 0, name, d, out, err);
+}
+
+/* A pipe or other non-regular file is read whole into memory. */
+static int read_all(int fd, const char *path, uint8_t **buf, size_t *len, es_error *err) {
+  size_t cap = 1 << 16, n = 0;
+  uint8_t *b = malloc(cap), *nb;
+  ssize_t got;
+  if (!b) return es_err_set(err, ES_ENOMEM, "%s: out of memory", path);
+  for (;;) {
+    if (n == cap) {
+      if (cap > SIZE_MAX / 2 || !(nb = realloc(b, cap * 2))) {
+        free(b);
+        return es_err_set(err, ES_ENOMEM, "%s: out of memory", path);
+      }
+      b = nb;
+      cap *= 2;
+    }
+    got = read(fd, b + n, cap - n);
+    if (got < 0 && errno == EINTR) continue;
+    if (got < 0) {
+      free(b);
+      return es_err_set(err, ES_EIO, "%s: %s", path, strerror(errno));
+    }
+    if (got == 0) break;
+    n += (size_t)got;
+  }
+  *buf = b;
+  *len = n;
+  return 0;
+}
+
+int es_pickle_open(const char *path, const es_domain *d, es_loader **out, es_error *err) {
+  struct stat st;
+  uint8_t *buf = NULL;
+  size_t len = 0;
+  int fd, rc = 0, mapped = 0;
+  *out = NULL;
+  fd = open(path, O_RDONLY | O_CLOEXEC);
+  if (fd < 0)
+    return es_err_set(err, errno == ENOENT ? ES_ENOTFOUND : ES_EIO, "%s: %s", path, strerror(errno));
+  if (fstat(fd, &st)) {
+    rc = es_err_set(err, ES_EIO, "%s: %s", path, strerror(errno));
+  } else if (S_ISREG(st.st_mode)) {
+    if (st.st_size == 0) {
+      rc = es_err_set(err, ES_EINVAL, "%s: empty file, not a pickle", path);
+    } else if ((uint64_t)st.st_size > SIZE_MAX) {
+      rc = es_err_set(err, ES_EINVAL, "%s: too large to map", path);
+    } else {
+      len = (size_t)st.st_size;
+      buf = mmap(NULL, len, PROT_READ, MAP_PRIVATE, fd, 0);
+      if (buf == MAP_FAILED) rc = es_err_set(err, ES_EIO, "%s: mmap: %s", path, strerror(errno));
+      mapped = 1;
+    }
+  } else {
+    rc = read_all(fd, path, &buf, &len, err);
+    if (!rc && !len) {
+      free(buf);
+      rc = es_err_set(err, ES_EINVAL, "%s: empty file, not a pickle", path);
+    }
+  }
+  close(fd);
+  if (rc) return rc;
+  return open_buf(buf, len, mapped, 1, path, d, out, err);
+}

@@ -1,0 +1,515 @@
+/* pickle_table.c - finds the domain's fields in the graph: DataFrame blocks, dict of lists, list of dicts. */
+#include "load/pickle_table.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "load/pickle_np.h"
+
+static int bad(es_error *err, const char *fmt, const char *a) { return es_err_set(err, ES_EINVAL, fmt, a); }
+
+static int oom(es_error *err) {
+  return es_err_set(err, ES_EINVAL, "the object graph would exceed its memory budget");
+}
+
+/* Items of a tuple or list value (a list may hold float runs: then items is NULL and l is set). */
+static int seq(const es_pval *v, const es_pval **items, const es_plist **l, size_t *n) {
+  const es_pobj *o = v->tag == ES_PV_OBJ ? v->u.o : NULL;
+  *items = NULL;
+  *l = NULL;
+  if (o && o->kind == ES_PO_TUPLE) {
+    *items = ((const es_ptuple *)o)->items;
+    *n = ((const es_ptuple *)o)->n;
+    return 0;
+  }
+  if (o && o->kind == ES_PO_LIST) {
+    *l = (const es_plist *)o;
+    *n = (*l)->n;
+    return 0;
+  }
+  return -1;
+}
+
+static es_pval seq_get(const es_pval *items, const es_plist *l, size_t i) {
+  return items ? items[i] : es_plist_get(l, i);
+}
+
+static const es_pval *dict_get(const es_pval *v, const char *key) {
+  const es_pdict *d = (const es_pdict *)es_pval_obj(v, ES_PO_DICT);
+  return d ? es_pdict_get(d, key) : NULL;
+}
+
+static const es_parray *array_1d(const es_pval *v) {
+  const es_parray *a = (const es_parray *)es_pval_obj(v, ES_PO_ARRAY);
+  return a && a->built && a->ndim == 1 ? a : NULL;
+}
+
+/* ---- pandas indexes ---- */
+
+static int range_len(const es_pval *state, uint64_t *n, es_error *err) {
+  const es_pval *s = dict_get(state, "start"), *e = dict_get(state, "stop"), *st = dict_get(state, "step");
+  int64_t a, b, step;
+  uint64_t span, ustep;
+  if (!s || !e || !st || s->tag != ES_PV_INT || e->tag != ES_PV_INT || st->tag != ES_PV_INT || !st->u.i)
+    return bad(err, "a RangeIndex without int start, stop and step%s", "");
+  a = s->u.i;
+  b = e->u.i;
+  step = st->u.i;
+  if (step > 0) {
+    span = a < b ? (uint64_t)b - (uint64_t)a : 0;
+    ustep = (uint64_t)step;
+  } else {
+    span = a > b ? (uint64_t)a - (uint64_t)b : 0;
+    ustep = (uint64_t)(-(step + 1)) + 1;
+  }
+  *n = span / ustep + (span % ustep != 0);
+  return 0;
+}
+
+/* An Index's length; labels (for columns) is its data array, or NULL for a RangeIndex. */
+static int index_info(const es_pval *idx, uint64_t *n, const es_parray **labels, const es_pval **name,
+                      es_error *err) {
+  const es_pinst *in = (const es_pinst *)es_pval_obj(idx, ES_PO_INST);
+  const es_pval *data;
+  *labels = NULL;
+  *name = NULL;
+  if (!in || !in->built || (in->cls != ES_G_INDEX && in->cls != ES_G_INT64INDEX && in->cls != ES_G_RANGEINDEX))
+    return bad(err, "a DataFrame axis is a %s, not a pandas Index", es_pval_type(idx));
+  *name = dict_get(&in->state, "name");
+  if (in->cls == ES_G_RANGEINDEX) return range_len(&in->state, n, err);
+  data = dict_get(&in->state, "data");
+  if (!data || !(*labels = array_1d(data))) return bad(err, "a pandas Index without 1-D data%s", "");
+  *n = (*labels)->shape[0];
+  return 0;
+}
+
+static int label_is(const es_parray *labels, uint64_t p, const char *name) {
+  es_pval v;
+  if (!labels || labels->dt->kind != 'O') return 0;
+  v = es_plist_get(labels->items, (size_t)p);
+  return es_pval_is_str(&v, name);
+}
+
+/* ---- pandas blocks ---- */
+
+typedef struct colsrc {
+  const es_pval *values; /* a block's values: ndarray or extension array instance */
+  uint64_t k;
+  int block;
+} colsrc;
+
+static int placement(es_pvm *vm, const es_pval *pl, uint64_t ncols, uint64_t **pos, uint64_t *npos, es_error *err) {
+  const es_pslice *s = (const es_pslice *)es_pval_obj(pl, ES_PO_SLICE);
+  const es_parray *a = array_1d(pl);
+  uint64_t i, n;
+  int rc;
+  *pos = NULL;
+  if (a && (rc = es_pnp_decode_array(vm, (es_parray *)a, err))) return rc;
+  if (s) {
+    int64_t start = s->has_start ? s->start : 0, step = s->has_step ? s->step : 1;
+    if (!s->has_stop || start < 0 || s->stop < start || step < 1 || (uint64_t)s->stop > ncols)
+      return bad(err, "a block placement slice outside the %s columns", "DataFrame's");
+    n = ((uint64_t)(s->stop - start) + (uint64_t)step - 1) / (uint64_t)step;
+    if (!(*pos = malloc((n ? n : 1) * sizeof(uint64_t)))) return oom(err);
+    for (i = 0; i < n; i++) (*pos)[i] = (uint64_t)start + i * (uint64_t)step;
+  } else if (a && (a->dt->kind == 'i' || a->dt->kind == 'u')) {
+    n = a->shape[0];
+    if (n > ncols) return bad(err, "a block placement with more entries than %s", "columns");
+    if (!(*pos = malloc((n ? n : 1) * sizeof(uint64_t)))) return oom(err);
+    for (i = 0; i < n; i++) {
+      int64_t v;
+      int nan;
+      if (es_pnp_int(a->dt, es_pnp_elem2(a, i, 0), &v, &nan) || v < 0 || (uint64_t)v >= ncols) {
+        free(*pos);
+        *pos = NULL;
+        return bad(err, "a block placement outside the %s columns", "DataFrame's");
+      }
+      (*pos)[i] = (uint64_t)v;
+    }
+  } else {
+    return bad(err, "a block placement is a %s", es_pval_type(pl));
+  }
+  *npos = n;
+  return 0;
+}
+
+/* Rows in an extension array (Categorical, StringArray, IntegerArray), or -1. */
+static int ext_len(const es_pinst *in, uint64_t *n) {
+  const es_ptuple *t = (const es_ptuple *)es_pval_obj(&in->state, ES_PO_TUPLE);
+  const es_parray *a = NULL;
+  if (!in->built) return -1;
+  if ((in->cls == ES_G_CATEGORICAL || in->cls == ES_G_STRINGARRAY) && t && t->n >= 2) a = array_1d(&t->items[1]);
+  if (in->cls == ES_G_INTEGERARRAY) {
+    const es_pval *d = dict_get(&in->state, "_data");
+    a = d ? array_1d(d) : NULL;
+  }
+  if (!a) return -1;
+  *n = a->shape[0];
+  return 0;
+}
+
+static int check_block(const es_pval *values, uint64_t npos, uint64_t nrows, es_error *err) {
+  const es_parray *a = (const es_parray *)es_pval_obj(values, ES_PO_ARRAY);
+  const es_pinst *in = (const es_pinst *)es_pval_obj(values, ES_PO_INST);
+  uint64_t n;
+  char msg[160];
+  if (a && a->built && a->ndim == 2 && a->shape[0] == npos && a->shape[1] == nrows) return 0;
+  if (a && a->built && a->ndim == 1 && npos == 1 && a->shape[0] == nrows) return 0;
+  if (in && npos == 1 && !ext_len(in, &n) && n == nrows) return 0;
+  snprintf(msg, sizeof(msg), "a block (%s) does not match its %llu columns x %llu rows", es_pval_type(values),
+           (unsigned long long)npos, (unsigned long long)nrows);
+  return bad(err, "%s", msg);
+}
+
+static int place_blocks(es_pvm *vm, const es_pval *blocks, uint64_t ncols, uint64_t nrows, colsrc *srcs, es_error *err) {
+  const es_pval *items;
+  const es_plist *l;
+  size_t nb, b;
+  int rc = 0;
+  if (seq(blocks, &items, &l, &nb)) return bad(err, "BlockManager blocks are a %s", es_pval_type(blocks));
+  for (b = 0; b < nb && !rc; b++) {
+    es_pval bv = seq_get(items, l, b);
+    const es_pinst *in = (const es_pinst *)es_pval_obj(&bv, ES_PO_INST);
+    const es_ptuple *args = in ? (const es_ptuple *)es_pval_obj(&in->args, ES_PO_TUPLE) : NULL;
+    uint64_t *pos = NULL, npos = 0, i;
+    if (!in || in->cls != ES_G_UNPICKLE_BLOCK || !args || args->n < 2)
+      return bad(err, "a BlockManager block is a %s", es_pval_type(&bv));
+    if ((rc = placement(vm, &args->items[1], ncols, &pos, &npos, err))) return rc;
+    rc = check_block(&args->items[0], npos, nrows, err);
+    for (i = 0; i < npos && !rc; i++) {
+      if (srcs[pos[i]].values) {
+        rc = bad(err, "two blocks place the same column%s", "");
+        break;
+      }
+      srcs[pos[i]].values = &args->items[0];
+      srcs[pos[i]].k = i;
+      srcs[pos[i]].block = es_pval_obj(&args->items[0], ES_PO_ARRAY) && ((const es_parray *)args->items[0].u.o)->ndim == 2;
+    }
+    free(pos);
+  }
+  return rc;
+}
+
+/* ---- one column from a block or an extension array ---- */
+
+static int col_cat(const es_pinst *in, es_pcol *c, es_error *err) {
+  const es_ptuple *t = (const es_ptuple *)es_pval_obj(&in->state, ES_PO_TUPLE);
+  const es_pinst *dt = t && t->n >= 2 ? (const es_pinst *)es_pval_obj(&t->items[0], ES_PO_INST) : NULL;
+  const es_pval *cats = dt && dt->cls == ES_G_CATDTYPE ? dict_get(&dt->state, "categories") : NULL;
+  const es_parray *codes = t && t->n >= 2 ? array_1d(&t->items[1]) : NULL, *labels;
+  const es_pval *name;
+  uint64_t n;
+  int rc;
+  if (!codes || !cats || (codes->dt->kind != 'i' && codes->dt->kind != 'u'))
+    return bad(err, "a Categorical without integer codes and categories%s", "");
+  if ((rc = index_info(cats, &n, &labels, &name, err))) return rc;
+  if (!labels) return bad(err, "a Categorical whose categories are a %s", "RangeIndex");
+  c->kind = ES_PC_CAT;
+  c->ref.a = codes;
+  c->aux.a = labels;
+  return 0;
+}
+
+static int col_masked(const es_pinst *in, es_pcol *c, es_error *err) {
+  const es_pval *d = dict_get(&in->state, "_data"), *m = dict_get(&in->state, "_mask");
+  const es_parray *data = d ? array_1d(d) : NULL, *mask = m ? array_1d(m) : NULL;
+  if (!data || !mask || mask->dt->kind != 'b' || mask->shape[0] != data->shape[0] || data->dt->kind == 'O')
+    return bad(err, "an IntegerArray without _data and _mask arrays%s", "");
+  c->kind = ES_PC_MASKED;
+  c->ref.a = data;
+  c->aux.a = mask;
+  return 0;
+}
+
+static int col_from_values(const colsrc *s, es_pcol *c, es_error *err) {
+  const es_pinst *in = (const es_pinst *)es_pval_obj(s->values, ES_PO_INST);
+  memset(c, 0, sizeof(*c));
+  if (es_pval_obj(s->values, ES_PO_ARRAY)) {
+    c->kind = ES_PC_ARRAY;
+    c->ref.a = (const es_parray *)s->values->u.o;
+    c->ref.k = s->k;
+    c->ref.block = s->block;
+    return 0;
+  }
+  if (in && in->cls == ES_G_CATEGORICAL) return col_cat(in, c, err);
+  if (in && in->cls == ES_G_INTEGERARRAY) return col_masked(in, c, err);
+  if (in && in->cls == ES_G_STRINGARRAY) {
+    const es_ptuple *t = (const es_ptuple *)es_pval_obj(&in->state, ES_PO_TUPLE);
+    c->kind = ES_PC_ARRAY;
+    c->ref.a = t && t->n >= 2 ? array_1d(&t->items[1]) : NULL;
+    if (c->ref.a && c->ref.a->dt->kind == 'O') return 0;
+  }
+  return bad(err, "a column holds a %s, which is not supported", es_pval_type(s->values));
+}
+
+/* "vector_<j>" (no leading zeros): j, or -1 for any other label. */
+static int64_t vector_label(const es_pval *v) {
+  int64_t j = 0;
+  uint32_t i;
+  if (v->tag != ES_PV_STR || v->len < 8 || v->len > 13 || memcmp(v->u.s, "vector_", 7)) return -1;
+  if (v->u.s[7] == '0' && v->len > 8) return -1;
+  for (i = 7; i < v->len; i++) {
+    if (v->u.s[i] < '0' || v->u.s[i] > '9') return -1;
+    j = j * 10 + (v->u.s[i] - '0');
+  }
+  return j;
+}
+
+static int numeric_src(const colsrc *s) {
+  const es_parray *a = s->values ? (const es_parray *)es_pval_obj(s->values, ES_PO_ARRAY) : NULL;
+  return a && a->dt->kind != 'O' && a->dt->kind != 'U';
+}
+
+static int same_dtype(const es_pdtype *a, const es_pdtype *b) {
+  return a->kind == b->kind && a->size == b->size && a->order == b->order;
+}
+
+/* Where each component's column starts and how far apart its rows are, computed once so a
+   row's vector is a strided gather. */
+static int component_strides(es_pcol *c, es_error *err) {
+  size_t j;
+  if (!(c->cbase = calloc(c->ncomps, sizeof(*c->cbase))) || !(c->cstride = calloc(c->ncomps, sizeof(*c->cstride))))
+    return oom(err);
+  c->cdt = c->comps[0].a->dt;
+  for (j = 0; j < c->ncomps; j++) {
+    const es_pref *r = &c->comps[j];
+    uint64_t size = r->a->dt->size;
+    if (!r->block) {
+      c->cbase[j] = r->a->data;
+      c->cstride[j] = size;
+    } else if (r->a->fortran) { /* (K, n) in column-major order: row r of column k at r*K + k */
+      c->cbase[j] = r->a->data + r->k * size;
+      c->cstride[j] = r->a->shape[0] * size;
+    } else {
+      c->cbase[j] = r->a->data + r->k * r->a->shape[1] * size;
+      c->cstride[j] = size;
+    }
+    if (c->cdt && !same_dtype(c->cdt, r->a->dt)) c->cdt = NULL;
+  }
+  return 0;
+}
+
+/* vector_0 .. vector_{d-1}: the vector spread over numeric columns (one 2-D float block). */
+static int vector_cols(const es_parray *labels, uint64_t ncols, const colsrc *srcs, es_pcol *c, es_error *err) {
+  uint64_t p, d = 0;
+  size_t j;
+  char name[32];
+  if (!labels || labels->dt->kind != 'O') return 1;
+  for (p = 0; p < ncols; p++) {
+    es_pval v = es_plist_get(labels->items, (size_t)p);
+    if (vector_label(&v) >= 0) d++;
+  }
+  if (!d) return 1;
+  if (d > ES_PKL_MAX_DIM) return bad(err, "more than 16000 vector_N %s", "columns");
+  memset(c, 0, sizeof(*c));
+  if (!(c->comps = calloc(d, sizeof(es_pref)))) return oom(err);
+  c->kind = ES_PC_VCOLS;
+  c->ncomps = d;
+  for (p = 0; p < ncols; p++) {
+    es_pval v = es_plist_get(labels->items, (size_t)p);
+    int64_t k = vector_label(&v);
+    if (k < 0) continue;
+    snprintf(name, sizeof(name), "vector_%lld", (long long)k);
+    if ((uint64_t)k >= d) return bad(err, "vector columns: '%s' is beyond the number of vector_N columns", name);
+    if (c->comps[k].a) return bad(err, "column '%s' appears twice", name);
+    if (!numeric_src(&srcs[p])) return bad(err, "column '%s' is not numeric", name);
+    c->comps[k].a = (const es_parray *)srcs[p].values->u.o;
+    c->comps[k].k = srcs[p].k;
+    c->comps[k].block = srcs[p].block;
+  }
+  for (j = 0; j < d; j++)
+    if (!c->comps[j].a) return bad(err, "vector columns: vector_%s is missing", "N");
+  return 0;
+}
+
+static int find_column(const es_parray *labels, uint64_t ncols, const char *name, uint64_t *at, es_error *err) {
+  uint64_t p;
+  int found = 0;
+  for (p = 0; p < ncols; p++)
+    if (label_is(labels, p, name)) {
+      if (found) return bad(err, "column '%s' appears twice", name);
+      *at = p;
+      found = 1;
+    }
+  return found ? 0 : 1;
+}
+
+/* A field missing from the columns may be the row index (df.set_index('id')). */
+static int index_column(const es_pval *rowidx, const char *name, uint64_t nrows, es_pcol *c) {
+  const es_parray *labels;
+  const es_pval *iname;
+  uint64_t n;
+  es_error ignore;
+  if (index_info(rowidx, &n, &labels, &iname, &ignore) || !labels || n != nrows || !iname || !es_pval_is_str(iname, name))
+    return 1;
+  memset(c, 0, sizeof(*c));
+  c->kind = ES_PC_ARRAY;
+  c->ref.a = labels;
+  return 0;
+}
+
+static int df_fields(const es_pval *cols, const es_pval *rowidx, uint64_t nrows, const es_domain *d, colsrc *srcs,
+                     es_ptable *t, es_error *err) {
+  const es_parray *labels;
+  const es_pval *name;
+  uint64_t ncols, at;
+  size_t f;
+  int rc = index_info(cols, &ncols, &labels, &name, err);
+  for (f = 0; f < d->nfields && !rc; f++) {
+    const char *fn = d->fields[f].name;
+    rc = find_column(labels, ncols, fn, &at, err);
+    if (rc == 0) {
+      if (!srcs[at].values) return bad(err, "column '%s' is in no block", fn);
+      rc = col_from_values(&srcs[at], &t->cols[f], err);
+    } else if (rc == 1 && d->fields[f].type == ES_T_VECTOR) {
+      rc = vector_cols(labels, ncols, srcs, &t->cols[f], err);
+    }
+    if (rc == 1) rc = index_column(rowidx, fn, nrows, &t->cols[f]);
+    if (rc == 1) rc = bad(err, "the DataFrame has no column '%s'", fn);
+  }
+  return rc;
+}
+
+static int df_table(es_pvm *vm, const es_pinst *df, const es_domain *d, es_ptable *t, es_error *err) {
+  const es_pval *mgr = dict_get(&df->state, "_mgr"), *axes_items, *labels_name;
+  const es_pinst *bm = mgr ? (const es_pinst *)es_pval_obj(mgr, ES_PO_INST) : NULL;
+  const es_ptuple *args = bm ? (const es_ptuple *)es_pval_obj(&bm->args, ES_PO_TUPLE) : NULL;
+  const es_plist *axes_list;
+  const es_parray *labels;
+  es_pval cols, rows;
+  uint64_t ncols;
+  size_t naxes;
+  colsrc *srcs;
+  int rc;
+  if (!bm || bm->cls != ES_G_BLOCKMANAGER || !args || args->n != 2)
+    return bad(err, "a DataFrame without a BlockManager (pickled by pandas %s?)", "other than 1.x");
+  if (seq(&args->items[1], &axes_items, &axes_list, &naxes) || naxes != 2)
+    return bad(err, "a BlockManager without 2 %s", "axes");
+  cols = seq_get(axes_items, axes_list, 0);
+  rows = seq_get(axes_items, axes_list, 1);
+  if ((rc = index_info(&rows, &t->nrows, &labels, &labels_name, err))) return rc;
+  if ((rc = index_info(&cols, &ncols, &labels, &labels_name, err))) return rc;
+  if (ncols > SIZE_MAX / sizeof(colsrc) || !(srcs = es_pvm_alloc(vm, (size_t)(ncols ? ncols : 1) * sizeof(colsrc))))
+    return oom(err);
+  memset(srcs, 0, (size_t)(ncols ? ncols : 1) * sizeof(colsrc));
+  if ((rc = place_blocks(vm, &args->items[0], ncols, t->nrows, srcs, err))) return rc;
+  /* The graph lives as long as the table, so srcs (in its arena) may be pointed into. */
+  return df_fields(&cols, &rows, t->nrows, d, srcs, t, err);
+}
+
+/* ---- plain pickles ---- */
+
+static int list_column(const es_pval *v, const es_field *f, es_pcol *c, uint64_t *n, es_error *err) {
+  const es_parray *a = (const es_parray *)es_pval_obj(v, ES_PO_ARRAY);
+  const es_pinst *in = (const es_pinst *)es_pval_obj(v, ES_PO_INST);
+  size_t len;
+  memset(c, 0, sizeof(*c));
+  if (!seq(v, &c->items, &c->list, &len)) {
+    c->kind = ES_PC_LIST;
+    *n = len;
+    return 0;
+  }
+  if (a && a->built && a->ndim == 1) {
+    c->kind = ES_PC_ARRAY;
+    c->ref.a = a;
+    *n = a->shape[0];
+    return 0;
+  }
+  if (a && a->built && a->ndim == 2 && f->type == ES_T_VECTOR && a->dt->kind != 'O' && a->dt->kind != 'U') {
+    c->kind = ES_PC_ROWS2D;
+    c->ref.a = a;
+    *n = a->shape[0];
+    return 0;
+  }
+  if (in) {
+    colsrc s = {v, 0, 0};
+    int rc = col_from_values(&s, c, err);
+    if (!rc && ext_len(in, n)) rc = bad(err, "column '%s' is an incomplete pandas array", f->name);
+    return rc;
+  }
+  return es_err_set(err, ES_EINVAL, "column '%s' is a %s, not a list or array", f->name, es_pval_type(v));
+}
+
+static int dict_of_lists(const es_pval *root, const es_domain *d, es_ptable *t, es_error *err) {
+  size_t f;
+  uint64_t n;
+  int rc;
+  for (f = 0; f < d->nfields; f++) {
+    const es_pval *v = dict_get(root, d->fields[f].name);
+    if (!v) return bad(err, "the dict has no key '%s'", d->fields[f].name);
+    if ((rc = list_column(v, &d->fields[f], &t->cols[f], &n, err))) return rc;
+    if (f && n != t->nrows)
+      return es_err_set(err, ES_EINVAL, "column '%s' has %llu values, '%s' has %llu", d->fields[f].name,
+                        (unsigned long long)n, d->fields[0].name, (unsigned long long)t->nrows);
+    t->nrows = n;
+  }
+  return 0;
+}
+
+/* Protocol 2 arrays whose elements are read by index are decoded once here (arrays that are
+   whole cells, like a row's vector, are decoded row by row instead). */
+static int decode_columns(es_pvm *vm, es_ptable *t, es_error *err) {
+  size_t f, j;
+  int rc = 0;
+  for (f = 0; f < t->nfields && !rc; f++) {
+    es_pcol *c = &t->cols[f];
+    if (c->ref.a) rc = es_pnp_decode_array(vm, (es_parray *)c->ref.a, err);
+    if (!rc && c->aux.a) rc = es_pnp_decode_array(vm, (es_parray *)c->aux.a, err);
+    for (j = 0; j < c->ncomps && !rc; j++) rc = es_pnp_decode_array(vm, (es_parray *)c->comps[j].a, err);
+    if (!rc && c->kind == ES_PC_VCOLS) rc = component_strides(c, err);
+  }
+  return rc;
+}
+
+int es_ptable_build(es_pvm *vm, const es_domain *d, es_ptable *t, es_error *err) {
+  const es_pval *root = &vm->root;
+  const es_pinst *in = (const es_pinst *)es_pval_obj(root, ES_PO_INST);
+  const es_pval *items;
+  const es_plist *l;
+  size_t f, n;
+  int rc;
+  memset(t, 0, sizeof(*t));
+  if (d->nfields > ES_PKL_MAX_FIELDS) return es_err_set(err, ES_EINTERNAL, "domain has too many fields");
+  t->nfields = d->nfields;
+  t->key = d->key;
+  t->vector = d->vector;
+  for (f = 0; f < d->nfields; f++) t->names[f] = d->fields[f].name;
+  if (in && in->cls == ES_G_DATAFRAME && in->built) {
+    rc = df_table(vm, in, d, t, err);
+  } else if (es_pval_obj(root, ES_PO_DICT)) {
+    rc = dict_of_lists(root, d, t, err);
+  } else if (!seq(root, &items, &l, &n)) {
+    for (f = 0; f < d->nfields; f++) {
+      t->cols[f].kind = ES_PC_DICTS;
+      t->cols[f].items = items;
+      t->cols[f].list = l;
+    }
+    t->nrows = n;
+    rc = 0;
+  } else {
+    rc = bad(err, "the pickle holds a %s, not a DataFrame, a dict of lists or a list of dicts", es_pval_type(root));
+  }
+  if (!rc) rc = decode_columns(vm, t, err);
+  /* Every real row costs the file at least a byte; more rows than bytes means zero-sized
+     elements or a lying index, which would otherwise turn a tiny file into endless rows. */
+  if (!rc && t->nrows > vm->len)
+    rc = es_err_set(err, ES_EINVAL, "%llu rows in a file of %zu bytes", (unsigned long long)t->nrows, vm->len);
+  if (rc) {
+    es_err_prefix(err, "%s: ", vm->name);
+    es_ptable_free(t);
+  }
+  return rc;
+}
+
+void es_ptable_free(es_ptable *t) {
+  size_t f;
+  for (f = 0; f < ES_PKL_MAX_FIELDS; f++) {
+    free(t->cols[f].comps);
+    free(t->cols[f].cbase);
+    free(t->cols[f].cstride);
+    t->cols[f].comps = NULL;
+    t->cols[f].cbase = NULL;
+    t->cols[f].cstride = NULL;
+  }
+}

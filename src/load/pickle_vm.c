@@ -1,0 +1,553 @@
+/* pickle_vm.c - the opcode loop: protocols 2 to 5, a fixed opcode set, every length checked. */
+#include "load/pickle_vm.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#define PROGRESS_STEP (16u << 20)
+
+void es_pvm_init(es_pvm *vm, const uint8_t *buf, size_t len, const char *name) {
+  memset(vm, 0, sizeof(*vm));
+  vm->buf = buf;
+  vm->len = len;
+  vm->name = name;
+  vm->budget = SIZE_MAX;
+  if (len <= (SIZE_MAX - ES_PKL_BUDGET_FLOOR) / ES_PKL_BUDGET_FACTOR)
+    vm->budget = len * ES_PKL_BUDGET_FACTOR + ES_PKL_BUDGET_FLOOR;
+}
+
+void es_pvm_free(es_pvm *vm) {
+  es_plist *l, *ln;
+  es_pdict *d, *dn;
+  for (l = vm->lists; l; l = ln) {
+    ln = l->next_alloc;
+    free(l->items);
+    free(l->runs);
+  }
+  for (d = vm->dicts; d; d = dn) {
+    dn = d->next_alloc;
+    free(d->kv);
+    free(d->fmap);
+  }
+  free(vm->stack);
+  free(vm->memo);
+  es_pvm_free_blocks(vm);
+  memset(vm, 0, sizeof(*vm));
+}
+
+static int fail(es_error *err, const char *fmt, const char *a) {
+  return es_err_set(err, ES_EINVAL, fmt, a);
+}
+
+static int oom(es_error *err) {
+  return es_err_set(err, ES_EINVAL, "the object graph would exceed its memory budget (%s)",
+                    "16 x file size + 64 MiB");
+}
+
+/* ---- reading the byte stream ---- */
+
+static inline int need(es_pvm *vm, size_t n, es_error *err) {
+  if (vm->len - vm->pos < n) return fail(err, "truncated: %s", "the file ends inside an opcode");
+  return 0;
+}
+
+static inline uint64_t read_le(es_pvm *vm, size_t n) {
+  uint64_t v = 0;
+  size_t i;
+  for (i = 0; i < n; i++) v |= (uint64_t)vm->buf[vm->pos + i] << (8 * i);
+  vm->pos += n;
+  return v;
+}
+
+/* Length-prefixed data: the length is checked against what is left of the file. */
+static inline int read_sized(es_pvm *vm, size_t lenbytes, const uint8_t **p, uint64_t *n, es_error *err) {
+  int rc = need(vm, lenbytes, err);
+  if (rc) return rc;
+  *n = read_le(vm, lenbytes);
+  if (*n > vm->len - vm->pos)
+    return es_err_set(err, ES_EINVAL, "declared length %llu runs past the end of the file",
+                      (unsigned long long)*n);
+  *p = vm->buf + vm->pos;
+  vm->pos += (size_t)*n;
+  return 0;
+}
+
+/* ---- stack, marks, memo ---- */
+
+static inline int push(es_pvm *vm, es_pval v, es_error *err) {
+  if (vm->sp == vm->scap) {
+    size_t ncap = vm->scap ? vm->scap * 2 : 256;
+    size_t held = vm->used, more = (ncap - vm->scap) * sizeof(es_pval);
+    es_pval *s;
+    if (held > vm->budget || more > vm->budget - held) return oom(err);
+    s = realloc(vm->stack, ncap * sizeof(es_pval));
+    if (!s) return oom(err);
+    vm->used += more;
+    vm->stack = s;
+    vm->scap = ncap;
+  }
+  vm->stack[vm->sp++] = v;
+  return 0;
+}
+
+static inline size_t floor_sp(const es_pvm *vm) { return vm->nmarks ? vm->marks[vm->nmarks - 1] : 0; }
+
+static inline int pop(es_pvm *vm, es_pval *out, es_error *err) {
+  if (vm->sp <= floor_sp(vm)) return fail(err, "stack underflow%s", "");
+  *out = vm->stack[--vm->sp];
+  return 0;
+}
+
+static inline es_pval *top(es_pvm *vm, es_error *err) {
+  if (vm->sp <= floor_sp(vm)) {
+    fail(err, "stack underflow%s", "");
+    return NULL;
+  }
+  return &vm->stack[vm->sp - 1];
+}
+
+/* Pops to the last MARK: the items are stack[*start .. vm->sp) until the next push. */
+static int pop_mark(es_pvm *vm, size_t *start, es_error *err) {
+  if (!vm->nmarks) return fail(err, "no MARK on the stack%s", "");
+  *start = vm->marks[--vm->nmarks];
+  return 0;
+}
+
+static inline int memo_put(es_pvm *vm, uint64_t idx, es_error *err) {
+  es_pval *t = top(vm, err);
+  if (!t) return err->code;
+  if (idx >= vm->mcap) {
+    size_t ncap = vm->mcap ? vm->mcap : 64, held = vm->used, more;
+    es_pval *m;
+    while (ncap <= idx) {
+      if (ncap > SIZE_MAX / 2 / sizeof(es_pval)) return oom(err);
+      ncap *= 2;
+    }
+    more = (ncap - vm->mcap) * sizeof(es_pval);
+    if (held > vm->budget || more > vm->budget - held)
+      return es_err_set(err, ES_EINVAL, "memo index %llu is too large", (unsigned long long)idx);
+    m = realloc(vm->memo, ncap * sizeof(es_pval));
+    if (!m) return oom(err);
+    memset(m + vm->mcap, 0, more);
+    vm->used += more;
+    vm->memo = m;
+    vm->mcap = ncap;
+  }
+  vm->memo[idx] = *t;
+  if (idx >= vm->nmemo) vm->nmemo = (size_t)idx + 1;
+  return 0;
+}
+
+static inline int memo_get(es_pvm *vm, uint64_t idx, es_error *err) {
+  if (idx >= vm->nmemo || vm->memo[idx].tag == ES_PV_UNSET)
+    return es_err_set(err, ES_EINVAL, "memo entry %llu is not set", (unsigned long long)idx);
+  return push(vm, vm->memo[idx], err);
+}
+
+/* ---- value opcodes ---- */
+
+static es_pval val_int(int64_t i) {
+  es_pval v = {ES_PV_INT, 0, 0, {.i = i}};
+  return v;
+}
+
+static es_pval val_obj(void *o) {
+  es_pval v = {ES_PV_OBJ, 0, 0, {.o = o}};
+  return v;
+}
+
+static int op_long(es_pvm *vm, size_t lenbytes, es_error *err) {
+  const uint8_t *p = NULL;
+  uint64_t n, u = 0;
+  size_t i;
+  int rc = read_sized(vm, lenbytes, &p, &n, err);
+  if (rc) return rc;
+  if (n > 8) {
+    es_pval big = {ES_PV_BIGINT, 0, 0, {0}};
+    return push(vm, big, err);
+  }
+  for (i = 0; i < n; i++) u |= (uint64_t)p[i] << (8 * i);
+  if (n && n < 8 && (p[n - 1] & 0x80)) u |= ~(uint64_t)0 << (8 * n); /* sign-extend */
+  return push(vm, val_int((int64_t)u), err);
+}
+
+static int op_str(es_pvm *vm, size_t lenbytes, es_error *err) {
+  const uint8_t *p = NULL;
+  uint64_t n;
+  es_pval v = {ES_PV_STR, 0, 0, {0}};
+  int rc = read_sized(vm, lenbytes, &p, &n, err);
+  if (rc) return rc;
+  if (n > ES_PKL_MAX_STR) return fail(err, "str longer than 4 GiB%s", "");
+  v.len = (uint32_t)n;
+  v.u.s = (const char *)p;
+  return push(vm, v, err);
+}
+
+static int op_bytes(es_pvm *vm, size_t lenbytes, es_error *err) {
+  es_pbytes *b;
+  const uint8_t *p = NULL;
+  uint64_t n;
+  int rc = read_sized(vm, lenbytes, &p, &n, err);
+  if (rc) return rc;
+  b = es_pvm_alloc(vm, sizeof(*b));
+  if (!b) return oom(err);
+  b->h.kind = ES_PO_BYTES;
+  b->p = p;
+  b->n = n;
+  return push(vm, val_obj(b), err);
+}
+
+static int op_float(es_pvm *vm, es_error *err) {
+  es_pval v = {ES_PV_FLOATP, 0, 0, {0}};
+  int rc = need(vm, 8, err);
+  if (rc) return rc;
+  v.u.p = vm->buf + vm->pos;
+  vm->pos += 8;
+  return push(vm, v, err);
+}
+
+/* ---- containers ---- */
+
+static int op_tuple(es_pvm *vm, size_t n, int from_mark, es_error *err) {
+  size_t start = 0;
+  es_ptuple *t;
+  int rc;
+  if (from_mark) {
+    if ((rc = pop_mark(vm, &start, err))) return rc;
+    n = vm->sp - start;
+  } else {
+    if (vm->sp - floor_sp(vm) < n) return fail(err, "stack underflow%s", "");
+    start = vm->sp - n;
+  }
+  t = es_pvm_tuple(vm, n);
+  if (!t) return oom(err);
+  if (n) memcpy(t->items, vm->stack + start, n * sizeof(es_pval));
+  vm->sp = start;
+  return push(vm, val_obj(t), err);
+}
+
+static int op_list_from_mark(es_pvm *vm, es_error *err) {
+  size_t start = 0;
+  es_plist *l;
+  int rc = pop_mark(vm, &start, err);
+  if (rc) return rc;
+  l = es_pvm_list(vm);
+  if (!l || es_plist_append(vm, l, vm->stack + start, vm->sp - start)) return oom(err);
+  vm->sp = start;
+  return push(vm, val_obj(l), err);
+}
+
+static int op_dict_from_mark(es_pvm *vm, es_error *err) {
+  size_t start = 0;
+  es_pdict *d;
+  int rc = pop_mark(vm, &start, err);
+  if (rc) return rc;
+  if ((vm->sp - start) % 2) return fail(err, "DICT with an odd number of items%s", "");
+  d = es_pvm_dict(vm);
+  if (!d || es_pdict_set(vm, d, vm->stack + start, (vm->sp - start) / 2)) return oom(err);
+  vm->sp = start;
+  return push(vm, val_obj(d), err);
+}
+
+static es_plist *list_at(es_pvm *vm, size_t at, es_error *err) {
+  es_pobj *o;
+  if (at >= vm->sp || at < floor_sp(vm)) {
+    fail(err, "stack underflow%s", "");
+    return NULL;
+  }
+  o = es_pval_obj(&vm->stack[at], ES_PO_LIST);
+  if (!o) fail(err, "APPEND to a %s (only lists are supported)", es_pval_type(&vm->stack[at]));
+  return (es_plist *)o;
+}
+
+static es_pdict *dict_at(es_pvm *vm, size_t at, es_error *err) {
+  es_pobj *o;
+  if (at >= vm->sp || at < floor_sp(vm)) {
+    fail(err, "stack underflow%s", "");
+    return NULL;
+  }
+  o = es_pval_obj(&vm->stack[at], ES_PO_DICT);
+  if (!o) fail(err, "SETITEM on a %s (only dicts are supported)", es_pval_type(&vm->stack[at]));
+  return (es_pdict *)o;
+}
+
+static int op_appends(es_pvm *vm, int from_mark, es_error *err) {
+  size_t start = 0;
+  es_plist *l;
+  int rc;
+  if (from_mark) {
+    if ((rc = pop_mark(vm, &start, err))) return rc;
+  } else {
+    if (vm->sp < floor_sp(vm) + 2) return fail(err, "stack underflow%s", "");
+    start = vm->sp - 1;
+  }
+  if (!start || !(l = list_at(vm, start - 1, err))) return start ? err->code : fail(err, "stack underflow%s", "");
+  if (es_plist_append(vm, l, vm->stack + start, vm->sp - start)) return oom(err);
+  vm->sp = start;
+  return 0;
+}
+
+static int op_setitems(es_pvm *vm, int from_mark, es_error *err) {
+  size_t start = 0;
+  es_pdict *d;
+  int rc;
+  if (from_mark) {
+    if ((rc = pop_mark(vm, &start, err))) return rc;
+  } else {
+    if (vm->sp < floor_sp(vm) + 3) return fail(err, "stack underflow%s", "");
+    start = vm->sp - 2;
+  }
+  if ((vm->sp - start) % 2) return fail(err, "SETITEMS with an odd number of items%s", "");
+  if (!start || !(d = dict_at(vm, start - 1, err))) return start ? err->code : fail(err, "stack underflow%s", "");
+  if (es_pdict_set(vm, d, vm->stack + start, (vm->sp - start) / 2)) return oom(err);
+  vm->sp = start;
+  return 0;
+}
+
+/* ---- globals and calls ---- */
+
+/* A name from the file, made printable for the message. */
+static void printable(char *dst, size_t cap, const char *s, size_t n) {
+  size_t i;
+  if (n > cap - 1) n = cap - 1;
+  for (i = 0; i < n; i++) dst[i] = (s[i] >= 0x20 && s[i] < 0x7f) ? s[i] : '?';
+  dst[n] = '\0';
+}
+
+static int push_global(es_pvm *vm, const char *mod, size_t ml, const char *name, size_t nl, es_error *err) {
+  es_pval v = {ES_PV_GLOBAL, 0, 0, {0}};
+  int g = es_pglobal_find(mod, ml, name, nl);
+  if (g <= 0) {
+    char m[128], n[128];
+    printable(m, sizeof(m), mod, ml);
+    printable(n, sizeof(n), name, nl);
+    return es_err_set(err, ES_EINVAL, "global '%s.%s' is not allowed", m, n);
+  }
+  v.g = (uint8_t)g;
+  return push(vm, v, err);
+}
+
+static int read_line(es_pvm *vm, const char **s, size_t *n, es_error *err) {
+  const uint8_t *start = vm->buf + vm->pos, *nl;
+  size_t left = vm->len - vm->pos;
+  nl = memchr(start, '\n', left < 256 ? left : 256);
+  if (!nl) return fail(err, "GLOBAL name %s", left < 256 ? "truncated" : "longer than 255 bytes");
+  *s = (const char *)start;
+  *n = (size_t)(nl - start);
+  vm->pos += *n + 1;
+  return 0;
+}
+
+static int op_global(es_pvm *vm, es_error *err) {
+  const char *m = NULL, *n = NULL;
+  size_t ml = 0, nl = 0;
+  int rc = read_line(vm, &m, &ml, err);
+  if (!rc) rc = read_line(vm, &n, &nl, err);
+  return rc ? rc : push_global(vm, m, ml, n, nl, err);
+}
+
+static int op_stack_global(es_pvm *vm, es_error *err) {
+  es_pval mod = {0}, name = {0};
+  int rc = pop(vm, &name, err);
+  if (!rc) rc = pop(vm, &mod, err);
+  if (rc) return rc;
+  if (mod.tag != ES_PV_STR || name.tag != ES_PV_STR) return fail(err, "STACK_GLOBAL needs two str%s", "");
+  return push_global(vm, mod.u.s, mod.len, name.u.s, name.len, err);
+}
+
+static int op_call(es_pvm *vm, int newobj, es_error *err) {
+  es_pval args, *f, res;
+  int rc = pop(vm, &args, err);
+  if (rc) return rc;
+  if (!(f = top(vm, err))) return err->code;
+  if (f->tag != ES_PV_GLOBAL)
+    return fail(err, "%s of a non-global is not supported", newobj ? "NEWOBJ" : "REDUCE");
+  if (!es_pval_obj(&args, ES_PO_TUPLE))
+    return fail(err, "call arguments are a %s, not a tuple", es_pval_type(&args));
+  rc = newobj ? es_pnp_newobj(vm, f->g, &args, &res, err) : es_pnp_reduce(vm, f->g, &args, &res, err);
+  if (rc) return rc;
+  *f = res;
+  return 0;
+}
+
+static int op_build(es_pvm *vm, es_error *err) {
+  es_pval state, *obj;
+  int rc = pop(vm, &state, err);
+  if (rc) return rc;
+  if (!(obj = top(vm, err))) return err->code;
+  return es_pnp_build(vm, obj, &state, err);
+}
+
+/* ---- the loop ---- */
+
+static const char *opcode_name(int op) {
+  switch (op) {
+  case 'I': return "INT";
+  case 'L': return "LONG";
+  case 'S': return "STRING";
+  case 'T': return "BINSTRING";
+  case 'U': return "SHORT_BINSTRING";
+  case 'V': return "UNICODE";
+  case 'F': return "FLOAT";
+  case 'g': return "GET";
+  case 'p': return "PUT";
+  case 'i': return "INST";
+  case 'o': return "OBJ";
+  case 'P': return "PERSID";
+  case 'Q': return "BINPERSID";
+  case 0x82: return "EXT1";
+  case 0x83: return "EXT2";
+  case 0x84: return "EXT4";
+  case 0x8f: return "EMPTY_SET";
+  case 0x90: return "ADDITEMS";
+  case 0x91: return "FROZENSET";
+  case 0x92: return "NEWOBJ_EX";
+  case 0x97: return "NEXT_BUFFER";
+  case 0x98: return "READONLY_BUFFER";
+  default: return NULL;
+  }
+}
+
+static int unsupported(int op, es_error *err) {
+  const char *n = opcode_name(op);
+  if (n) return es_err_set(err, ES_EINVAL, "opcode %s (0x%02x) is not supported", n, op);
+  return es_err_set(err, ES_EINVAL, "unknown opcode 0x%02x", op);
+}
+
+static int op_proto(es_pvm *vm, es_error *err) {
+  int rc = need(vm, 1, err);
+  if (rc) return rc;
+  vm->proto = vm->buf[vm->pos++];
+  if (vm->proto < 2 || vm->proto > 5)
+    return es_err_set(err, ES_EINVAL, "pickle protocol %d is not supported (2 to 5 are)", vm->proto);
+  return 0;
+}
+
+static int op_mark(es_pvm *vm, es_error *err) {
+  if (vm->nmarks == ES_PKL_MAX_MARKS)
+    return es_err_set(err, ES_EINVAL, "nesting deeper than %d marks", ES_PKL_MAX_MARKS);
+  vm->marks[vm->nmarks++] = vm->sp;
+  return 0;
+}
+
+static int op_pop(es_pvm *vm, es_error *err) {
+  es_pval v;
+  if (vm->nmarks && vm->marks[vm->nmarks - 1] == vm->sp) { /* POP on a MARK drops the mark */
+    vm->nmarks--;
+    return 0;
+  }
+  return pop(vm, &v, err);
+}
+
+static int op_frame(es_pvm *vm, es_error *err) {
+  uint64_t n;
+  int rc = need(vm, 8, err);
+  if (rc) return rc;
+  n = read_le(vm, 8);
+  if (n > vm->len - vm->pos) return fail(err, "truncated: %s", "a FRAME runs past the end of the file");
+  return 0;
+}
+
+static int step(es_pvm *vm, int op, int *stop, es_error *err) {
+  es_pval v = {0};
+  size_t start = 0;
+  int rc;
+  switch (op) {
+  case 0x80: return op_proto(vm, err);
+  case 0x95: return op_frame(vm, err);
+  case '.': *stop = 1; return 0;
+  case '(': return op_mark(vm, err);
+  case '0': return op_pop(vm, err);
+  case '1': if ((rc = pop_mark(vm, &start, err))) return rc; vm->sp = start; return 0;
+  case '2': { es_pval *t = top(vm, err); return t ? push(vm, *t, err) : err->code; }
+  case 'N': v.tag = ES_PV_NONE; return push(vm, v, err);
+  case 0x88: case 0x89: v.tag = ES_PV_BOOL; v.u.i = op == 0x88; return push(vm, v, err);
+  case 'J': if ((rc = need(vm, 4, err))) return rc; return push(vm, val_int((int32_t)read_le(vm, 4)), err);
+  case 'K': if ((rc = need(vm, 1, err))) return rc; return push(vm, val_int((int64_t)read_le(vm, 1)), err);
+  case 'M': if ((rc = need(vm, 2, err))) return rc; return push(vm, val_int((int64_t)read_le(vm, 2)), err);
+  case 0x8a: return op_long(vm, 1, err);
+  case 0x8b: return op_long(vm, 4, err);
+  case 'G': return op_float(vm, err);
+  case 'X': return op_str(vm, 4, err);
+  case 0x8c: return op_str(vm, 1, err);
+  case 0x8d: return op_str(vm, 8, err);
+  case 'B': return op_bytes(vm, 4, err);
+  case 'C': return op_bytes(vm, 1, err);
+  case 0x8e: case 0x96: return op_bytes(vm, 8, err);
+  case ')': return op_tuple(vm, 0, 0, err);
+  case 't': return op_tuple(vm, 0, 1, err);
+  case 0x85: case 0x86: case 0x87: return op_tuple(vm, (size_t)(op - 0x84), 0, err);
+  case ']': { es_plist *l = es_pvm_list(vm); return l ? push(vm, val_obj(l), err) : oom(err); }
+  case 'l': return op_list_from_mark(vm, err);
+  case 'a': return op_appends(vm, 0, err);
+  case 'e': return op_appends(vm, 1, err);
+  case '}': { es_pdict *d = es_pvm_dict(vm); return d ? push(vm, val_obj(d), err) : oom(err); }
+  case 'd': return op_dict_from_mark(vm, err);
+  case 's': return op_setitems(vm, 0, err);
+  case 'u': return op_setitems(vm, 1, err);
+  case 'c': return op_global(vm, err);
+  case 0x93: return op_stack_global(vm, err);
+  case 'R': return op_call(vm, 0, err);
+  case 0x81: return op_call(vm, 1, err);
+  case 'b': return op_build(vm, err);
+  case 'h': if ((rc = need(vm, 1, err))) return rc; return memo_get(vm, read_le(vm, 1), err);
+  case 'j': if ((rc = need(vm, 4, err))) return rc; return memo_get(vm, read_le(vm, 4), err);
+  case 'q': if ((rc = need(vm, 1, err))) return rc; return memo_put(vm, read_le(vm, 1), err);
+  case 'r': if ((rc = need(vm, 4, err))) return rc; return memo_put(vm, read_le(vm, 4), err);
+  case 0x94: return memo_put(vm, vm->nmemo, err);
+  default: return unsupported(op, err);
+  }
+}
+
+static int finish(es_pvm *vm, es_error *err) {
+  if (vm->sp <= floor_sp(vm)) return fail(err, "STOP with an empty stack%s", "");
+  vm->root = vm->stack[vm->sp - 1];
+  return 0;
+}
+
+/* pandas' to_pickle compresses when asked to; say so instead of "not a pickle". */
+static const char *compressed(const uint8_t *b, size_t n) {
+  if (n >= 2 && b[0] == 0x1f && b[1] == 0x8b) return "gzip";
+  if (n >= 3 && !memcmp(b, "BZh", 3)) return "bzip2";
+  if (n >= 6 && !memcmp(b, "\xfd" "7zXZ\0", 6)) return "xz";
+  if (n >= 4 && !memcmp(b, "PK\x03\x04", 4)) return "zip";
+  if (n >= 4 && !memcmp(b, "\x28\xb5\x2f\xfd", 4)) return "zstd";
+  return NULL;
+}
+
+int es_pvm_run(es_pvm *vm, es_error *err) {
+  size_t at = 0, next_progress = PROGRESS_STEP;
+  int stop = 0, rc = 0;
+  const char *z = compressed(vm->buf, vm->len);
+  if (z) return es_err_set(err, ES_EINVAL, "%s: %s-compressed, not a plain pickle: decompress it first", vm->name, z);
+  if (vm->len < 2 || vm->buf[0] != 0x80) {
+    return es_err_set(err, ES_EINVAL, "%s: not a pickle of protocol 2 to 5 (no PROTO opcode at the start)",
+                      vm->name);
+  }
+  /* The stack exists from the start, so an empty MARK range is never NULL + 0. */
+  if (!vm->stack) {
+    if (!(vm->stack = malloc(256 * sizeof(es_pval)))) return es_err_set(err, ES_ENOMEM, "%s: out of memory", vm->name);
+    vm->scap = 256;
+    vm->used += 256 * sizeof(es_pval);
+  }
+  while (!stop) {
+    if (vm->pos >= vm->len) {
+      at = vm->pos;
+      rc = fail(err, "truncated: %s", "the file ends before STOP");
+      break;
+    }
+    at = vm->pos;
+    rc = step(vm, vm->buf[vm->pos++], &stop, err);
+    if (rc) break;
+    if (vm->pos >= next_progress) {
+      if (vm->progress) vm->progress(vm->progress_ctx, vm->pos);
+      next_progress = vm->pos + PROGRESS_STEP;
+    }
+  }
+  if (!rc) rc = finish(vm, err);
+  if (rc) {
+    err->code = ES_EINVAL;
+    es_err_prefix(err, "%s: byte %zu: ", vm->name, at);
+  }
+  return rc;
+}

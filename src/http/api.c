@@ -1,5 +1,4 @@
 /* api.c - starts and stops the HTTP API: libmicrohttpd with a thread per connection, plus jobs. */
-#include <netdb.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -9,6 +8,7 @@
 #include <unistd.h>
 
 #include "core/log.h"
+#include "core/net.h"
 #include "http/api_internal.h"
 
 void es_api_config_init(es_api_config *c) {
@@ -23,45 +23,6 @@ void es_api_config_init(es_api_config *c) {
   c->backoff_max_s = 10;
   c->grace_s = 10;
   c->history = 200;
-}
-
-/* "host:port" or "[v6]:port" into its two parts (host copied into buf). */
-static int split_hostport(const char *s, char *host, size_t cap, const char **port, es_error *err) {
-  const char *colon, *hs = s, *he;
-  if (s[0] == '[') {
-    hs = s + 1;
-    he = strchr(hs, ']');
-    if (!he || he[1] != ':') goto bad;
-    colon = he + 1;
-  } else {
-    colon = strrchr(s, ':');
-    if (!colon) goto bad;
-    he = colon;
-  }
-  if (he == hs || (size_t)(he - hs) >= cap || !colon[1]) goto bad;
-  memcpy(host, hs, (size_t)(he - hs));
-  host[he - hs] = '\0';
-  *port = colon + 1;
-  return 0;
-bad:
-  return es_err_set(err, ES_EUSAGE, "--listen %s: expected HOST:PORT", s);
-}
-
-static int resolve_listen(const char *listen, struct sockaddr_storage *ss, char *host,
-                          size_t cap, es_error *err) {
-  struct addrinfo hints, *res = NULL;
-  const char *port = NULL;
-  int rc, gai;
-  if ((rc = split_hostport(listen, host, cap, &port, err))) return rc;
-  memset(&hints, 0, sizeof(hints));
-  hints.ai_family = AF_UNSPEC;
-  hints.ai_socktype = SOCK_STREAM;
-  hints.ai_flags = AI_PASSIVE | AI_NUMERICSERV;
-  gai = getaddrinfo(host, port, &hints, &res);
-  if (gai || !res) return es_err_set(err, ES_EUSAGE, "--listen %s: %s", listen, gai_strerror(gai));
-  memcpy(ss, res->ai_addr, res->ai_addrlen);
-  freeaddrinfo(res);
-  return 0;
 }
 
 static void mhd_log(void *cls, const char *fmt, va_list ap) {
@@ -82,7 +43,7 @@ static int start_daemon(es_api *a, es_error *err) {
                        MHD_USE_POLL | MHD_USE_ITC | MHD_USE_ERROR_LOG;
   int rc;
   memset(&ss, 0, sizeof(ss));
-  if ((rc = resolve_listen(a->cfg.listen, &ss, host, sizeof(host), err))) return rc;
+  if ((rc = es_net_resolve_listen("--listen", a->cfg.listen, &ss, host, sizeof(host), err))) return rc;
   if (ss.ss_family == AF_INET6) flags |= MHD_USE_IPv6;
   /* The logger goes first: MHD reports errors in the options after it through it. */
   a->mhd = MHD_start_daemon(flags, 0, NULL, NULL, es_api_handle, a,

@@ -1,7 +1,6 @@
 /* metrics_http.c - GET /metrics over libmicrohttpd: one internal polling thread, since a scrape
    only formats a few counters. */
 #include <microhttpd.h>
-#include <netdb.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -9,6 +8,7 @@
 #include <sys/socket.h>
 
 #include "core/log.h"
+#include "core/net.h"
 #include "server/metrics.h"
 
 #define PATH "/metrics"
@@ -18,47 +18,6 @@ struct es_metrics_http {
   es_server_stats *stats;
   char address[300];
 };
-
-/* "host:port" or "[v6]:port" into host (copied) and port. */
-static int split(const char *s, char *host, size_t cap, const char **port, es_error *err) {
-  const char *hs = s, *he, *colon;
-  if (s[0] == '[') {
-    hs = s + 1;
-    he = strchr(hs, ']');
-    colon = he && he[1] == ':' ? he + 1 : NULL;
-  } else {
-    colon = strrchr(s, ':');
-    he = colon;
-  }
-  if (!colon || he == hs || (size_t)(he - hs) >= cap || !colon[1])
-    return es_err_set(err, ES_EUSAGE, "metrics address '%s' is not HOST:PORT", s);
-  memcpy(host, hs, (size_t)(he - hs));
-  host[he - hs] = '\0';
-  *port = colon + 1;
-  return 0;
-}
-
-static int resolve(const char *listen, struct sockaddr_storage *ss, char *host, size_t cap,
-                   es_error *err) {
-  struct addrinfo hints, *res = NULL;
-  const char *port = NULL;
-  int rc, gai;
-  if ((rc = split(listen, host, cap, &port, err))) return rc;
-  memset(&hints, 0, sizeof(hints));
-  hints.ai_family = AF_UNSPEC;
-  hints.ai_socktype = SOCK_STREAM;
-  hints.ai_flags = AI_PASSIVE | AI_NUMERICSERV;
-  gai = getaddrinfo(host, port, &hints, &res);
-  if (gai || !res)
-    return es_err_set(err, ES_EUSAGE, "metrics address %s: %s", listen, gai_strerror(gai));
-  if (res->ai_addrlen > sizeof(*ss)) {
-    freeaddrinfo(res);
-    return es_err_set(err, ES_EUSAGE, "metrics address %s: unsupported family", listen);
-  }
-  memcpy(ss, res->ai_addr, res->ai_addrlen);
-  freeaddrinfo(res);
-  return 0;
-}
 
 static void mhd_log(void *cls, const char *fmt, va_list ap) {
   char line[512];
@@ -139,7 +98,7 @@ int es_metrics_http_start(const char *listen, es_server_stats *stats, es_metrics
   int rc;
   *out = NULL;
   memset(&ss, 0, sizeof(ss));
-  if ((rc = resolve(listen, &ss, host, sizeof(host), err))) return rc;
+  if ((rc = es_net_resolve_listen("--metrics-listen", listen, &ss, host, sizeof(host), err))) return rc;
   if (!(m = calloc(1, sizeof(*m)))) return es_err_set(err, ES_ENOMEM, "out of memory");
   m->stats = stats;
   if (ss.ss_family == AF_INET6) flags |= MHD_USE_IPv6;

@@ -1,0 +1,45 @@
+/* net.c - listen-address parsing shared by the HTTP API and the metrics endpoint. */
+#include "core/net.h"
+
+#include <netdb.h>
+#include <string.h>
+
+static int split_hostport(const char *label, const char *s, char *host, size_t cap, const char **port,
+                          es_error *err) {
+  const char *hs = s, *he, *colon;
+  if (s[0] == '[') {
+    hs = s + 1;
+    he = strchr(hs, ']');
+    colon = he && he[1] == ':' ? he + 1 : NULL;
+  } else {
+    colon = strrchr(s, ':');
+    he = colon;
+  }
+  if (!colon || he == hs || (size_t)(he - hs) >= cap || !colon[1])
+    return es_err_set(err, ES_EUSAGE, "%s '%s' is not HOST:PORT", label, s);
+  memcpy(host, hs, (size_t)(he - hs));
+  host[he - hs] = '\0';
+  *port = colon + 1;
+  return 0;
+}
+
+int es_net_resolve_listen(const char *label, const char *addr, struct sockaddr_storage *ss, char *host,
+                          size_t cap, es_error *err) {
+  struct addrinfo hints, *res = NULL;
+  const char *port = NULL;
+  int rc, gai;
+  if ((rc = split_hostport(label, addr, host, cap, &port, err))) return rc;
+  memset(&hints, 0, sizeof(hints));
+  hints.ai_family = AF_UNSPEC;
+  hints.ai_socktype = SOCK_STREAM;
+  hints.ai_flags = AI_PASSIVE | AI_NUMERICSERV;
+  gai = getaddrinfo(host, port, &hints, &res);
+  if (gai || !res) return es_err_set(err, ES_EUSAGE, "%s %s: %s", label, addr, gai_strerror(gai));
+  if (res->ai_addrlen > sizeof(*ss)) {
+    freeaddrinfo(res);
+    return es_err_set(err, ES_EUSAGE, "%s %s: unsupported address family", label, addr);
+  }
+  memcpy(ss, res->ai_addr, res->ai_addrlen);
+  freeaddrinfo(res);
+  return 0;
+}

@@ -1,0 +1,15 @@
+/* net.h - "HOST:PORT" listen addresses resolved for servers that bind their own sockets. */
+#ifndef ES_NET_H
+#define ES_NET_H
+
+#include <stddef.h>
+#include <sys/socket.h>
+
+#include "core/error.h"
+
+/* Resolves "host:port" or "[v6]:port" (numeric port, passive) into ss and copies the host into
+   host[cap]. `label` names the option in messages ("--listen"). ES_EUSAGE on a bad address. */
+int es_net_resolve_listen(const char *label, const char *addr, struct sockaddr_storage *ss, char *host,
+                          size_t cap, es_error *err);
+
+#endif

@@ -8,7 +8,7 @@ typedef struct es_arena_block es_arena_block;
 
 typedef struct es_arena {
   es_arena_block *head;  /* block being filled; older blocks follow */
-  es_arena_block *spare; /* one standard block kept across resets */
+  es_arena_block *spare; /* standard blocks kept across resets */
   size_t bytes;          /* bytes held in blocks, for memory accounting */
 } es_arena;
 
@@ -18,7 +18,7 @@ void *es_arena_alloc(es_arena *a, size_t n);
 void *es_arena_calloc(es_arena *a, size_t count, size_t size);
 /* Copies n bytes and adds a NUL. */
 char *es_arena_strndup(es_arena *a, const char *s, size_t n);
-/* Drops everything; keeps one standard block so steady-state chunk loops do not hit malloc. */
+/* Drops everything; keeps the standard blocks so steady-state chunk loops do not hit malloc. */
 void es_arena_reset(es_arena *a);
 void es_arena_free(es_arena *a);
 

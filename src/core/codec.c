@@ -100,6 +100,39 @@ int es_codec_unpack_request(es_chunk *c, const uint8_t *data, size_t len, es_req
   return 0;
 }
 
+int es_codec_chunk_key(uint64_t key) {
+  const es_domain *d;
+  if ((key & 7) != 2 || key >> 3 > 64) return 0; /* length-delimited, and a small field number */
+  d = es_domain_by_case((int)(key >> 3));
+  return d ? d->chunk_case : 0;
+}
+
+size_t es_codec_varint(const uint8_t *p, size_t n, uint64_t *v) {
+  uint64_t r = 0;
+  size_t i;
+  for (i = 0; i < n && i < 10; i++) {
+    r |= (uint64_t)(p[i] & 0x7f) << (7 * i);
+    if (!(p[i] & 0x80)) {
+      *v = r;
+      return i + 1;
+    }
+  }
+  return 0;
+}
+
+int es_codec_unpack_row(es_chunk *c, const uint8_t *data, size_t len, es_error *err) {
+  ProtobufCAllocator alloc = {arena_pb_alloc, arena_pb_free, &c->arena};
+  const es_domain *d = c->domain;
+  const ProtobufCMessageDescriptor *md = d->pb_row;
+  ProtobufCMessage *msg = protobuf_c_message_unpack(md, &alloc, len, data);
+  es_value *row;
+  if (!msg)
+    return es_err_set(err, ES_EINVAL, "row %zu is not a valid %s (%zu bytes)", c->nrows + 1, md->short_name, len);
+  if (!(row = es_chunk_add_row(c, 0))) return es_err_set(err, ES_ENOMEM, "out of memory decoding row %zu", c->nrows + 1);
+  wire_row(d, msg, row);
+  return 0;
+}
+
 static void meta_msg(const es_meta *m, Embedding__IngestMetadata *md, Embedding__IngestDataRequest *req) {
   embedding__ingest_metadata__init(md);
   md->domain = (char *)m->domain;

@@ -1,5 +1,5 @@
-/* call.c - synchronous batches on one server call. At most two batches are ever outstanding:
-   RECV_CLOSE_ON_SERVER (for the whole call) and the one operation being waited for. */
+/* call.c - synchronous batches on one server call. At most three batches are ever outstanding:
+   RECV_CLOSE_ON_SERVER (for the whole call), one RECV_MESSAGE, and one operation waited for. */
 #include "server/call.h"
 
 #include <stdio.h>
@@ -9,19 +9,21 @@
 #include <grpc/support/time.h>
 
 /* Tags are only compared, never dereferenced. */
-static char tag_close_storage, tag_op_storage;
+static char tag_close_storage, tag_op_storage, tag_recv_storage;
 #define TAG_CLOSE ((void *)&tag_close_storage)
 #define TAG_OP ((void *)&tag_op_storage)
+#define TAG_RECV ((void *)&tag_recv_storage)
 
-/* Waits for tag; remembers the call's end if it shows up first. Returns the event's success. */
+/* Waits for tag; remembers the call's end and a receive's completion if they show up first.
+   Returns the event's success. */
 static int wait_for(es_call *c, void *tag) {
   for (;;) {
     grpc_event ev = grpc_completion_queue_next(c->cq, gpr_inf_future(GPR_CLOCK_REALTIME), NULL);
     if (ev.type != GRPC_OP_COMPLETE) return 0; /* the queue never shuts down while in use */
-    if (ev.tag == TAG_CLOSE) {
-      c->close_done = 1;
-      if (tag == TAG_CLOSE) return ev.success;
-      continue;
+    if (ev.tag == TAG_CLOSE) c->close_done = 1;
+    if (ev.tag == TAG_RECV) {
+      c->recv_done = 1;
+      c->recv_ok = ev.success;
     }
     if (ev.tag == tag) return ev.success;
   }
@@ -53,21 +55,39 @@ int es_call_open(es_call *c, grpc_call *call, grpc_completion_queue *cq, gpr_tim
   return 0;
 }
 
-int es_call_recv(es_call *c, grpc_byte_buffer **bb, es_error *err) {
+int es_call_recv_start(es_call *c, es_error *err) {
   grpc_op op;
   grpc_call_error e;
-  *bb = NULL;
+  if (c->recv_started) return es_err_set(err, ES_EINTERNAL, "a receive is already under way");
+  c->recv_bb = NULL;
+  c->recv_done = c->recv_ok = 0;
   op_init(&op, GRPC_OP_RECV_MESSAGE);
-  op.data.recv_message.recv_message = bb;
-  e = grpc_call_start_batch(c->call, &op, 1, TAG_OP, NULL);
+  op.data.recv_message.recv_message = &c->recv_bb;
+  e = grpc_call_start_batch(c->call, &op, 1, TAG_RECV, NULL);
   if (e != GRPC_CALL_OK)
     return es_err_set(err, ES_EINTERNAL, "cannot receive (grpc_call_error %d)", (int)e);
-  if (!wait_for(c, TAG_OP)) {
+  c->recv_started = 1;
+  return 0;
+}
+
+int es_call_recv_wait(es_call *c, grpc_byte_buffer **bb, es_error *err) {
+  *bb = NULL;
+  if (!c->recv_started) return es_err_set(err, ES_EINTERNAL, "no receive under way");
+  if (!c->recv_done) wait_for(c, TAG_RECV);
+  c->recv_started = 0;
+  *bb = c->recv_bb;
+  c->recv_bb = NULL;
+  if (!c->recv_ok) {
     if (*bb) grpc_byte_buffer_destroy(*bb);
     *bb = NULL;
     return es_err_set(err, ES_ECANCELLED, "the call failed while receiving");
   }
   return 0;
+}
+
+int es_call_recv(es_call *c, grpc_byte_buffer **bb, es_error *err) {
+  int rc = es_call_recv_start(c, err);
+  return rc ? rc : es_call_recv_wait(c, bb, err);
 }
 
 int es_call_confirm_half_close(es_call *c, es_error *err) {
@@ -152,6 +172,14 @@ void es_cq_destroy(grpc_completion_queue *cq) {
 }
 
 void es_call_close(es_call *c) {
+  if (c->recv_started && c->call) {
+    /* A receive started ahead of a message that never got decoded (the stream failed). */
+    grpc_call_cancel(c->call, NULL);
+    if (!c->recv_done) wait_for(c, TAG_RECV);
+    c->recv_started = 0;
+  }
+  if (c->recv_bb) grpc_byte_buffer_destroy(c->recv_bb);
+  c->recv_bb = NULL;
   if (c->call) grpc_call_unref(c->call); /* cancels it if still running */
   c->call = NULL;
   es_cq_destroy(c->cq);

@@ -18,6 +18,8 @@ typedef struct es_call {
   int cancelled;    /* from RECV_CLOSE_ON_SERVER: the call failed before our status went out */
   int initial_sent; /* initial metadata went out (alone, or with the status) */
   int finished;     /* status sent, or sending was attempted */
+  int recv_started, recv_done, recv_ok; /* the one RECV_MESSAGE of es_call_recv_start */
+  grpc_byte_buffer *recv_bb;            /* what it received, until es_call_recv_wait takes it */
 } es_call;
 
 /* Takes ownership of call and cq. Starts watching for the call's end (RECV_CLOSE_ON_SERVER),
@@ -26,6 +28,11 @@ int es_call_open(es_call *c, grpc_call *call, grpc_completion_queue *cq, gpr_tim
                  es_error *err);
 /* Next request message: *bb is NULL once the stream ended. ES_ECANCELLED when the call failed. */
 int es_call_recv(es_call *c, grpc_byte_buffer **bb, es_error *err);
+/* The same in two steps. Starting the next receive before decoding the current message is what
+   lets it arrive meanwhile: gRPC opens the flow-control window for a message only once it is
+   asked for one, and without BDP probing the connection window is otherwise 64 KiB. */
+int es_call_recv_start(es_call *c, es_error *err);
+int es_call_recv_wait(es_call *c, grpc_byte_buffer **bb, es_error *err);
 /* After a NULL message: 0 only if the client really half-closed. A cancel or deadline also ends
    the message stream; sending initial metadata fails on such a call, a half-closed one takes it. */
 int es_call_confirm_half_close(es_call *c, es_error *err);

@@ -187,6 +187,94 @@ class ProtocolErrors(ServerTest):
         self.assertNotEqual(log[0]["status"], "success")
 
 
+def varint(n):
+    out = bytearray()
+    while True:
+        b = n & 0x7F
+        n >>= 7
+        out.append(b | (0x80 if n else 0))
+        if not n:
+            return bytes(out)
+
+
+def field(number, wire_type, payload=b""):
+    """One protobuf field by hand: key, then the payload as given (length-prefixed for type 2)."""
+    key = varint(number << 3 | wire_type)
+    return key + (varint(len(payload)) + payload if wire_type == 2 else payload)
+
+
+def chunk_request(body):
+    """An IngestDataRequest whose recruit_chunk field holds `body` as it is."""
+    number = pb2().IngestDataRequest.DESCRIPTOR.fields_by_name["recruit_chunk"].number
+    return field(number, 2, body)
+
+
+class ChunkFraming(ServerTest):
+    """The server reads a chunk message's rows one by one from gRPC's slices (no joined copy);
+    these are the encodings it must still read as protobuf does, or refuse."""
+
+    def rows_of(self, start, n):
+        return [r.SerializeToString() for r in recruit_chunk(start, n).recruit_chunk.rows]
+
+    def test_unknown_fields_between_rows_are_skipped(self):
+        rows = self.rows_of(0, 3)
+        junk = field(7, 0, varint(300)) + field(8, 5, b"\x01\x02\x03\x04") + \
+            field(9, 1, b"\x00" * 8) + field(10, 2, b"ignored")
+        body = junk + field(1, 2, rows[0]) + junk + field(1, 2, rows[1]) + field(1, 2, rows[2]) + junk
+        code, details, resp = self.client.send([md(), chunk_request(body)])
+        self.assertEqual(code, grpc.StatusCode.OK, details)
+        self.assertEqual((resp.total_rows_received, resp.total_chunks_received), (3, 1))
+        stored = self.store.rows("recruit")
+        self.assertEqual(sorted(stored), [uuid(i) for i in range(3)])
+        self.assertEqual(stored[uuid(1)]["company_name"], "company 1")
+
+    def test_non_minimal_row_key_is_still_field_1(self):
+        rows = self.rows_of(0, 2)
+        body = b"\x8a\x00" + varint(len(rows[0])) + rows[0] + field(1, 2, rows[1])
+        code, details, resp = self.client.send([md(), chunk_request(body)])
+        self.assertEqual(code, grpc.StatusCode.OK, details)
+        self.assertEqual(self.store.count("recruit"), 2)
+
+    def test_chunk_field_twice_decoded_whole_by_protobuf_c(self):
+        """Not one field to the end: protobuf-c decodes it whole, and keeps the last occurrence
+        of the oneof (the Python runtime would merge them; no conforming client sends this)."""
+        first, second = chunk_request(field(1, 2, self.rows_of(0, 1)[0])), \
+            chunk_request(field(1, 2, self.rows_of(1, 2)[1]))
+        code, details, resp = self.client.send([md(), first + second])
+        self.assertEqual(code, grpc.StatusCode.OK, details)
+        self.assertEqual((resp.total_rows_received, resp.total_chunks_received), (1, 1))
+        self.assertEqual(list(self.store.rows("recruit")), [uuid(2)])
+
+    def test_group_wire_type_refused(self):
+        body = field(1, 2, self.rows_of(0, 1)[0]) + varint(11 << 3 | 3)
+        self.assert_invalid([md(), chunk_request(body)], "message 2", "not a valid chunk message")
+
+    def test_row_running_past_the_chunk_refused(self):
+        row = self.rows_of(0, 1)[0]
+        body = varint(1 << 3 | 2) + varint(len(row) + 40) + row
+        self.assert_invalid([md(), chunk_request(body)], "message 2", "not a valid")
+
+    def test_undecodable_row_refused(self):
+        body = field(1, 2, self.rows_of(0, 1)[0]) + field(1, 2, b"\x0a\xff\xff")
+        self.assert_invalid([md(), chunk_request(body)], "message 2", "row 2", "RecruitRow")
+
+    def test_big_chunk_staged_in_batches_names_the_row(self):
+        """A chunk of more rows than the server stages at once, over several gRPC slices:
+        a bad row far into it is named by its index in the whole chunk."""
+        good = recruit_chunk(0, 3000, dim=64)
+        code, details, resp = self.client.send([md(dim=64), good])
+        self.assertEqual(code, grpc.StatusCode.OK, details)
+        self.assertEqual((resp.total_rows_received, self.store.count("recruit")), (3000, 3000))
+        bad = recruit_chunk(5000, 3000, dim=64)
+        bad.recruit_chunk.rows[2500].english_level = "\u00e9"
+        bad.recruit_chunk.rows[2500].exp_years = -1
+        code, details, _ = self.client.send([md(dim=64), recruit_chunk(10000, 2, dim=64), bad])
+        self.assertEqual(code, grpc.StatusCode.INVALID_ARGUMENT, details)
+        self.assertIn("chunk 2, row 2500", details)
+        self.assertIn("exp_years", details)
+        self.assertEqual(self.store.count("recruit"), 3000, "the failed stream left rows")
+
+
 class Responses(ServerTest):
 
     def test_success_response_and_log_lines(self):

@@ -148,8 +148,72 @@ static void test_domains(void) {
   CHECK_EQ_INT(es_domain_field_index(es_domain_find("candidate"), "skills"), 4);
 }
 
+/* The row-by-row path: framing read by hand, each row's bytes by protobuf-c, same rows. */
+static void test_rows_one_by_one(void) {
+  const es_domain *d = es_domain_find("candidate");
+  es_chunk in, whole, each;
+  es_request_info info;
+  es_error err;
+  size_t i, rows_bytes = 0, need, written = 0, pos, got;
+  uint64_t key, len;
+  uint8_t *buf;
+  es_chunk_init(&in, d);
+  es_chunk_init(&whole, d);
+  es_chunk_init(&each, d);
+  fill_candidate(&in, 4, 8);
+  for (i = 0; i < in.nrows; i++) rows_bytes += es_codec_row_size(&in, i);
+  need = es_codec_chunk_request_size(rows_bytes);
+  buf = malloc(need);
+  CHECK_EQ_INT(es_codec_pack_chunk(&in, 0, in.nrows, buf, need, &written, &err), 0);
+  CHECK_EQ_INT(es_codec_unpack_request(&whole, buf, written, &info, &err), 0);
+  /* the request: one chunk field to the end */
+  got = es_codec_varint(buf, written, &key);
+  CHECK(got == 1 && es_codec_chunk_key(key) == d->chunk_case);
+  pos = got;
+  got = es_codec_varint(buf + pos, written - pos, &len);
+  CHECK(got > 0 && len == written - pos - got);
+  pos += got;
+  while (pos < written) {
+    got = es_codec_varint(buf + pos, written - pos, &key);
+    CHECK(got == 1 && key == ES_CODEC_ROW_KEY);
+    pos += got;
+    got = es_codec_varint(buf + pos, written - pos, &len);
+    CHECK(got > 0);
+    pos += got;
+    CHECK_EQ_INT(es_codec_unpack_row(&each, buf + pos, (size_t)len, &err), 0);
+    pos += (size_t)len;
+  }
+  CHECK_EQ_INT(each.nrows, whole.nrows);
+  for (i = 0; i < each.nrows && i < whole.nrows; i++) {
+    CHECK_STR(es_chunk_row(&each, i)[0].s, es_chunk_row(&whole, i)[0].s);
+    CHECK_EQ_INT(es_chunk_row(&each, i)[4].list.n, es_chunk_row(&whole, i)[4].list.n);
+    CHECK(!memcmp(es_chunk_row(&each, i)[5].vec.v, es_chunk_row(&whole, i)[5].vec.v, 8 * sizeof(float)));
+  }
+  /* not a row: refused with the row's number and the message name */
+  CHECK_EQ_INT(es_codec_unpack_row(&each, (const uint8_t *)"\x0a\xff\xff", 3, &err), ES_EINVAL);
+  CHECK_CONTAINS(err.msg, "row 5 is not a valid CandidateRow");
+  /* keys: only the three chunk fields, length-delimited */
+  CHECK_EQ_INT(es_codec_chunk_key(1 << 3 | 2), 0); /* metadata */
+  CHECK_EQ_INT(es_codec_chunk_key(2 << 3 | 2), 2);
+  CHECK_EQ_INT(es_codec_chunk_key(2 << 3 | 0), 0);
+  CHECK_EQ_INT(es_codec_chunk_key(5 << 3 | 2), 0);
+  CHECK_EQ_INT(es_codec_chunk_key((uint64_t)1 << 40 | 2), 0);
+  /* varints: cut short, over ten bytes, the largest */
+  CHECK_EQ_INT(es_codec_varint((const uint8_t *)"\x80\x80", 2, &key), 0);
+  CHECK_EQ_INT(es_codec_varint((const uint8_t *)"\x80\x80\x80\x80\x80\x80\x80\x80\x80\x80\x01", 11, &key), 0);
+  CHECK_EQ_INT(es_codec_varint((const uint8_t *)"\xff\xff\xff\xff\xff\xff\xff\xff\xff\x01", 10, &key), 10);
+  CHECK(key == UINT64_MAX);
+  CHECK_EQ_INT(es_codec_varint((const uint8_t *)"\xac\x02", 2, &key), 2);
+  CHECK(key == 300);
+  free(buf);
+  es_chunk_free(&in);
+  es_chunk_free(&whole);
+  es_chunk_free(&each);
+}
+
 int main(void) {
   test_domains();
+  test_rows_one_by_one();
   test_chunk_round_trip();
   test_wrong_case_not_appended();
   test_meta_and_response();

@@ -1,5 +1,6 @@
 /* test_validate.c - the server's row checks and their messages. */
 #include <math.h>
+#include <stdio.h>
 #include <string.h>
 
 #include "core/validate.h"
@@ -31,44 +32,74 @@ int main(void) {
   CHECK(!es_utf8_valid("\xed\xa0\x80", 3));     /* surrogate */
   CHECK(!es_utf8_valid("\xf4\x90\x80\x80", 4)); /* past U+10FFFF */
   CHECK(!es_utf8_valid("\xe2\x82", 2));         /* truncated */
+  /* the ASCII fast path reads 8 bytes at a time: a bad byte in any lane, and the tail */
+  CHECK(es_utf8_valid("0123456789abcdef0123", 20));
+  CHECK(!es_utf8_valid("01234567\xff" "9abcdef", 16));
+  CHECK(!es_utf8_valid("0123456789abcde\xc3", 16));
+  CHECK(es_utf8_valid("0123456\xc3\xa9" "abcdef", 15)); /* a 2-byte sequence across two words */
+  { char bad[] = "0190a8c2-abcd-7ef0-8000-00000000000"; CHECK(es_uuid_normalize(bad) != 0); } /* 35 */
+  { char bad[] = "0190a8c2-abcd-7ef0-8000-00000000000\xc3"; CHECK(es_uuid_normalize(bad) != 0); }
+  { char bad[] = "0190a8c2-abcd-7ef0-8000+00000000000f"; CHECK(es_uuid_normalize(bad) != 0); }
+  { char bad[] = "0190a8c2-abcd-7ef0-8000-00000000000G"; CHECK(es_uuid_normalize(bad) != 0); }
+  { char bad[] = "-190a8c2-abcd-7ef0-8000-00000000000f"; CHECK(es_uuid_normalize(bad) != 0); }
+  { char bad[] = ""; CHECK(es_uuid_normalize(bad) != 0); }
+  {
+    /* Inf or NaN anywhere: in a full 64-value block, in the tail, first and last. */
+    static const size_t at[] = {0, 63, 64, 200, 383, 384, 399};
+    size_t i;
+    for (i = 0; i < sizeof(at) / sizeof(at[0]); i++) {
+      char want[48];
+      es_chunk_init(&c, es_domain_find("recruit"));
+      row = recruit_row(&c, "0190a8c2-abcd-7ef0-8000-00000000000f", 1, 400);
+      row[5].vec.v[at[i]] = i % 2 ? NAN : -INFINITY;
+      CHECK_EQ_INT(es_validate_chunk(&c, 400, 3, 1000, &err), ES_EINVAL);
+      snprintf(want, sizeof(want), "value %zu is not finite", at[i]);
+      CHECK_CONTAINS(err.msg, want);
+      CHECK_CONTAINS(err.msg, "chunk 3, row 1000:"); /* rows counted from first_row */
+      row[5].vec.v[at[i]] = 3.4e38f;                 /* the largest finite values pass */
+      row[5].vec.v[399 - at[i] % 400] = -3.4e38f;
+      CHECK_EQ_INT(es_validate_chunk(&c, 400, 3, 0, &err), 0);
+      es_chunk_free(&c);
+    }
+  }
 
   es_chunk_init(&c, es_domain_find("recruit"));
   recruit_row(&c, "0190A8C2-ABCD-7EF0-8000-00000000000F", 3, 4);
-  CHECK_EQ_INT(es_validate_chunk(&c, 4, 1, &err), 0);
+  CHECK_EQ_INT(es_validate_chunk(&c, 4, 1, 0, &err), 0);
   CHECK_STR(es_chunk_row(&c, 0)[0].s, "0190a8c2-abcd-7ef0-8000-00000000000f");
 
   recruit_row(&c, "0190a8c2-abcd-7ef0-8000-000000000001", 1, 3);
-  CHECK_EQ_INT(es_validate_chunk(&c, 4, 7, &err), ES_EINVAL);
+  CHECK_EQ_INT(es_validate_chunk(&c, 4, 7, 0, &err), ES_EINVAL);
   CHECK_CONTAINS(err.msg, "chunk 7, row 1: field 'vector': 3 values, expected 4");
   es_chunk_reset(&c);
 
   recruit_row(&c, "not-a-uuid", 1, 4);
-  CHECK_EQ_INT(es_validate_chunk(&c, 4, 2, &err), ES_EINVAL);
+  CHECK_EQ_INT(es_validate_chunk(&c, 4, 2, 0, &err), ES_EINVAL);
   CHECK_CONTAINS(err.msg, "chunk 2, row 0: field 'id'");
   CHECK_CONTAINS(err.msg, "not a UUID");
   es_chunk_reset(&c);
 
   recruit_row(&c, "0190a8c2-abcd-7ef0-8000-000000000001", -1, 4);
-  CHECK_EQ_INT(es_validate_chunk(&c, 4, 1, &err), ES_EINVAL);
+  CHECK_EQ_INT(es_validate_chunk(&c, 4, 1, 0, &err), ES_EINVAL);
   CHECK_CONTAINS(err.msg, "field 'exp_years': -1 is negative");
   es_chunk_reset(&c);
 
   row = recruit_row(&c, "0190a8c2-abcd-7ef0-8000-000000000001", 0, 4);
   row[5].vec.v[2] = INFINITY;
-  CHECK_EQ_INT(es_validate_chunk(&c, 4, 1, &err), ES_EINVAL);
+  CHECK_EQ_INT(es_validate_chunk(&c, 4, 1, 0, &err), ES_EINVAL);
   CHECK_CONTAINS(err.msg, "value 2 is not finite");
   es_chunk_reset(&c);
 
   row = recruit_row(&c, "0190a8c2-abcd-7ef0-8000-000000000001", 0, 4);
   row[1].s = es_arena_strndup(&c.arena, "\xff", 1);
-  CHECK_EQ_INT(es_validate_chunk(&c, 4, 1, &err), ES_EINVAL);
+  CHECK_EQ_INT(es_validate_chunk(&c, 4, 1, 0, &err), ES_EINVAL);
   CHECK_CONTAINS(err.msg, "field 'company_name': not valid UTF-8");
   es_chunk_free(&c);
 
   es_chunk_init(&c, es_domain_find("skill_embedding_dic"));
   row = es_chunk_add_row(&c, 0);
   row[2].vec.n = 0;
-  CHECK_EQ_INT(es_validate_chunk(&c, 0, 1, &err), ES_EINVAL);
+  CHECK_EQ_INT(es_validate_chunk(&c, 0, 1, 0, &err), ES_EINVAL);
   CHECK_CONTAINS(err.msg, "field 'skill': must not be empty");
   es_chunk_free(&c);
 
@@ -78,7 +109,7 @@ int main(void) {
   row[4].list.n = 1;
   row[4].list.items = es_arena_calloc(&c.arena, 1, sizeof(char *));
   row[4].list.items[0] = es_arena_strndup(&c.arena, "\xe2\x82", 2);
-  CHECK_EQ_INT(es_validate_chunk(&c, 0, 1, &err), ES_EINVAL);
+  CHECK_EQ_INT(es_validate_chunk(&c, 0, 1, 0, &err), ES_EINVAL);
   CHECK_CONTAINS(err.msg, "field 'skills': item 0");
   es_chunk_free(&c);
   return tap_done("test_validate");

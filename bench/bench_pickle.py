@@ -2,6 +2,7 @@
 # bench_pickle.py - a recruit DataFrame .pkl into the null: store: our client vs pandas read_pickle + the spec's client.
 """Usage: /usr/bin/python3 bench/bench_pickle.py [ROWS] [--dim 384] [--bin build/embedstream]
                                                  [--vectors arrays|lists] [--keep DIR] [--skip-python]
+                                                 [--repeat N]
 
 Writes one recruit DataFrame with pandas' to_pickle (protocol 5; default 1,000,000 rows x 384,
 the vector column one float32 array per row) and measures, for each pair, the client's wall time
@@ -9,7 +10,9 @@ from start to exit and each process's peak RSS (wait4):
   ours     embedstream ingest --file X.pkl  ->  embedstream serve --store null:
   python   pandas.read_pickle + the spec's client (tests/integration/pyclient.py, chunks of 1000)
            ->  tests/integration/pyserver.py (null store)
-Bars (issue 5): ours >= 500,000 rows/s; our client's peak RSS < file size + 64 MiB.
+Bars (issue 5): ours >= 500,000 rows/s; our client's peak RSS < file size + 64 MiB. With
+--repeat N (default 3) our pair runs N times, each with a fresh server, and the bars apply to the
+median run (on a VM whose host reclaims freed memory a single run's timing swings by 20%).
 """
 import argparse
 import asyncio
@@ -126,6 +129,7 @@ def main():
     ap.add_argument("--vectors", choices=("arrays", "lists"), default="arrays")
     ap.add_argument("--keep", help="directory for the .pkl and logs (kept; an existing .pkl is reused)")
     ap.add_argument("--skip-python", action="store_true")
+    ap.add_argument("--repeat", type=int, default=3, help="runs of our pair; the median counts")
     a = ap.parse_args()
     work = a.keep or tempfile.mkdtemp(prefix="es-bench-pkl-")
     os.makedirs(work, exist_ok=True)
@@ -135,18 +139,21 @@ def main():
                         a.vectors], check=True)
     size_mib = os.path.getsize(pkl) / 1048576.0
     subprocess.run(["cat", pkl], stdout=subprocess.DEVNULL, check=True)  # warm the page cache for both
-    results = [pair("ours", [a.bin, "serve", "--listen", "127.0.0.1:0", "--store", "null:"],
-                    lambda addr: [a.bin, "ingest", "--domain", "recruit", "--file", pkl, "--server", addr,
-                                  "--dim", str(a.dim)], a.rows, work)]
+    runs = [pair("ours", [a.bin, "serve", "--listen", "127.0.0.1:0", "--store", "null:"],
+                 lambda addr: [a.bin, "ingest", "--domain", "recruit", "--file", pkl, "--server", addr,
+                               "--dim", str(a.dim)], a.rows, work) for _ in range(max(1, a.repeat))]
+    ours = sorted(runs, key=lambda r: r["rows_per_s"])[len(runs) // 2]
+    results = [ours]
     if not a.skip_python:
         results.append(pair("python", [PY, os.path.join(ITEST, "pyserver.py"), "--listen", "127.0.0.1:0"],
                             lambda addr: [PY, os.path.abspath(__file__), "--py-client", addr, pkl, "1000"],
                             a.rows, work))
-    ours = results[0]
     summary = {"file": pkl, "file_mib": round(size_mib, 1), "rows": a.rows, "dim": a.dim, "vectors": a.vectors,
+               "ours_runs_rows_per_s": [r["rows_per_s"] for r in runs],
+               "ours_peak_client_rss_mib": max(r["client_rss_mib"] for r in runs),
                "results": results,
                "bar_rows_per_s": ours["rows_per_s"] >= ROWS_BAR,
-               "bar_client_rss": ours["client_rss_mib"] < size_mib + RSS_SLACK_MIB}
+               "bar_client_rss": max(r["client_rss_mib"] for r in runs) < size_mib + RSS_SLACK_MIB}
     if len(results) > 1 and results[1]["rows_per_s"]:
         summary["speedup_vs_python"] = round(ours["rows_per_s"] / results[1]["rows_per_s"], 1)
     print(json.dumps(summary, indent=2))

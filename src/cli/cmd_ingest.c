@@ -17,10 +17,11 @@
 static void usage(FILE *out) {
   fprintf(out,
           "usage: embedstream ingest --domain D --file PATH [options]\n\n"
-          "Streams the rows of a CSV or JSONL file to an IngestDataStream server: metadata first,\n"
-          "then chunks. Prints one JSON object: status, message, rows_sent, chunks_sent, seconds.\n\n"
+          "Streams the rows of a CSV, JSONL or pandas .pkl file to an IngestDataStream server:\n"
+          "metadata first, then chunks. Prints one JSON object: status, message, rows_sent,\n"
+          "chunks_sent, seconds.\n\n"
           "  --domain D               %s\n"
-          "  --file PATH              data file; its extension names the format (.csv, .jsonl, ...)\n"
+          "  --file PATH              data file; its extension names the format (.csv, .jsonl, .pkl)\n"
           "  --server HOST:PORT       default %s\n"
           "  --dim N                  vector dimension (default: the domain's, 384 or 768)\n"
           "  --chunk-size N|auto      rows per chunk; auto sizes for --bandwidth-mbps (default auto)\n"

@@ -29,7 +29,7 @@ static void usage(FILE *out) {
           "line: fields by proto name in proto order, skills as arrays, vector values with \"%%.9g\"\n"
           "(exact for float32; NaN/Infinity as Python's json writes them).\n\n"
           "  --domain D   %s\n"
-          "  --file PATH  a data file in any format ingest reads (.csv, .jsonl, .ndjson, ...)\n"
+          "  --file PATH  a data file in any format ingest reads (.csv, .jsonl, .ndjson, .pkl)\n"
           "  --limit N    stop after N rows (default: all)\n"
           "  --count      print only {\"rows\", \"bytes\", \"seconds\", \"rows_per_second\"}: the\n"
           "               parse rate of the loader alone\n"

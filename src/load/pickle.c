@@ -11,6 +11,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "core/log.h"
 #include "load/pickle_rows.h"
 #include "load/pickle_table.h"
 #include "load/pickle_vm.h"
@@ -18,6 +19,7 @@
 /* Dropping mapped pages behind the reader keeps RSS at the object graph plus a window, not the
    file's size. Dropped clean pages of a file mapping simply fault in again if read once more. */
 #define RELEASE_MIN (256u << 10)
+#define PREFAULT_MIN ((size_t)64 << 20)
 
 typedef struct pkl_loader {
   es_loader base;
@@ -44,6 +46,16 @@ static void drop(pkl_loader *pl, const uint8_t *from, const uint8_t *to) {
   lo &= ~(page - 1);
   hi &= ~(page - 1);
   if (hi > lo) madvise((void *)lo, hi - lo, MADV_DONTNEED);
+}
+
+/* ES_PICKLE_PREFAULT_MIN (bytes) lowers the threshold, so tests run small files through it. */
+static size_t prefault_min(void) {
+  const char *v = getenv("ES_PICKLE_PREFAULT_MIN");
+  char *end;
+  unsigned long long n;
+  if (!v || !*v) return PREFAULT_MIN;
+  n = strtoull(v, &end, 10);
+  return *end ? PREFAULT_MIN : (size_t)n;
 }
 
 static void vm_progress(void *ctx, size_t pos) {
@@ -148,8 +160,14 @@ static int open_buf(uint8_t *buf, size_t len, int mapped, int owned, const char 
   es_pvm_init(&pl->vm, buf, len, pl->base.path);
   pl->vm.progress = vm_progress;
   pl->vm.progress_ctx = pl;
+  /* A big file builds a big graph: its fresh memory is faulted in on the other core. */
+  if (len >= prefault_min()) pl->vm.pf = es_prefault_start();
   rc = es_pvm_run(&pl->vm, err);
+  if (!rc)
+    es_debug("%s: pickle protocol %d interpreted: %zu memo entries, %.1f MiB of objects", name, pl->vm.proto,
+             pl->vm.nmemo, (double)pl->vm.used / 1048576.0);
   if (!rc) rc = es_ptable_build(&pl->vm, d, &pl->table, err);
+  es_pvm_end_prefault(&pl->vm);
   if (rc) {
     pkl_close(&pl->base);
     return rc;

@@ -19,6 +19,7 @@ void es_pvm_init(es_pvm *vm, const uint8_t *buf, size_t len, const char *name) {
 void es_pvm_free(es_pvm *vm) {
   es_plist *l, *ln;
   es_pdict *d, *dn;
+  es_pvm_end_prefault(vm); /* before anything it may be faulting in goes */
   for (l = vm->lists; l; l = ln) {
     ln = l->next_alloc;
     free(l->items);
@@ -126,13 +127,17 @@ static inline int memo_put(es_pvm *vm, uint64_t idx, es_error *err) {
     more = (ncap - vm->mcap) * sizeof(es_pval);
     if (held > vm->budget || more > vm->budget - held)
       return es_err_set(err, ES_EINVAL, "memo index %llu is too large", (unsigned long long)idx);
+    es_prefault_fence(vm->pf); /* realloc may move what the worker is faulting in */
     m = realloc(vm->memo, ncap * sizeof(es_pval));
     if (!m) return oom(err);
-    memset(m + vm->mcap, 0, more);
     vm->used += more;
     vm->memo = m;
     vm->mcap = ncap;
   }
+  /* Only entries below nmemo are ever read: a gap left by an explicit index is marked unset,
+     the capacity beyond is never touched (so never faulted in). */
+  if (idx > vm->nmemo) memset(vm->memo + vm->nmemo, 0, (size_t)(idx - vm->nmemo) * sizeof(es_pval));
+  es_pvm_ahead(vm, vm->memo, sizeof(es_pval), vm->mcap, (size_t)idx + 1, &vm->memo_faulted);
   vm->memo[idx] = *t;
   if (idx >= vm->nmemo) vm->nmemo = (size_t)idx + 1;
   return 0;
@@ -189,6 +194,15 @@ static int op_bytes(es_pvm *vm, size_t lenbytes, es_error *err) {
   uint64_t n;
   int rc = read_sized(vm, lenbytes, &p, &n, err);
   if (rc) return rc;
+  if (n >= 256) {
+    /* A column of arrays is opcodes, a big skip, opcodes, a big skip...: the next opcodes are
+       always a cache miss. Asking for those a few arrays ahead (same stride) hides it. */
+    uintptr_t end = (uintptr_t)(p + n), stride = end - vm->last_skip;
+    if (end > vm->last_skip && stride < ((uintptr_t)1 << 16) &&
+        end - (uintptr_t)vm->buf + 4 * stride < vm->len)
+      __builtin_prefetch((const void *)(end + 4 * stride));
+    vm->last_skip = end;
+  }
   b = es_pvm_alloc(vm, sizeof(*b));
   if (!b) return oom(err);
   b->h.kind = ES_PO_BYTES;
@@ -208,6 +222,14 @@ static int op_float(es_pvm *vm, es_error *err) {
 
 /* ---- containers ---- */
 
+static int same_ints(const es_ptuple *t, const es_pval *items, size_t n) {
+  size_t i;
+  if (!t || t->n != n) return 0;
+  for (i = 0; i < n; i++)
+    if (items[i].tag != ES_PV_INT || t->items[i].tag != ES_PV_INT || items[i].u.i != t->items[i].u.i) return 0;
+  return 1;
+}
+
 static int op_tuple(es_pvm *vm, size_t n, int from_mark, es_error *err) {
   size_t start = 0;
   es_ptuple *t;
@@ -219,10 +241,17 @@ static int op_tuple(es_pvm *vm, size_t n, int from_mark, es_error *err) {
     if (vm->sp - floor_sp(vm) < n) return fail(err, "stack underflow%s", "");
     start = vm->sp - n;
   }
+  if (n && n <= 2 && same_ints(vm->last_ints, vm->stack + start, n)) {
+    /* A column of arrays repeats its shape, (384,), once per row: tuples are immutable, so
+       the last one of small ints is shared instead of allocating a million equal ones. */
+    vm->sp = start;
+    return push(vm, val_obj(vm->last_ints), err);
+  }
   t = es_pvm_tuple(vm, n);
   if (!t) return oom(err);
   if (n) memcpy(t->items, vm->stack + start, n * sizeof(es_pval));
   vm->sp = start;
+  if (n && n <= 2 && t->items[0].tag == ES_PV_INT && t->items[n - 1].tag == ES_PV_INT) vm->last_ints = t;
   return push(vm, val_obj(t), err);
 }
 

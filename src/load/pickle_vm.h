@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "core/error.h"
+#include "load/prefault.h"
 
 /* Limits that keep a hostile file from costing more than a bounded amount of work or memory. */
 #define ES_PKL_MAX_MARKS 100           /* nesting of MARK ... TUPLE/APPENDS/SETITEMS */
@@ -118,6 +119,7 @@ typedef struct es_plist {
   size_t nruns, runcap;
   es_pfrun *runs;
   struct es_plist *next_alloc; /* chain of lists whose arrays the VM frees */
+  size_t faulted;               /* items[0 .. faulted) were handed to the prefault worker */
 } es_plist;
 
 typedef struct es_pdict {
@@ -142,9 +144,9 @@ typedef struct es_parray {
   uint8_t fortran;
   uint8_t ndim;   /* 0, 1 or 2 */
   const es_pdtype *dt;
+  uint8_t latin1;       /* data is UTF-8 of srclen bytes still to decode (see es_pbytes) */
   uint64_t shape[2];
   uint64_t count; /* product of shape */
-  uint8_t latin1;       /* data is UTF-8 of srclen bytes still to decode (see es_pbytes) */
   uint64_t srclen;
   const uint8_t *data; /* numeric: count x dt->size bytes */
   es_plist *items;     /* object dtype: the cells, count of them */
@@ -170,6 +172,9 @@ typedef struct es_pvm {
   size_t len;
   size_t pos;
   struct es_pblock *blocks; /* the graph's objects, bump-allocated in mapped blocks */
+  struct es_pblock *ready;  /* the next block, mapped ahead while a prefault worker runs */
+  es_prefault *pf;          /* set by the caller for big files; es_pvm_free stops it */
+  size_t memo_faulted;
   size_t next_block;
   size_t budget, used;  /* bytes allowed / bytes held (blocks, lists, dicts, memo, stack) */
   es_pval *stack;
@@ -181,6 +186,8 @@ typedef struct es_pvm {
   es_plist *lists;      /* every list and dict, to free their arrays */
   es_pdict *dicts;
   int proto;
+  uintptr_t last_skip;  /* where the last big bytes object ended (prefetch stride) */
+  struct es_ptuple *last_ints; /* the last tuple of one or two ints, shared by equal ones */
   const char *name;     /* file name for messages */
   es_pval root;
   /* Called as the interpreter moves forward, so the caller can drop file pages behind it. */
@@ -196,7 +203,15 @@ void es_pvm_free(es_pvm *vm);
 /* Graph allocation (pickle_graph.c); each checks the budget. NULL when over it. Memory is
    16-byte aligned and lives until es_pvm_free. */
 void *es_pvm_alloc(es_pvm *vm, size_t n);
+/* Asks for 2 MB pages over a big array's whole pages (a hint). */
+void es_pvm_hint_huge(void *p, size_t n);
+/* For an array of cap elements filled from the front (used so far): keeps the prefault worker
+   ES_PVM_AHEAD bytes ahead of the writer. *faulted tracks what was handed out. */
+#define ES_PVM_AHEAD ((size_t)8 << 20)
+void es_pvm_ahead(es_pvm *vm, void *arr, size_t elem, size_t cap, size_t used, size_t *faulted);
 void es_pvm_free_blocks(es_pvm *vm);
+/* Stops the prefault worker (if any) and unmaps the block it prepared. */
+void es_pvm_end_prefault(es_pvm *vm);
 es_ptuple *es_pvm_tuple(es_pvm *vm, size_t n);
 es_plist *es_pvm_list(es_pvm *vm);
 es_pdict *es_pvm_dict(es_pvm *vm);

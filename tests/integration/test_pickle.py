@@ -276,6 +276,25 @@ class PickleFixtures(unittest.TestCase):
 
 # ---------------------------------------------------------------- hostile files
 
+class PrefaultedFixtures(PickleFixtures):
+    """The same files with the prefault worker on (normally only files of 64 MiB or more get
+    it): a second thread faulting graph memory in while the interpreter writes it, and arrays
+    growing under it, must not change a row (and, under ASan, not race or leak)."""
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        os.environ["ES_PICKLE_PREFAULT_MIN"] = "0"
+
+    @classmethod
+    def tearDownClass(cls):
+        del os.environ["ES_PICKLE_PREFAULT_MIN"]
+
+    test_recruit_plain_pickles = test_candidate = test_skill_embedding_dic = None
+    test_missing_vector_is_an_error = test_missing_column_is_an_error = None
+    test_to_pickle_default_and_ingest_extension = None
+
+
 class Boom:
     """Pickles as a call to os.system: Python's own unpickler would run it."""
 

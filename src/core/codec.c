@@ -107,19 +107,6 @@ int es_codec_chunk_key(uint64_t key) {
   return d ? d->chunk_case : 0;
 }
 
-size_t es_codec_varint(const uint8_t *p, size_t n, uint64_t *v) {
-  uint64_t r = 0;
-  size_t i;
-  for (i = 0; i < n && i < 10; i++) {
-    r |= (uint64_t)(p[i] & 0x7f) << (7 * i);
-    if (!(p[i] & 0x80)) {
-      *v = r;
-      return i + 1;
-    }
-  }
-  return 0;
-}
-
 int es_codec_unpack_row(es_chunk *c, const uint8_t *data, size_t len, es_error *err) {
   ProtobufCAllocator alloc = {arena_pb_alloc, arena_pb_free, &c->arena};
   const es_domain *d = c->domain;

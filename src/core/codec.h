@@ -40,11 +40,9 @@ int es_codec_unpack_request(es_chunk *c, const uint8_t *data, size_t len, es_req
    never has to join a 10 MB message into one buffer first. es_codec_chunk_key tells whether a
    request's first key is a chunk field (its oneof case, or 0); es_codec_row_key is the key of
    each row in a chunk message. The framing around rows is read by the caller with
-   es_codec_varint; every row's bytes are decoded by protobuf-c. */
+   the caller (server/rowsrc.c); every row's bytes are decoded by protobuf-c. */
 #define ES_CODEC_ROW_KEY 0x0A /* field 1 (rows), length-delimited */
 int es_codec_chunk_key(uint64_t key);
-/* A base-128 varint from p[0..n): bytes read, or 0 when it is cut short or over 10 bytes. */
-size_t es_codec_varint(const uint8_t *p, size_t n, uint64_t *v);
 /* Appends the row encoded in data[0..len) to c (of c->domain). ES_EINVAL when it is not one. */
 int es_codec_unpack_row(es_chunk *c, const uint8_t *data, size_t len, es_error *err);
 

@@ -1,6 +1,7 @@
 /* rowsrc.c - a chunk request read row by row straight from gRPC's slices: no joined copy of a
    10 MB message, and each slice given back as soon as its rows are decoded. Only the framing of
-   the one repeated field is read here (keys and lengths); every row is decoded by protobuf-c. */
+   the one repeated field is read here, and only in its canonical form; every row is decoded by
+   protobuf-c. fuzz/fuzz_rowsrc.c checks that this agrees with protobuf-c decoding whole. */
 #include "server/rowsrc.h"
 
 #include <stdlib.h>
@@ -28,29 +29,27 @@ static void cur_fix(cursor *c) {
   }
 }
 
-/* Up to 10 bytes of varint, across slices: 1 when read, 0 when cut short or too long. */
-static int cur_varint(cursor *c, uint64_t *v, uint64_t *used) {
-  uint8_t tmp[10];
-  size_t n = 0, got;
+/* One byte at the cursor, or -1 at the end. */
+static int cur_byte(cursor *c) {
   cur_fix(c);
-  if (c->si < c->sb->count) {
-    const uint8_t *p = GRPC_SLICE_START_PTR(c->sb->slices[c->si]) + c->off;
-    size_t avail = GRPC_SLICE_LENGTH(c->sb->slices[c->si]) - c->off;
-    if ((got = es_codec_varint(p, avail, v))) { /* the usual case: within one slice */
-      c->off += got;
-      *used = got;
+  if (c->si == c->sb->count) return -1;
+  return GRPC_SLICE_START_PTR(c->sb->slices[c->si])[c->off++];
+}
+
+/* A length prefix as protobuf-c reads one (at most 5 bytes), across slices: 1 when read. */
+static int cur_length(cursor *c, uint64_t *v, uint64_t *used) {
+  uint64_t r = 0;
+  int i, b;
+  for (i = 0; i < 5; i++) {
+    if ((b = cur_byte(c)) < 0) return 0;
+    r |= (uint64_t)(b & 0x7f) << (7 * i);
+    if (!(b & 0x80)) {
+      *v = r;
+      *used = (uint64_t)i + 1;
       return 1;
     }
   }
-  while (n < sizeof(tmp)) {
-    cur_fix(c);
-    if (c->si == c->sb->count) return 0;
-    tmp[n++] = GRPC_SLICE_START_PTR(c->sb->slices[c->si])[c->off++];
-    if (!(tmp[n - 1] & 0x80)) break;
-  }
-  if (!(got = es_codec_varint(tmp, n, v))) return 0;
-  *used = got;
-  return 1;
+  return 0;
 }
 
 static void cur_skip(cursor *c, uint64_t n) {
@@ -68,24 +67,33 @@ static void cur_skip(cursor *c, uint64_t n) {
   }
 }
 
-/* Only the request's first key and length are looked at here: one chunk field running to the
-   end of the message. What lies inside is checked row by row as it is read. */
+/* The row path takes only the framing every protobuf encoder writes: the request is one chunk
+   field (a one-byte key) running to its end, and the chunk holds nothing but rows (key 0x0A).
+   All of it is checked before any row is decoded, so anything else (unknown fields, odd but
+   valid encodings, garbage) is left whole to protobuf-c, and both paths agree by construction:
+   each row's bytes are what protobuf-c would have decoded as that row. */
 int es_rowsrc_open(es_rowsrc *r, grpc_byte_buffer *bb, int *chunk_case, size_t *len) {
   grpc_slice_buffer *sb;
   cursor c;
-  uint64_t key, body, used_key, used_len;
-  int cc;
+  uint64_t body, n, used, left;
+  int key, cc;
   if (bb->type != GRPC_BB_RAW || bb->data.raw.compression != GRPC_COMPRESS_NONE) return 0;
   sb = &bb->data.raw.slice_buffer;
   c.sb = sb;
   c.si = c.off = 0;
   c.give = 0;
-  if (!cur_varint(&c, &key, &used_key) || !(cc = es_codec_chunk_key(key))) return 0;
-  if (!cur_varint(&c, &body, &used_len) || body != sb->length - used_key - used_len) return 0;
-  r->bb = bb;
-  r->sb = sb;
+  if ((key = cur_byte(&c)) < 0 || !(cc = es_codec_chunk_key((uint64_t)key)) || key & 0x80) return 0;
+  if (!cur_length(&c, &body, &used) || body != sb->length - 1 - used) return 0;
   r->si = c.si;
   r->off = c.off;
+  for (left = body; left;) {
+    if (cur_byte(&c) != ES_CODEC_ROW_KEY || !cur_length(&c, &n, &used) || 1 + used > left || n > left - 1 - used)
+      return 0;
+    left -= 1 + used + n;
+    cur_skip(&c, n);
+  }
+  r->bb = bb;
+  r->sb = sb;
   r->left = body;
   r->rows = 0;
   *chunk_case = cc;
@@ -93,38 +101,15 @@ int es_rowsrc_open(es_rowsrc *r, grpc_byte_buffer *bb, int *chunk_case, size_t *
   return 1;
 }
 
-/* Bytes of a field of wire type wt after its key (the varint is read for type 0). */
-static int field_size(cursor *c, uint64_t wt, uint64_t left, uint64_t *size, uint64_t *skip) {
-  uint64_t v, used;
-  switch (wt) {
-  case 0: if (!cur_varint(c, &v, &used) || used > left) return -1; *size = used; *skip = 0; return 0;
-  case 1: *size = *skip = 8; return 8 > left ? -1 : 0;
-  case 5: *size = *skip = 4; return 4 > left ? -1 : 0;
-  case 2:
-    if (!cur_varint(c, &v, &used) || used > left || v > left - used) return -1;
-    *size = used + v;
-    *skip = v;
-    return 0;
-  default: return -1; /* groups, as protobuf-c: not accepted */
-  }
-}
-
-/* Rows are field 1; any other field of the chunk message is skipped, as protobuf-c would. */
 int es_rowsrc_next(es_rowsrc *r, const uint8_t **row, size_t *len, es_error *err) {
   cursor c = {r->sb, r->si, r->off, 1};
-  uint64_t key, n, used, size, skip;
+  uint64_t n, used;
   size_t got = 0;
-  for (;;) {
-    if (!r->left) return 0;
-    if (!cur_varint(&c, &key, &used) || used > r->left) goto bad;
-    r->left -= used;
-    if (key >> 3 == 1) break;
-    if (!(key >> 3) || field_size(&c, key & 7, r->left, &size, &skip)) goto bad;
-    cur_skip(&c, skip);
-    r->left -= size;
-  }
-  if ((key & 7) != 2 || !cur_varint(&c, &n, &used) || used > r->left || n > r->left - used) goto bad;
-  r->left -= used + n;
+  if (!r->left) return 0;
+  /* es_rowsrc_open checked all of this; failing now would mean the buffer changed under us. */
+  if (cur_byte(&c) != ES_CODEC_ROW_KEY || !cur_length(&c, &n, &used) || 1 + used + n > r->left)
+    return es_err_set(err, ES_EINTERNAL, "row framing changed after it was checked");
+  r->left -= 1 + used + n;
   cur_fix(&c);
   if (c.si < r->sb->count && GRPC_SLICE_LENGTH(r->sb->slices[c.si]) - c.off >= n) {
     *row = GRPC_SLICE_START_PTR(r->sb->slices[c.si]) + c.off; /* where it lies */
@@ -139,7 +124,7 @@ int es_rowsrc_next(es_rowsrc *r, const uint8_t **row, size_t *len, es_error *err
     while (got < n) {
       size_t avail, take;
       cur_fix(&c);
-      if (c.si == r->sb->count) goto bad;
+      if (c.si == r->sb->count) return es_err_set(err, ES_EINTERNAL, "row framing changed after it was checked");
       avail = GRPC_SLICE_LENGTH(r->sb->slices[c.si]) - c.off;
       take = avail < n - got ? avail : (size_t)(n - got);
       memcpy(r->scratch + got, GRPC_SLICE_START_PTR(r->sb->slices[c.si]) + c.off, take);
@@ -153,8 +138,6 @@ int es_rowsrc_next(es_rowsrc *r, const uint8_t **row, size_t *len, es_error *err
   r->off = c.off;
   r->rows++;
   return 1;
-bad:
-  return es_err_set(err, ES_EINVAL, "not a valid chunk message after row %zu (bad field framing)", r->rows);
 }
 
 void es_rowsrc_close(es_rowsrc *r) {

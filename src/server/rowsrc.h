@@ -24,12 +24,12 @@ typedef struct es_rowsrc {
 } es_rowsrc;
 
 void es_rowsrc_init(es_rowsrc *r);
-/* When bb is an uncompressed request made of exactly one chunk field (what every conforming
-   client sends), takes bb and returns 1 with the chunk's oneof case and the message length.
-   Otherwise returns 0 and leaves bb to the caller, for protobuf-c to decode whole. */
+/* When bb is an uncompressed request made of exactly one chunk field holding only rows, framed
+   as protobuf encoders write it (what conforming clients send), takes bb and returns 1 with the
+   chunk's oneof case and the message length. Otherwise returns 0 and leaves bb to the caller,
+   for protobuf-c to decode whole. */
 int es_rowsrc_open(es_rowsrc *r, grpc_byte_buffer *bb, int *chunk_case, size_t *len);
-/* 1 with the next row's bytes (valid until the next call), 0 after the last row, ES_EINVAL when
-   the chunk message is malformed. Unknown fields between rows are skipped. */
+/* 1 with the next row's bytes (valid until the next call), 0 after the last row. */
 int es_rowsrc_next(es_rowsrc *r, const uint8_t **row, size_t *len, es_error *err);
 /* Drops the message (whatever is left of it); keeps the scratch buffer. */
 void es_rowsrc_close(es_rowsrc *r);

@@ -210,8 +210,9 @@ def chunk_request(body):
 
 
 class ChunkFraming(ServerTest):
-    """The server reads a chunk message's rows one by one from gRPC's slices (no joined copy);
-    these are the encodings it must still read as protobuf does, or refuse."""
+    """The server reads a canonically framed chunk message's rows one by one from gRPC's slices
+    (no joined copy) and leaves any other framing to protobuf-c whole: both must read what
+    protobuf reads, and refuse what it refuses."""
 
     def rows_of(self, start, n):
         return [r.SerializeToString() for r in recruit_chunk(start, n).recruit_chunk.rows]
@@ -247,7 +248,7 @@ class ChunkFraming(ServerTest):
 
     def test_group_wire_type_refused(self):
         body = field(1, 2, self.rows_of(0, 1)[0]) + varint(11 << 3 | 3)
-        self.assert_invalid([md(), chunk_request(body)], "message 2", "not a valid chunk message")
+        self.assert_invalid([md(), chunk_request(body)], "message 2", "not a valid IngestDataRequest")
 
     def test_row_running_past_the_chunk_refused(self):
         row = self.rows_of(0, 1)[0]

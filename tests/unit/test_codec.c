@@ -148,6 +148,17 @@ static void test_domains(void) {
   CHECK_EQ_INT(es_domain_field_index(es_domain_find("candidate"), "skills"), 4);
 }
 
+/* A base-128 varint from p[0..n): bytes read, 0 when cut short. */
+static size_t varint(const uint8_t *p, size_t n, uint64_t *v) {
+  size_t i;
+  *v = 0;
+  for (i = 0; i < n && i < 10; i++) {
+    *v |= (uint64_t)(p[i] & 0x7f) << (7 * i);
+    if (!(p[i] & 0x80)) return i + 1;
+  }
+  return 0;
+}
+
 /* The row-by-row path: framing read by hand, each row's bytes by protobuf-c, same rows. */
 static void test_rows_one_by_one(void) {
   const es_domain *d = es_domain_find("candidate");
@@ -167,17 +178,17 @@ static void test_rows_one_by_one(void) {
   CHECK_EQ_INT(es_codec_pack_chunk(&in, 0, in.nrows, buf, need, &written, &err), 0);
   CHECK_EQ_INT(es_codec_unpack_request(&whole, buf, written, &info, &err), 0);
   /* the request: one chunk field to the end */
-  got = es_codec_varint(buf, written, &key);
+  got = varint(buf, written, &key);
   CHECK(got == 1 && es_codec_chunk_key(key) == d->chunk_case);
   pos = got;
-  got = es_codec_varint(buf + pos, written - pos, &len);
+  got = varint(buf + pos, written - pos, &len);
   CHECK(got > 0 && len == written - pos - got);
   pos += got;
   while (pos < written) {
-    got = es_codec_varint(buf + pos, written - pos, &key);
+    got = varint(buf + pos, written - pos, &key);
     CHECK(got == 1 && key == ES_CODEC_ROW_KEY);
     pos += got;
-    got = es_codec_varint(buf + pos, written - pos, &len);
+    got = varint(buf + pos, written - pos, &len);
     CHECK(got > 0);
     pos += got;
     CHECK_EQ_INT(es_codec_unpack_row(&each, buf + pos, (size_t)len, &err), 0);
@@ -198,13 +209,6 @@ static void test_rows_one_by_one(void) {
   CHECK_EQ_INT(es_codec_chunk_key(2 << 3 | 0), 0);
   CHECK_EQ_INT(es_codec_chunk_key(5 << 3 | 2), 0);
   CHECK_EQ_INT(es_codec_chunk_key((uint64_t)1 << 40 | 2), 0);
-  /* varints: cut short, over ten bytes, the largest */
-  CHECK_EQ_INT(es_codec_varint((const uint8_t *)"\x80\x80", 2, &key), 0);
-  CHECK_EQ_INT(es_codec_varint((const uint8_t *)"\x80\x80\x80\x80\x80\x80\x80\x80\x80\x80\x01", 11, &key), 0);
-  CHECK_EQ_INT(es_codec_varint((const uint8_t *)"\xff\xff\xff\xff\xff\xff\xff\xff\xff\x01", 10, &key), 10);
-  CHECK(key == UINT64_MAX);
-  CHECK_EQ_INT(es_codec_varint((const uint8_t *)"\xac\x02", 2, &key), 2);
-  CHECK(key == 300);
   free(buf);
   es_chunk_free(&in);
   es_chunk_free(&whole);

@@ -203,8 +203,8 @@ int es_cmd_ingest(int argc, char **argv) {
   if (pl.shown) fputc('\n', stderr);
   code = exit_code(rc == 0 ? ES_INGEST_OK : res.outcome == ES_INGEST_OK ? ES_INGEST_FAILED : res.outcome);
   if (rc == 0) {
-    es_info("ingested %llu rows in %llu chunks in %.2f s", (unsigned long long)res.rows_sent,
-            (unsigned long long)res.chunks_sent, res.seconds);
+    es_info("ingested %llu row%s in %llu chunk%s in %.2f s", (unsigned long long)res.rows_sent,
+            es_plural(res.rows_sent), (unsigned long long)res.chunks_sent, es_plural(res.chunks_sent), res.seconds);
     rc = print_json("success", res.response.message, res.rows_sent, res.chunks_sent, res.seconds);
   } else {
     es_error_log("ingest failed: %s", err.msg);

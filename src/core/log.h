@@ -14,4 +14,7 @@ void es_log(int level, const char *fmt, ...) __attribute__((format(printf, 2, 3)
 #define es_warn(...) es_log(ES_LOG_WARN, __VA_ARGS__)
 #define es_error_log(...) es_log(ES_LOG_ERROR, __VA_ARGS__)
 
+/* "s" unless n is 1: "1 row", "2 rows" in messages people read. */
+static inline const char *es_plural(unsigned long long n) { return n == 1 ? "" : "s"; }
+
 #endif

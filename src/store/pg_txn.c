@@ -160,8 +160,8 @@ static int commit_txn(es_pg_txn *t, const es_stream_totals *tot, es_error *err) 
   char msg[96];
   PGresult *r;
   int rc;
-  snprintf(msg, sizeof(msg), "%llu rows: %llu copied in, %llu upserted", (unsigned long long)t->rows,
-           (unsigned long long)t->w.direct, (unsigned long long)t->w.merged);
+  snprintf(msg, sizeof(msg), "%llu row%s: %llu copied in, %llu upserted", (unsigned long long)t->rows,
+           es_plural(t->rows), (unsigned long long)t->w.direct, (unsigned long long)t->w.merged);
   if ((rc = es_pg_writer_finish(&t->w, err))) return rc;
   if ((rc = write_log(t->conn, t, tot, "success", msg, err))) return rc;
   r = PQexec(t->conn, "COMMIT");

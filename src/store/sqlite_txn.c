@@ -133,7 +133,7 @@ static int publish(es_sq_txn *t, const char *upsert, const es_stream_totals *tot
   /* Another stream may have filled the table with another dimension since begin. */
   if ((rc = check_dim(t, err))) goto done;
   if ((rc = es_sq_exec(t->db, upsert, "upserting the staged rows", err, t->st->path))) goto done;
-  snprintf(msg, sizeof(msg), "upserted %llu rows", (unsigned long long)t->rows);
+  snprintf(msg, sizeof(msg), "upserted %llu row%s", (unsigned long long)t->rows, es_plural(t->rows));
   if ((rc = es_sq_log(t->db, t, tot, "success", msg, err))) goto done;
   rc = es_sq_exec(t->db, "COMMIT", "committing", err, t->st->path);
 done:

@@ -447,7 +447,7 @@ static void test_stats(void) {
   CHECK_CONTAINS(out.ptr, "\"recruit\":{\"rows\":0,\"vector_dimension\":null}");
   CHECK_CONTAINS(out.ptr, "\"last_ingests\":[{\"domain\":\"skill_embedding_dic\",\"file_name\":\"f\\\"11\\\".csv\","
                           "\"vector_dimension\":12,\"rows\":1,\"chunks\":1,\"status\":\"success\","
-                          "\"message\":\"upserted 1 rows\",\"started_at\":\"");
+                          "\"message\":\"upserted 1 row\",\"started_at\":\"");
   CHECK_CONTAINS(out.ptr, "f\\\"2\\\".csv");
   CHECK(strstr(out.ptr, "f\\\"1\\\".csv") == NULL); /* 12 ingests, only the newest 10 */
   CHECK_EQ_INT(out.ptr[out.len - 1], '}');

@@ -18,6 +18,7 @@
 
 #define DEFAULT_STORE "sqlite:embedstream.db"
 #define STREAM_LOOKAHEAD (1024 * 1024)
+#define INTERRUPT_EVERY_S 2.0
 #define MIN_PING_INTERVAL_MS 10000 /* the spec's clients ping every 30 s, even without calls */
 /* With no stream left, gRPC may still wait for idle connections to close: this long, then we
    cut them. */
@@ -112,6 +113,22 @@ static int create_server(es_srv *srv, int *port, es_error *err) {
   return 0;
 }
 
+/* Cancelling a gRPC call does not reach a stream blocked inside its store (a PostgreSQL lock
+   held by another session): the store is asked to give up, again every INTERRUPT_EVERY_S while
+   streams remain, since a stream between two statements may block again on the next. */
+static void interrupt_store(es_srv *srv) {
+  double next = 0;
+  if (!srv->store->interrupt) return;
+  while (es_active_streams(srv) > 0) {
+    struct timespec tick = {0, 50 * 1000 * 1000};
+    if (es_now_mono() >= next) {
+      srv->store->interrupt(srv->store);
+      next = es_now_mono() + INTERRUPT_EVERY_S;
+    }
+    nanosleep(&tick, NULL);
+  }
+}
+
 static const char *signal_name(int sig) {
   return sig == SIGINT ? "SIGINT" : sig == SIGTERM ? "SIGTERM" : "a signal";
 }
@@ -160,6 +177,7 @@ static void drain(es_srv *srv, int sig, const sigset_t *sigs) {
       es_warn("grace period over: cancelling %d open stream%s (rolled back)", n, n == 1 ? "" : "s");
     atomic_store(&srv->cancelling, 1);
     grpc_server_cancel_all_calls(srv->server);
+    interrupt_store(srv);
   }
   pthread_join(srv->acceptor, NULL); /* returns once gRPC reports every call ended */
   es_workers_join(srv);

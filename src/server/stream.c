@@ -297,7 +297,8 @@ static void explain_cancel(es_stream *s, es_error *err) {
 }
 
 static void fail(es_stream *s, es_error *err) {
-  if (err->code == ES_ECANCELLED) explain_cancel(s, err);
+  /* Once the grace period is over, whatever failed failed because we cancelled it. */
+  if (err->code == ES_ECANCELLED || atomic_load(&s->srv->cancelling)) explain_cancel(s, err);
   if (s->txn) s->txn->abort(s->txn, &s->tot, err->msg);
   s->txn = NULL;
   es_server_stats_add(&s->srv->stats.streams_failed, 1);

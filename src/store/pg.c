@@ -28,6 +28,11 @@ static void pg_close(es_store *st) {
   free(s);
 }
 
+static void pg_interrupt(es_store *st) {
+  es_pg_store *s = (es_pg_store *)st;
+  if (s && s->pool_ok) es_pg_pool_interrupt(&s->pool);
+}
+
 /* A first connection now, so a wrong URL or an unreachable database is reported at start-up
    rather than by the first stream; it stays in the pool for that stream. Nothing is created
    here: `stats` only reads, and the tables appear with the first stream. */
@@ -56,6 +61,7 @@ int es_pg_open(const char *url, const char *rest, es_store **out, es_error *err)
   s->base.begin = es_pg_begin;
   s->base.stats_json = es_pg_stats_json;
   s->base.close = pg_close;
+  s->base.interrupt = pg_interrupt;
   if ((rc = es_pg_url_parse(url, rest, &conninfo, &s->display, &s->opts, err))) goto done;
   if ((rc = es_pg_pool_init(&s->pool, conninfo, s->opts.pool_max, err))) goto done;
   s->pool_ok = 1;

@@ -40,6 +40,11 @@ typedef struct es_pg_pool {
   size_t nidle, idle_cap;
   int open; /* checked out + idle */
   int max;  /* 0: no cap */
+  struct es_pg_busy {
+    PGconn *conn;
+    PGcancel *cancel;
+  } *busy; /* checked out, with what cancels their query from another thread */
+  size_t nbusy, busy_cap;
 } es_pg_pool;
 
 int es_pg_pool_init(es_pg_pool *p, const char *conninfo, int max, es_error *err);
@@ -52,6 +57,9 @@ void es_pg_pool_put(es_pg_pool *p, PGconn *c);
 void es_pg_pool_discard(es_pg_pool *p, PGconn *c);
 /* Closes every idle connection: after one was found dead, the others likely are too. */
 void es_pg_pool_drop_idle(es_pg_pool *p);
+/* Asks the database to cancel whatever each checked-out connection is running (PQcancel): a
+   stream stuck on a lock then fails. From any thread; used when the server's grace is over. */
+void es_pg_pool_interrupt(es_pg_pool *p);
 void es_pg_pool_destroy(es_pg_pool *p);
 
 /* pg_err.c: SQLSTATE -> es_code, and small exec helpers that fill err. */

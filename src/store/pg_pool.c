@@ -65,6 +65,42 @@ static int connect_one(const es_pg_pool *p, PGconn **out, es_error *err) {
   return 0;
 }
 
+/* Records c as checked out (under p->mu). Without room or a cancel object it still works; it
+   just cannot be interrupted. */
+static void busy_add(es_pg_pool *p, PGconn *c) {
+  if (p->nbusy == p->busy_cap) {
+    size_t cap = p->busy_cap ? p->busy_cap * 2 : 8;
+    struct es_pg_busy *n = cap > SIZE_MAX / sizeof(*n) ? NULL : realloc(p->busy, cap * sizeof(*n));
+    if (!n) return;
+    p->busy = n;
+    p->busy_cap = cap;
+  }
+  p->busy[p->nbusy].conn = c;
+  p->busy[p->nbusy++].cancel = PQgetCancel(c);
+}
+
+/* Forgets c (under p->mu), before it is closed or goes idle. */
+static void busy_remove(es_pg_pool *p, PGconn *c) {
+  size_t i;
+  for (i = 0; i < p->nbusy; i++)
+    if (p->busy[i].conn == c) {
+      if (p->busy[i].cancel) PQfreeCancel(p->busy[i].cancel);
+      p->busy[i] = p->busy[--p->nbusy];
+      return;
+    }
+}
+
+void es_pg_pool_interrupt(es_pg_pool *p) {
+  char why[256];
+  size_t i, n = 0;
+  /* Under the lock, so no cancel object is freed meanwhile; PQcancel is thread-safe. */
+  pthread_mutex_lock(&p->mu);
+  for (i = 0; i < p->nbusy; i++)
+    if (p->busy[i].cancel && PQcancel(p->busy[i].cancel, why, sizeof(why))) n++;
+  pthread_mutex_unlock(&p->mu);
+  if (n) es_debug("postgres: asked the database to cancel %zu running quer%s", n, n == 1 ? "y" : "ies");
+}
+
 int es_pg_pool_get(es_pg_pool *p, PGconn **out, es_error *err) {
   PGconn *c = NULL;
   int rc;
@@ -83,28 +119,28 @@ int es_pg_pool_get(es_pg_pool *p, PGconn **out, es_error *err) {
     return es_err_set(err, ES_EEXHAUSTED, "postgres: all %d connections (es_pool_max) are in use", p->max);
   }
   if (!c) p->open++; /* reserve the slot, connect outside the lock */
+  if (c) busy_add(p, c);
   pthread_mutex_unlock(&p->mu);
   if (c) {
     *out = c;
     return 0;
   }
   rc = connect_one(p, &c, err);
-  if (rc) {
-    pthread_mutex_lock(&p->mu);
-    p->open--;
-    pthread_mutex_unlock(&p->mu);
-    return rc;
-  }
-  *out = c;
-  return 0;
+  pthread_mutex_lock(&p->mu);
+  if (rc) p->open--;
+  else busy_add(p, c);
+  pthread_mutex_unlock(&p->mu);
+  if (!rc) *out = c;
+  return rc;
 }
 
 void es_pg_pool_discard(es_pg_pool *p, PGconn *c) {
   if (!c) return;
-  PQfinish(c);
   pthread_mutex_lock(&p->mu);
+  busy_remove(p, c);
   p->open--;
   pthread_mutex_unlock(&p->mu);
+  PQfinish(c);
 }
 
 void es_pg_pool_put(es_pg_pool *p, PGconn *c) {
@@ -114,6 +150,7 @@ void es_pg_pool_put(es_pg_pool *p, PGconn *c) {
     return;
   }
   pthread_mutex_lock(&p->mu);
+  busy_remove(p, c);
   if (p->nidle == p->idle_cap) {
     size_t cap = p->idle_cap ? p->idle_cap * 2 : 8;
     PGconn **n = cap < p->idle_cap || cap > SIZE_MAX / sizeof(*n) ? NULL : realloc(p->idle, cap * sizeof(*n));
@@ -146,8 +183,14 @@ void es_pg_pool_drop_idle(es_pg_pool *p) {
 }
 
 void es_pg_pool_destroy(es_pg_pool *p) {
+  size_t i;
   es_pg_pool_drop_idle(p);
   if (p->open) es_warn("postgres: store closed with %d connections still in use", p->open);
+  for (i = 0; i < p->nbusy; i++)
+    if (p->busy[i].cancel) PQfreeCancel(p->busy[i].cancel);
+  free(p->busy);
+  p->busy = NULL;
+  p->nbusy = p->busy_cap = 0;
   pthread_mutex_destroy(&p->mu);
   free(p->conninfo);
   p->conninfo = NULL;

@@ -32,6 +32,10 @@ struct es_store {
   /* Row counts per domain and the last ingests, as one JSON object. */
   int (*stats_json)(es_store *st, es_buf *out, es_error *err);
   void (*close)(es_store *st);
+  /* Optional (NULL: the backend never waits long): makes calls of this store's transactions
+     that are blocked in the database (a lock held by someone else) fail soon, so their streams
+     roll back. From any thread, at any time; the server uses it once --grace is over. */
+  void (*interrupt)(es_store *st);
 };
 
 struct es_txn {

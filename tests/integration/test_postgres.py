@@ -18,6 +18,7 @@ import os
 import subprocess
 import sys
 import tempfile
+import time
 import unittest
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
@@ -209,6 +210,19 @@ class ServerOnPostgres15(PgTestCase):
                                        "WHERE a.application_name = 'es-locker' AND l.granted "
                                        "AND l.relation = 'recruit'::regclass AND l.mode = 'ShareLock'") == "1"
 
+    def start_locker(self):
+        """A psql session (application_name es-locker) to take locks with; the caller kills it."""
+        env = dict(os.environ, PGAPPNAME="es-locker")
+        return subprocess.Popen([pgserver.PSQL, "-X", "-q", "-h", "127.0.0.1", "-p", str(self.pg.port),
+                                 "-U", "postgres", "-d", self.db], stdin=subprocess.PIPE,
+                                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=env, text=True)
+
+    def lock_recruit(self, locker):
+        """The session holds recruit in SHARE mode (writers wait) until it is killed."""
+        locker.stdin.write("BEGIN; LOCK TABLE recruit IN SHARE MODE;\n")
+        locker.stdin.flush()
+        h.wait_until(self.table_locked, h.scaled(30), "psql to lock the table")
+
     def test_restart_mid_stream_then_retry_lands_the_file(self):
         small = h.write_domain_file("recruit", self.path("small.csv"), 10, seed=41)
         big = h.write_domain_file("recruit", self.path("big.csv"), 3000, seed=42, digits=4)
@@ -219,14 +233,9 @@ class ServerOnPostgres15(PgTestCase):
             self.assertEqual(h.run_ingest("recruit", small, srv.addr).code, 0)
             # Another session holds the table, so the stream is certainly mid-way (its first
             # COPY waits) when the database restarts.
-            env = dict(os.environ, PGAPPNAME="es-locker")
-            locker = subprocess.Popen([pgserver.PSQL, "-X", "-q", "-h", "127.0.0.1", "-p", str(self.pg.port),
-                                       "-U", "postgres", "-d", self.db], stdin=subprocess.PIPE,
-                                      stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=env, text=True)
+            locker = self.start_locker()
             try:
-                locker.stdin.write("BEGIN; LOCK TABLE recruit IN SHARE MODE;\n")
-                locker.stdin.flush()
-                h.wait_until(self.table_locked, h.scaled(30), "psql to lock the table")
+                self.lock_recruit(locker)
                 client = h.start_ingest("recruit", big, srv.addr, chunk_size=100, retries=5)
                 try:
                     h.wait_until(self.backends_waiting_on_lock, h.scaled(60), "the stream to wait on the lock")
@@ -249,6 +258,39 @@ class ServerOnPostgres15(PgTestCase):
         self.assertEqual(set(got), set(expected))
         for key, row in expected.items():
             self.assertEqual(got[key], row)
+
+    def test_grace_period_ends_a_stream_stuck_on_a_lock(self):
+        """SIGTERM with a stream blocked inside PostgreSQL (another session holds the table):
+        once --grace is over the server cancels the query, rolls back and exits."""
+        small = h.write_domain_file("recruit", self.path("small.csv"), 10, seed=61)
+        big = h.write_domain_file("recruit", self.path("big.csv"), 500, seed=62)
+        expected = h.expected_store("recruit", small)
+        locker = self.start_locker()
+        try:
+            srv = h.Server(self.url, grace=2, stop_timeout=30)
+            with srv:
+                self.assertEqual(h.run_ingest("recruit", small, srv.addr).code, 0)
+                self.lock_recruit(locker)
+                client = h.start_ingest("recruit", big, srv.addr, chunk_size=100, retries=1)
+                try:
+                    h.wait_until(self.backends_waiting_on_lock, h.scaled(60), "the stream to wait on the lock")
+                    t0 = time.monotonic()
+                    srv.stop()  # fails the test if the server is still up after stop_timeout
+                    took = time.monotonic() - t0
+                    res = h.finish_ingest(client, proc_timeout=120)
+                finally:
+                    if client.poll() is None:
+                        client.kill()
+                        client.wait()
+            self.assertLess(took, h.scaled(20), "the server took %.1f s to stop" % took)
+            self.assertIn("grace period over", srv.log)
+            self.assertRegex(srv.log, r"outcome=CANCELLED")
+            self.assertNotEqual(res.code, 0, res)
+        finally:
+            locker.stdin.close()
+            locker.kill()
+            locker.wait()
+        self.assertEqual(set(self.stored("recruit")), set(expected), "the cancelled stream left rows")
 
     def test_database_down_then_back_without_server_restart(self):
         path = h.write_domain_file("skill_embedding_dic", self.path("s.csv"), 20, seed=43)

@@ -37,6 +37,7 @@ listen=127.0.0.1:50052
 if (exec 3<>/dev/tcp/127.0.0.1/50052) 2>/dev/null; then listen=127.0.0.1:0; fi
 
 echo "== starting: $BIN serve --listen $listen --store sqlite:$DB"
+: >"$LOG" # before the server starts: the background job's own redirect may come later than our first read
 "$BIN" serve --listen "$listen" --store "sqlite:$DB" --grace 5 >"$LOG" 2>&1 &
 SERVER_PID=$!
 

@@ -1,11 +1,11 @@
 /* cmd_generate.c - `embedstream generate`: deterministic synthetic CSV/JSONL files. */
 #include <errno.h>
-#include <stdarg.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "cli/args.h"
 #include "cli/cli.h"
 #include "core/domain.h"
 #include "load/generate.h"
@@ -35,17 +35,7 @@ static void usage(FILE *out) {
           es_domain_names());
 }
 
-static int usage_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-
-static int usage_error(const char *fmt, ...) {
-  va_list ap;
-  fprintf(stderr, "embedstream generate: ");
-  va_start(ap, fmt);
-  vfprintf(stderr, fmt, ap);
-  va_end(ap);
-  fprintf(stderr, "\n(see 'embedstream generate --help')\n");
-  return ES_EXIT_USAGE;
-}
+#define usage_error(...) es_cli_usage_error("generate", __VA_ARGS__)
 
 static int parse_u64(const char *s, uint64_t max, uint64_t *out) {
   char *end;
@@ -58,18 +48,6 @@ static int parse_u64(const char *s, uint64_t max, uint64_t *out) {
   return 0;
 }
 
-/* "--name value" or "--name=value": the value, or NULL when argv[*i] is not this option. */
-static const char *opt(int argc, char **argv, int *i, const char *name, int *missing) {
-  size_t n = strlen(name);
-  if (strncmp(argv[*i], name, n)) return NULL;
-  if (argv[*i][n] == '=') return argv[*i] + n + 1;
-  if (argv[*i][n]) return NULL;
-  if (*i + 1 >= argc) {
-    *missing = 1;
-    return NULL;
-  }
-  return argv[++*i];
-}
 
 static int parse(int argc, char **argv, gen_args *a) {
   int i, missing = 0;
@@ -79,17 +57,17 @@ static int parse(int argc, char **argv, gen_args *a) {
     if (!strcmp(argv[i], "-h") || !strcmp(argv[i], "--help")) {
       usage(stdout);
       return -1;
-    } else if ((v = opt(argc, argv, &i, "--domain", &missing))) {
+    } else if ((v = es_cli_opt(argc, argv, &i, "--domain", &missing))) {
       a->domain = v;
-    } else if ((v = opt(argc, argv, &i, "--out", &missing))) {
+    } else if ((v = es_cli_opt(argc, argv, &i, "--out", &missing))) {
       a->out = v;
-    } else if ((v = opt(argc, argv, &i, "--rows", &missing))) {
+    } else if ((v = es_cli_opt(argc, argv, &i, "--rows", &missing))) {
       if (parse_u64(v, UINT64_MAX / 2, &a->rows)) return usage_error("--rows wants a count, got '%s'", v);
       a->have_rows = 1;
-    } else if ((v = opt(argc, argv, &i, "--dim", &missing))) {
+    } else if ((v = es_cli_opt(argc, argv, &i, "--dim", &missing))) {
       if (parse_u64(v, 16000, &u) || u < 1) return usage_error("--dim wants 1..16000, got '%s'", v);
       a->dim = (long)u;
-    } else if ((v = opt(argc, argv, &i, "--seed", &missing))) {
+    } else if ((v = es_cli_opt(argc, argv, &i, "--seed", &missing))) {
       if (parse_u64(v, UINT64_MAX, &a->seed))
         return usage_error("--seed wants an unsigned integer, got '%s'", v);
     } else {

@@ -1,13 +1,13 @@
 /* cmd_inspect.c - `embedstream inspect`: prints the rows a loader reads from a file, one JSON
    object per line, to debug input files and to test loaders against other tools. */
 #include <errno.h>
-#include <stdarg.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
+#include "cli/args.h"
 #include "cli/cli.h"
 #include "core/buf.h"
 #include "core/chunk.h"
@@ -38,29 +38,8 @@ static void usage(FILE *out) {
           es_domain_names());
 }
 
-static int usage_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+#define usage_error(...) es_cli_usage_error("inspect", __VA_ARGS__)
 
-static int usage_error(const char *fmt, ...) {
-  va_list ap;
-  fprintf(stderr, "embedstream inspect: ");
-  va_start(ap, fmt);
-  vfprintf(stderr, fmt, ap);
-  va_end(ap);
-  fprintf(stderr, "\n(see 'embedstream inspect --help')\n");
-  return ES_EXIT_USAGE;
-}
-
-static const char *opt(int argc, char **argv, int *i, const char *name, int *missing) {
-  size_t n = strlen(name);
-  if (strncmp(argv[*i], name, n)) return NULL;
-  if (argv[*i][n] == '=') return argv[*i] + n + 1;
-  if (argv[*i][n]) return NULL;
-  if (*i + 1 >= argc) {
-    *missing = 1;
-    return NULL;
-  }
-  return argv[++*i];
-}
 
 static int parse(int argc, char **argv, inspect_args *a) {
   int i, missing = 0;
@@ -70,11 +49,11 @@ static int parse(int argc, char **argv, inspect_args *a) {
     if (!strcmp(argv[i], "-h") || !strcmp(argv[i], "--help")) {
       usage(stdout);
       return -1;
-    } else if ((v = opt(argc, argv, &i, "--domain", &missing))) {
+    } else if ((v = es_cli_opt(argc, argv, &i, "--domain", &missing))) {
       a->domain = v;
-    } else if ((v = opt(argc, argv, &i, "--file", &missing))) {
+    } else if ((v = es_cli_opt(argc, argv, &i, "--file", &missing))) {
       a->file = v;
-    } else if ((v = opt(argc, argv, &i, "--limit", &missing))) {
+    } else if ((v = es_cli_opt(argc, argv, &i, "--limit", &missing))) {
       errno = 0;
       a->limit = strtoull(v, &end, 10);
       if (!*v || *v == '-' || *end || errno) return usage_error("--limit wants a count, got '%s'", v);

@@ -48,3 +48,12 @@ void es_log(int level, const char *fmt, ...) {
   line[n++] = '\n';
   if (write(STDERR_FILENO, line, (size_t)n) < 0) { /* nowhere left to report it */ }
 }
+
+void es_log_external(void *cls, const char *fmt, va_list ap) {
+  char line[512];
+  size_t n;
+  vsnprintf(line, sizeof(line), fmt, ap);
+  n = strlen(line);
+  while (n && line[n - 1] == '\n') line[--n] = '\0';
+  es_warn("%s: %s", cls ? (const char *)cls : "library", line);
+}

@@ -1,5 +1,4 @@
 /* api.c - starts and stops the HTTP API: libmicrohttpd with a thread per connection, plus jobs. */
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -25,16 +24,6 @@ void es_api_config_init(es_api_config *c) {
   c->history = 200;
 }
 
-static void mhd_log(void *cls, const char *fmt, va_list ap) {
-  char line[512];
-  size_t n;
-  (void)cls;
-  vsnprintf(line, sizeof(line), fmt, ap);
-  n = strlen(line);
-  while (n && line[n - 1] == '\n') line[--n] = '\0';
-  es_warn("http: %s", line);
-}
-
 static int start_daemon(es_api *a, es_error *err) {
   struct sockaddr_storage ss;
   char host[256];
@@ -47,7 +36,7 @@ static int start_daemon(es_api *a, es_error *err) {
   if (ss.ss_family == AF_INET6) flags |= MHD_USE_IPv6;
   /* The logger goes first: MHD reports errors in the options after it through it. */
   a->mhd = MHD_start_daemon(flags, 0, NULL, NULL, es_api_handle, a,
-                            MHD_OPTION_EXTERNAL_LOGGER, mhd_log, NULL,
+                            MHD_OPTION_EXTERNAL_LOGGER, es_log_external, (void *)"http",
                             MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&ss,
                             MHD_OPTION_CONNECTION_LIMIT, (unsigned int)128,
                             MHD_OPTION_CONNECTION_TIMEOUT, (unsigned int)120, MHD_OPTION_END);

@@ -1,7 +1,6 @@
 /* metrics_http.c - GET /metrics over libmicrohttpd: one internal polling thread, since a scrape
    only formats a few counters. */
 #include <microhttpd.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -18,16 +17,6 @@ struct es_metrics_http {
   es_server_stats *stats;
   char address[300];
 };
-
-static void mhd_log(void *cls, const char *fmt, va_list ap) {
-  char line[512];
-  size_t n;
-  (void)cls;
-  vsnprintf(line, sizeof(line), fmt, ap);
-  n = strlen(line);
-  while (n && line[n - 1] == '\n') line[--n] = '\0';
-  es_warn("metrics http: %s", line);
-}
 
 static enum MHD_Result reply(struct MHD_Connection *c, unsigned status, const char *type,
                              es_buf *body, const char *allow) {
@@ -103,8 +92,8 @@ int es_metrics_http_start(const char *listen, es_server_stats *stats, es_metrics
   m->stats = stats;
   if (ss.ss_family == AF_INET6) flags |= MHD_USE_IPv6;
   /* The logger goes first: MHD reports errors in the options after it through it. */
-  m->mhd = MHD_start_daemon(flags, 0, NULL, NULL, handle, m, MHD_OPTION_EXTERNAL_LOGGER, mhd_log,
-                            NULL, MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&ss,
+  m->mhd = MHD_start_daemon(flags, 0, NULL, NULL, handle, m, MHD_OPTION_EXTERNAL_LOGGER, es_log_external,
+                            (void *)"metrics http", MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&ss,
                             MHD_OPTION_CONNECTION_LIMIT, (unsigned)64,
                             MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)30, MHD_OPTION_END);
   if (!m->mhd) {

@@ -8,6 +8,7 @@
 #include "cli/args.h"
 #include "cli/cli.h"
 #include "core/domain.h"
+#include "core/limits.h"
 #include "load/generate.h"
 
 typedef struct gen_args {
@@ -27,12 +28,12 @@ static void usage(FILE *out) {
           "shortest round-trip form.\n\n"
           "  --domain D   %s\n"
           "  --rows N     number of rows (0 writes only the CSV header)\n"
-          "  --dim N      vector dimension, 1..16000 (default: recruit 384, others 768)\n"
+          "  --dim N      vector dimension, %d..%d (default: recruit 384, others 768)\n"
           "  --seed S     PRNG seed, an unsigned 64-bit integer (default 1)\n"
           "  --out FILE   output path\n"
           "  -h, --help   this text\n\n"
           "Exit codes: 0 ok, 1 the file could not be written, 2 usage error.\n",
-          es_domain_names());
+          es_domain_names(), ES_DIM_MIN, ES_DIM_MAX);
 }
 
 #define usage_error(...) es_cli_usage_error("generate", __VA_ARGS__)
@@ -65,7 +66,8 @@ static int parse(int argc, char **argv, gen_args *a) {
       if (parse_u64(v, UINT64_MAX / 2, &a->rows)) return usage_error("--rows wants a count, got '%s'", v);
       a->have_rows = 1;
     } else if ((v = es_cli_opt(argc, argv, &i, "--dim", &missing))) {
-      if (parse_u64(v, 16000, &u) || u < 1) return usage_error("--dim wants 1..16000, got '%s'", v);
+      if (parse_u64(v, ES_DIM_MAX, &u) || u < ES_DIM_MIN)
+        return usage_error("--dim wants %d..%d, got '%s'", ES_DIM_MIN, ES_DIM_MAX, v);
       a->dim = (long)u;
     } else if ((v = es_cli_opt(argc, argv, &i, "--seed", &missing))) {
       if (parse_u64(v, UINT64_MAX, &a->seed))

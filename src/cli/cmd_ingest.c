@@ -11,7 +11,9 @@
 #include "cli/cli.h"
 #include "client/client.h"
 #include "core/buf.h"
+#include "core/clock.h"
 #include "core/domain.h"
+#include "core/limits.h"
 #include "core/log.h"
 
 static void usage(FILE *out) {
@@ -67,7 +69,7 @@ static int apply(es_ingest_opts *o, const char *name, const char *val, char *msg
   else if (!strcmp(name, "--file")) o->file = val;
   else if (!strcmp(name, "--server")) o->server = val;
   else if (!strcmp(name, "--dim")) {
-    if (parse_long(val, 1, 16000, &l)) goto bad;
+    if (parse_long(val, ES_DIM_MIN, ES_DIM_MAX, &l)) goto bad;
     o->dim = (int)l;
   } else if (!strcmp(name, "--chunk-size")) {
     if (!strcmp(val, "auto")) o->chunk_rows = 0;
@@ -131,16 +133,10 @@ typedef struct progress_line {
   int shown;
 } progress_line;
 
-static double mono_s(void) {
-  struct timespec ts;
-  clock_gettime(CLOCK_MONOTONIC, &ts);
-  return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
-
 /* Rewrites one stderr line at most ten times a second. */
 static void on_progress(void *ud, const es_progress *p) {
   progress_line *pl = ud;
-  double t = mono_s();
+  double t = es_clock_mono();
   if (t - pl->last < 0.1 && p->bytes_read < p->bytes_total) return; /* the last one always shows */
   pl->last = t;
   pl->shown = 1;

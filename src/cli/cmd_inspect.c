@@ -11,6 +11,7 @@
 #include "cli/cli.h"
 #include "core/buf.h"
 #include "core/chunk.h"
+#include "core/clock.h"
 #include "load/loader.h"
 #include "load/rowfmt.h"
 
@@ -115,8 +116,7 @@ int es_cmd_inspect(int argc, char **argv) {
   es_loader *l = NULL;
   es_error err;
   uint64_t rows = 0, bytes = 0;
-  struct timespec t0, t1;
-  double secs;
+  double secs, t0;
   int rc = parse(argc, argv, &a);
   if (rc) return rc < 0 ? ES_EXIT_OK : rc;
   if (!(d = es_domain_find(a.domain))) {
@@ -124,14 +124,13 @@ int es_cmd_inspect(int argc, char **argv) {
     return ES_EXIT_USAGE;
   }
   es_err_clear(&err);
-  clock_gettime(CLOCK_MONOTONIC, &t0);
-  if ((rc = es_loader_open(a.file, d, &l, &err)) == 0) {
+  t0 = es_clock_mono();
+  if ((rc = es_loader_open(a.file, d, NULL, &l, &err)) == 0) {
     rc = dump(l, a.limit, a.count, &rows, &err);
     bytes = l->bytes_read;
   }
   es_loader_close(l);
-  clock_gettime(CLOCK_MONOTONIC, &t1);
-  secs = (double)(t1.tv_sec - t0.tv_sec) + (double)(t1.tv_nsec - t0.tv_nsec) / 1e9;
+  secs = es_clock_mono() - t0;
   if (!rc && a.count)
     printf("{\"rows\": %llu, \"bytes\": %llu, \"seconds\": %.3f, \"rows_per_second\": %.0f}\n",
            (unsigned long long)rows, (unsigned long long)bytes, secs, secs > 0 ? (double)rows / secs : 0.0);

@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "client/client_int.h"
+#include "core/clock.h"
 #include "core/log.h"
 
 #define ES_METHOD "/embedding.EmbeddingStreamService/IngestDataStream"
@@ -36,11 +37,6 @@ typedef struct call_state {
   es_error local_err;
   double wait_reader, wait_grpc; /* seconds spent waiting on each side, for the debug log */
 } call_state;
-
-static double mono_s(void) {
-  gpr_timespec t = gpr_now(GPR_CLOCK_MONOTONIC);
-  return (double)t.tv_sec + (double)t.tv_nsec / 1e9;
-}
 
 /* The spec's section 5.1 channel options; the message limits follow --max-message-bytes. */
 static grpc_channel *open_channel(const char *target, int max_msg) {
@@ -165,9 +161,9 @@ static void on_sent(const es_call_cfg *cfg, call_state *s, es_producer *p, es_at
     return;
   }
   es_err_clear(&err);
-  t0 = mono_s();
+  t0 = es_clock_mono();
   rc = es_producer_pop(p, &m, &err);
-  s->wait_reader += mono_s() - t0;
+  s->wait_reader += es_clock_mono() - t0;
   if (rc > 0) {
     s->is_chunk = 1;
     s->in_flight_rows = m.rows;
@@ -198,11 +194,11 @@ static void on_status(call_state *s, es_attempt *a, int ok) {
    stop a stream whose server has stopped reading. */
 static void pump(const es_call_cfg *cfg, call_state *s, es_producer *p, es_attempt *a) {
   while (s->recv_pending || s->send_pending || s->close_pending) {
-    double t0 = mono_s();
+    double t0 = es_clock_mono();
     grpc_event ev = grpc_completion_queue_next(
         s->cq, gpr_time_add(gpr_now(GPR_CLOCK_MONOTONIC), gpr_time_from_millis(250, GPR_TIMESPAN)),
         NULL);
-    s->wait_grpc += mono_s() - t0;
+    s->wait_grpc += es_clock_mono() - t0;
     if (ev.type == GRPC_QUEUE_TIMEOUT) {
       if (cfg->opts->cancel && *cfg->opts->cancel && !s->local_rc) {
         es_error err;

@@ -8,17 +8,13 @@
 #include <unistd.h>
 
 #include "client/client_int.h"
+#include "core/clock.h"
+#include "core/status.h"
 #include "core/log.h"
 #include "core/validate.h"
 
 /* The smallest limit that still holds a metadata message and a small row. */
 #define ES_MIN_MESSAGE 1024
-
-static double now_s(void) {
-  struct timespec ts;
-  clock_gettime(CLOCK_MONOTONIC, &ts);
-  return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
 
 static const char *base_name(const char *path) {
   const char *slash = strrchr(path, '/');
@@ -56,9 +52,9 @@ static int check_first_row(const es_producer *p, int dim, const char *path, es_e
 
 /* Sleeps up to seconds; returns early (non-zero) when the cancel flag goes up. */
 static int pause_for(double seconds, volatile int *cancel) {
-  double end = now_s() + seconds;
+  double end = es_clock_mono() + seconds;
   for (;;) {
-    double left = end - now_s();
+    double left = end - es_clock_mono();
     struct timespec ts;
     if (cancel && *cancel) return 1;
     if (left <= 0) return 0;
@@ -70,7 +66,7 @@ static int pause_for(double seconds, volatile int *cancel) {
 }
 
 static void describe_status(const es_attempt *a, char *out, size_t cap) {
-  snprintf(out, cap, "%s: %s", es_client_status_name(a->grpc_status),
+  snprintf(out, cap, "%s: %s", es_grpc_status_name(a->grpc_status),
            a->details[0] ? a->details : "(no details)");
 }
 
@@ -139,6 +135,7 @@ static int run(const es_ingest_opts *o, const es_domain *d, int dim, es_ingest_r
     res->outcome = ES_INGEST_FAILED;
     return rc;
   }
+  p.lopts = o->loader;
   memset(&cfg, 0, sizeof(cfg));
   cfg.opts = o;
   cfg.meta.domain = d->name;
@@ -150,7 +147,7 @@ static int run(const es_ingest_opts *o, const es_domain *d, int dim, es_ingest_r
     if (n > 1) {
       double wait = es_backoff_delay(n, o->backoff_min_s, o->backoff_max_s, &seed);
       es_warn("attempt %d of %d failed with %s (%s); retrying in %.1f s", n - 1, o->retries,
-              es_client_status_name(a.grpc_status), a.details, wait);
+              es_grpc_status_name(a.grpc_status), a.details, wait);
       if (pause_for(wait, o->cancel)) {
         res->outcome = ES_INGEST_FAILED;
         rc = es_err_set(err, ES_ECANCELLED, "cancelled while waiting to retry");
@@ -182,7 +179,7 @@ static int run(const es_ingest_opts *o, const es_domain *d, int dim, es_ingest_r
 
 int es_client_ingest(const es_ingest_opts *o, es_ingest_result *res, es_error *err) {
   const es_domain *d = NULL;
-  double t0 = now_s();
+  double t0 = es_clock_mono();
   int dim = 0, rc;
   memset(res, 0, sizeof(*res));
   es_err_clear(err);
@@ -193,6 +190,6 @@ int es_client_ingest(const es_ingest_opts *o, es_ingest_result *res, es_error *e
   grpc_init();
   rc = run(o, d, dim, res, err);
   grpc_shutdown();
-  res->seconds = now_s() - t0;
+  res->seconds = es_clock_mono() - t0;
   return rc;
 }

@@ -7,9 +7,10 @@
 
 #include "core/codec.h"
 #include "core/error.h"
+#include "core/limits.h"
+#include "load/loader.h"
 
 #define ES_DEFAULT_SERVER "127.0.0.1:50052"
-#define ES_DEFAULT_MAX_MESSAGE (16u * 1024u * 1024u)
 
 typedef struct es_progress {
   uint64_t rows_sent, chunks_sent; /* on this attempt */
@@ -29,6 +30,7 @@ typedef struct es_ingest_opts {
   int retries;                 /* attempts in all, default 3 */
   size_t max_message_bytes;    /* default 16 MiB */
   double backoff_min_s, backoff_max_s; /* default 2 and 10, as the spec's tenacity setting */
+  es_loader_opts loader;       /* how the file is read (unknown columns) */
   void (*progress)(void *ud, const es_progress *p);
   void *progress_ud;
   volatile int *cancel;        /* set non-zero to stop between messages */
@@ -67,8 +69,6 @@ size_t es_chunk_rows_auto(double bandwidth_mbps, int dim);
 double es_backoff_delay(int attempt, double min_s, double max_s, uint64_t *seed);
 /* Whether a gRPC status is worth sending the stream again for. */
 int es_grpc_retryable(int grpc_status);
-/* "UNAVAILABLE", "INVALID_ARGUMENT", ... for a numeric grpc_status_code. */
-const char *es_client_status_name(int grpc_status);
 
 /* Where the message that starts at row `from` of c must end so that it stays within max_bytes:
    *to is one past its last row, *msg_bytes the request's exact size. A row that alone exceeds

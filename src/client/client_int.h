@@ -72,6 +72,7 @@ typedef struct es_producer {
   const es_domain *domain;
   size_t chunk_rows, max_msg;
   es_loader *loader;
+  es_loader_opts lopts; /* how es_producer_open opens the file (zero: the defaults) */
   es_chunk chunk;    /* the batch of rows read, not all packed yet */
   size_t next_row;   /* first row of chunk still to pack */
   size_t chunk_left; /* rows of the current chunk (chunk_rows rows of the file) not read yet */

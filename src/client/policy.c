@@ -5,6 +5,8 @@
 #include <math.h>
 #include <string.h>
 
+#include "core/status.h"
+
 void es_ingest_opts_init(es_ingest_opts *o) {
   memset(o, 0, sizeof(*o));
   o->server = ES_DEFAULT_SERVER;
@@ -61,18 +63,8 @@ double es_backoff_delay(int attempt, double min_s, double max_s, uint64_t *seed)
 int es_grpc_retryable(int s) {
   /* UNAVAILABLE, RESOURCE_EXHAUSTED, ABORTED, DEADLINE_EXCEEDED: the server or the network
      may well do better next time; anything else would fail the same way again. */
-  return s == 14 || s == 8 || s == 10 || s == 4;
-}
-
-const char *es_client_status_name(int s) {
-  static const char *const names[] = {
-      "OK",          "CANCELLED",         "UNKNOWN",           "INVALID_ARGUMENT",
-      "DEADLINE_EXCEEDED", "NOT_FOUND",   "ALREADY_EXISTS",    "PERMISSION_DENIED",
-      "RESOURCE_EXHAUSTED", "FAILED_PRECONDITION", "ABORTED",  "OUT_OF_RANGE",
-      "UNIMPLEMENTED", "INTERNAL",        "UNAVAILABLE",       "DATA_LOSS",
-      "UNAUTHENTICATED"};
-  if (s < 0 || (size_t)s >= sizeof(names) / sizeof(names[0])) return "UNKNOWN";
-  return names[s];
+  return s == ES_GRPC_UNAVAILABLE || s == ES_GRPC_RESOURCE_EXHAUSTED || s == ES_GRPC_ABORTED ||
+         s == ES_GRPC_DEADLINE_EXCEEDED;
 }
 
 static int row_too_large(const es_chunk *c, size_t i, size_t row_bytes, size_t max_bytes,

@@ -5,6 +5,7 @@
 #include <time.h>
 
 #include "client/client_int.h"
+#include "core/clock.h"
 
 int es_producer_init(es_producer *p, const es_domain *d, size_t chunk_rows, size_t max_msg,
                      es_error *err) {
@@ -49,7 +50,7 @@ int es_producer_open(es_producer *p, const char *path, es_error *err) {
   p->wait_slot = 0;
   es_err_clear(&p->err);
   es_chunk_reset(&p->chunk);
-  if ((n = es_loader_open(path, p->domain, &p->loader, err)) < 0) return n;
+  if ((n = es_loader_open(path, p->domain, &p->lopts, &p->loader, err)) < 0) return n;
   if ((n = read_batch(p, err)) < 0) return n;
   if (n == 0) return es_err_set(err, ES_EINVAL, "%s: the file holds no rows", path);
   return 0;
@@ -103,20 +104,14 @@ fail:
   return rc;
 }
 
-static double mono_s(void) {
-  struct timespec ts;
-  clock_gettime(CLOCK_MONOTONIC, &ts);
-  return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
-
 /* Waits until the slot is free (1) or the producer is stopped (0). */
 static int wait_for_slot(es_producer *p) {
-  double t0 = mono_s();
+  double t0 = es_clock_mono();
   int go;
   pthread_mutex_lock(&p->mu);
   while (p->qlen == ES_PRODUCER_DEPTH && !p->stop) pthread_cond_wait(&p->cv, &p->mu);
   go = !p->stop;
-  p->wait_slot += mono_s() - t0;
+  p->wait_slot += es_clock_mono() - t0;
   pthread_mutex_unlock(&p->mu);
   return go;
 }

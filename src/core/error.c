@@ -4,6 +4,8 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "core/status.h"
+
 int es_err_vset(es_error *err, int code, const char *fmt, va_list ap) {
   if (err) {
     err->code = code;
@@ -65,33 +67,33 @@ const char *es_code_name(int code) {
   }
 }
 
-/* Values are grpc_status_code's (grpc/impl/codegen/status.h), fixed by the gRPC spec. */
+/* es_code <-> gRPC status: which status a failure travels as, and back. */
 int es_code_to_grpc(int code) {
   switch (code) {
-  case ES_OK: return 0;
-  case ES_ECANCELLED: return 1;
-  case ES_EINVAL: return 3;
-  case ES_EDEADLINE: return 4;
-  case ES_ENOTFOUND: return 5;
-  case ES_EEXHAUSTED: return 8;
-  case ES_EPRECOND: return 9;
-  case ES_EABORTED: return 10;
-  case ES_EUNAVAIL: return 14;
-  default: return 13;
+  case ES_OK: return ES_GRPC_OK;
+  case ES_ECANCELLED: return ES_GRPC_CANCELLED;
+  case ES_EINVAL: return ES_GRPC_INVALID_ARGUMENT;
+  case ES_EDEADLINE: return ES_GRPC_DEADLINE_EXCEEDED;
+  case ES_ENOTFOUND: return ES_GRPC_NOT_FOUND;
+  case ES_EEXHAUSTED: return ES_GRPC_RESOURCE_EXHAUSTED;
+  case ES_EPRECOND: return ES_GRPC_FAILED_PRECONDITION;
+  case ES_EABORTED: return ES_GRPC_ABORTED;
+  case ES_EUNAVAIL: return ES_GRPC_UNAVAILABLE;
+  default: return ES_GRPC_INTERNAL;
   }
 }
 
 int es_code_from_grpc(int s) {
   switch (s) {
-  case 0: return ES_OK;
-  case 1: return ES_ECANCELLED;
-  case 3: return ES_EINVAL;
-  case 4: return ES_EDEADLINE;
-  case 5: return ES_ENOTFOUND;
-  case 8: return ES_EEXHAUSTED;
-  case 9: return ES_EPRECOND;
-  case 10: return ES_EABORTED;
-  case 14: return ES_EUNAVAIL;
+  case ES_GRPC_OK: return ES_OK;
+  case ES_GRPC_CANCELLED: return ES_ECANCELLED;
+  case ES_GRPC_INVALID_ARGUMENT: return ES_EINVAL;
+  case ES_GRPC_DEADLINE_EXCEEDED: return ES_EDEADLINE;
+  case ES_GRPC_NOT_FOUND: return ES_ENOTFOUND;
+  case ES_GRPC_RESOURCE_EXHAUSTED: return ES_EEXHAUSTED;
+  case ES_GRPC_FAILED_PRECONDITION: return ES_EPRECOND;
+  case ES_GRPC_ABORTED: return ES_EABORTED;
+  case ES_GRPC_UNAVAILABLE: return ES_EUNAVAIL;
   default: return ES_EINTERNAL;
   }
 }

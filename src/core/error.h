@@ -34,7 +34,7 @@ int es_err_vset(es_error *err, int code, const char *fmt, va_list ap);
 int es_err_prefix(es_error *err, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 void es_err_clear(es_error *err);
 const char *es_code_name(int code);
-/* Numeric grpc_status_code for an es_code (kept numeric so core does not include gRPC). */
+/* The es_grpc_status (core/status.h) a failure is sent as, and the es_code a status means. */
 int es_code_to_grpc(int code);
 int es_code_from_grpc(int grpc_status);
 

@@ -9,6 +9,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "core/clock.h"
+
 static int log_level = -1;
 
 static int level_from_env(void) {
@@ -31,15 +33,17 @@ int es_log_level(void) {
 void es_log(int level, const char *fmt, ...) {
   static const char *names[] = {"DEBUG", "INFO", "WARN", "ERROR"};
   char line[2048];
-  struct timespec ts;
+  double now;
+  time_t secs;
   struct tm tm;
   va_list ap;
   int n;
   if (level < es_log_level() || level >= ES_LOG_OFF) return;
-  clock_gettime(CLOCK_REALTIME, &ts);
-  gmtime_r(&ts.tv_sec, &tm);
+  now = es_clock_wall();
+  secs = (time_t)now;
+  gmtime_r(&secs, &tm);
   n = snprintf(line, sizeof(line), "%04d-%02d-%02dT%02d:%02d:%02d.%03ldZ %-5s ", tm.tm_year + 1900,
-               tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec, ts.tv_nsec / 1000000,
+               tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec, (long)((now - (double)secs) * 1000.0),
                names[level]);
   va_start(ap, fmt);
   n += vsnprintf(line + n, sizeof(line) - (size_t)n - 1, fmt, ap);

@@ -7,10 +7,8 @@
 
 #include "core/chunk.h"
 #include "core/error.h"
+#include "core/limits.h"
 
-/* Lowest and highest vector dimension a stream may declare. */
-#define ES_DIM_MIN 1
-#define ES_DIM_MAX 16000
 
 int es_utf8_valid(const char *s, size_t n);
 /* Accepts 8-4-4-4-12 hex in any case; rewrites it lowercase in place. 0 or ES_EINVAL. */

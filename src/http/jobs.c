@@ -7,6 +7,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "core/clock.h"
 #include "core/log.h"
 
 typedef struct es_job es_job;
@@ -43,12 +44,6 @@ struct es_jobs {
   int stopping;
   es_ingest_opts base;
 };
-
-static double now_s(void) {
-  struct timespec ts;
-  clock_gettime(CLOCK_REALTIME, &ts);
-  return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
 
 int es_http_status_for(int code) {
   switch (code) {
@@ -151,7 +146,7 @@ static void job_finish(es_job *j, int code, int http_status, const char *msg, ch
   j->http_status = http_status;
   j->body = body;
   j->error = emsg;
-  j->finished = now_s();
+  j->finished = es_clock_wall();
   j->state = code ? ES_JOB_FAILED : ES_JOB_SUCCEEDED;
   t->active--;
   t->finished++;
@@ -178,14 +173,14 @@ static void *job_main(void *arg) {
   o.cancel = &j->cancel;
   pthread_mutex_lock(&j->table->mu);
   j->state = ES_JOB_RUNNING;
-  j->started = t0 = now_s();
+  j->started = t0 = es_clock_wall();
   pthread_mutex_unlock(&j->table->mu);
   es_info("job %llu: ingesting %s into %s", (unsigned long long)j->id, j->file_name, j->domain);
   rc = es_client_ingest(&o, &res, &err);
   if (rc == 0) {
     es_info("job %llu: done, %ld rows in %ld chunks", (unsigned long long)j->id,
             (long)res.response.rows, (long)res.response.chunks);
-    job_finish(j, 0, 200, "", success_body(j, &res, now_s() - t0));
+    job_finish(j, 0, 200, "", success_body(j, &res, es_clock_wall() - t0));
   } else {
     if (!err.msg[0]) es_err_set(&err, rc, "ingest failed: %s", es_code_name(rc));
     es_warn("job %llu: failed (%s): %s", (unsigned long long)j->id, es_code_name(rc), err.msg);
@@ -208,7 +203,7 @@ static es_job *job_new(es_jobs *t, const es_job_spec *s) {
   }
   j->dim = s->dim;
   j->chunk_rows = s->chunk_rows;
-  j->created = now_s();
+  j->created = es_clock_wall();
   j->state = ES_JOB_QUEUED;
   return j;
 }
@@ -326,7 +321,7 @@ static void put_time(es_buf *b, const char *key, double t) {
 
 /* With the lock held. */
 static void job_json(const es_job *j, es_buf *b) {
-  double end = j->finished > 0 ? j->finished : now_s();
+  double end = j->finished > 0 ? j->finished : es_clock_wall();
   es_buf_printf(b, "{\"id\":\"%llu\",\"state\":\"%s\",\"domain\":", (unsigned long long)j->id,
                 state_name(j->state));
   es_buf_json_str(b, j->domain);
@@ -399,13 +394,7 @@ int es_jobs_stop(es_jobs *t, double grace_s) {
   struct timespec until;
   es_job *j;
   int left;
-  clock_gettime(CLOCK_REALTIME, &until);
-  until.tv_sec += (time_t)grace_s;
-  until.tv_nsec += (long)((grace_s - (double)(time_t)grace_s) * 1e9);
-  if (until.tv_nsec >= 1000000000L) {
-    until.tv_sec++;
-    until.tv_nsec -= 1000000000L;
-  }
+  until = es_clock_after(CLOCK_REALTIME, grace_s);
   pthread_mutex_lock(&t->mu);
   t->stopping = 1;
   for (j = t->head; j; j = j->next) j->cancel = 1;

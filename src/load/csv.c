@@ -262,7 +262,9 @@ static void csv_close(es_loader *l) {
 
 es_loader_open_fn es_csv_open;
 
-int es_csv_open(const char *path, const es_domain *d, es_loader **out, es_error *err) {
+int es_csv_open(const char *path, const es_domain *d, const es_loader_opts *opts, es_loader **out,
+                es_error *err) {
+  (void)opts; /* column rules: see load/columns.h */
   csv_loader *c = calloc(1, sizeof(*c));
   int rc;
   if (!c) return es_err_set(err, ES_ENOMEM, "out of memory");

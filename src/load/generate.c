@@ -8,6 +8,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "core/clock.h"
 #include "load/gen_text.h"
 #include "load/rowfmt.h"
 
@@ -133,7 +134,7 @@ done:
 
 int es_generate_file(const es_domain *d, uint64_t rows, int dim, uint64_t seed, const char *path,
                      es_gen_stats *st, es_error *err) {
-  struct timespec t0, t1;
+  double t0;
   int fmt = es_generate_format(path), rc;
   es_gen g;
   FILE *f;
@@ -141,7 +142,7 @@ int es_generate_file(const es_domain *d, uint64_t rows, int dim, uint64_t seed, 
   if (!fmt) return es_err_set(err, ES_EINVAL, "%s: the output must end in .csv, .jsonl or .ndjson", path);
   if (dim < 1) return es_err_set(err, ES_EINVAL, "dimension must be at least 1");
   if (!(f = fopen(path, "wb"))) return es_err_set(err, ES_EIO, "%s: %s", path, strerror(errno));
-  clock_gettime(CLOCK_MONOTONIC, &t0);
+  t0 = es_clock_mono();
   es_gen_init(&g, d, dim, seed);
   rc = write_rows(&g, fmt, rows, f, path, &st->bytes, err);
   es_gen_free(&g);
@@ -150,8 +151,7 @@ int es_generate_file(const es_domain *d, uint64_t rows, int dim, uint64_t seed, 
     unlink(path);
     return rc;
   }
-  clock_gettime(CLOCK_MONOTONIC, &t1);
   st->rows = rows;
-  st->seconds = (double)(t1.tv_sec - t0.tv_sec) + (double)(t1.tv_nsec - t0.tv_nsec) / 1e9;
+  st->seconds = es_clock_mono() - t0;
   return 0;
 }

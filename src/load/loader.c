@@ -55,7 +55,9 @@ static void supported_list(char *out, size_t cap) {
 
 int es_loader_supported(const char *path) { return path && find_format(path) >= 0; }
 
-int es_loader_open(const char *path, const es_domain *d, es_loader **out, es_error *err) {
+int es_loader_open(const char *path, const es_domain *d, const es_loader_opts *opts,
+                   es_loader **out, es_error *err) {
+  static const es_loader_opts defaults;
   char list[256];
   int f;
   *out = NULL;
@@ -66,7 +68,7 @@ int es_loader_open(const char *path, const es_domain *d, es_loader **out, es_err
     return es_err_set(err, ES_EINVAL, "%s: unsupported file extension '%s' (supported: %s)", path,
                       *ext ? ext : "(none)", list);
   }
-  return formats[f].open(path, d, out, err);
+  return formats[f].open(path, d, opts ? opts : &defaults, out, err);
 }
 
 int es_loader_next(es_loader *l, es_chunk *out, size_t max_rows, es_error *err) {

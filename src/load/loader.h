@@ -10,6 +10,11 @@
 
 typedef struct es_loader es_loader;
 
+/* What the user chose about a file's shape; every format honours the same options. */
+typedef struct es_loader_opts {
+  int ignore_unknown_columns; /* drop columns the domain does not have instead of refusing */
+} es_loader_opts;
+
 /* A format embeds this as its first member (libgit2-style), so callers never see the format. */
 struct es_loader {
   const char *format;       /* "csv", "jsonl", ... */
@@ -24,9 +29,10 @@ struct es_loader {
   void (*close)(es_loader *l);
 };
 
-/* Picks the format from the file name's extension (.csv, .jsonl/.ndjson, ...).
-   Unknown extension or unreadable file: ES_EINVAL / ES_ENOTFOUND / ES_EIO. */
-int es_loader_open(const char *path, const es_domain *d, es_loader **out, es_error *err);
+/* Picks the format from the file name's extension (.csv, .jsonl/.ndjson, ...); opts may be NULL
+   (the defaults). Unknown extension or unreadable file: ES_EINVAL / ES_ENOTFOUND / ES_EIO. */
+int es_loader_open(const char *path, const es_domain *d, const es_loader_opts *opts,
+                   es_loader **out, es_error *err);
 int es_loader_next(es_loader *l, es_chunk *out, size_t max_rows, es_error *err);
 void es_loader_close(es_loader *l);
 /* Whether the extension is one es_loader_open knows ("csv", "jsonl", ...). */

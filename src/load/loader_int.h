@@ -5,7 +5,8 @@
 #include "load/loader.h"
 
 /* Every format's constructor has this shape; loader.c's table names them es_<fmt>_open. */
-typedef int es_loader_open_fn(const char *path, const es_domain *d, es_loader **out, es_error *err);
+typedef int es_loader_open_fn(const char *path, const es_domain *d, const es_loader_opts *opts,
+                              es_loader **out, es_error *err);
 
 /* Fills the base fields (copies path). */
 int es_loader_base_init(es_loader *l, const char *format, const es_domain *d, const char *path,

@@ -32,8 +32,8 @@ typedef struct pkl_loader {
   uint64_t row;     /* next row to produce */
   uint64_t out_left; /* bytes the rows may still expand to */
   size_t released;  /* first pass: pages before this offset were dropped */
-  const uint8_t **wm[ES_PKL_MAX_FIELDS]; /* per field (and vector component): read up to here */
-  size_t nwm[ES_PKL_MAX_FIELDS];
+  const uint8_t **wm[ES_MAX_FIELDS]; /* per field (and vector component): read up to here */
+  size_t nwm[ES_MAX_FIELDS];
   const uint8_t **addrs; /* scratch for es_ptable_addrs */
 } pkl_loader;
 
@@ -69,7 +69,7 @@ static void release_rows(pkl_loader *pl, int first) {
   size_t f, j, n;
   if (!pl->mapped) return;
   for (f = 0; f < pl->table.nfields; f++) {
-    n = es_ptable_addrs(&pl->table, f, pl->row, pl->addrs, ES_PKL_MAX_DIM);
+    n = es_ptable_addrs(&pl->table, f, pl->row, pl->addrs, ES_DIM_MAX);
     if (!n) continue;
     if (first || !pl->wm[f]) {
       free(pl->wm[f]);
@@ -119,7 +119,7 @@ static void pkl_close(es_loader *l) {
   es_pvm_free(&pl->vm);
   if (pl->owned && pl->mapped) munmap(pl->buf, pl->len);
   if (pl->owned && !pl->mapped) free(pl->buf);
-  for (f = 0; f < ES_PKL_MAX_FIELDS; f++) free(pl->wm[f]);
+  for (f = 0; f < ES_MAX_FIELDS; f++) free(pl->wm[f]);
   free(pl->addrs);
   free(l->path);
   free(pl);
@@ -135,7 +135,7 @@ static int open_buf(uint8_t *buf, size_t len, int mapped, int owned, const char 
   *out = NULL;
   if (pl) {
     /* Only a mapping has pages to drop, so only it needs the address scratch. */
-    pl->addrs = mapped ? malloc(ES_PKL_MAX_DIM * sizeof(*pl->addrs)) : NULL;
+    pl->addrs = mapped ? malloc(ES_DIM_MAX * sizeof(*pl->addrs)) : NULL;
     pl->base.path = strdup(name);
   }
   if (!pl || (mapped && !pl->addrs) || !pl->base.path) {
@@ -216,7 +216,9 @@ static int read_all(int fd, const char *path, uint8_t **buf, size_t *len, es_err
   return 0;
 }
 
-int es_pickle_open(const char *path, const es_domain *d, es_loader **out, es_error *err) {
+int es_pickle_open(const char *path, const es_domain *d, const es_loader_opts *opts, es_loader **out,
+                   es_error *err) {
+  (void)opts; /* column rules: see load/columns.h */
   struct stat st;
   uint8_t *buf = NULL;
   size_t len = 0;

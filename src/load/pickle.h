@@ -9,7 +9,8 @@
 
 /* Maps the file and interprets it (nothing from the file is executed); rows then come out a chunk
    at a time. ES_EINVAL with a message naming the refused opcode, global or shape. */
-int es_pickle_open(const char *path, const es_domain *d, es_loader **out, es_error *err);
+int es_pickle_open(const char *path, const es_domain *d, const es_loader_opts *opts, es_loader **out,
+                   es_error *err);
 /* The same over a caller's buffer (never written), which must stay alive until es_loader_close. */
 int es_pickle_open_mem(const uint8_t *buf, size_t len, const char *name, const es_domain *d, es_loader **out,
                        es_error *err);

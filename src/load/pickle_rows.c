@@ -187,8 +187,8 @@ static int number_item(const es_pval *v, size_t i, float *out, es_error *err) {
 }
 
 static int vec_alloc(pkl_out *a, size_t n, es_value *out, es_error *err) {
-  if (n > ES_PKL_MAX_DIM)
-    return es_err_set(err, ES_EINVAL, "vector has %zu values, more than %d", n, ES_PKL_MAX_DIM);
+  if (n > ES_DIM_MAX)
+    return es_err_set(err, ES_EINVAL, "vector has %zu values, more than %d", n, ES_DIM_MAX);
   if (charge(a, (uint64_t)n * sizeof(float), err)) return err->code;
   if (!(out->vec.v = es_arena_alloc(a->arena, n * sizeof(float)))) return es_err_set(err, ES_ENOMEM, "out of memory");
   out->vec.n = n;

@@ -301,7 +301,7 @@ static int vector_cols(const es_parray *labels, uint64_t ncols, const colsrc *sr
     if (vector_label(&v) >= 0) d++;
   }
   if (!d) return 1;
-  if (d > ES_PKL_MAX_DIM) return bad(err, "more than 16000 vector_N %s", "columns");
+  if (d > ES_DIM_MAX) return es_err_set(err, ES_EINVAL, "more than %d vector_N columns", ES_DIM_MAX);
   memset(c, 0, sizeof(*c));
   if (!(c->comps = calloc(d, sizeof(es_pref)))) return oom(err);
   c->kind = ES_PC_VCOLS;
@@ -470,7 +470,7 @@ int es_ptable_build(es_pvm *vm, const es_domain *d, es_ptable *t, es_error *err)
   size_t f, n;
   int rc;
   memset(t, 0, sizeof(*t));
-  if (d->nfields > ES_PKL_MAX_FIELDS) return es_err_set(err, ES_EINTERNAL, "domain has too many fields");
+  if (d->nfields > ES_MAX_FIELDS) return es_err_set(err, ES_EINTERNAL, "domain has too many fields");
   t->nfields = d->nfields;
   t->key = d->key;
   t->vector = d->vector;
@@ -504,7 +504,7 @@ int es_ptable_build(es_pvm *vm, const es_domain *d, es_ptable *t, es_error *err)
 
 void es_ptable_free(es_ptable *t) {
   size_t f;
-  for (f = 0; f < ES_PKL_MAX_FIELDS; f++) {
+  for (f = 0; f < ES_MAX_FIELDS; f++) {
     free(t->cols[f].comps);
     free(t->cols[f].cbase);
     free(t->cols[f].cstride);

@@ -6,10 +6,9 @@
 
 #include "core/domain.h"
 #include "core/error.h"
+#include "core/limits.h"
 #include "load/pickle_vm.h"
 
-#define ES_PKL_MAX_FIELDS 8
-#define ES_PKL_MAX_DIM 16000 /* the largest dimension the server accepts */
 
 /* Where one field's cells come from. */
 typedef enum {
@@ -45,8 +44,8 @@ typedef struct es_ptable {
   uint64_t nrows;
   size_t nfields;
   size_t key, vector; /* a row dict must have these two keys (as a JSONL object must) */
-  const char *names[ES_PKL_MAX_FIELDS];
-  es_pcol cols[ES_PKL_MAX_FIELDS]; /* in the domain's field order */
+  const char *names[ES_MAX_FIELDS];
+  es_pcol cols[ES_MAX_FIELDS]; /* in the domain's field order */
 } es_ptable;
 
 /* Interprets vm->root for domain d. ES_EINVAL naming the shape or column that does not fit. */

@@ -3,6 +3,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "core/clock.h"
 #include "core/log.h"
 #include "server/call.h"
 #include "server/server_int.h"
@@ -146,7 +147,7 @@ static void dispatch(es_srv *srv, pending *p) {
   w->cq = p->cq;
   w->deadline = p->deadline;
   w->id = id;
-  w->accepted_at = es_now_unix();
+  w->accepted_at = es_clock_wall();
   es_server_stats_add(&srv->stats.streams_started, 1);
   if (pthread_create(&w->thread, NULL, worker_main, w) != 0) {
     release_slot(srv, w);

@@ -12,6 +12,7 @@
 #include <grpc/byte_buffer_reader.h>
 #include <grpc/support/time.h>
 
+#include "core/clock.h"
 #include "core/log.h"
 #include "health.pb-c.h"
 
@@ -391,13 +392,7 @@ int es_health_end_watches(es_health *h, double timeout_s) {
   int left;
   if (!h) return 0;
   atomic_store(&h->ending, 1);
-  clock_gettime(CLOCK_MONOTONIC, &until);
-  until.tv_sec += (time_t)timeout_s;
-  until.tv_nsec += (long)((timeout_s - (double)(time_t)timeout_s) * 1e9);
-  if (until.tv_nsec >= 1000000000L) {
-    until.tv_sec++;
-    until.tv_nsec -= 1000000000L;
-  }
+  until = es_clock_after(CLOCK_MONOTONIC, timeout_s);
   pthread_mutex_lock(&h->mu);
   while (h->thread_up && h->nwatches > 0)
     if (pthread_cond_timedwait(&h->cv, &h->mu, &until)) break;

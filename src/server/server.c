@@ -12,6 +12,7 @@
 
 #include <grpc/grpc_security.h>
 
+#include "core/clock.h"
 #include "core/log.h"
 #include "server/call.h"
 #include "server/server_int.h"
@@ -34,21 +35,9 @@ void es_server_opts_init(es_server_opts *o) {
   o->listen = ES_DEFAULT_LISTEN;
   o->store_url = DEFAULT_STORE;
   o->max_streams = 16;
-  o->max_message_bytes = 16u * 1024u * 1024u;
+  o->max_message_bytes = ES_DEFAULT_MAX_MESSAGE;
   o->grace_s = 30;
   o->metrics_listen = NULL;
-}
-
-double es_now_unix(void) {
-  struct timespec ts;
-  clock_gettime(CLOCK_REALTIME, &ts);
-  return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
-
-double es_now_mono(void) {
-  struct timespec ts;
-  clock_gettime(CLOCK_MONOTONIC, &ts);
-  return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
 }
 
 static int check_opts(const es_server_opts *o, es_error *err) {
@@ -121,9 +110,9 @@ static void interrupt_store(es_srv *srv) {
   if (!srv->store->interrupt) return;
   while (es_active_streams(srv) > 0) {
     struct timespec tick = {0, 50 * 1000 * 1000};
-    if (es_now_mono() >= next) {
+    if (es_clock_mono() >= next) {
       srv->store->interrupt(srv->store);
-      next = es_now_mono() + INTERRUPT_EVERY_S;
+      next = es_clock_mono() + INTERRUPT_EVERY_S;
     }
     nanosleep(&tick, NULL);
   }
@@ -136,9 +125,9 @@ static const char *signal_name(int sig) {
 /* Waits until every call ended, the grace period is over, or a second signal arrives;
    returns 1 only when the grace period ran out. */
 static int wait_grace(es_srv *srv, const sigset_t *sigs) {
-  double end = es_now_mono() + srv->opts.grace_s, idle_since = -1;
+  double end = es_clock_mono() + srv->opts.grace_s, idle_since = -1;
   while (!atomic_load(&srv->accept_done)) {
-    double now = es_now_mono();
+    double now = es_clock_mono();
     struct timespec slice = {0, 50 * 1000 * 1000};
     int sig;
     if (es_active_streams(srv) > 0) {

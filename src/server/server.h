@@ -5,9 +5,9 @@
 #include <stddef.h>
 
 #include "core/error.h"
+#include "core/limits.h"
 
 #define ES_DEFAULT_LISTEN "127.0.0.1:50052"
-#define ES_MAX_STREAMS_LIMIT 4096
 
 typedef struct es_server_opts {
   const char *listen;        /* host:port */

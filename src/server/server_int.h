@@ -68,7 +68,4 @@ void es_worker_answering(es_worker *w);
 /* Runs one IngestDataStream call to its end (stream.c); owns and releases w->call and w->cq. */
 void es_stream_run(es_worker *w);
 
-double es_now_unix(void);
-double es_now_mono(void);
-
 #endif

@@ -3,8 +3,6 @@
 
 #include <stddef.h>
 
-#define GRPC_STATUS_UNKNOWN_CODE 2
-
 _Static_assert(ES_STATS_DOMAINS >= 2, "at least one domain and the unknown slot");
 
 void es_server_stats_init(es_server_stats *s) {
@@ -58,6 +56,6 @@ int es_server_stats_domain_slot(const es_domain *d) {
 }
 
 void es_server_stats_outcome(es_server_stats *s, int grpc_status) {
-  if (grpc_status < 0 || grpc_status >= ES_STATS_OUTCOMES) grpc_status = GRPC_STATUS_UNKNOWN_CODE;
+  if (grpc_status < 0 || grpc_status >= ES_STATS_OUTCOMES) grpc_status = ES_GRPC_UNKNOWN;
   es_server_stats_add(&s->outcomes[grpc_status], 1);
 }

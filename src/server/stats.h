@@ -6,9 +6,10 @@
 #include <stdint.h>
 
 #include "core/domain.h"
+#include "core/status.h"
 #include "server/metrics_hist.h"
 
-#define ES_STATS_OUTCOMES 17 /* gRPC status codes 0..16; 0 is a successful stream */
+#define ES_STATS_OUTCOMES ES_GRPC_STATUS_COUNT /* by gRPC status; 0 is a successful stream */
 #define ES_STATS_DOMAINS 8   /* room for es_domain_count domains plus one for "unknown" */
 
 /* Updated with relaxed atomics from every stream thread; readers take a snapshot. */

@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/clock.h"
 #include "core/codec.h"
 #include "core/log.h"
 #include "core/validate.h"
@@ -255,7 +256,7 @@ static void account(es_stream *s, int grpc_status) {
   if (s->accounted) return;
   s->accounted = 1;
   es_server_stats_outcome(&s->srv->stats, grpc_status);
-  es_hist_observe(&s->srv->stats.stream_seconds, es_now_mono() - s->t0);
+  es_hist_observe(&s->srv->stats.stream_seconds, es_clock_mono() - s->t0);
 }
 
 static int commit_and_respond(es_stream *s, es_error *err) {
@@ -263,11 +264,11 @@ static int commit_and_respond(es_stream *s, es_error *err) {
   es_buf buf = ES_BUF_INIT;
   es_txn *tx = s->txn;
   es_server_stats *st = &s->srv->stats;
-  double t = es_now_mono();
+  double t = es_clock_mono();
   int rc;
   s->txn = NULL; /* commit frees it whatever the outcome */
   rc = tx->commit(tx, &s->tot, err);
-  es_hist_observe(&st->commit_seconds, es_now_mono() - t);
+  es_hist_observe(&st->commit_seconds, es_clock_mono() - t);
   if (rc) return err->code;
   es_worker_answering(s->w);
   es_server_stats_add(&st->streams_committed, 1);
@@ -315,7 +316,7 @@ void es_stream_run(es_worker *w) {
   memset(&s, 0, sizeof(s));
   s.w = w;
   s.srv = w->srv;
-  s.t0 = es_now_mono();
+  s.t0 = es_clock_mono();
   es_chunk_init(&s.chunk, NULL);
   es_msgview_init(&s.view);
   es_rowsrc_init(&s.rows);
@@ -326,7 +327,7 @@ void es_stream_run(es_worker *w) {
   if (!rc) rc = commit_and_respond(&s, &err);
   if (rc) fail(&s, &err);
   es_stream_log_end(w->id, s.peer, s.domain ? s.domain->name : NULL, s.file_name, s.tot.rows,
-                    s.tot.chunks, es_now_mono() - s.t0, rc ? es_code_to_grpc(err.code) : 0,
+                    s.tot.chunks, es_clock_mono() - s.t0, rc ? es_code_to_grpc(err.code) : 0,
                     rc ? err.msg
                        : (s.delivered ? NULL : "committed, but the response was not delivered"));
   es_call_close(&s.io);

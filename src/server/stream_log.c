@@ -5,6 +5,7 @@
 #include <stdio.h>
 
 #include "core/log.h"
+#include "core/status.h"
 
 /* Copies s with control characters and quotes replaced, cut to fit out. */
 static const char *printable(const char *s, char *out, size_t n) {
@@ -39,15 +40,4 @@ void es_stream_log_end(uint64_t id, const char *peer, const char *domain, const 
          printable(file_name, f, sizeof(f)), (unsigned long long)rows, (unsigned long long)chunks,
          seconds, status == 0 ? "success" : es_grpc_status_name(status), label,
          detail ? printable(detail, m, sizeof(m)) : "", detail ? "\"" : "");
-}
-
-const char *es_grpc_status_name(int status) {
-  static const char *names[] = {
-      "OK",        "CANCELLED",          "UNKNOWN",           "INVALID_ARGUMENT",
-      "DEADLINE_EXCEEDED", "NOT_FOUND",  "ALREADY_EXISTS",    "PERMISSION_DENIED",
-      "RESOURCE_EXHAUSTED", "FAILED_PRECONDITION", "ABORTED", "OUT_OF_RANGE",
-      "UNIMPLEMENTED", "INTERNAL",       "UNAVAILABLE",       "DATA_LOSS",
-      "UNAUTHENTICATED"};
-  if (status < 0 || (size_t)status >= sizeof(names) / sizeof(names[0])) return "UNKNOWN";
-  return names[status];
 }

@@ -10,7 +10,5 @@ void es_stream_log_start(uint64_t id, const char *peer, const char *domain, cons
 void es_stream_log_end(uint64_t id, const char *peer, const char *domain, const char *file_name,
                        uint64_t rows, uint64_t chunks, double seconds, int status,
                        const char *detail);
-/* "INVALID_ARGUMENT" for 3, and so on. */
-const char *es_grpc_status_name(int status);
 
 #endif

@@ -6,12 +6,6 @@
 #include "core/log.h"
 #include "store/pg_int.h"
 
-double es_pg_now(void) {
-  struct timespec ts;
-  clock_gettime(CLOCK_REALTIME, &ts);
-  return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
-
 size_t es_pg_domain_index(const es_domain *d) {
   size_t i;
   for (i = 0; i < es_domain_count; i++)

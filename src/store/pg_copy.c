@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/limits.h"
 #include "store/pg_int.h"
 
 static const char copy_signature[11] = {'P', 'G', 'C', 'O', 'P', 'Y', '\n', '\377', '\r', '\n', '\0'};
@@ -141,7 +142,7 @@ static int put_vector(es_buf *b, const es_pg_col *col, const es_value *v, es_err
   size_t n = v->vec.n, i, body;
   char *p;
   /* pgvector's limit, and more than any stream may declare (validate.h) */
-  if (n < 1 || n > 16000) return es_err_set(err, ES_EINVAL, "vector of %zu values cannot be stored", n);
+  if (n < ES_DIM_MIN || n > ES_DIM_MAX) return es_err_set(err, ES_EINVAL, "vector of %zu values cannot be stored", n);
   body = col->kind == ES_PG_K_VECTOR ? 4 + 4 * n : 20 + 8 * n;
   if (!(p = reserve(b, 4 + body))) return es_err_set(err, ES_ENOMEM, "out of memory");
   p = put_u32(p, (uint32_t)body);

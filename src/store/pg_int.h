@@ -223,7 +223,6 @@ int es_pg_begin(es_store *st, const es_stream_info *info, es_txn **out, es_error
 int es_pg_stats_json(es_store *st, es_buf *out, es_error *err);
 
 /* pg_util.c */
-double es_pg_now(void);
 size_t es_pg_domain_index(const es_domain *d);
 
 #endif

@@ -11,6 +11,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/clock.h"
+#include "core/limits.h"
 #include "core/log.h"
 #include "store/pg_int.h"
 
@@ -125,8 +127,8 @@ static int write_log(PGconn *c, const es_pg_txn *t, const es_stream_totals *tot,
   snprintf(dim, sizeof(dim), "%d", (int)t->dim);
   snprintf(rows, sizeof(rows), "%llu", (unsigned long long)(tot ? tot->rows : t->rows));
   snprintf(chunks, sizeof(chunks), "%llu", (unsigned long long)(tot ? tot->chunks : t->chunks));
-  snprintf(started, sizeof(started), "%.6f", t->started_at > 0 ? t->started_at : es_pg_now());
-  snprintf(finished, sizeof(finished), "%.6f", es_pg_now());
+  snprintf(started, sizeof(started), "%.6f", t->started_at > 0 ? t->started_at : es_clock_wall());
+  snprintf(finished, sizeof(finished), "%.6f", es_clock_wall());
   r = PQexecParams(c,
                    "INSERT INTO ingest_log(domain, file_name, vector_dimension, \"rows\", chunks, status, message, "
                    "started_at, finished_at) VALUES ($1, $2, $3, $4, $5, $6, $7, to_timestamp($8::float8), "
@@ -193,7 +195,7 @@ int es_pg_begin(es_store *st, const es_stream_info *info, es_txn **out, es_error
   int rc;
   *out = NULL;
   if (!info || !info->domain) return es_err_set(err, ES_EINTERNAL, "postgres store: stream without a domain");
-  if (info->dim < 1 || info->dim > 16000)
+  if (info->dim < ES_DIM_MIN || info->dim > ES_DIM_MAX)
     return es_err_set(err, ES_EINVAL, "vector dimension %d out of range", (int)info->dim);
   t = calloc(1, sizeof(*t));
   if (!t) return es_err_set(err, ES_ENOMEM, "out of memory");

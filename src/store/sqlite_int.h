@@ -66,7 +66,6 @@ int es_sq_exec(sqlite3 *db, const char *sql, const char *what, es_error *err, co
 int es_sq_table_dim(sqlite3 *db, const es_domain *d, int32_t *dim, es_error *err, const char *path);
 /* ISO-8601 UTC with milliseconds: "2024-05-01T12:00:00.123Z". */
 void es_sq_iso_time(double unix_seconds, char out[32]);
-double es_sq_now(void);
 /* Appends an ingest_log row (runs in the caller's transaction, or its own if none). */
 int es_sq_log(sqlite3 *db, const es_sq_txn *t, const es_stream_totals *tot, const char *status,
               const char *message, es_error *err);

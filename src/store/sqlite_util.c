@@ -3,6 +3,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "core/clock.h"
 #include "store/sqlite_int.h"
 
 int es_sq_fail(sqlite3 *db, int rc, es_error *err, const char *path, const char *what) {
@@ -80,12 +81,6 @@ int es_sq_table_dim(sqlite3 *db, const es_domain *d, int32_t *dim, es_error *err
   return rc;
 }
 
-double es_sq_now(void) {
-  struct timespec ts;
-  clock_gettime(CLOCK_REALTIME, &ts);
-  return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
-
 void es_sq_iso_time(double unix_seconds, char out[32]) {
   time_t secs = (time_t)unix_seconds;
   int ms = (int)((unix_seconds - (double)secs) * 1000.0);
@@ -106,8 +101,8 @@ int es_sq_log(sqlite3 *db, const es_sq_txn *t, const es_stream_totals *tot, cons
   char started[32], finished[32];
   uint64_t rows = tot ? tot->rows : t->rows, chunks = tot ? tot->chunks : t->chunks;
   int rc;
-  es_sq_iso_time(t->started_at > 0 ? t->started_at : es_sq_now(), started);
-  es_sq_iso_time(es_sq_now(), finished);
+  es_sq_iso_time(t->started_at > 0 ? t->started_at : es_clock_wall(), started);
+  es_sq_iso_time(es_clock_wall(), finished);
   rc = sqlite3_prepare_v2(db, es_sq_sql_insert_log, -1, &st, NULL);
   if (rc == SQLITE_OK) {
     sqlite3_bind_text(st, 1, t->domain->name, -1, SQLITE_STATIC);

@@ -61,7 +61,7 @@ static inline long tu_load(const char *path, const char *domain, es_chunk *c, si
   int n;
   es_chunk_init(c, d);
   es_err_clear(err);
-  if ((n = es_loader_open(path, d, &l, err))) return n;
+  if ((n = es_loader_open(path, d, NULL, &l, err))) return n;
   while ((n = es_loader_next(l, c, max_rows, err)) > 0) {
     if ((size_t)n > max_rows) {
       fprintf(stderr, "next() returned %d rows for max_rows %zu\n", n, max_rows);

@@ -2,6 +2,7 @@
 #include <math.h>
 
 #include "client/client.h"
+#include "core/status.h"
 #include "tap.h"
 
 /* Values computed with the spec's own Python function (calculate_optimal_chunk_size). The
@@ -13,7 +14,7 @@ static void test_auto_rows(void) {
   CHECK_EQ_INT(es_chunk_rows_auto(1000, 384), 6437);
   CHECK_EQ_INT(es_chunk_rows_auto(1000, 768), 3669);
   CHECK_EQ_INT(es_chunk_rows_auto(50, 384), 321);
-  CHECK_EQ_INT(es_chunk_rows_auto(1000, 16000), 203);
+  CHECK_EQ_INT(es_chunk_rows_auto(1000, ES_DIM_MAX), 203);
   /* clamps: at least 100, at most 10000 rows */
   CHECK_EQ_INT(es_chunk_rows_auto(1, 384), 100);
   CHECK_EQ_INT(es_chunk_rows_auto(10, 384), 100);
@@ -92,11 +93,11 @@ static void test_retryable(void) {
   CHECK(!es_grpc_retryable(13));
   for (s = -1; s <= 17; s++) retry += es_grpc_retryable(s);
   CHECK_EQ_INT(retry, 4);
-  CHECK_STR(es_client_status_name(14), "UNAVAILABLE");
-  CHECK_STR(es_client_status_name(3), "INVALID_ARGUMENT");
-  CHECK_STR(es_client_status_name(9), "FAILED_PRECONDITION");
-  CHECK_STR(es_client_status_name(16), "UNAUTHENTICATED");
-  CHECK_STR(es_client_status_name(99), "UNKNOWN");
+  CHECK_STR(es_grpc_status_name(14), "UNAVAILABLE");
+  CHECK_STR(es_grpc_status_name(3), "INVALID_ARGUMENT");
+  CHECK_STR(es_grpc_status_name(9), "FAILED_PRECONDITION");
+  CHECK_STR(es_grpc_status_name(16), "UNAUTHENTICATED");
+  CHECK_STR(es_grpc_status_name(99), "UNKNOWN");
 }
 
 static void test_defaults(void) {

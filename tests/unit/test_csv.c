@@ -171,7 +171,7 @@ static void chunking(void) {
       p += sprintf(p, "\",\"[0]\"\n");
     }
   }
-  CHECK_EQ_INT(es_loader_open(tu_write_n("big.csv", text, (size_t)(p - text)), d, &l, &err), 0);
+  CHECK_EQ_INT(es_loader_open(tu_write_n("big.csv", text, (size_t)(p - text)), d, NULL, &l, &err), 0);
   es_chunk_init(&c, d);
   while ((n = es_loader_next(l, &c, 7, &err)) > 0) {
     size_t k;
@@ -205,9 +205,9 @@ static void open_errors(void) {
   const es_domain *d = es_domain_find("recruit");
   es_loader *l = NULL;
   es_error err;
-  CHECK_EQ_INT(es_loader_open(tu_path("missing.csv"), d, &l, &err), ES_ENOTFOUND);
+  CHECK_EQ_INT(es_loader_open(tu_path("missing.csv"), d, NULL, &l, &err), ES_ENOTFOUND);
   CHECK_CONTAINS(err.msg, "missing.csv");
-  CHECK_EQ_INT(es_loader_open(tu_write("x.parquet", "x"), d, &l, &err), ES_EINVAL);
+  CHECK_EQ_INT(es_loader_open(tu_write("x.parquet", "x"), d, NULL, &l, &err), ES_EINVAL);
   CHECK_CONTAINS(err.msg, "'.parquet'");
   CHECK_CONTAINS(err.msg, ".csv, .jsonl, .ndjson");
   CHECK(es_loader_supported("a/b/C.CSV"));
@@ -222,7 +222,7 @@ static void sticky(void) {
   es_loader *l;
   es_chunk c;
   es_error err;
-  CHECK_EQ_INT(es_loader_open(tu_write("s.csv", HDR ID1 ",a,1,b,c" GOOD_VEC ID2 ",a,x,b,c" GOOD_VEC ID3 ",a,1,b,c" GOOD_VEC), d, &l, &err), 0);
+  CHECK_EQ_INT(es_loader_open(tu_write("s.csv", HDR ID1 ",a,1,b,c" GOOD_VEC ID2 ",a,x,b,c" GOOD_VEC ID3 ",a,1,b,c" GOOD_VEC), d, NULL, &l, &err), 0);
   es_chunk_init(&c, d);
   CHECK_EQ_INT(es_loader_next(l, &c, 1, &err), 1);
   es_chunk_reset(&c);

@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include "cli/cli.h"
+#include "cli/client_opts.h"
 #include "client/client.h"
 #include "core/buf.h"
 #include "core/clock.h"
@@ -16,117 +17,50 @@
 #include "core/limits.h"
 #include "core/log.h"
 
-static void usage(FILE *out) {
-  fprintf(out,
-          "usage: embedstream ingest --domain D --file PATH [options]\n\n"
-          "Streams the rows of a CSV, JSONL or pandas .pkl file to an IngestDataStream server:\n"
-          "metadata first, then chunks. Prints one JSON object: status, message, rows_sent,\n"
-          "chunks_sent, seconds.\n\n"
-          "  --domain D               %s\n"
-          "  --file PATH              data file; its extension names the format (.csv, .jsonl, .pkl)\n"
-          "  --server HOST:PORT       default %s\n"
-          "  --dim N                  vector dimension (default: the domain's, 384 or 768)\n"
-          "  --chunk-size N|auto      rows per chunk; auto sizes for --bandwidth-mbps (default auto)\n"
-          "  --bandwidth-mbps X       for auto chunk sizing (default 1000)\n"
-          "  --timeout S              deadline of each attempt in seconds (default 600)\n"
-          "  --retries N              attempts in all on UNAVAILABLE, RESOURCE_EXHAUSTED, ABORTED,\n"
-          "                           DEADLINE_EXCEEDED (default 3)\n"
-          "  --max-message-bytes N    no message larger than this (default %u)\n"
-          "  --backoff-min S, --backoff-max S\n"
-          "                           first wait before a retry, doubling up to max; +-25%% jitter\n"
-          "                           (default 2 and 10, the spec's)\n"
-          "  -h, --help               this text\n\n"
-          "Exit codes: 0 stored, 1 other failure, 2 usage or bad input file, 3 rejected by the\n"
-          "server, 4 server unreachable after the retries.\n",
-          es_domain_names(), ES_DEFAULT_SERVER, ES_DEFAULT_MAX_MESSAGE);
-}
+enum { O_DOMAIN, O_FILE, O_DIM };
 
-static int parse_long(const char *s, long lo, long hi, long *out) {
-  char *end;
-  long v;
-  errno = 0;
-  v = strtol(s, &end, 10);
-  if (errno || end == s || *end || v < lo || v > hi) return -1;
-  *out = v;
-  return 0;
-}
+static const es_opt opts[] = {
+    {O_DOMAIN, "domain", 'd', "D", "recruit, candidate or skill_embedding_dic", NULL},
+    {O_FILE, "file", 'f', "PATH", "data file; its extension names the format (.csv, .jsonl, .pkl)",
+     NULL},
+    {O_DIM, "dim", 0, "N", "vector dimension (default: the domain's, 384 or 768)", NULL},
+    ES_CLI_CLIENT_OPTS,
+};
 
-static int parse_double(const char *s, double lo, double hi, double *out) {
-  char *end;
-  double v;
-  errno = 0;
-  v = strtod(s, &end);
-  if (errno || end == s || *end || !isfinite(v) || v < lo || v > hi) return -1;
-  *out = v;
-  return 0;
-}
-
-/* Applies one option; -1 when its value is bad (msg says why). */
-static int apply(es_ingest_opts *o, const char *name, const char *val, char *msg, size_t cap) {
-  long l;
-  double d;
-  if (!strcmp(name, "--domain")) o->domain = val;
-  else if (!strcmp(name, "--file")) o->file = val;
-  else if (!strcmp(name, "--server")) o->server = val;
-  else if (!strcmp(name, "--dim")) {
-    if (parse_long(val, ES_DIM_MIN, ES_DIM_MAX, &l)) goto bad;
-    o->dim = (int)l;
-  } else if (!strcmp(name, "--chunk-size")) {
-    if (!strcmp(val, "auto")) o->chunk_rows = 0;
-    else if (parse_long(val, 1, 1000000, &l)) goto bad;
-    else o->chunk_rows = (size_t)l;
-  } else if (!strcmp(name, "--bandwidth-mbps")) {
-    if (parse_double(val, 1e-3, 1e9, &o->bandwidth_mbps)) goto bad;
-  } else if (!strcmp(name, "--timeout")) {
-    if (parse_double(val, 1e-3, 1e8, &o->timeout_s)) goto bad;
-  } else if (!strcmp(name, "--retries")) {
-    if (parse_long(val, 1, 100, &l)) goto bad;
-    o->retries = (int)l;
-  } else if (!strcmp(name, "--max-message-bytes")) {
-    if (parse_long(val, 1024, 2147483647L, &l)) goto bad;
-    o->max_message_bytes = (size_t)l;
-  } else if (!strcmp(name, "--backoff-min") || !strcmp(name, "--backoff-max")) {
-    if (parse_double(val, 0, 3600, &d)) goto bad;
-    *(!strcmp(name, "--backoff-min") ? &o->backoff_min_s : &o->backoff_max_s) = d;
-  } else {
-    snprintf(msg, cap, "unknown option '%s'", name);
-    return -1;
+static int apply(void *ctx, int id, const char *v, es_opts_why *why) {
+  es_ingest_opts *o = ctx;
+  int rc;
+  switch (id) {
+  case O_DOMAIN:
+    if (es_opts_domain(v, why)) return -1;
+    o->domain = v;
+    return 0;
+  case O_FILE: o->file = v; return 0;
+  case O_DIM:
+    return es_opts_int(v, ES_DIM_MIN, ES_DIM_MAX, &o->dim, why);
   }
-  return 0;
-bad:
-  snprintf(msg, cap, "bad value for %s: '%s'", name, val);
-  return -1;
+  rc = es_cli_client_apply(o, id, v, why);
+  return rc > 0 ? es_opts_bad(why, "unhandled option") : rc;
 }
 
-/* 1 after --help, 0 when o is ready, -1 on a usage error (msg says what). */
-static int parse(int argc, char **argv, es_ingest_opts *o, char *msg, size_t cap) {
-  int i;
-  for (i = 1; i < argc; i++) {
-    char name[64];
-    const char *a = argv[i], *eq, *val;
-    if (!strcmp(a, "-h") || !strcmp(a, "--help")) return 1;
-    if (strncmp(a, "--", 2)) {
-      snprintf(msg, cap, "unexpected argument '%s'", a);
-      return -1;
-    }
-    if ((eq = strchr(a, '=')) && (size_t)(eq - a) < sizeof(name)) {
-      snprintf(name, sizeof(name), "%.*s", (int)(eq - a), a);
-      val = eq + 1;
-    } else if (i + 1 < argc) {
-      snprintf(name, sizeof(name), "%s", a);
-      val = argv[++i];
-    } else {
-      snprintf(msg, cap, "missing value for '%s'", a);
-      return -1;
-    }
-    if (apply(o, name, val, msg, cap)) return -1;
-  }
-  if (!o->domain || !o->file) {
-    snprintf(msg, cap, "--domain and --file are required");
-    return -1;
-  }
-  return 0;
-}
+static void show_default(int id, char *out, size_t cap) { es_cli_client_default(id, out, cap); }
+
+static const es_cmd_spec spec = {
+    .name = "ingest",
+    .synopsis = "--domain D --file PATH [options]",
+    .description = "Streams the rows of a CSV, JSONL or pandas .pkl file to an IngestDataStream server:\n"
+                   "metadata first, then chunks. Prints one JSON object on stdout: status, message,\n"
+                   "rows_sent, chunks_sent, seconds.",
+    .opts = opts,
+    .nopts = ES_OPTS_COUNT(opts),
+    .examples = "embedstream ingest -d recruit -f examples/recruit.csv\n"
+                "embedstream ingest -d candidate -f candidate.jsonl -s ingest.internal:50052 --retries 5\n"
+                "EMBEDSTREAM_SERVER=10.0.0.7:50052 embedstream ingest -d recruit -f jobs.pkl",
+    .footer = "Exit codes: 0 stored, 1 other failure, 2 usage or bad input file, 3 rejected by the\n"
+              "server, 4 server unreachable after the retries.",
+    .apply = apply,
+    .show_default = show_default,
+};
 
 typedef struct progress_line {
   double last;
@@ -178,19 +112,11 @@ int es_cmd_ingest(int argc, char **argv) {
   es_ingest_result res;
   es_error err;
   progress_line pl = {0, 0};
-  char msg[256];
   int rc, code;
   es_ingest_opts_init(&o);
-  rc = parse(argc, argv, &o, msg, sizeof(msg));
-  if (rc > 0) {
-    usage(stdout);
-    return ES_EXIT_OK;
-  }
-  if (rc < 0) {
-    fprintf(stderr, "embedstream ingest: %s\n(see embedstream ingest --help)\n", msg);
-    print_json("failed", msg, 0, 0, 0);
-    return ES_EXIT_USAGE;
-  }
+  if ((rc = es_opts_parse(&spec, &o, argc, argv, NULL, NULL)))
+    return rc == ES_OPTS_DONE ? ES_EXIT_OK : ES_EXIT_USAGE;
+  if (!o.domain || !o.file) return es_opts_usage_error(&spec, "--domain and --file are required");
   if (isatty(STDERR_FILENO)) {
     o.progress = on_progress;
     o.progress_ud = &pl;

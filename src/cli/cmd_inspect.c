@@ -7,8 +7,8 @@
 #include <string.h>
 #include <time.h>
 
-#include "cli/args.h"
 #include "cli/cli.h"
+#include "cli/opts.h"
 #include "core/buf.h"
 #include "core/chunk.h"
 #include "core/clock.h"
@@ -23,53 +23,50 @@ typedef struct inspect_args {
   int count;      /* only count rows and time the parse */
 } inspect_args;
 
-static void usage(FILE *out) {
-  fprintf(out,
-          "usage: embedstream inspect --domain D --file PATH [--limit N] [--count]\n\n"
-          "Reads PATH with the loader `ingest` uses and prints each row as one JSON object per\n"
-          "line: fields by proto name in proto order, skills as arrays, vector values with \"%%.9g\"\n"
-          "(exact for float32; NaN/Infinity as Python's json writes them).\n\n"
-          "  --domain D   %s\n"
-          "  --file PATH  a data file in any format ingest reads (.csv, .jsonl, .ndjson, .pkl)\n"
-          "  --limit N    stop after N rows (default: all)\n"
-          "  --count      print only {\"rows\", \"bytes\", \"seconds\", \"rows_per_second\"}: the\n"
-          "               parse rate of the loader alone\n"
-          "  -h, --help   this text\n\n"
-          "Exit codes: 0 ok, 1 read or write failure, 2 usage error or a bad input file.\n",
-          es_domain_names());
-}
+enum { O_DOMAIN, O_FILE, O_LIMIT, O_COUNT };
 
-#define usage_error(...) es_cli_usage_error("inspect", __VA_ARGS__)
+static const es_opt opts[] = {
+    {O_DOMAIN, "domain", 'd', "D", "recruit, candidate or skill_embedding_dic", NULL},
+    {O_FILE, "file", 'f', "PATH", "a data file in any format ingest reads (.csv, .jsonl, .ndjson, .pkl)", NULL},
+    {O_LIMIT, "limit", 'n', "N", "stop after N rows (default: all)", NULL},
+    {O_COUNT, "count", 0, NULL,
+     "print only {\"rows\", \"bytes\", \"seconds\", \"rows_per_second\"}: the\n"
+     "parse rate of the loader alone",
+     NULL},
+};
 
-
-static int parse(int argc, char **argv, inspect_args *a) {
-  int i, missing = 0;
-  const char *v;
+static int apply(void *ctx, int id, const char *v, es_opts_why *why) {
+  inspect_args *a = ctx;
   char *end;
-  for (i = 1; i < argc; i++) {
-    if (!strcmp(argv[i], "-h") || !strcmp(argv[i], "--help")) {
-      usage(stdout);
-      return -1;
-    } else if ((v = es_cli_opt(argc, argv, &i, "--domain", &missing))) {
-      a->domain = v;
-    } else if ((v = es_cli_opt(argc, argv, &i, "--file", &missing))) {
-      a->file = v;
-    } else if ((v = es_cli_opt(argc, argv, &i, "--limit", &missing))) {
-      errno = 0;
-      a->limit = strtoull(v, &end, 10);
-      if (!*v || *v == '-' || *end || errno) return usage_error("--limit wants a count, got '%s'", v);
-    } else if (!strcmp(argv[i], "--count")) {
-      a->count = 1;
-    } else if (missing) {
-      return usage_error("missing value for %s", argv[i]);
-    } else {
-      return usage_error("unknown argument '%s'", argv[i]);
-    }
+  switch (id) {
+  case O_DOMAIN:
+    if (es_opts_domain(v, why)) return -1;
+    a->domain = v;
+    return 0;
+  case O_FILE: a->file = v; return 0;
+  case O_LIMIT:
+    errno = 0;
+    a->limit = strtoull(v, &end, 10);
+    if (!*v || *v == '-' || *end || errno) return es_opts_bad(why, "expected a count");
+    return 0;
+  case O_COUNT: a->count = 1; return 0;
   }
-  if (!a->domain) return usage_error("--domain is required");
-  if (!a->file) return usage_error("--file is required");
-  return 0;
+  return es_opts_bad(why, "unhandled option");
 }
+
+static const es_cmd_spec spec = {
+    .name = "inspect",
+    .synopsis = "--domain D --file PATH [--limit N] [--count]",
+    .description = "Reads PATH with the loader `ingest` uses and prints each row as one JSON object per\n"
+                   "line: fields by proto name in proto order, skills as arrays, vector values with \"%.9g\"\n"
+                   "(exact for float32; NaN/Infinity as Python's json writes them).",
+    .opts = opts,
+    .nopts = ES_OPTS_COUNT(opts),
+    .examples = "embedstream inspect -d recruit -f examples/recruit.csv -n 2\n"
+                "embedstream inspect -d candidate -f candidate.pkl --count",
+    .footer = "Exit codes: 0 ok, 1 read or write failure, 2 usage error or a bad input file.",
+    .apply = apply,
+};
 
 static int exit_for(int code) {
   return code == ES_EINVAL || code == ES_ENOTFOUND ? ES_EXIT_USAGE : ES_EXIT_FAIL;
@@ -117,12 +114,12 @@ int es_cmd_inspect(int argc, char **argv) {
   es_error err;
   uint64_t rows = 0, bytes = 0;
   double secs, t0;
-  int rc = parse(argc, argv, &a);
-  if (rc) return rc < 0 ? ES_EXIT_OK : rc;
-  if (!(d = es_domain_find(a.domain))) {
-    fprintf(stderr, "embedstream inspect: unknown domain '%s' (known: %s)\n", a.domain, es_domain_names());
-    return ES_EXIT_USAGE;
-  }
+  int rc;
+  if ((rc = es_opts_parse(&spec, &a, argc, argv, NULL, NULL))) return rc == ES_OPTS_DONE ? ES_EXIT_OK : ES_EXIT_USAGE;
+  if (!a.domain) return es_opts_usage_error(&spec, "--domain is required");
+  if (!a.file) return es_opts_usage_error(&spec, "--file is required");
+  if (!(d = es_domain_find(a.domain)))
+    return es_opts_usage_error(&spec, "unknown domain '%s' (known: %s)", a.domain, es_domain_names());
   es_err_clear(&err);
   t0 = es_clock_mono();
   if ((rc = es_loader_open(a.file, d, NULL, &l, &err)) == 0) {

@@ -4,20 +4,40 @@
 #include <sys/stat.h>
 
 #include "cli/cli.h"
+#include "cli/opts.h"
 #include "store/store.h"
 
-#define DEFAULT_STORE "sqlite:embedstream.db"
+enum { O_STORE };
 
-static void usage(FILE *out) {
-  fprintf(out,
-          "usage: embedstream stats [--store URL]\n\n"
-          "Prints one JSON object: rows and vector dimension per domain, and the last 10 ingests.\n\n"
-          "  --store URL   sqlite:PATH (or a path ending in .db/.sqlite), postgres://... or\n"
-          "                postgres:key=value, or null: (default %s)\n"
-          "  -h, --help    this text\n\n"
-          "Exit codes: 0 ok, 1 the store could not be read, 2 usage error.\n",
-          DEFAULT_STORE);
+static const es_opt opts[] = {
+    {O_STORE, "store", 0, "URL",
+     "sqlite:PATH (or a path ending in .db/.sqlite), postgres://... or\npostgres:key=value, or null:",
+     "EMBEDSTREAM_STORE"},
+};
+
+static int apply(void *ctx, int id, const char *v, es_opts_why *why) {
+  if (id != O_STORE) return es_opts_bad(why, "unhandled option");
+  if (!*v) return es_opts_bad(why, "expected a store URL");
+  *(const char **)ctx = v;
+  return 0;
 }
+
+static void show_default(int id, char *out, size_t cap) {
+  if (id == O_STORE) snprintf(out, cap, "%s", ES_DEFAULT_STORE);
+}
+
+static const es_cmd_spec spec = {
+    .name = "stats",
+    .synopsis = "[--store URL]",
+    .description = "Prints one JSON object: rows and vector dimension per domain, and the last 10 ingests.",
+    .opts = opts,
+    .nopts = ES_OPTS_COUNT(opts),
+    .examples = "embedstream stats\n"
+                "embedstream stats --store 'postgresql://ingest@db.example/vectors'",
+    .footer = "Exit codes: 0 ok, 1 the store could not be read, 2 usage error.",
+    .apply = apply,
+    .show_default = show_default,
+};
 
 /* stats only reads: a mistyped path must be reported, not silently created as an empty store. */
 static const char *sqlite_path(const char *url) {
@@ -30,34 +50,14 @@ static const char *sqlite_path(const char *url) {
   return NULL;
 }
 
-static int parse(int argc, char **argv, const char **url) {
-  int i;
-  for (i = 1; i < argc; i++) {
-    if (!strcmp(argv[i], "-h") || !strcmp(argv[i], "--help")) {
-      usage(stdout);
-      return -1;
-    } else if (!strcmp(argv[i], "--store") && i + 1 < argc) {
-      *url = argv[++i];
-    } else if (!strncmp(argv[i], "--store=", 8)) {
-      *url = argv[i] + 8;
-    } else {
-      fprintf(stderr, "embedstream stats: %s '%s'\n\n",
-              strcmp(argv[i], "--store") ? "unknown argument" : "missing value for", argv[i]);
-      usage(stderr);
-      return ES_EXIT_USAGE;
-    }
-  }
-  return 0;
-}
-
 int es_cmd_stats(int argc, char **argv) {
-  const char *url = DEFAULT_STORE, *path;
+  const char *url = ES_DEFAULT_STORE, *path;
   es_store *st = NULL;
   es_buf out = ES_BUF_INIT;
   es_error err;
   struct stat sb;
-  int rc = parse(argc, argv, &url);
-  if (rc) return rc < 0 ? ES_EXIT_OK : rc;
+  int rc;
+  if ((rc = es_opts_parse(&spec, &url, argc, argv, NULL, NULL))) return rc == ES_OPTS_DONE ? ES_EXIT_OK : ES_EXIT_USAGE;
   es_err_clear(&err);
   path = sqlite_path(url);
   if (path && *path && stat(path, &sb) != 0) {

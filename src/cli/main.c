@@ -3,10 +3,7 @@
 #include <string.h>
 
 #include "cli/cli.h"
-
-#ifndef ES_VERSION
-#define ES_VERSION "0.1.0"
-#endif
+#include "core/suggest.h"
 
 static const struct {
   const char *name;
@@ -21,34 +18,79 @@ static const struct {
     {"api", es_cmd_api, "HTTP API and status page that ingest files of a data folder"},
 };
 
+#define NCOMMANDS (sizeof(commands) / sizeof(commands[0]))
+
 static void usage(FILE *out) {
   size_t i;
   fprintf(out,
-          "usage: embedstream <command> [options]\n\n"
+          "usage: embedstream <command> [options]\n"
+          "       embedstream help <command>\n\n"
           "Streams embedding rows (recruit, candidate, skill_embedding_dic) over gRPC client\n"
-          "streaming into a vector store.\n\ncommands:\n");
-  for (i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
-    fprintf(out, "  %-10s %s\n", commands[i].name, commands[i].summary);
-  fprintf(out, "\n'embedstream <command> --help' describes a command's options.\n");
+          "streaming into a vector store.\n\nCommands:\n");
+  for (i = 0; i < NCOMMANDS; i++) fprintf(out, "  %-10s %s\n", commands[i].name, commands[i].summary);
+  fprintf(out,
+          "\nOptions:\n"
+          "  -h, --help     this text\n"
+          "  -V, --version  print the version\n\n"
+          "'embedstream <command> --help' (or 'embedstream help <command>') describes a command.\n");
+}
+
+static int find(const char *name) {
+  size_t i;
+  for (i = 0; i < NCOMMANDS; i++)
+    if (!strcmp(name, commands[i].name)) return (int)i;
+  return -1;
+}
+
+static int unknown(const char *name) {
+  const char *names[NCOMMANDS], *hint;
+  size_t i;
+  for (i = 0; i < NCOMMANDS; i++) names[i] = commands[i].name;
+  hint = es_suggest(name, strlen(name), names, NCOMMANDS);
+  if (hint)
+    fprintf(stderr, "embedstream: unknown command '%s' (did you mean '%s'?)\n", name, hint);
+  else
+    fprintf(stderr, "embedstream: unknown command '%s'\n", name);
+  fprintf(stderr, "(see 'embedstream --help')\n");
+  return ES_EXIT_USAGE;
+}
+
+/* `embedstream help CMD` is `embedstream CMD --help`. */
+static int help(int argc, char **argv) {
+  char *args[] = {argc > 2 ? argv[2] : NULL, "--help", NULL};
+  int c;
+  if (argc < 3) {
+    usage(stdout);
+    return ES_EXIT_OK;
+  }
+  if (argc > 3) {
+    fprintf(stderr, "embedstream help: unexpected argument '%s'\n", argv[3]);
+    return ES_EXIT_USAGE;
+  }
+  if ((c = find(argv[2])) < 0) return unknown(argv[2]);
+  return commands[c].run(2, args);
 }
 
 int main(int argc, char **argv) {
-  size_t i;
+  int c;
   if (argc < 2) {
     usage(stderr);
     return ES_EXIT_USAGE;
   }
-  if (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h") || !strcmp(argv[1], "help")) {
+  if (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h")) {
     usage(stdout);
     return ES_EXIT_OK;
   }
-  if (!strcmp(argv[1], "--version")) {
+  if (!strcmp(argv[1], "help")) return help(argc, argv);
+  if (!strcmp(argv[1], "--version") || !strcmp(argv[1], "-V")) {
     printf("embedstream %s\n", ES_VERSION);
     return ES_EXIT_OK;
   }
-  for (i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
-    if (!strcmp(argv[1], commands[i].name)) return commands[i].run(argc - 1, argv + 1);
-  fprintf(stderr, "embedstream: unknown command '%s'\n\n", argv[1]);
-  usage(stderr);
-  return ES_EXIT_USAGE;
+  if (argv[1][0] == '-') {
+    fprintf(stderr, "embedstream: unknown option '%s' before the command\n(see 'embedstream --help')\n",
+            argv[1]);
+    return ES_EXIT_USAGE;
+  }
+  if ((c = find(argv[1])) < 0) return unknown(argv[1]);
+  return commands[c].run(argc - 1, argv + 1);
 }

@@ -13,8 +13,10 @@
 
 static int log_level = -1;
 
+/* EMBEDSTREAM_LOG_LEVEL, or ES_LOG_LEVEL (its older name, still honoured). */
 static int level_from_env(void) {
-  const char *v = getenv("ES_LOG_LEVEL");
+  const char *v = getenv("EMBEDSTREAM_LOG_LEVEL");
+  if (!v || !*v) v = getenv("ES_LOG_LEVEL");
   if (!v) return ES_LOG_INFO;
   if (!strcasecmp(v, "debug")) return ES_LOG_DEBUG;
   if (!strcasecmp(v, "warn")) return ES_LOG_WARN;

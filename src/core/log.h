@@ -6,7 +6,8 @@
 
 enum { ES_LOG_DEBUG = 0, ES_LOG_INFO = 1, ES_LOG_WARN = 2, ES_LOG_ERROR = 3, ES_LOG_OFF = 4 };
 
-/* Threshold defaults to INFO, or ES_LOG_LEVEL=debug|info|warn|error|off from the environment. */
+/* Threshold defaults to INFO, or EMBEDSTREAM_LOG_LEVEL=debug|info|warn|error|off from the
+   environment (ES_LOG_LEVEL, its older name, is read when it is unset). */
 void es_log_set_level(int level);
 int es_log_level(void);
 void es_log(int level, const char *fmt, ...) __attribute__((format(printf, 2, 3)));

@@ -13,13 +13,8 @@
 void es_api_config_init(es_api_config *c) {
   memset(c, 0, sizeof(*c));
   c->listen = ES_API_DEFAULT_LISTEN;
-  c->server = ES_DEFAULT_SERVER;
+  es_ingest_opts_init(&c->client);
   c->max_jobs = 4;
-  c->retries = 3;
-  c->timeout_s = 600;
-  c->bandwidth_mbps = 1000;
-  c->backoff_min_s = 2;
-  c->backoff_max_s = 10;
   c->grace_s = 10;
   c->history = 200;
 }
@@ -48,16 +43,7 @@ static int start_daemon(es_api *a, es_error *err) {
 }
 
 static int make_jobs(es_api *a, es_error *err) {
-  es_ingest_opts base;
-  es_ingest_opts_init(&base);
-  base.server = a->cfg.server;
-  base.retries = a->cfg.retries;
-  base.timeout_s = a->cfg.timeout_s;
-  base.chunk_rows = a->cfg.chunk_rows;
-  base.bandwidth_mbps = a->cfg.bandwidth_mbps;
-  base.backoff_min_s = a->cfg.backoff_min_s;
-  base.backoff_max_s = a->cfg.backoff_max_s;
-  return es_jobs_new(&base, a->cfg.max_jobs, a->cfg.history, &a->jobs, err);
+  return es_jobs_new(&a->cfg.client, a->cfg.max_jobs, a->cfg.history, &a->jobs, err);
 }
 
 int es_api_start(const es_api_config *c, es_api **out, es_error *err) {

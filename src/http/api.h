@@ -4,6 +4,7 @@
 
 #include <stddef.h>
 
+#include "client/client.h"
 #include "core/error.h"
 
 #define ES_API_DEFAULT_LISTEN "127.0.0.1:8000"
@@ -11,13 +12,8 @@
 typedef struct es_api_config {
   const char *listen;       /* host:port; port 0 picks a free one */
   const char *data_dir;
-  const char *server;       /* the gRPC ingestion server */
+  es_ingest_opts client;    /* how every job talks to the gRPC server (domain and file unset) */
   int max_jobs;             /* ingests (synchronous or not) in flight at once, default 4 */
-  int retries;              /* attempts per ingest, default 3 */
-  double timeout_s;         /* per attempt, default 600 */
-  size_t chunk_rows;        /* 0: auto */
-  double bandwidth_mbps;    /* for auto chunk sizing, default 1000 */
-  double backoff_min_s, backoff_max_s;
   double grace_s;           /* how long a shutdown waits for cancelled jobs, default 10 */
   size_t history;           /* finished jobs kept for GET /data/jobs, default 200 */
 } es_api_config;

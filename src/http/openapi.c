@@ -6,7 +6,7 @@ const char es_api_openapi_json[] =
     "  \"openapi\": \"3.0.3\",\n"
     "  \"info\": {\n"
     "    \"title\": \"embedstream ingest API\",\n"
-    "    \"version\": \"0.1.0\",\n"
+    "    \"version\": \"" ES_VERSION "\",\n"
     "    \"description\": \"Streams files of the data folder to the embedstream gRPC ingestion server (embedding.EmbeddingStreamService/IngestDataStream). File names resolve inside the data folder only.\"\n"
     "  },\n"
     "  \"paths\": {\n"

@@ -15,7 +15,7 @@ static int is_get(const char *method) {
 static enum MHD_Result healthz(es_api *a, struct MHD_Connection *c) {
   es_buf b = ES_BUF_INIT;
   es_buf_puts(&b, "{\"status\":\"ok\",\"server\":");
-  es_buf_json_str(&b, a->cfg.server);
+  es_buf_json_str(&b, a->cfg.client.server);
   es_buf_printf(&b, ",\"jobs_active\":%d,\"max_jobs\":%d}", es_jobs_active(a->jobs),
                 a->cfg.max_jobs);
   return es_reply_json(c, 200, &b);

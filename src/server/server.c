@@ -17,7 +17,6 @@
 #include "server/call.h"
 #include "server/server_int.h"
 
-#define DEFAULT_STORE "sqlite:embedstream.db"
 #define STREAM_LOOKAHEAD (1024 * 1024)
 #define INTERRUPT_EVERY_S 2.0
 #define MIN_PING_INTERVAL_MS 10000 /* the spec's clients ping every 30 s, even without calls */
@@ -33,7 +32,7 @@ static char tag_shutdown_storage;
 void es_server_opts_init(es_server_opts *o) {
   memset(o, 0, sizeof(*o));
   o->listen = ES_DEFAULT_LISTEN;
-  o->store_url = DEFAULT_STORE;
+  o->store_url = ES_DEFAULT_STORE;
   o->max_streams = 16;
   o->max_message_bytes = ES_DEFAULT_MAX_MESSAGE;
   o->grace_s = 30;

@@ -8,6 +8,9 @@
 #include "core/chunk.h"
 #include "core/error.h"
 
+/* The store `serve` and `stats` use when none is named: a SQLite file in the working folder. */
+#define ES_DEFAULT_STORE "sqlite:embedstream.db"
+
 typedef struct es_store es_store;
 typedef struct es_txn es_txn;
 

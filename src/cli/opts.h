@@ -1,0 +1,69 @@
+/* opts.h - the one option parser of every subcommand: a table of options feeds getopt_long,
+   the --help text and the environment fallbacks, so an option is described once. */
+#ifndef ES_CLI_OPTS_H
+#define ES_CLI_OPTS_H
+
+#include <stddef.h>
+#include <stdio.h>
+
+typedef struct es_opt {
+  int id;              /* the command's own number for it, handed to apply() */
+  const char *name;    /* long name without "--" */
+  int short_name;      /* 'd' for -d, or 0 */
+  const char *arg;     /* what the value is ("HOST:PORT"), NULL for a flag */
+  const char *help;    /* one or more lines separated by '\n' */
+  const char *env;     /* environment variable used when the option is not given, or NULL */
+} es_opt;
+
+/* Why a value was refused; apply() fills it through es_opts_bad. */
+typedef struct es_opts_why {
+  char msg[256];
+} es_opts_why;
+
+/* Applies one option's value (NULL for a flag); 0, or -1 with why filled. */
+typedef int (*es_opts_apply_fn)(void *ctx, int id, const char *value, es_opts_why *why);
+/* Writes the default of option id into out ("" when there is none to show). */
+typedef void (*es_opts_default_fn)(int id, char *out, size_t cap);
+
+typedef struct es_cmd_spec {
+  const char *name;         /* "ingest" */
+  const char *synopsis;     /* after "usage: embedstream NAME " */
+  const char *description;  /* what the command does, one or more lines */
+  const es_opt *opts;
+  size_t nopts;
+  const char *examples;     /* "embedstream ingest -d recruit -f r.csv\n..." */
+  const char *footer;       /* exit codes and notes, or NULL */
+  int max_args;             /* positional arguments allowed */
+  es_opts_apply_fn apply;
+  es_opts_default_fn show_default; /* may be NULL */
+} es_cmd_spec;
+
+#define ES_OPTS_COUNT(a) (sizeof(a) / sizeof((a)[0]))
+
+/* What es_opts_parse decided. */
+enum { ES_OPTS_RUN = 0, ES_OPTS_DONE = 1, ES_OPTS_USAGE = 2 };
+
+/* Parses argv (argv[0] is the command's name): options anywhere, "--name value",
+   "--name=value", "-x value", "-xvalue"; long names must be spelled out. Then applies the
+   environment variable of every option that was not given. On ES_OPTS_RUN, args[0..*nargs)
+   are the positional arguments (args may be NULL when max_args is 0). ES_OPTS_DONE after
+   printing --help; ES_OPTS_USAGE after printing the error to stderr. */
+int es_opts_parse(const es_cmd_spec *spec, void *ctx, int argc, char **argv, char ***args,
+                  int *nargs);
+void es_opts_help(const es_cmd_spec *spec, FILE *out);
+
+/* "embedstream NAME: <message>" and a pointer to --help on stderr; returns ES_OPTS_USAGE. */
+int es_opts_usage_error(const es_cmd_spec *spec, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+int es_opts_bad(es_opts_why *why, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+/* Value checks for apply(): 0, or -1 with why saying what was expected. */
+int es_opts_long(const char *s, long lo, long hi, long *out, es_opts_why *why);
+int es_opts_int(const char *s, int lo, int hi, int *out, es_opts_why *why);
+int es_opts_double(const char *s, double lo, double hi, double *out, es_opts_why *why);
+/* "HOST:PORT" with a numeric port in 0..65535 (the host is resolved later). */
+int es_opts_hostport(const char *s, es_opts_why *why);
+/* One of the domains, with "did you mean" for a near miss. */
+int es_opts_domain(const char *s, es_opts_why *why);
+
+#endif

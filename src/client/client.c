@@ -110,7 +110,7 @@ static int give_up(const es_attempt *a, int attempts, es_ingest_result *res, es_
   snprintf(res->response.status, sizeof(res->response.status), "failed");
   snprintf(res->response.message, sizeof(res->response.message), "%s", what);
   return es_err_set(err, ES_EUNAVAIL, "gave up after %d attempt%s: %s", attempts,
-                    attempts == 1 ? "" : "s", what);
+                    es_plural((unsigned long long)attempts), what);
 }
 
 /* One attempt: reopen the file, check its first row, stream it. */

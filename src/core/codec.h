@@ -38,9 +38,9 @@ int es_codec_unpack_request(es_chunk *c, const uint8_t *data, size_t len, es_req
 
 /* Server side, row by row: the rows of a chunk message decoded one at a time, so the server
    never has to join a 10 MB message into one buffer first. es_codec_chunk_key tells whether a
-   request's first key is a chunk field (its oneof case, or 0); es_codec_row_key is the key of
-   each row in a chunk message. The framing around rows is read by the caller with
-   the caller (server/rowsrc.c); every row's bytes are decoded by protobuf-c. */
+   request's first key is a chunk field (its oneof case, or 0); ES_CODEC_ROW_KEY is the key of
+   each row in a chunk message. The caller (server/rowsrc.c) reads the framing around the rows;
+   every row's bytes are decoded by protobuf-c. */
 #define ES_CODEC_ROW_KEY 0x0A /* field 1 (rows), length-delimited */
 int es_codec_chunk_key(uint64_t key);
 /* Appends the row encoded in data[0..len) to c (of c->domain). ES_EINVAL when it is not one. */

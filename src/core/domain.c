@@ -6,7 +6,7 @@
 
 #include "embedding_stream.pb-c.h"
 
-#define FIELD(n, t, f) {n, t, f, 0, 0}
+#define FIELD(n, t, f) {.name = (n), .type = (t), .flags = (f)}
 
 static es_field recruit_fields[] = {
     FIELD("id", ES_T_TEXT, ES_F_KEY | ES_F_UUID),
@@ -32,17 +32,41 @@ static es_field skill_fields[] = {
     FIELD("vector", ES_T_VECTOR, 0),
 };
 
-static es_domain recruit = {"recruit", EMBEDDING__INGEST_DATA_REQUEST__CHUNK_DATA_RECRUIT_CHUNK, 384,
-                            6, recruit_fields, 0, 5, &embedding__recruit_row__descriptor,
-                            &embedding__recruit_row_chunk__descriptor};
-static es_domain candidate = {"candidate", EMBEDDING__INGEST_DATA_REQUEST__CHUNK_DATA_CANDIDATE_CHUNK,
-                              768, 6, candidate_fields, 0, 5,
-                              &embedding__candidate_row__descriptor,
-                              &embedding__candidate_row_chunk__descriptor};
-static es_domain skill = {"skill_embedding_dic",
-                          EMBEDDING__INGEST_DATA_REQUEST__CHUNK_DATA_SKILL_EMBEDDING_DIC_CHUNK, 768, 3,
-                          skill_fields, 0, 2, &embedding__skill_embedding_dic_row__descriptor,
-                          &embedding__skill_embedding_dic_row_chunk__descriptor};
+#define NFIELDS(a) (sizeof(a) / sizeof((a)[0]))
+
+static es_domain recruit = {
+    .name = "recruit",
+    .chunk_case = EMBEDDING__INGEST_DATA_REQUEST__CHUNK_DATA_RECRUIT_CHUNK,
+    .default_dim = 384,
+    .nfields = NFIELDS(recruit_fields),
+    .fields = recruit_fields,
+    .key = 0,
+    .vector = 5,
+    .pb_row = &embedding__recruit_row__descriptor,
+    .pb_chunk = &embedding__recruit_row_chunk__descriptor,
+};
+static es_domain candidate = {
+    .name = "candidate",
+    .chunk_case = EMBEDDING__INGEST_DATA_REQUEST__CHUNK_DATA_CANDIDATE_CHUNK,
+    .default_dim = 768,
+    .nfields = NFIELDS(candidate_fields),
+    .fields = candidate_fields,
+    .key = 0,
+    .vector = 5,
+    .pb_row = &embedding__candidate_row__descriptor,
+    .pb_chunk = &embedding__candidate_row_chunk__descriptor,
+};
+static es_domain skill = {
+    .name = "skill_embedding_dic",
+    .chunk_case = EMBEDDING__INGEST_DATA_REQUEST__CHUNK_DATA_SKILL_EMBEDDING_DIC_CHUNK,
+    .default_dim = 768,
+    .nfields = NFIELDS(skill_fields),
+    .fields = skill_fields,
+    .key = 0,
+    .vector = 2,
+    .pb_row = &embedding__skill_embedding_dic_row__descriptor,
+    .pb_chunk = &embedding__skill_embedding_dic_row_chunk__descriptor,
+};
 
 const es_domain *const es_domains[] = {&recruit, &candidate, &skill};
 const size_t es_domain_count = sizeof(es_domains) / sizeof(es_domains[0]);

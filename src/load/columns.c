@@ -7,6 +7,7 @@
 
 #include "core/buf.h"
 #include "core/limits.h"
+#include "core/log.h"
 #include "core/suggest.h"
 
 const char *es_columns_suggest(const es_domain *d, const char *name, size_t n) {
@@ -61,7 +62,7 @@ static void list_missing(es_buf *b, const es_domain *d, const int *seen) {
   for (i = 0; i < d->nfields; i++)
     if (!seen[i]) k++;
   if (!k) return;
-  es_buf_printf(b, "missing column%s ", k == 1 ? "" : "s");
+  es_buf_printf(b, "missing column%s ", es_plural(k));
   for (i = 0, k = 0; i < d->nfields; i++)
     if (!seen[i]) es_buf_printf(b, "%s%s", k++ ? ", " : "", d->fields[i].name);
 }
@@ -71,7 +72,7 @@ static void list_unknown(es_buf *b, const es_domain *d, const es_colname *cols, 
   size_t i, k = 0;
   char hint[96];
   if (b->len) es_buf_puts(b, "; ");
-  es_buf_printf(b, "unknown column%s ", nunknown == 1 ? "" : "s");
+  es_buf_printf(b, "unknown column%s ", es_plural(nunknown));
   for (i = 0; i < ncols; i++) {
     if (col_field[i] >= 0) continue;
     if (k++) es_buf_puts(b, ", ");

@@ -162,7 +162,7 @@ static void drain(es_srv *srv, int sig, const sigset_t *sigs) {
   if (!atomic_load(&srv->accept_done)) {
     n = es_active_streams(srv);
     if (n > 0 && over)
-      es_warn("grace period over: cancelling %d open stream%s (rolled back)", n, n == 1 ? "" : "s");
+      es_warn("grace period over: cancelling %d open stream%s (rolled back)", n, es_plural((unsigned long long)n));
     atomic_store(&srv->cancelling, 1);
     grpc_server_cancel_all_calls(srv->server);
     interrupt_store(srv);

@@ -244,10 +244,10 @@ static int receive_all(es_stream *s, es_error *err) {
 
 static void success_text(es_stream *s, char *out, size_t n) {
   int null_store = !strcmp(s->srv->store->name, "null");
-  snprintf(out, n, "%s %llu rows from %.200s (%s, %d-d) in %llu chunk%s%s",
-           null_store ? "validated" : "stored", (unsigned long long)s->tot.rows,
+  snprintf(out, n, "%s %llu row%s from %.200s (%s, %d-d) in %llu chunk%s%s",
+           null_store ? "validated" : "stored", (unsigned long long)s->tot.rows, es_plural(s->tot.rows),
            *s->file_name ? s->file_name : "(no file name)", s->domain->name, (int)s->dim,
-           (unsigned long long)s->tot.chunks, s->tot.chunks == 1 ? "" : "s",
+           (unsigned long long)s->tot.chunks, es_plural(s->tot.chunks),
            null_store ? " (null store: nothing kept)" : "");
 }
 

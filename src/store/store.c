@@ -5,17 +5,9 @@
 
 #include "store/backends.h"
 
-/* Backends not built yet: the scheme is reserved so a URL meant for them is never taken for a
-   file name, and the user learns why it fails. */
-__attribute__((unused)) static int open_unsupported(const char *url, const char *rest, es_store **out, es_error *err) {
-  (void)rest;
-  *out = NULL;
-  return es_err_set(err, ES_EUSAGE, "store '%s': PostgreSQL is not supported yet (use sqlite:PATH or null:)",
-                    url);
-}
-
-/* The PostgreSQL backend plugs in here, one line: its constructor replaces open_unsupported. */
-#define OPEN_POSTGRES es_pg_open
+#define KNOWN_URLS                                                                             \
+  "expected sqlite:PATH or a path ending in .db/.sqlite/.sqlite3, postgresql://... or "          \
+  "postgres:key=value, or null:"
 
 /* Matched by prefix, first match wins; a bare *.db / *.sqlite path is SQLite (below). */
 static const struct {
@@ -24,9 +16,9 @@ static const struct {
 } backends[] = {
     {"null:", es_null_open},
     {"sqlite:", es_sqlite_open},
-    {"postgresql://", OPEN_POSTGRES},
-    {"postgres://", OPEN_POSTGRES},
-    {"postgres:", OPEN_POSTGRES},
+    {"postgresql://", es_pg_open},
+    {"postgres://", es_pg_open},
+    {"postgres:", es_pg_open},
 };
 
 static int has_suffix(const char *s, const char *suffix) {
@@ -42,15 +34,13 @@ static int is_bare_sqlite_path(const char *url) {
 int es_store_open(const char *url, es_store **out, es_error *err) {
   size_t i;
   *out = NULL;
-  if (!url || !*url) return es_err_set(err, ES_EUSAGE, "empty store URL (use sqlite:PATH or null:)");
+  if (!url || !*url) return es_err_set(err, ES_EUSAGE, "empty store URL (%s)", KNOWN_URLS);
   for (i = 0; i < sizeof(backends) / sizeof(backends[0]); i++) {
     size_t n = strlen(backends[i].prefix);
     if (!strncmp(url, backends[i].prefix, n)) return backends[i].open(url, url + n, out, err);
   }
   if (is_bare_sqlite_path(url)) return es_sqlite_open(url, url, out, err);
-  return es_err_set(err, ES_EUSAGE,
-                    "unknown store '%s' (expected sqlite:PATH, a path ending in .db or .sqlite, or null:)",
-                    url);
+  return es_err_set(err, ES_EUSAGE, "unknown store '%s' (%s)", url, KNOWN_URLS);
 }
 
 void es_store_close(es_store *st) {

@@ -16,77 +16,29 @@ import json
 import os
 import re
 import shutil
-import signal
 import subprocess
 import sys
 import tempfile
 import time
 
-SRC = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-ITEST = os.path.join(SRC, "tests", "integration")
-PY = "/usr/bin/python3"
-READY = re.compile(r"listening on (\S+:\d+)")
+from common import DEFAULT_BIN, ITEST, PY, read_log, reap, spawn, start_server, stop_server
+
 RSS_BAR_MIB = 64
 SPEED_BAR = 15.0
 
 
-def reap(p, timeout):
-    """Waits (bounded) for a child; returns (exit status, peak RSS in MiB) from wait4()."""
-    deadline = time.monotonic() + timeout
-    while True:
-        pid, status, ru = os.wait4(p.pid, os.WNOHANG)
-        if pid:
-            p.returncode = os.waitstatus_to_exitcode(status)  # keep Popen from waiting again
-            return p.returncode, ru.ru_maxrss / 1024.0
-        if time.monotonic() > deadline:
-            p.kill()
-            timeout = 30
-            deadline = time.monotonic() + timeout
-        time.sleep(0.05)
-
-
-class Proc:
-    def __init__(self, argv, log_path):
-        self.log_path = log_path
-        with open(log_path, "wb") as log:
-            self.p = subprocess.Popen(argv, stdin=subprocess.DEVNULL, stdout=log,
-                                      stderr=subprocess.STDOUT)
-
-    def log(self):
-        with open(self.log_path, encoding="utf-8", errors="replace") as f:
-            return f.read()
-
-    def wait_ready(self, timeout=30):
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            m = READY.search(self.log())
-            if m:
-                return m.group(1)
-            if self.p.poll() is not None:
-                break
-            time.sleep(0.02)
-        self.p.kill()
-        raise SystemExit("server did not start:\n" + self.log())
-
-    def stop(self, timeout=60):
-        if self.p.returncode is None:
-            self.p.send_signal(signal.SIGTERM)
-        return reap(self.p, timeout)
-
-
 def run_pair(name, server_argv, client_argv, rows, work):
     tag = re.sub(r"\W+", "-", name)
-    srv = Proc(server_argv, os.path.join(work, tag + "-server.log"))
+    srv_log = os.path.join(work, tag + "-server.log")
+    srv, addr = start_server(server_argv, srv_log, timeout=30)
     try:
-        addr = srv.wait_ready()
         out_path = os.path.join(work, tag + "-client.out")
         t0 = time.monotonic()
-        cli = Proc(client_argv + ["--server", addr], out_path)
-        code, client_rss = reap(cli.p, 7200)
+        code, client_rss = reap(spawn(client_argv + ["--server", addr], out_path), 7200)
         seconds = time.monotonic() - t0
     finally:
-        srv_code, server_rss = srv.stop()
-    out = cli.log()
+        srv_code, server_rss = stop_server(srv)
+    out = read_log(out_path)
     try:
         result = json.loads(out.strip().splitlines()[-1])
     except (ValueError, IndexError):
@@ -94,7 +46,7 @@ def run_pair(name, server_argv, client_argv, rows, work):
     ok = code == 0 and result.get("rows_sent") == rows
     if not ok:
         print("%s: client exit %s, output:\n%s\nserver log tail:\n%s"
-              % (name, code, out, "\n".join(srv.log().splitlines()[-20:])), file=sys.stderr)
+              % (name, code, out, "\n".join(read_log(srv_log).splitlines()[-20:])), file=sys.stderr)
     return {"pair": name, "ok": ok, "seconds": seconds, "rows_s": rows / seconds if ok else 0.0,
             "client_mib": client_rss, "server_mib": server_rss, "server_exit": srv_code}
 
@@ -102,7 +54,7 @@ def run_pair(name, server_argv, client_argv, rows, work):
 def main():
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("rows", nargs="?", type=int, default=1000000)
-    ap.add_argument("--bin", default=os.path.join(SRC, "build", "embedstream"))
+    ap.add_argument("--bin", default=DEFAULT_BIN)
     ap.add_argument("--chunk-size", default="auto")
     ap.add_argument("--keep", help="work directory to keep (default: a temp dir, removed)")
     ap.add_argument("--skip-python", action="store_true")

@@ -16,68 +16,34 @@ Both start after a CHECKPOINT. Bars (issue 3): ingest >= 80% of the \\copy rate;
 import argparse
 import json
 import os
-import re
 import shutil
-import signal
 import statistics
 import subprocess
 import sys
 import tempfile
 import time
 
-SRC = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-sys.path.insert(0, os.path.join(SRC, "tests", "integration"))
+from common import DEFAULT_BIN, ITEST, start_server, stop_server
+
+sys.path.insert(0, ITEST)
 import pgserver  # noqa: E402
 
-READY = re.compile(r"listening on (\S+:\d+)")
 RSS_BAR_MIB = 64
 RATE_BAR = 0.80
-
-
-def reap(p, timeout):
-    """Waits (bounded) for a child; returns (exit status, peak RSS in MiB) from wait4()."""
-    deadline = time.monotonic() + timeout
-    while True:
-        pid, status, ru = os.wait4(p.pid, os.WNOHANG)
-        if pid:
-            p.returncode = os.waitstatus_to_exitcode(status)
-            return p.returncode, ru.ru_maxrss / 1024.0
-        if time.monotonic() > deadline:
-            p.kill()
-            deadline = time.monotonic() + 30
-        time.sleep(0.05)
-
-
-def start_server(binary, url, log_path):
-    log = open(log_path, "wb")
-    p = subprocess.Popen([binary, "serve", "--listen", "127.0.0.1:0", "--store", url, "--max-streams", "4"],
-                         stdin=subprocess.DEVNULL, stdout=log, stderr=subprocess.STDOUT)
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
-        with open(log_path, errors="replace") as f:
-            m = READY.search(f.read())
-        if m:
-            return p, m.group(1)
-        if p.poll() is not None:
-            break
-        time.sleep(0.05)
-    p.kill()
-    with open(log_path, errors="replace") as f:
-        sys.exit("server did not start:\n" + f.read())
 
 
 def run_ingest_round(pg, binary, csv_path, rows, chunk, work):
     db = pg.create_database()
     pg.psql(db, "CHECKPOINT")
-    srv, addr = start_server(binary, pg.url(db), os.path.join(work, "serve.log"))
+    srv, addr = start_server([binary, "serve", "--listen", "127.0.0.1:0", "--store", pg.url(db),
+                              "--max-streams", "4"], os.path.join(work, "serve.log"))
     try:
         t0 = time.monotonic()
         cli = subprocess.run([binary, "ingest", "--domain", "recruit", "--file", csv_path, "--server", addr,
                               "--chunk-size", chunk, "--timeout", "3600"], capture_output=True, text=True)
         secs = time.monotonic() - t0
     finally:
-        srv.send_signal(signal.SIGTERM)
-        _, srv_rss = reap(srv, 120)
+        _, srv_rss = stop_server(srv, 120)
     out = json.loads(cli.stdout) if cli.stdout.strip() else {}
     if cli.returncode != 0 or out.get("status") != "success":
         sys.exit("ingest failed (%d): %s %s" % (cli.returncode, cli.stdout, cli.stderr))
@@ -102,7 +68,7 @@ def run_copy_round(pg, db, dump, rows):
 def main():
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawTextHelpFormatter)
     ap.add_argument("rows", nargs="?", type=int, default=1000000)
-    ap.add_argument("--bin", default=os.path.join(SRC, "build", "embedstream"))
+    ap.add_argument("--bin", default=DEFAULT_BIN)
     ap.add_argument("--keep", help="work directory to keep (CSV is reused when present)")
     ap.add_argument("--chunk-size", default="auto")
     ap.add_argument("--repeat", type=int, default=1)

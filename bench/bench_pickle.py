@@ -18,54 +18,15 @@ import argparse
 import asyncio
 import json
 import os
-import re
 import subprocess
 import sys
 import tempfile
 import time
 
-SRC = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-ITEST = os.path.join(SRC, "tests", "integration")
-PY = "/usr/bin/python3"
-READY = re.compile(r"listening on (\S+:\d+)")
+from common import DEFAULT_BIN, ITEST, PY, SRC, reap, start_server, stop_server
+
 ROWS_BAR = 500000
 RSS_SLACK_MIB = 64
-
-
-def reap(p, timeout):
-    """Waits (bounded) for a child; returns (exit code, peak RSS in MiB) from wait4()."""
-    deadline = time.monotonic() + timeout
-    while True:
-        pid, status, ru = os.wait4(p.pid, os.WNOHANG)
-        if pid:
-            p.returncode = os.waitstatus_to_exitcode(status)
-            return p.returncode, ru.ru_maxrss / 1024.0
-        if time.monotonic() > deadline:
-            p.kill()
-            deadline = time.monotonic() + 30
-        time.sleep(0.02)
-
-
-def start_server(argv, log_path, timeout=60):
-    log = open(log_path, "wb")
-    p = subprocess.Popen(argv, stdin=subprocess.DEVNULL, stdout=log, stderr=subprocess.STDOUT)
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        with open(log_path, encoding="utf-8", errors="replace") as f:
-            m = READY.search(f.read())
-        if m:
-            return p, m.group(1)
-        if p.poll() is not None:
-            break
-        time.sleep(0.05)
-    p.kill()
-    raise SystemExit("server did not come up: %s" % open(log_path).read())
-
-
-def stop_server(p):
-    if p.poll() is None:
-        p.terminate()
-    return reap(p, 60)
 
 
 def run_client(argv, log_path):
@@ -125,7 +86,7 @@ def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("rows", nargs="?", type=int, default=1000000)
     ap.add_argument("--dim", type=int, default=384)
-    ap.add_argument("--bin", default=os.path.join(SRC, "build", "embedstream"))
+    ap.add_argument("--bin", default=DEFAULT_BIN)
     ap.add_argument("--vectors", choices=("arrays", "lists"), default="arrays")
     ap.add_argument("--keep", help="directory for the .pkl and logs (kept; an existing .pkl is reused)")
     ap.add_argument("--skip-python", action="store_true")

@@ -1,0 +1,68 @@
+# common.py - what the benchmark scripts share: paths, servers started and stopped, peak RSS from wait4().
+"""Imported by bench.py, bench_pg.py and bench_pickle.py (run from bench/, so `import common`).
+
+    srv, addr = start_server(argv, log_path)   # waits (bounded) for `listening on HOST:PORT`
+    code, client_mib = reap(client_popen, 3600) # exit status and peak RSS (ru_maxrss) in MiB
+    code, server_mib = stop_server(srv)         # SIGTERM, then reap
+"""
+import os
+import re
+import signal
+import subprocess
+import time
+
+SRC = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+ITEST = os.path.join(SRC, "tests", "integration")
+PY = "/usr/bin/python3"
+DEFAULT_BIN = os.path.join(SRC, "build", "embedstream")
+READY = re.compile(r"listening on (\S+:\d+)")
+
+
+def reap(p, timeout):
+    """Waits (bounded: SIGKILL after timeout s) for a child; returns (exit status, peak RSS in MiB)
+    from wait4(), which only the waiting parent can get."""
+    deadline = time.monotonic() + timeout
+    while True:
+        pid, status, ru = os.wait4(p.pid, os.WNOHANG)
+        if pid:
+            p.returncode = os.waitstatus_to_exitcode(status)  # keep Popen from waiting again
+            return p.returncode, ru.ru_maxrss / 1024.0
+        if time.monotonic() > deadline:
+            p.kill()
+            deadline = time.monotonic() + 30
+        time.sleep(0.02)
+
+
+def read_log(path):
+    with open(path, encoding="utf-8", errors="replace") as f:
+        return f.read()
+
+
+def spawn(argv, log_path):
+    """A process with its stdout and stderr in log_path."""
+    with open(log_path, "wb") as log:
+        return subprocess.Popen(argv, stdin=subprocess.DEVNULL, stdout=log, stderr=subprocess.STDOUT)
+
+
+def start_server(argv, log_path, timeout=60):
+    """Starts a server logging to log_path; returns (Popen, "HOST:PORT") once it logs that it
+    listens. Exits the benchmark with the log if it does not within timeout seconds."""
+    p = spawn(argv, log_path)
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        m = READY.search(read_log(log_path))
+        if m:
+            return p, m.group(1)
+        if p.poll() is not None:
+            break
+        time.sleep(0.02)
+    p.kill()
+    p.wait()
+    raise SystemExit("server did not start:\n" + read_log(log_path))
+
+
+def stop_server(p, timeout=60):
+    """SIGTERM (unless it exited already), then reap(): (exit status, peak RSS in MiB)."""
+    if p.returncode is None:
+        p.send_signal(signal.SIGTERM)
+    return reap(p, timeout)

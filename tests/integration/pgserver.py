@@ -12,9 +12,12 @@ In-process:
         pg.url(db)                      # postgresql://postgres@127.0.0.1:PORT/DB
         pg.query(db, "SELECT 1")        # rows as lists of str/None (psql COPY ... CSV)
         pg.restart()                    # fast shutdown + start on the same port
-As a program (for bench/ and manual runs):
+As a program (for bench/, ctest and manual runs):
     pgserver.py start DIR [--fast]      # prints the URL of database "postgres"; server keeps running
     pgserver.py stop DIR
+    pgserver.py run -- PROGRAM [ARG...] # PROGRAM with ES_PG_URL naming a fresh database of a
+                                        # throwaway cluster; its exit status, or 77 (ctest's
+                                        # "skipped") when PostgreSQL 15 is not available here
 """
 import argparse
 import atexit
@@ -306,7 +309,28 @@ def shared_server():
     return _shared
 
 
+SKIP_EXIT = 77  # ctest's SKIP_RETURN_CODE (CMakeLists.txt)
+
+
+def run(argv):
+    """Runs argv against a fresh database of a throwaway cluster (ES_PG_URL); returns its exit
+    status (128 + N when killed by signal N), or SKIP_EXIT when no cluster can start here."""
+    reason = available()
+    if reason:
+        print("pgserver: skipped: %s" % reason)
+        return SKIP_EXIT
+    with PgServer() as pg:
+        env = dict(os.environ, ES_PG_URL=pg.url(pg.create_database()))
+        code = subprocess.run(argv, env=env, stdin=subprocess.DEVNULL).returncode
+    return code if code >= 0 else 128 - code
+
+
 def main():
+    if sys.argv[1:2] == ["run"]:
+        argv = sys.argv[3:] if sys.argv[2:3] == ["--"] else sys.argv[2:]
+        if not argv:
+            sys.exit("usage: pgserver.py run -- PROGRAM [ARG...]")
+        sys.exit(run(argv))
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawTextHelpFormatter)
     ap.add_argument("action", choices=("start", "stop"))
     ap.add_argument("dir", help="cluster directory (created by start, kept by stop)")

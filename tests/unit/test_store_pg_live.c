@@ -1,7 +1,8 @@
 /* test_store_pg_live.c - the PostgreSQL store against a running database (ES_PG_URL); skips without one.
 
-   tests/integration/test_postgres.py runs this against its own PostgreSQL 15 (COPY, and again
-   with es_copy=off) and against PGlite with pgvector (es_copy=off). Environment:
+   ctest runs it against a throwaway PostgreSQL 15 (tests/integration/pgserver.py run);
+   tests/integration/test_postgres.py runs it there too (COPY, and again with es_copy=off) and
+   against PGlite with pgvector (es_copy=off). Environment:
      ES_PG_URL         libpq URI of an empty scratch database (tables are dropped and made here)
      ES_PG_STORE_OPTS  our options to add to the store URL, e.g. "es_copy=off"
      ES_PG_EXPECT      "pgvector" or "array": the vector column type tables must get
@@ -429,10 +430,8 @@ static void test_connection_killed(void) {
 
 int main(void) {
   const char *url = getenv("ES_PG_URL"), *opts = getenv("ES_PG_STORE_OPTS");
-  if (!url || !*url) {
-    printf("test_store_pg_live: skipped (ES_PG_URL not set; tests/integration/test_postgres.py sets it)\n");
-    return 0;
-  }
+  if (!url || !*url)
+    return tap_skip("test_store_pg_live", "ES_PG_URL not set; tests/integration/pgserver.py run sets it");
   expect = getenv("ES_PG_EXPECT") ? getenv("ES_PG_EXPECT") : "array";
   serial = getenv("ES_PG_SERIAL") && !strcmp(getenv("ES_PG_SERIAL"), "1");
   snprintf(store_url, sizeof(store_url), "%s%s%s", url, opts && *opts ? (strchr(url, '?') ? "&" : "?") : "",

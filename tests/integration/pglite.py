@@ -15,17 +15,14 @@ import os
 import shutil
 import sys
 import signal
-import socket
 import subprocess
 import tempfile
 import time
 
-HERE = os.path.dirname(os.path.abspath(__file__))
-if HERE not in sys.path:
-    sys.path.insert(0, HERE)
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import pgserver  # noqa: E402
-SOURCE_DIR = os.environ.get("ES_SOURCE_DIR") or os.path.dirname(os.path.dirname(HERE))
-BUILD_DIR = os.environ.get("ES_BUILD_DIR") or os.path.join(SOURCE_DIR, "build")
+from harness.procs import BUILD_DIR, HERE, free_port, scaled  # noqa: E402
+
 INSTALL_DIR = os.environ.get("ES_PGLITE_DIR") or os.path.join(BUILD_DIR, "pglite")
 SERVER_JS = os.path.join(INSTALL_DIR, "node_modules", "@electric-sql", "pglite-socket", "dist", "scripts",
                          "server.js")
@@ -49,27 +46,21 @@ def ensure_installed():
     return reason
 
 
-def run_node_script(script, args, timeout=300):
+def run_node_script(script, args, timeout=300.0):
     """Runs a .mjs file from INSTALL_DIR (where node resolves the PGlite packages)."""
     target = os.path.join(INSTALL_DIR, os.path.basename(script))
     shutil.copyfile(script, target)
     return subprocess.run(["node", target] + list(args), cwd=INSTALL_DIR, capture_output=True, text=True,
-                          timeout=timeout)
-
-
-def _free_port():
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
+                          timeout=scaled(timeout))
 
 
 class PGliteServer:
     """`pglite-server` with pgvector loaded, in memory, on a free loopback port."""
 
-    def __init__(self, max_connections=16, ready_timeout=120):
-        self.port = _free_port()
+    def __init__(self, max_connections=16, ready_timeout=120.0):
+        self.port = free_port()
         self.max_connections = max_connections
-        self.ready_timeout = ready_timeout
+        self.ready_timeout = scaled(ready_timeout)
         self.proc = None
         self.log_file = tempfile.NamedTemporaryFile(prefix="es-pglite-", suffix=".log", delete=False)
 
@@ -96,17 +87,17 @@ class PGliteServer:
             if "listening" in self.log() and self._answers():
                 return self
             if time.monotonic() >= deadline:
-                raise RuntimeError("pglite-server not ready within %d s:\n%s" % (self.ready_timeout, self.log()))
+                raise RuntimeError("pglite-server not ready within %.0f s:\n%s" % (self.ready_timeout, self.log()))
             time.sleep(0.1)
 
     def _answers(self):
         p = subprocess.run(["psql", "-X", "-q", "-t", "-c", "SELECT 1", self.url], capture_output=True, text=True,
-                           timeout=30)
+                           timeout=scaled(30))
         return p.returncode == 0 and p.stdout.strip() == "1"
 
-    def psql(self, sql, timeout=60):
+    def psql(self, sql, timeout=60.0):
         p = subprocess.run(["psql", "-X", "-q", "-v", "ON_ERROR_STOP=1", "-t", "-A", "-F", "|", "-c", sql,
-                            self.url], capture_output=True, text=True, timeout=timeout)
+                            self.url], capture_output=True, text=True, timeout=scaled(timeout))
         if p.returncode != 0:
             raise RuntimeError("psql on PGlite failed: %s\n%s" % (sql, p.stderr))
         return p.stdout
@@ -123,7 +114,7 @@ class PGliteServer:
         if self.proc.poll() is None:
             self.proc.send_signal(signal.SIGTERM)
             try:
-                self.proc.wait(20)
+                self.proc.wait(scaled(20))
             except subprocess.TimeoutExpired:
                 self.proc.kill()
                 self.proc.wait()

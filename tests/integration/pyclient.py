@@ -1,7 +1,8 @@
 # pyclient.py - the spec's Python streaming client (guide section 3), rebuilt for interop tests and the benchmark.
 """A client written after grpc-communication-guide.md section 3, with the section 5.1 channel
 options, reading CSV the way the spec's loader would (csv module + json.loads for `vector` and
-`skills`) or JSONL (json.loads per line).
+`skills`) or JSONL (json.loads per line): harness.iter_file_rows, which the tests' expectations
+are read with too.
 
 As a library:  ingest(target, domain, path, chunk_size=1000) -> {"status", "message", "rows_sent",
                  "chunks_sent"}; raises grpc.aio.AioRpcError on a failed call.
@@ -13,7 +14,6 @@ As a program:  pyclient.py --server HOST:PORT --domain D --file PATH [--chunk-si
 """
 import argparse
 import asyncio
-import csv
 import json
 import os
 import sys
@@ -24,7 +24,7 @@ import grpc
 HERE = os.path.dirname(os.path.abspath(__file__))
 if HERE not in sys.path:
     sys.path.insert(0, HERE)
-import harness  # noqa: E402  (stub generation and the domains' field lists)
+import harness  # noqa: E402  (stub generation, the domains' field lists, the file reader)
 
 MAX_MESSAGE = 16 * 1024 * 1024
 
@@ -56,30 +56,10 @@ def calculate_optimal_chunk_size(network_bandwidth_mbps=100, vector_dimension=38
     return max(100, min(optimal_size, 10000))
 
 
-def _csv_records(domain, path):
-    d = harness.DOMAINS[domain]
-    with open(path, newline="", encoding="utf-8") as f:
-        for rec in csv.DictReader(f):
-            for name, typ in d.fields:
-                if typ in ("vector", "strlist"):
-                    rec[name] = json.loads(rec[name])
-                elif typ == "int":
-                    rec[name] = int(rec[name])
-            yield rec
-
-
-def _jsonl_records(path):
-    with open(path, encoding="utf-8") as f:
-        for line in f:
-            if line.strip():
-                yield json.loads(line)
-
-
 def load_chunks(domain, path, chunk_size):
     """The file's rows as dicts, chunk_size at a time (memory stays flat)."""
-    records = _csv_records(domain, path) if path.endswith(".csv") else _jsonl_records(path)
     chunk = []
-    for rec in records:
+    for rec in harness.iter_file_rows(domain, path):
         chunk.append(rec)
         if len(chunk) >= chunk_size:
             yield chunk

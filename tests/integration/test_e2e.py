@@ -4,7 +4,6 @@ import re
 import signal
 import sys
 import time
-import unittest
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import harness as h  # noqa: E402
@@ -175,4 +174,4 @@ class E2E:
 h.store_test_classes(E2E, globals())
 
 if __name__ == "__main__":
-    unittest.main(verbosity=2)
+    h.main()

@@ -8,10 +8,8 @@ import unittest
 import urllib.parse
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-import apiharness as a  # noqa: E402
 import harness as h  # noqa: E402
-
-needs_binary = h.require_commands("serve", "ingest", "api")
+from harness import api as a  # noqa: E402
 
 
 def make_data_dir():
@@ -40,7 +38,6 @@ def make_data_dir():
     return data, secret
 
 
-@needs_binary
 class HttpApiTest(unittest.TestCase):
     """One server on a SQLite store and one API in front of it, shared by the tests."""
 
@@ -274,7 +271,6 @@ class HttpApiTest(unittest.TestCase):
         self.assertIn("384", job["error"], job)
 
 
-@needs_binary
 class HttpApiBusyTest(unittest.TestCase):
     """An API whose gRPC server accepts connections but never answers, so jobs stay running."""
 
@@ -325,7 +321,6 @@ class HttpApiBusyTest(unittest.TestCase):
             self.assertIn("cancelling 2 ingest job(s)", api.log)
 
 
-@needs_binary
 class HttpApiUnreachableTest(unittest.TestCase):
     def test_503_when_the_server_is_gone(self):
         data, _ = make_data_dir()
@@ -346,7 +341,6 @@ class HttpApiUnreachableTest(unittest.TestCase):
             self.assertEqual(job["result"]["attempts"], 2, "the client did not retry: %s" % job)
 
 
-@needs_binary
 class HttpApiServerFailureTest(unittest.TestCase):
     """A server that fails streams with a status the client does not retry."""
 
@@ -367,7 +361,6 @@ class HttpApiServerFailureTest(unittest.TestCase):
 
 
 class ApiCommandLineTest(unittest.TestCase):
-    @h.require_commands("api")
     def test_help_and_bad_flags(self):
         p = h.run_cmd([h.BIN, "api", "--help"])
         self.assertIn("--data-dir", p.stdout)
@@ -383,4 +376,4 @@ class ApiCommandLineTest(unittest.TestCase):
 
 
 if __name__ == "__main__":
-    unittest.main(verbosity=2)
+    h.main()

@@ -5,9 +5,9 @@ import sys
 import unittest
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-import apiharness as a  # noqa: E402
 import cdp  # noqa: E402
 import harness as h  # noqa: E402
+from harness import api as a  # noqa: E402
 
 FILE = "recruit_page.csv"
 ROWS = 120
@@ -38,7 +38,6 @@ def drive_page(test, base, artifact_dir=None):
         return found, notice, page.eval("document.querySelector('#jobs').innerText")
 
 
-@h.require_commands("serve", "ingest", "api")
 @unittest.skipIf(cdp.available(), cdp.available() or "")
 class HttpPageTest(unittest.TestCase):
     def test_ingest_button_shows_a_finished_job(self):
@@ -64,4 +63,4 @@ class HttpPageTest(unittest.TestCase):
 
 
 if __name__ == "__main__":
-    unittest.main(verbosity=2)
+    h.main()

@@ -11,10 +11,8 @@ itself (the listener is closed and connections got GOAWAY), never SERVING.
 Metrics (--metrics-listen, GET /metrics): every counter moves by exactly what an ingest, a
 rejected, a refused or a cancelled stream should add; the exposition text is well formed.
 """
-import importlib
 import os
 import re
-import signal
 import subprocess
 import sys
 import threading
@@ -28,131 +26,21 @@ import grpc
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import harness as h  # noqa: E402
 
-METHOD = "/embedding.EmbeddingStreamService/IngestDataStream"
-OUR_SERVICE = "embedding.EmbeddingStreamService"
-DIM = 8
 METRICS_RX = r"metrics listening on (\S+):(\d+)"
-
-_health = None
-
-
-def health_pb():
-    """(health_pb2, health_pb2_grpc) generated once per run from proto/health.proto."""
-    global _health
-    if _health is None:
-        out = h.tempdir("es-health-pb-")
-        proto_dir = os.path.join(h.SOURCE_DIR, "proto")
-        subprocess.run([h.PYTHON, "-m", "grpc_tools.protoc", "-I", proto_dir,
-                        "--python_out=" + out, "--grpc_python_out=" + out,
-                        os.path.join(proto_dir, "health.proto")], check=True, capture_output=True)
-        sys.path.insert(0, out)
-        _health = (importlib.import_module("health_pb2"),
-                   importlib.import_module("health_pb2_grpc"))
-    return _health
 
 
 def status_enum():
-    return health_pb()[0].HealthCheckResponse
+    return h.health_pb()[0].HealthCheckResponse
 
 
 # ---------------------------------------------------------------- gRPC helpers
-
-def pb2():
-    return h.protos()[0]
-
-
-def md(domain="recruit", dim=DIM, file_name="ops-test.csv"):
-    p = pb2()
-    return p.IngestDataRequest(metadata=p.IngestMetadata(domain=domain, file_name=file_name,
-                                                         vector_dimension=dim))
-
-
-def recruit_chunk(start, n, dim=DIM):
-    p = pb2()
-    rows = [p.RecruitRow(id="00000000-0000-4000-8000-%012x" % (start + i),
-                         company_name="company %d" % (start + i), exp_years=i, english_level="B2",
-                         primary_keyword="C", vector=[0.5] * dim) for i in range(n)]
-    return p.IngestDataRequest(recruit_chunk=p.RecruitRowChunk(rows=rows))
-
-
-def serialize(m):
-    return m if isinstance(m, bytes) else m.SerializeToString()
-
-
-class Client:
-    """A channel with the raw ingest method and the health stub."""
-
-    def __init__(self, addr):
-        self.channel = grpc.insecure_channel(addr)
-        self.ingest = self.channel.stream_unary(
-            METHOD, request_serializer=serialize,
-            response_deserializer=pb2().IngestDataResponse.FromString)
-        self.health = health_pb()[1].HealthStub(self.channel)
-
-    def send(self, messages, timeout=30):
-        try:
-            resp = self.ingest(iter(list(messages)), timeout=h.scaled(timeout))
-            return grpc.StatusCode.OK, "", resp
-        except grpc.RpcError as e:
-            return e.code(), e.details() or "", None
-
-    def check(self, service, timeout=10):
-        """(StatusCode, serving status or None, details)."""
-        req = health_pb()[0].HealthCheckRequest(service=service)
-        try:
-            return grpc.StatusCode.OK, self.health.Check(req, timeout=h.scaled(timeout)).status, ""
-        except grpc.RpcError as e:
-            return e.code(), None, e.details() or ""
-
-    def close(self):
-        self.channel.close()
-
-
-class HeldStream:
-    """Sends `first`, then stays open until release() (sends `rest`, half-closes) or abandon()
-    (the request iterator fails, so gRPC cancels the call)."""
-
-    def __init__(self, client, first, rest=(), timeout=120):
-        self._go = threading.Event()
-        self._abandon = False
-        first, rest = list(first), list(rest)
-
-        def requests():
-            for m in first:
-                yield m
-            released = self._go.wait(h.scaled(90))  # bounded: never open forever
-            if self._abandon or not released:
-                raise RuntimeError("stream abandoned by the test")
-            for m in rest:
-                yield m
-
-        self.future = client.ingest.future(requests(), timeout=h.scaled(timeout))
-
-    def release(self):
-        self._go.set()
-
-    def abandon(self):
-        self._abandon = True
-        self._go.set()
-
-    def cancel(self):
-        """A client cancel proper (the call ends CANCELLED on both sides)."""
-        self.future.cancel()
-        self.abandon()
-
-    def outcome(self, timeout=60):
-        try:
-            return grpc.StatusCode.OK, "", self.future.result(timeout=h.scaled(timeout))
-        except grpc.RpcError as e:
-            return e.code(), e.details() or "", None
-
 
 class Watcher:
     """A Watch call read on a thread: .statuses grows as messages arrive, .end is the final
     (StatusCode, details) once the call is over."""
 
     def __init__(self, client, service, timeout=120):
-        req = health_pb()[0].HealthCheckRequest(service=service)
+        req = h.health_pb()[0].HealthCheckRequest(service=service)
         self.call = client.health.Watch(req, timeout=h.scaled(timeout))
         self.statuses = []
         self.end = None
@@ -265,29 +153,19 @@ class OpsTest(unittest.TestCase):
         self.srv = h.Server(self.store.url, args=args, grace=self.grace).__enter__()
         self.addCleanup(self.srv.__exit__, None, None, None)
         self.base = metrics_base(self.srv)
-        self.client = Client(self.srv.addr)
+        self.client = h.Client(self.srv.addr)
         self.addCleanup(self.client.close)
 
     def scrape(self):
         return Scrape(self.base)
 
-    def sigterm(self, in_flight):
-        self.srv.proc.send_signal(signal.SIGTERM)
-        self.srv.wait_for_log(r"received SIGTERM: no longer accepting streams; %d in flight"
-                              % in_flight)
-
-    def wait_exit(self, timeout=30):
-        try:
-            return self.srv.proc.wait(h.scaled(timeout))
-        except subprocess.TimeoutExpired:
-            self.fail("server did not exit:\n" + self.srv.log_tail())
 
 
 class Health(OpsTest):
 
     def test_check_serving_for_server_and_service(self):
         S = status_enum()
-        for service in ("", OUR_SERVICE):
+        for service in ("", h.OUR_SERVICE):
             code, status, details = self.client.check(service)
             self.assertEqual(code, grpc.StatusCode.OK, details)
             self.assertEqual(status, S.SERVING, service)
@@ -324,8 +202,8 @@ class Health(OpsTest):
         # The server still answers, and still stops promptly.
         self.assertEqual(self.client.check("")[1], status_enum().SERVING)
         t0 = time.monotonic()
-        self.sigterm(0)
-        self.assertEqual(self.wait_exit(), 0, self.srv.log_tail())
+        self.srv.sigterm(0)
+        self.assertEqual(self.srv.wait_exit(), 0, self.srv.log_tail())
         self.assertLess(time.monotonic() - t0, h.scaled(10))
 
 
@@ -333,14 +211,14 @@ class HealthBusy(OpsTest):
     extra_args = ("--max-streams", "1")
 
     def test_health_answers_while_max_streams_busy(self):
-        s = HeldStream(self.client, [md(), recruit_chunk(0, 2)], [recruit_chunk(2, 2)])
+        s = h.HeldStream(self.client, [h.md(), h.recruit_chunk(0, 2)], [h.recruit_chunk(2, 2)])
         try:
             self.srv.wait_for_log(r"stream 1 start")
-            code, _, _ = self.client.send([md(), recruit_chunk(100, 1)])
+            code, _, _ = self.client.send([h.md(), h.recruit_chunk(100, 1)])
             self.assertEqual(code, grpc.StatusCode.RESOURCE_EXHAUSTED, "the one slot is taken")
-            for service in ("", OUR_SERVICE):
+            for service in ("", h.OUR_SERVICE):
                 self.assertEqual(self.client.check(service)[1], status_enum().SERVING)
-            w = Watcher(self.client, OUR_SERVICE)
+            w = Watcher(self.client, h.OUR_SERVICE)
             self.assertEqual(w.wait_statuses(1), [status_enum().SERVING])
             w.cancel()
             s.release()
@@ -354,15 +232,15 @@ class HealthShutdown(OpsTest):
 
     def test_watch_sees_not_serving_while_a_stream_drains(self):
         S = status_enum()
-        watchers = [Watcher(self.client, ""), Watcher(self.client, OUR_SERVICE)]
+        watchers = [Watcher(self.client, ""), Watcher(self.client, h.OUR_SERVICE)]
         for w in watchers:
             self.assertEqual(w.wait_statuses(1), [S.SERVING])
         self.assertEqual(self.client.check("")[1], S.SERVING)
-        s = HeldStream(self.client, [md(file_name="draining.csv"), recruit_chunk(0, 3)],
-                       [recruit_chunk(3, 3)])
+        s = h.HeldStream(self.client, [h.md(file_name="draining.csv"), h.recruit_chunk(0, 3)],
+                       [h.recruit_chunk(3, 3)])
         try:
             self.srv.wait_for_log(r"stream 1 start")
-            self.sigterm(1)
+            self.srv.sigterm(1)
             for w in watchers:
                 self.assertEqual(w.wait_statuses(2), [S.SERVING, S.NOT_SERVING])
             # Still draining: the stream is open, the Watch calls too.
@@ -370,7 +248,7 @@ class HealthShutdown(OpsTest):
             self.assertIsNone(watchers[0].end)
             # gRPC core takes no new calls once shutdown began: a Check now fails (UNAVAILABLE);
             # it never reports SERVING.
-            late = Client(self.srv.addr)
+            late = h.Client(self.srv.addr)
             try:
                 code, status, details = late.check("", timeout=5)
             finally:
@@ -386,7 +264,7 @@ class HealthShutdown(OpsTest):
         for w in watchers:
             self.assertEqual(w.wait_end(), (grpc.StatusCode.UNAVAILABLE, "server shutting down"))
             self.assertEqual(w.statuses, [S.SERVING, S.NOT_SERVING])
-        self.assertEqual(self.wait_exit(), 0, self.srv.log_tail())
+        self.assertEqual(self.srv.wait_exit(), 0, self.srv.log_tail())
         self.assertEqual(self.store.count("recruit"), 6)
 
     def test_watch_without_streams_gets_not_serving_then_ends(self):
@@ -394,10 +272,10 @@ class HealthShutdown(OpsTest):
         w = Watcher(self.client, "")
         self.assertEqual(w.wait_statuses(1), [S.SERVING])
         t0 = time.monotonic()
-        self.sigterm(0)
+        self.srv.sigterm(0)
         self.assertEqual(w.wait_end(), (grpc.StatusCode.UNAVAILABLE, "server shutting down"))
         self.assertEqual(w.statuses, [S.SERVING, S.NOT_SERVING])
-        self.assertEqual(self.wait_exit(), 0, self.srv.log_tail())
+        self.assertEqual(self.srv.wait_exit(), 0, self.srv.log_tail())
         self.assertLess(time.monotonic() - t0, h.scaled(10), "an idle Watch held the shutdown")
 
 
@@ -437,7 +315,7 @@ class Metrics(OpsTest):
         self.assertEqual(after.get("embedstream_streams_in_flight"), 0)
 
     def test_bytes_are_exactly_the_request_messages(self):
-        msgs = [md(), recruit_chunk(0, 5), recruit_chunk(5, 4)]
+        msgs = [h.md(), h.recruit_chunk(0, 5), h.recruit_chunk(5, 4)]
         before = self.scrape()
         code, details, _ = self.client.send(msgs)
         self.assertEqual(code, grpc.StatusCode.OK, details)
@@ -450,7 +328,7 @@ class Metrics(OpsTest):
 
     def test_rejected_stream_bumps_its_outcome_only(self):
         before = self.scrape()
-        bad = recruit_chunk(0, 2)  # a chunk before metadata
+        bad = h.recruit_chunk(0, 2)  # a chunk before metadata
         code, _, _ = self.client.send([bad])
         self.assertEqual(code, grpc.StatusCode.INVALID_ARGUMENT)
         after = self.scrape()
@@ -468,10 +346,10 @@ class Metrics(OpsTest):
 
     def test_failed_precondition_outcome(self):
         # A table holding 8-d vectors refuses a 16-d stream (FAILED_PRECONDITION).
-        self.assertEqual(self.client.send([md(dim=8), recruit_chunk(0, 1, dim=8)])[0],
+        self.assertEqual(self.client.send([h.md(dim=8), h.recruit_chunk(0, 1, dim=8)])[0],
                          grpc.StatusCode.OK)
         before = self.scrape()
-        code, details, _ = self.client.send([md(dim=16), recruit_chunk(50, 1, dim=16)])
+        code, details, _ = self.client.send([h.md(dim=16), h.recruit_chunk(50, 1, dim=16)])
         self.assertEqual(code, grpc.StatusCode.FAILED_PRECONDITION, details)
         after = self.scrape()
         self.assertEqual(after.streams("failed_precondition")
@@ -479,7 +357,7 @@ class Metrics(OpsTest):
 
     def test_cancelled_stream_bumps_cancelled(self):
         before = self.scrape()
-        s = HeldStream(self.client, [md(), recruit_chunk(0, 2)])
+        s = h.HeldStream(self.client, [h.md(), h.recruit_chunk(0, 2)])
         self.srv.wait_for_log(r"stream \d+ start")
         s.cancel()
         self.assertTrue(s.future.cancelled())
@@ -522,9 +400,9 @@ class Metrics(OpsTest):
 
     def test_histograms_cumulative_after_traffic(self):
         for i in range(3):
-            self.assertEqual(self.client.send([md(), recruit_chunk(10 * i, 2)])[0],
+            self.assertEqual(self.client.send([h.md(), h.recruit_chunk(10 * i, 2)])[0],
                              grpc.StatusCode.OK)
-        self.client.send([recruit_chunk(0, 1)])
+        self.client.send([h.recruit_chunk(0, 1)])
         sc = self.scrape()
         for hist, n in (("embedstream_stream_duration_seconds", 4),
                         ("embedstream_store_commit_seconds", 3)):
@@ -550,11 +428,11 @@ class MetricsBusy(OpsTest):
     def test_in_flight_and_refused_streams(self):
         before = self.scrape()
         self.assertEqual(before.get("embedstream_streams_in_flight"), 0)
-        s = HeldStream(self.client, [md(), recruit_chunk(0, 2)], [recruit_chunk(2, 3)])
+        s = h.HeldStream(self.client, [h.md(), h.recruit_chunk(0, 2)], [h.recruit_chunk(2, 3)])
         try:
             self.srv.wait_for_log(r"stream 1 start")
             self.assertEqual(self.scrape().get("embedstream_streams_in_flight"), 1)
-            code, _, _ = self.client.send([md(), recruit_chunk(100, 1)])
+            code, _, _ = self.client.send([h.md(), h.recruit_chunk(100, 1)])
             self.assertEqual(code, grpc.StatusCode.RESOURCE_EXHAUSTED)
             mid = self.scrape()
             self.assertEqual(mid.streams("resource_exhausted")
@@ -578,16 +456,16 @@ class MetricsDuringShutdown(OpsTest):
     grace = 30
 
     def test_scrapes_work_while_draining(self):
-        s = HeldStream(self.client, [md(), recruit_chunk(0, 2)], [recruit_chunk(2, 2)])
+        s = h.HeldStream(self.client, [h.md(), h.recruit_chunk(0, 2)], [h.recruit_chunk(2, 2)])
         try:
             self.srv.wait_for_log(r"stream 1 start")
-            self.sigterm(1)
+            self.srv.sigterm(1)
             self.assertEqual(self.scrape().get("embedstream_streams_in_flight"), 1)
             s.release()
             self.assertEqual(s.outcome()[0], grpc.StatusCode.OK)
         finally:
             s.abandon()
-        self.assertEqual(self.wait_exit(), 0, self.srv.log_tail())
+        self.assertEqual(self.srv.wait_exit(), 0, self.srv.log_tail())
 
 
 class Flags(unittest.TestCase):
@@ -621,7 +499,7 @@ class Flags(unittest.TestCase):
 
     def test_no_endpoint_without_the_flag(self):
         with h.Server("null:") as srv:
-            c = Client(srv.addr)
+            c = h.Client(srv.addr)
             try:
                 self.assertEqual(c.check("")[1], status_enum().SERVING)
             finally:
@@ -630,4 +508,4 @@ class Flags(unittest.TestCase):
 
 
 if __name__ == "__main__":
-    unittest.main(verbosity=2)
+    h.main()

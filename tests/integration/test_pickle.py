@@ -421,4 +421,4 @@ class HostilePickles(unittest.TestCase):
 
 
 if __name__ == "__main__":
-    unittest.main(verbosity=2)
+    harness.main()

@@ -1,40 +1,20 @@
-# test_postgres.py - the PostgreSQL store: against Debian's PostgreSQL 15 (started here) and pgvector (PGlite).
-"""What runs where:
-  PostgreSQL 15 (pgserver.py, a throwaway cluster; no pgvector in Debian 12: real[] columns)
-    - the store's own tests (tests/unit/test_store_pg_live.c) with COPY and with es_copy=off;
-    - through the server: restart mid-stream, database down then back, dimension mismatch,
-      overlapping streams, `stats` in both URL forms.
-  pgvector 0.8 in PGlite (npm; its socket server cannot take COPY FROM STDIN)
-    - the store's own tests with es_copy=off: vector(N) columns, binary vector parameters,
-      typmod casts, ON CONFLICT upserts, redeclaring an empty table's dimension;
-    - the COPY BINARY bytes the store sends, loaded by pgvector's vector_recv in-process;
-    - a whole ingest through the server with es_copy=off.
-  Not covered against real pgvector: COPY ... FROM STDIN over a socket (PGlite cannot), i.e. the
-  byte stream is proven but not its transport, which is the same libpq path as for real[].
-The end-to-end and interop suites also run on PostgreSQL through harness store factories
-(store_postgres.py).
+# test_postgres.py - the PostgreSQL store against Debian's PostgreSQL 15, started here (pgvector: test_pgvector.py).
+"""On a throwaway cluster (pgserver.py; no pgvector in Debian 12: real[] columns):
+  - the store's own tests (tests/unit/test_store_pg_live.c) with COPY and with es_copy=off;
+  - through the server: restart mid-stream, database down then back, dimension mismatch,
+    overlapping streams, a least-privilege role, `stats` in both URL forms.
+The end-to-end and interop suites also run on PostgreSQL through the harness's store factories
+(harness/stores.py). Without PostgreSQL 15 every test here skips (ctest: Skipped).
 """
 import os
 import subprocess
 import sys
-import tempfile
 import time
 import unittest
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import harness as h  # noqa: E402
-import pglite  # noqa: E402
 import pgserver  # noqa: E402
-
-LIVE_TEST = os.path.join(h.BUILD_DIR, "test_store_pg_live")
-UNIT_TEST = os.path.join(h.BUILD_DIR, "test_store_pg")
-
-
-def run_binary(path, env_extra, timeout=300):
-    env = dict(os.environ)
-    env.update(env_extra)
-    p = subprocess.run([path], env=env, capture_output=True, text=True, timeout=h.scaled(timeout))
-    return p
 
 
 class PgTestCase(unittest.TestCase):
@@ -52,85 +32,18 @@ class PgTestCase(unittest.TestCase):
         self.addCleanup(self.pg.drop_database, db)
         return db
 
-    def assert_binary_passes(self, path, env):
-        self.assertTrue(os.path.exists(path), "%s not built" % path)
-        p = run_binary(path, env)
-        self.assertEqual(p.returncode, 0, p.stdout + p.stderr)
-        self.assertIn("0 failed", p.stdout, p.stdout + p.stderr)
-        self.assertNotIn("skipped", p.stdout)
-        for mark in h.SANITIZER_MARKS:
-            self.assertNotIn(mark, p.stderr)
-        return p
-
 
 class StoreOnPostgres15(PgTestCase):
     """The store's own C tests against a real PostgreSQL 15 (real[] vectors)."""
 
     def test_store_with_copy(self):
         db = self.fresh_db()
-        self.assert_binary_passes(LIVE_TEST, {"ES_PG_URL": self.pg.url(db), "ES_PG_EXPECT": "array"})
+        h.run_unit_binary("test_store_pg_live", {"ES_PG_URL": self.pg.url(db), "ES_PG_EXPECT": "array"})
 
     def test_store_with_inserts(self):
         db = self.fresh_db()
-        self.assert_binary_passes(LIVE_TEST, {"ES_PG_URL": self.pg.url(db), "ES_PG_EXPECT": "array",
-                                              "ES_PG_STORE_OPTS": "es_copy=off"})
-
-
-class StoreOnPgvector(unittest.TestCase):
-    """pgvector proper, from npm's PGlite: see the module docstring for what is and isn't covered."""
-
-    @classmethod
-    def setUpClass(cls):
-        reason = pglite.ensure_installed()
-        if reason:
-            raise unittest.SkipTest(reason)
-
-    def test_copy_binary_stream_into_pgvector(self):
-        out = tempfile.mkdtemp(prefix="es-pgcopy-", dir=h.tempdir())
-        p = run_binary(UNIT_TEST, {"ES_PG_COPY_DUMP": out})
-        self.assertEqual(p.returncode, 0, p.stdout + p.stderr)
-        for name in ("create.sql", "recruit.bin", "candidate.bin", "expected.json"):
-            self.assertTrue(os.path.exists(os.path.join(out, name)), name)
-        r = pglite.run_node_script(os.path.join(h.HERE, "pglite_copy_check.mjs"), [out])
-        self.assertEqual(r.returncode, 0, r.stdout + r.stderr)
-        self.assertIn("ok: 6 rows", r.stdout)
-
-    def test_store_on_pgvector(self):
-        with pglite.PGliteServer() as srv:
-            self.assert_live(srv.url)
-
-    def assert_live(self, url):
-        p = run_binary(LIVE_TEST, {"ES_PG_URL": url, "ES_PG_EXPECT": "pgvector", "ES_PG_SERIAL": "1",
-                                   "ES_PG_STORE_OPTS": "es_copy=off"})
-        self.assertEqual(p.returncode, 0, p.stdout + p.stderr)
-        self.assertIn("0 failed", p.stdout)
-        self.assertIn("(pgvector)", p.stderr, "tables were not made with vector(N)")
-
-    @h.require_commands("serve", "ingest")
-    def test_ingest_through_server_into_pgvector(self):
-        d = h.tempdir()
-        files = {"recruit": h.write_domain_file("recruit", os.path.join(d, "r.csv"), 60, seed=31),
-                 "candidate": h.write_domain_file("candidate", os.path.join(d, "c.jsonl"), 25, seed=32)}
-        with pglite.PGliteServer() as srv:
-            url = srv.url + "?es_copy=off"
-            with h.Server(url, args=["--max-streams", "2"]) as server:
-                for domain, path in files.items():
-                    res = h.run_ingest(domain, path, server.addr, chunk_size=7)
-                    self.assertEqual(res.code, 0, res)
-                    self.assertEqual(res.out["status"], "success", res.out)
-                # psql shares PGlite's one session: read only while no stream is open.
-                for domain, path in files.items():
-                    self.assertEqual(srv.psql("SELECT format_type(atttypid, atttypmod) FROM pg_attribute "
-                                              "WHERE attrelid = '%s'::regclass AND attname = 'vector'" % domain).strip(),
-                                     "vector(%d)" % h.DOMAINS[domain].dim)
-                    got = read_pglite_rows(srv, domain)
-                    want = h.expected_store(domain, path)
-                    self.assertEqual(set(got), set(want))
-                    for key, row in want.items():
-                        self.assertEqual(got[key], row, "%s %s differs" % (domain, key))
-                st = h.stats(url)
-                self.assertEqual(st["domains"]["recruit"], {"rows": 60, "vector_dimension": 384})
-                self.assertNotIn("postgres:postgres@", st["store"], "password shown in stats")
+        h.run_unit_binary("test_store_pg_live", {"ES_PG_URL": self.pg.url(db), "ES_PG_EXPECT": "array",
+                                                 "ES_PG_STORE_OPTS": "es_copy=off"})
 
 
 # README's "create the tables ahead of time", without pgvector (Debian 12 has none).
@@ -152,36 +65,6 @@ GRANT USAGE ON SEQUENCE ingest_log_id_seq TO es_writer;
 """
 
 
-def read_pglite_rows(srv, domain):
-    """Rows of a PGlite table in the harness's normalized form (vectors via array_send)."""
-    import json
-    import store_postgres
-    d = h.DOMAINS[domain]
-    cols = []
-    for name, typ in d.fields:
-        if typ == "vector":
-            cols.append("encode(array_send(\"%s\"::real[]), 'hex')" % name)
-        elif typ == "strlist":
-            cols.append("array_to_json(\"%s\")::text" % name)
-        else:
-            cols.append("\"%s\"::text" % name)
-    sql = "SELECT json_agg(json_build_array(%s))::text FROM \"%s\"" % (", ".join(cols), domain)
-    out = {}
-    for rec in json.loads(srv.psql(sql)):
-        row = {}
-        for (name, typ), v in zip(d.fields, rec):
-            if typ == "vector":
-                v = store_postgres._le_floats_from_array_send(v)
-            elif typ == "strlist":
-                v = json.loads(v)
-            elif typ == "int":
-                v = int(v)
-            row[name] = v
-        out[row[d.key]] = row
-    return out
-
-
-@h.require_commands("serve", "ingest", "stats")
 class ServerOnPostgres15(PgTestCase):
     """Our server on a PostgreSQL store, with the database misbehaving."""
 
@@ -195,10 +78,7 @@ class ServerOnPostgres15(PgTestCase):
         return os.path.join(self.dir, name)
 
     def stored(self, domain):
-        import store_postgres
-        st = store_postgres.PostgresStore.__new__(store_postgres.PostgresStore)
-        st.pg, st.db, st.url = self.pg, self.db, self.url
-        return st.rows(domain)
+        return h.PostgresStore(self.pg, self.db).rows(domain)
 
     def backends_waiting_on_lock(self):
         return int(self.pg.scalar("postgres", "SELECT count(*) FROM pg_stat_activity WHERE datname = '%s' AND "
@@ -378,4 +258,4 @@ class ServerOnPostgres15(PgTestCase):
 
 
 if __name__ == "__main__":
-    unittest.main(verbosity=2)
+    h.main()

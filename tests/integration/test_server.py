@@ -5,11 +5,8 @@ streams at once while the others finish; SIGTERM lets a stream in flight commit 
 and cancels (rolls back) one still open after it; client cancels and deadlines roll back; every
 stream logs a start and an end line."""
 import os
-import re
-import signal
 import subprocess
 import sys
-import threading
 import time
 import unittest
 
@@ -18,95 +15,10 @@ import grpc
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import harness as h  # noqa: E402
 
-METHOD = "/embedding.EmbeddingStreamService/IngestDataStream"
-DIM = 8  # small vectors keep messages small; the server accepts any dimension in 1..16000
-
-
-def pb2():
-    return h.protos()[0]
-
-
-def uuid(i):
-    return "00000000-0000-4000-8000-%012x" % i
-
-
-def md(domain="recruit", dim=DIM, file_name="server-test.csv"):
-    p = pb2()
-    return p.IngestDataRequest(metadata=p.IngestMetadata(domain=domain, file_name=file_name,
-                                                         vector_dimension=dim))
-
-
-def recruit_chunk(start, n, dim=DIM):
-    p = pb2()
-    rows = [p.RecruitRow(id=uuid(start + i), company_name="company %d" % (start + i), exp_years=i,
-                         english_level="B2", primary_keyword="C", vector=[0.25] * dim)
-            for i in range(n)]
-    return p.IngestDataRequest(recruit_chunk=p.RecruitRowChunk(rows=rows))
-
-
-def serialize(m):
-    return m if isinstance(m, bytes) else m.SerializeToString()
-
-
 def debug_env():
     env = dict(os.environ)
     env["ES_LOG_LEVEL"] = "debug"  # adds a line per staged chunk, so tests know where a stream is
     return env
-
-
-class Client:
-    """A channel to the server with the raw IngestDataStream method (messages or bytes)."""
-
-    def __init__(self, addr):
-        self.channel = grpc.insecure_channel(addr)
-        self.ingest = self.channel.stream_unary(METHOD, request_serializer=serialize,
-                                                response_deserializer=pb2().IngestDataResponse.FromString)
-
-    def send(self, messages, timeout=30):
-        """(StatusCode, details, response or None) of a whole stream."""
-        try:
-            resp = self.ingest(iter(list(messages)), timeout=h.scaled(timeout))
-            return grpc.StatusCode.OK, "", resp
-        except grpc.RpcError as e:
-            return e.code(), e.details() or "", None
-
-    def close(self):
-        self.channel.close()
-
-
-class HeldStream:
-    """A stream that sends `first`, then stays open until release() (sends `rest` and half-closes)
-    or abandon() (the request iterator fails, so gRPC cancels the call)."""
-
-    def __init__(self, client, first, rest=(), timeout=120):
-        self._go = threading.Event()
-        self._abandon = False
-        first, rest = list(first), list(rest)
-
-        def requests():
-            for m in first:
-                yield m
-            # Bounded: a test that never releases must not leave a stream open forever.
-            released = self._go.wait(h.scaled(90))
-            if self._abandon or not released:
-                raise RuntimeError("stream abandoned by the test")
-            for m in rest:
-                yield m
-
-        self.future = client.ingest.future(requests(), timeout=h.scaled(timeout))
-
-    def release(self):
-        self._go.set()
-
-    def abandon(self):
-        self._abandon = True
-        self._go.set()
-
-    def outcome(self, timeout=60):
-        try:
-            return grpc.StatusCode.OK, "", self.future.result(timeout=h.scaled(timeout))
-        except grpc.RpcError as e:
-            return e.code(), e.details() or "", None
 
 
 class ServerTest(unittest.TestCase):
@@ -121,7 +33,7 @@ class ServerTest(unittest.TestCase):
         self.srv = h.Server(self.store.url, args=self.server_args, grace=self.grace,
                             env=debug_env()).__enter__()
         self.addCleanup(self.srv.__exit__, None, None, None)
-        self.client = Client(self.srv.addr)
+        self.client = h.Client(self.srv.addr)
         self.addCleanup(self.client.close)
 
     def assert_invalid(self, messages, *words):
@@ -143,41 +55,41 @@ class ProtocolErrors(ServerTest):
     """Violations the interop suite does not already send, each INVALID_ARGUMENT, nothing stored."""
 
     def test_first_message_with_neither(self):
-        self.assert_invalid([pb2().IngestDataRequest(), recruit_chunk(0, 1)], "neither", "metadata")
+        self.assert_invalid([h.pb2().IngestDataRequest(), h.recruit_chunk(0, 1)], "neither", "metadata")
 
     def test_later_message_with_neither(self):
-        self.assert_invalid([md(), recruit_chunk(0, 2), pb2().IngestDataRequest()], "message 3",
+        self.assert_invalid([h.md(), h.recruit_chunk(0, 2), h.pb2().IngestDataRequest()], "message 3",
                             "neither")
 
     def test_stream_ends_before_metadata(self):
         self.assert_invalid([], "ended before metadata")
 
     def test_undecodable_message(self):
-        self.assert_invalid([serialize(md()), serialize(recruit_chunk(0, 1)), b"\x0a\xff\xff\xff"],
+        self.assert_invalid([h.serialize(h.md()), h.serialize(h.recruit_chunk(0, 1)), b"\x0a\xff\xff\xff"],
                             "message 3", "not a valid IngestDataRequest")
 
     def test_metadata_and_chunk_in_one_message(self):
-        both = md()
-        both.recruit_chunk.CopyFrom(recruit_chunk(0, 1).recruit_chunk)
+        both = h.md()
+        both.recruit_chunk.CopyFrom(h.recruit_chunk(0, 1).recruit_chunk)
         self.assert_invalid([both], "metadata", "recruit_chunk")
 
     def test_wrong_case_names_both_domains(self):
-        p = pb2()
+        p = h.pb2()
         skill = p.IngestDataRequest(skill_embedding_dic_chunk=p.SkillEmbeddingDicRowChunk(
-            rows=[p.SkillEmbeddingDicRow(skill="go", position_category="x", vector=[0.1] * DIM)]))
-        self.assert_invalid([md(), recruit_chunk(0, 2), skill], "skill_embedding_dic_chunk",
+            rows=[p.SkillEmbeddingDicRow(skill="go", position_category="x", vector=[0.1] * h.DIM)]))
+        self.assert_invalid([h.md(), h.recruit_chunk(0, 2), skill], "skill_embedding_dic_chunk",
                             "recruit")
 
     def test_bad_row_names_chunk_row_and_field(self):
-        bad = recruit_chunk(10, 3)
+        bad = h.recruit_chunk(10, 3)
         bad.recruit_chunk.rows[2].exp_years = -4
-        details = self.assert_invalid([md(), recruit_chunk(0, 5), bad], "exp_years")
+        details = self.assert_invalid([h.md(), h.recruit_chunk(0, 5), bad], "exp_years")
         self.assertIn("chunk 2, row 2", details)
 
     def test_failed_stream_is_logged_and_recorded(self):
-        bad = recruit_chunk(0, 2)
+        bad = h.recruit_chunk(0, 2)
         del bad.recruit_chunk.rows[1].vector[:]
-        self.assert_invalid([md(file_name="bad.csv"), recruit_chunk(100, 3), bad], "vector")
+        self.assert_invalid([h.md(file_name="bad.csv"), h.recruit_chunk(100, 3), bad], "vector")
         m = self.end_line("INVALID_ARGUMENT")
         self.assertEqual((m.group(2), m.group(3)), ("recruit", "bad.csv"))
         self.assertIn("chunk 2, row 1", m.group(7))
@@ -204,8 +116,8 @@ def field(number, wire_type, payload=b""):
 
 
 def chunk_request(body):
-    """An IngestDataRequest whose recruit_chunk field holds `body` as it is."""
-    number = pb2().IngestDataRequest.DESCRIPTOR.fields_by_name["recruit_chunk"].number
+    """An IngestDataRequest whose h.recruit_chunk field holds `body` as it is."""
+    number = h.pb2().IngestDataRequest.DESCRIPTOR.fields_by_name["recruit_chunk"].number
     return field(number, 2, body)
 
 
@@ -215,24 +127,24 @@ class ChunkFraming(ServerTest):
     protobuf reads, and refuse what it refuses."""
 
     def rows_of(self, start, n):
-        return [r.SerializeToString() for r in recruit_chunk(start, n).recruit_chunk.rows]
+        return [r.SerializeToString() for r in h.recruit_chunk(start, n).recruit_chunk.rows]
 
     def test_unknown_fields_between_rows_are_skipped(self):
         rows = self.rows_of(0, 3)
         junk = field(7, 0, varint(300)) + field(8, 5, b"\x01\x02\x03\x04") + \
             field(9, 1, b"\x00" * 8) + field(10, 2, b"ignored")
         body = junk + field(1, 2, rows[0]) + junk + field(1, 2, rows[1]) + field(1, 2, rows[2]) + junk
-        code, details, resp = self.client.send([md(), chunk_request(body)])
+        code, details, resp = self.client.send([h.md(), chunk_request(body)])
         self.assertEqual(code, grpc.StatusCode.OK, details)
         self.assertEqual((resp.total_rows_received, resp.total_chunks_received), (3, 1))
         stored = self.store.rows("recruit")
-        self.assertEqual(sorted(stored), [uuid(i) for i in range(3)])
-        self.assertEqual(stored[uuid(1)]["company_name"], "company 1")
+        self.assertEqual(sorted(stored), [h.uuid_key(i) for i in range(3)])
+        self.assertEqual(stored[h.uuid_key(1)]["company_name"], "company 1")
 
     def test_non_minimal_row_key_is_still_field_1(self):
         rows = self.rows_of(0, 2)
         body = b"\x8a\x00" + varint(len(rows[0])) + rows[0] + field(1, 2, rows[1])
-        code, details, resp = self.client.send([md(), chunk_request(body)])
+        code, details, resp = self.client.send([h.md(), chunk_request(body)])
         self.assertEqual(code, grpc.StatusCode.OK, details)
         self.assertEqual(self.store.count("recruit"), 2)
 
@@ -241,35 +153,35 @@ class ChunkFraming(ServerTest):
         of the oneof (the Python runtime would merge them; no conforming client sends this)."""
         first, second = chunk_request(field(1, 2, self.rows_of(0, 1)[0])), \
             chunk_request(field(1, 2, self.rows_of(1, 2)[1]))
-        code, details, resp = self.client.send([md(), first + second])
+        code, details, resp = self.client.send([h.md(), first + second])
         self.assertEqual(code, grpc.StatusCode.OK, details)
         self.assertEqual((resp.total_rows_received, resp.total_chunks_received), (1, 1))
-        self.assertEqual(list(self.store.rows("recruit")), [uuid(2)])
+        self.assertEqual(list(self.store.rows("recruit")), [h.uuid_key(2)])
 
     def test_group_wire_type_refused(self):
         body = field(1, 2, self.rows_of(0, 1)[0]) + varint(11 << 3 | 3)
-        self.assert_invalid([md(), chunk_request(body)], "message 2", "not a valid IngestDataRequest")
+        self.assert_invalid([h.md(), chunk_request(body)], "message 2", "not a valid IngestDataRequest")
 
     def test_row_running_past_the_chunk_refused(self):
         row = self.rows_of(0, 1)[0]
         body = varint(1 << 3 | 2) + varint(len(row) + 40) + row
-        self.assert_invalid([md(), chunk_request(body)], "message 2", "not a valid")
+        self.assert_invalid([h.md(), chunk_request(body)], "message 2", "not a valid")
 
     def test_undecodable_row_refused(self):
         body = field(1, 2, self.rows_of(0, 1)[0]) + field(1, 2, b"\x0a\xff\xff")
-        self.assert_invalid([md(), chunk_request(body)], "message 2", "row 2", "RecruitRow")
+        self.assert_invalid([h.md(), chunk_request(body)], "message 2", "row 2", "RecruitRow")
 
     def test_big_chunk_staged_in_batches_names_the_row(self):
         """A chunk of more rows than the server stages at once, over several gRPC slices:
         a bad row far into it is named by its index in the whole chunk."""
-        good = recruit_chunk(0, 3000, dim=64)
-        code, details, resp = self.client.send([md(dim=64), good])
+        good = h.recruit_chunk(0, 3000, dim=64)
+        code, details, resp = self.client.send([h.md(dim=64), good])
         self.assertEqual(code, grpc.StatusCode.OK, details)
         self.assertEqual((resp.total_rows_received, self.store.count("recruit")), (3000, 3000))
-        bad = recruit_chunk(5000, 3000, dim=64)
+        bad = h.recruit_chunk(5000, 3000, dim=64)
         bad.recruit_chunk.rows[2500].english_level = "\u00e9"
         bad.recruit_chunk.rows[2500].exp_years = -1
-        code, details, _ = self.client.send([md(dim=64), recruit_chunk(10000, 2, dim=64), bad])
+        code, details, _ = self.client.send([h.md(dim=64), h.recruit_chunk(10000, 2, dim=64), bad])
         self.assertEqual(code, grpc.StatusCode.INVALID_ARGUMENT, details)
         self.assertIn("chunk 2, row 2500", details)
         self.assertIn("exp_years", details)
@@ -279,7 +191,7 @@ class ChunkFraming(ServerTest):
 class Responses(ServerTest):
 
     def test_success_response_and_log_lines(self):
-        msgs = [md(file_name="recruit.csv"), recruit_chunk(0, 4), recruit_chunk(4, 3)]
+        msgs = [h.md(file_name="recruit.csv"), h.recruit_chunk(0, 4), h.recruit_chunk(4, 3)]
         code, details, resp = self.client.send(msgs)
         self.assertEqual(code, grpc.StatusCode.OK, details)
         self.assertEqual((resp.status, resp.total_rows_received, resp.total_chunks_received),
@@ -294,7 +206,7 @@ class Responses(ServerTest):
         self.assertEqual(self.store.ingest_log()[-1]["status"], "success")
 
     def test_metadata_only_stream_commits_nothing_successfully(self):
-        code, details, resp = self.client.send([md()])
+        code, details, resp = self.client.send([h.md()])
         self.assertEqual(code, grpc.StatusCode.OK, details)
         self.assertEqual((resp.total_rows_received, resp.total_chunks_received), (0, 0))
 
@@ -308,6 +220,8 @@ class Responses(ServerTest):
 
 
 class Keepalive(ServerTest):
+    # A default gRPC server answers the third too-early ping with GOAWAY too_many_pings.
+    IDLE_PINGS = 5
 
     def test_frequent_client_pings_never_get_goaway(self):
         # Far more eager than the spec's 30 s pings: a default gRPC server would answer these
@@ -316,26 +230,30 @@ class Keepalive(ServerTest):
                    ("grpc.keepalive_permit_without_calls", 1),
                    ("grpc.http2.max_pings_without_data", 0),
                    ("grpc.http2.min_time_between_pings_ms", 100)]
-        ch = grpc.insecure_channel(self.srv.addr, options=options)
-        try:
-            ingest = ch.stream_unary(METHOD, request_serializer=serialize,
-                                     response_deserializer=pb2().IngestDataResponse.FromString)
-            pause = threading.Event()
+        idle = []  # how the idle wait ended; raising in the request iterator would only cancel
+        with h.PingCounter(self.srv.addr) as proxy:
+            client = h.Client(proxy.addr, options=options)
+            try:
+                def requests():
+                    yield h.md()
+                    # The scenario itself: a stream idle while pings go out.
+                    want = proxy.pings + self.IDLE_PINGS
+                    try:
+                        idle.append(h.wait_until(lambda: proxy.pings >= want, h.scaled(30),
+                                                 "%d pings on the idle stream" % self.IDLE_PINGS))
+                    except AssertionError as e:
+                        idle.append(e)
+                    yield h.recruit_chunk(0, 2)
 
-            def requests():
-                yield md()
-                # The scenario itself: a stream idle while pings go out (gRPC clients send at
-                # most one a second; a default server sends GOAWAY at the fourth).
-                pause.wait(5.0)
-                yield recruit_chunk(0, 2)
-
-            resp = ingest(requests(), timeout=h.scaled(30))
-            self.assertEqual(resp.total_rows_received, 2)
-            # The same connection still carries calls.
-            resp = ingest(iter([md(), recruit_chunk(2, 1)]), timeout=h.scaled(30))
-            self.assertEqual(resp.total_rows_received, 1)
-        finally:
-            ch.close()
+                resp = client.ingest(requests(), timeout=h.scaled(60))
+                if isinstance(idle[0], AssertionError):
+                    raise idle[0]
+                self.assertEqual(resp.total_rows_received, 2)
+                # The same connection still carries calls.
+                resp = client.ingest(iter([h.md(), h.recruit_chunk(2, 1)]), timeout=h.scaled(30))
+                self.assertEqual(resp.total_rows_received, 1)
+            finally:
+                client.close()
         self.assertNotIn("too_many_pings", self.srv.log)
         self.assertEqual(self.store.count("recruit"), 3)
 
@@ -344,11 +262,11 @@ class MessageLimit(ServerTest):
     server_args = ("--max-message-bytes", "65536")
 
     def test_bigger_message_resource_exhausted(self):
-        big = recruit_chunk(0, 10, dim=2000)  # ~80 kB
-        code, details, _ = self.client.send([md(dim=2000), recruit_chunk(100, 1, dim=2000), big])
+        big = h.recruit_chunk(0, 10, dim=2000)  # ~80 kB
+        code, details, _ = self.client.send([h.md(dim=2000), h.recruit_chunk(100, 1, dim=2000), big])
         self.assertEqual(code, grpc.StatusCode.RESOURCE_EXHAUSTED, details)
         self.assertEqual(self.store.total_rows(), 0)
-        code, details, resp = self.client.send([md(dim=2000), recruit_chunk(100, 2, dim=2000)])
+        code, details, resp = self.client.send([h.md(dim=2000), h.recruit_chunk(100, 2, dim=2000)])
         self.assertEqual(code, grpc.StatusCode.OK, details)
         self.assertEqual(self.store.count("recruit"), 2)
 
@@ -357,13 +275,13 @@ class MaxStreams(ServerTest):
     server_args = ("--max-streams", "2")
 
     def test_extra_stream_refused_at_once_others_proceed(self):
-        held = [HeldStream(self.client, [md(file_name="held%d.csv" % i), recruit_chunk(10 * i, 3)],
-                           [recruit_chunk(10 * i + 3, 2)]) for i in range(2)]
+        held = [h.HeldStream(self.client, [h.md(file_name="held%d.csv" % i), h.recruit_chunk(10 * i, 3)],
+                           [h.recruit_chunk(10 * i + 3, 2)]) for i in range(2)]
         try:
             for i in range(2):
                 self.srv.wait_for_log(r"start: .*file=\"held%d.csv\"" % i)
             t0 = time.monotonic()
-            code, details, _ = self.client.send([md(file_name="third.csv"), recruit_chunk(50, 1)])
+            code, details, _ = self.client.send([h.md(file_name="third.csv"), h.recruit_chunk(50, 1)])
             self.assertEqual(code, grpc.StatusCode.RESOURCE_EXHAUSTED, details)
             self.assertIn("max-streams", details)
             self.assertLess(time.monotonic() - t0, h.scaled(5), "refused at once")
@@ -377,23 +295,23 @@ class MaxStreams(ServerTest):
             self.assertEqual(resp.total_rows_received, 5)
         self.assertEqual(self.store.count("recruit"), 10)
         # Slots are free again.
-        code, details, _ = self.client.send([md(), recruit_chunk(60, 1)])
+        code, details, _ = self.client.send([h.md(), h.recruit_chunk(60, 1)])
         self.assertEqual(code, grpc.StatusCode.OK, details)
 
 
 class Cancels(ServerTest):
 
     def test_client_cancel_mid_stream_stores_nothing(self):
-        s = HeldStream(self.client, [md(file_name="cancel.csv"), recruit_chunk(0, 4)])
+        s = h.HeldStream(self.client, [h.md(file_name="cancel.csv"), h.recruit_chunk(0, 4)])
         self.srv.wait_for_log(r"chunk 1 staged")
         s.future.cancel()
         self.end_line("CANCELLED")
         self.assertEqual(self.store.count("recruit"), 0)
-        code, details, _ = self.client.send([md(), recruit_chunk(0, 1)])
+        code, details, _ = self.client.send([h.md(), h.recruit_chunk(0, 1)])
         self.assertEqual(code, grpc.StatusCode.OK, "the server still serves: %s" % details)
 
     def test_failing_request_iterator_stores_nothing(self):
-        s = HeldStream(self.client, [md(file_name="abandon.csv"), recruit_chunk(0, 4)])
+        s = h.HeldStream(self.client, [h.md(file_name="abandon.csv"), h.recruit_chunk(0, 4)])
         self.srv.wait_for_log(r"chunk 1 staged")
         s.abandon()
         code, _, _ = s.outcome()
@@ -402,8 +320,8 @@ class Cancels(ServerTest):
         self.assertEqual(self.store.count("recruit"), 0)
 
     def test_deadline_mid_stream_stores_nothing(self):
-        s = HeldStream(self.client, [md(file_name="slow.csv"), recruit_chunk(0, 4)],
-                       timeout=3 if not h.SANITIZE else 10)
+        s = h.HeldStream(self.client, [h.md(file_name="slow.csv"), h.recruit_chunk(0, 4)],
+                       timeout=3)
         self.srv.wait_for_log(r"chunk 1 staged")
         code, _, _ = s.outcome()
         s.release()
@@ -412,31 +330,18 @@ class Cancels(ServerTest):
         self.assertEqual(self.store.count("recruit"), 0)
 
 
-class ShutdownBase(ServerTest):
-
-    def sigterm(self):
-        self.srv.proc.send_signal(signal.SIGTERM)
-        self.srv.wait_for_log(r"received SIGTERM: no longer accepting streams; 1 in flight")
-
-    def wait_exit(self, timeout=30):
-        try:
-            return self.srv.proc.wait(h.scaled(timeout))
-        except subprocess.TimeoutExpired:
-            self.fail("server did not exit:\n" + self.srv.log_tail())
-
-
-class Shutdown(ShutdownBase):
+class Shutdown(ServerTest):
     grace = 20
 
     def test_stream_in_flight_commits_within_grace(self):
-        s = HeldStream(self.client, [md(file_name="late.csv"), recruit_chunk(0, 4)],
-                       [recruit_chunk(4, 4)])
+        s = h.HeldStream(self.client, [h.md(file_name="late.csv"), h.recruit_chunk(0, 4)],
+                       [h.recruit_chunk(4, 4)])
         self.srv.wait_for_log(r"chunk 1 staged")
-        self.sigterm()
+        self.srv.sigterm(1)
         # New streams are refused while the old one may finish.
-        late = Client(self.srv.addr)
+        late = h.Client(self.srv.addr)
         try:
-            code, _, _ = late.send([md(), recruit_chunk(100, 1)], timeout=10)
+            code, _, _ = late.send([h.md(), h.recruit_chunk(100, 1)], timeout=10)
             self.assertNotEqual(code, grpc.StatusCode.OK)
         finally:
             late.close()
@@ -444,22 +349,22 @@ class Shutdown(ShutdownBase):
         code, details, resp = s.outcome()
         self.assertEqual(code, grpc.StatusCode.OK, details)
         self.assertEqual(resp.total_rows_received, 8)
-        self.assertEqual(self.wait_exit(), 0, self.srv.log_tail())
+        self.assertEqual(self.srv.wait_exit(), 0, self.srv.log_tail())
         self.assertEqual(self.store.count("recruit"), 8)
         self.assertIn("server stopped", self.srv.log)
 
 
-class ShortGrace(ShutdownBase):
+class ShortGrace(ServerTest):
     grace = 1
 
     def test_stream_open_past_grace_cancelled_and_rolled_back(self):
-        s = HeldStream(self.client, [md(file_name="stuck.csv"), recruit_chunk(0, 4)],
-                       [recruit_chunk(4, 4)])
+        s = h.HeldStream(self.client, [h.md(file_name="stuck.csv"), h.recruit_chunk(0, 4)],
+                       [h.recruit_chunk(4, 4)])
         try:
             self.srv.wait_for_log(r"chunk 1 staged")
             t0 = time.monotonic()
-            self.sigterm()
-            self.assertEqual(self.wait_exit(), 0, self.srv.log_tail())
+            self.srv.sigterm(1)
+            self.assertEqual(self.srv.wait_exit(), 0, self.srv.log_tail())
             self.assertLess(time.monotonic() - t0, h.scaled(15))
             code, _, _ = s.outcome()
             self.assertNotEqual(code, grpc.StatusCode.OK)
@@ -504,4 +409,4 @@ class Flags(unittest.TestCase):
 
 
 if __name__ == "__main__":
-    unittest.main(verbosity=2)
+    h.main()

@@ -265,7 +265,7 @@ static void test_create_sql(void) {
 
    With ES_PG_COPY_DUMP=DIR, writes the COPY BINARY streams this store would send for two tables
    made with pgvector (DIR/create.sql, DIR/<table>.bin) and the values they hold (expected.json).
-   tests/integration/test_postgres.py loads them into real pgvector (PGlite, COPY FROM '/dev/blob')
+   tests/integration/test_pgvector.py loads them into real pgvector (PGlite, COPY FROM '/dev/blob')
    and compares: PGlite's socket server cannot take COPY FROM STDIN, so this is how the vector
    COPY encoding meets the real vector_recv. */
 

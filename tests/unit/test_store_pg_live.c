@@ -2,7 +2,7 @@
 
    ctest runs it against a throwaway PostgreSQL 15 (tests/integration/pgserver.py run);
    tests/integration/test_postgres.py runs it there too (COPY, and again with es_copy=off) and
-   against PGlite with pgvector (es_copy=off). Environment:
+   test_pgvector.py against PGlite with pgvector (es_copy=off). Environment:
      ES_PG_URL         libpq URI of an empty scratch database (tables are dropped and made here)
      ES_PG_STORE_OPTS  our options to add to the store URL, e.g. "es_copy=off"
      ES_PG_EXPECT      "pgvector" or "array": the vector column type tables must get

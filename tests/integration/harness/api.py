@@ -1,28 +1,32 @@
-# apiharness.py - what the HTTP API tests share: the `embedstream api` process and HTTP calls.
-"""Helpers for test_http_api.py and test_http_page.py, on top of harness.py.
+# api.py - the harness's HTTP API side: the `embedstream api` process, HTTP calls, misbehaving peers.
+"""For test_http_api.py and test_http_page.py (`from harness import api as a`).
 
 Api(...) is a ServerProcess for `embedstream api` (a free port, waits for `listening on`, stops
 with SIGTERM and checks a clean exit). call() makes one real HTTP request with urllib and returns
 (status, headers, parsed JSON or raw text), 4xx/5xx included.
 """
+import concurrent.futures
 import json
-import os
 import socket
-import sys
 import threading
 import time
 import urllib.error
 import urllib.request
 
-sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-import harness as h  # noqa: E402
+import grpc
+
+from .procs import BIN, ServerProcess, scaled, wait_until
+from .stubs import protos
+
+__all__ = ["Api", "Response", "call", "ingest_path", "wait_job", "BlackHole", "FailingGrpcServer",
+           "elapsed"]
 
 
-class Api(h.ServerProcess):
+class Api(ServerProcess):
     """`embedstream api --listen 127.0.0.1:0 --data-dir DIR --server ADDR [args]`."""
 
     def __init__(self, data_dir, server, args=(), **kw):
-        argv = [h.BIN, "api", "--listen", "127.0.0.1:0", "--data-dir", data_dir,
+        argv = [BIN, "api", "--listen", "127.0.0.1:0", "--data-dir", data_dir,
                 "--server", server] + list(args)
         kw.setdefault("name", "embedstream-api")
         super().__init__(argv, **kw)
@@ -50,7 +54,7 @@ def call(base, path, method="GET", timeout=30.0):
     req = urllib.request.Request(base + path, method=method,
                                  data=b"" if method == "POST" else None)
     try:
-        with urllib.request.urlopen(req, timeout=h.scaled(timeout)) as r:
+        with urllib.request.urlopen(req, timeout=scaled(timeout)) as r:
             return Response(r.status, r.headers, r.read())
     except urllib.error.HTTPError as e:
         with e:
@@ -70,7 +74,7 @@ def wait_job(base, job_id, states=("succeeded", "failed"), timeout=120.0):
         if r.status != 200:
             raise AssertionError("GET job %s: %r" % (job_id, r))
         return r.json if r.json["state"] in states else None
-    return h.wait_until(poll, h.scaled(timeout), "job %s to reach %s" % (job_id, "/".join(states)),
+    return wait_until(poll, scaled(timeout), "job %s to reach %s" % (job_id, "/".join(states)),
                         interval=0.05)
 
 
@@ -106,7 +110,7 @@ class BlackHole:
 
     def __exit__(self, *exc):
         self._stop.set()
-        self._thread.join(5)
+        self._thread.join(scaled(5))
         for c in self.conns:
             c.close()
         self.sock.close()
@@ -118,9 +122,7 @@ class FailingGrpcServer:
     then fails it with the given grpc.StatusCode and details."""
 
     def __init__(self, code, details):
-        import concurrent.futures
-        import grpc
-        pb2, pb2_grpc = h.protos()
+        _, pb2_grpc = protos()
 
         class Servicer(pb2_grpc.EmbeddingStreamServiceServicer):
             def IngestDataStream(self, request_iterator, context):
@@ -137,7 +139,7 @@ class FailingGrpcServer:
         return self
 
     def __exit__(self, *exc):
-        self.server.stop(grace=None).wait(10)
+        self.server.stop(grace=None).wait(scaled(10))
         return False
 
 

@@ -131,4 +131,4 @@ class EnvironmentTest(unittest.TestCase):
 
 
 if __name__ == "__main__":
-    unittest.main(verbosity=2)
+    h.main()

@@ -1,6 +1,7 @@
 # test_harness.py - the harness's own promises: skips reach ctest as exit 77, store selection fails loudly.
 """Tiny test scripts written to a temp dir and run the way ctest runs ours: their exit status is
 what ctest sees (0 passed, 1 failed, 77 skipped)."""
+import glob
 import os
 import subprocess
 import sys
@@ -148,6 +149,20 @@ class UnitBinaries(unittest.TestCase):
                            text=True, timeout=h.scaled(60))
         self.assertEqual(p.returncode, pgserver.SKIP_EXIT, p.stdout + p.stderr)
         self.assertIn("skipped: initdb not found", p.stdout)
+
+
+class Scripts(unittest.TestCase):
+
+    def test_every_script_reports_through_the_runner(self):
+        """unittest.main() would exit 0 with every test skipped: ctest would say Passed."""
+        scripts = glob.glob(os.path.join(h.HERE, "test_*.py"))
+        self.assertGreater(len(scripts), 5)
+        for path in scripts:
+            with open(path, encoding="utf-8") as f:
+                text = f.read()
+            with self.subTest(script=os.path.basename(path)):
+                self.assertNotRegex(text, r"(?m)^\s*unittest\.main\(")
+                self.assertRegex(text, r"\nif __name__ == \"__main__\":\n    (h|harness)\.main\(\)\n")
 
 
 if __name__ == "__main__":

@@ -4,7 +4,7 @@ ASAN_BUILD ?= build-asan
 JOBS       ?= $(shell nproc 2>/dev/null || echo 2)
 CTEST_ARGS ?= --output-on-failure
 
-.PHONY: all build deps demo test test-fast test-asan bench clean
+.PHONY: all build deps demo test test-fast test-asan bench clean install uninstall
 
 all: build
 
@@ -32,6 +32,14 @@ test-asan:
 	cd $(ASAN_BUILD) && ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 \
 	  LSAN_OPTIONS=suppressions=$(CURDIR)/tests/lsan.supp:print_suppressions=0 \
 	  UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 ctest $(CTEST_ARGS)
+
+# make install [PREFIX=/usr/local] [DESTDIR=...]; make uninstall takes the same DESTDIR.
+PREFIX ?= /usr/local
+install: build
+	DESTDIR=$(if $(DESTDIR),$(abspath $(DESTDIR))) cmake --install $(BUILD) --prefix $(PREFIX)
+
+uninstall:
+	DESTDIR=$(if $(DESTDIR),$(abspath $(DESTDIR))) cmake --build $(BUILD) --target uninstall
 
 # Benchmarks are run by hand (figures never gate the test suite); ROWS defaults to 1,000,000.
 bench: build

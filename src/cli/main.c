@@ -32,6 +32,10 @@ static void usage(FILE *out) {
           "\nOptions:\n"
           "  -h, --help     this text\n"
           "  -V, --version  print the version\n\n"
+          "Environment:\n"
+          "  EMBEDSTREAM_LOG_LEVEL  debug, info, warn, error or off (default info); ES_LOG_LEVEL,\n"
+          "                         its older name, is read when it is not set\n"
+          "Options that name a place read a variable too: each command's --help names it.\n\n"
           "'embedstream <command> --help' (or 'embedstream help <command>') describes a command.\n");
 }
 

@@ -4,7 +4,7 @@ ASAN_BUILD ?= build-asan
 JOBS       ?= $(shell nproc 2>/dev/null || echo 2)
 CTEST_ARGS ?= --output-on-failure
 
-.PHONY: all build deps demo test test-fast test-asan bench clean install uninstall
+.PHONY: all build deps demo test test-fast test-asan bench clean install uninstall deb
 
 all: build
 
@@ -40,6 +40,10 @@ install: build
 
 uninstall:
 	DESTDIR=$(if $(DESTDIR),$(abspath $(DESTDIR))) cmake --build $(BUILD) --target uninstall
+
+# build/embedstream_VERSION_ARCH.deb (packaging/mkdeb.sh).
+deb: build
+	cmake --build $(BUILD) --target deb
 
 # Benchmarks are run by hand (figures never gate the test suite); ROWS defaults to 1,000,000.
 bench: build

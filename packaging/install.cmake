@@ -45,3 +45,20 @@ install(SCRIPT ${ES_PKG}/install_units.cmake)
 add_custom_target(uninstall
   COMMAND ${CMAKE_COMMAND} -DMANIFEST=${CMAKE_BINARY_DIR}/install_manifest.txt -P ${ES_PKG}/uninstall.cmake
   COMMENT "removing what install_manifest.txt lists")
+
+# Debian's hardening build flags (dpkg-buildflags, hardening=+all) for what gets installed, in
+# optimized builds only (_FORTIFY_SOURCE needs optimization; sanitizer builds have their own checks).
+if(NOT ES_SANITIZE AND NOT CMAKE_BUILD_TYPE STREQUAL "Debug")
+  foreach(t es embedstream)
+    target_compile_definitions(${t} PRIVATE _FORTIFY_SOURCE=2)
+    target_compile_options(${t} PRIVATE -fstack-protector-strong -fstack-clash-protection)
+  endforeach()
+  target_link_options(embedstream PRIVATE -Wl,-z,relro -Wl,-z,now)
+endif()
+
+# build/embedstream_VERSION_ARCH.deb (packaging/mkdeb.sh says how).
+add_custom_target(deb
+  COMMAND sh ${ES_PKG}/mkdeb.sh ${CMAKE_BINARY_DIR} ${PROJECT_VERSION}
+  WORKING_DIRECTORY ${CMAKE_BINARY_DIR}
+  COMMENT "Debian package of embedstream ${PROJECT_VERSION}")
+add_dependencies(deb embedstream es_docs)

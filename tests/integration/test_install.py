@@ -1,16 +1,18 @@
-# test_install.py - make install/uninstall: the installed tree, man page, bash completion,
-# systemd units and settings file, all from the build directory ctest uses.
+# test_install.py - make install/uninstall/deb: the installed tree, man page, bash completion,
+# systemd units and settings file, and the Debian package, all from the build directory ctest uses.
 """The Makefile's own recipes are run (`make -o build install BUILD=...`: -o keeps make from
 reconfiguring or rebuilding the tree under test). A class whose tools the machine lacks
-(systemd-analyze, ...) is skipped, the others still run, and harness.main() reports the
-script to ctest as skipped. A sanitizer build skips it all: installing runs no C code of its own
-(the binary's --help is what it reads).
+(systemd-analyze, lintian, ...) is skipped, the others still run, and harness.main() reports the
+script to ctest as skipped. A sanitizer build skips it all: packaging runs no C code of its own
+(the binary's --help is what it reads), and the .deb of such a build would depend on libasan.
 What the texts should contain is read here from the binary's --help with parsing of our own,
 independent of packaging/helptext.py, so a generator bug cannot hide itself."""
+import gzip
 import os
 import re
 import shutil
 import subprocess
+import sys
 import tempfile
 import unittest
 
@@ -309,6 +311,84 @@ class Systemd(Tmp):
         p = sh(tool, "verify", broken, env=env, check=False)
         self.assertNotEqual(p.returncode, 0)
         self.assertIn("no-such-embedstream", p.stderr)
+
+
+class Deb(Tmp):
+    TOOLS = ("make", "dpkg-deb", "dpkg-architecture", "readelf", "ldd")
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        make("deb")
+        version = help_text("--version").split()[1]
+        arch = sh("dpkg", "--print-architecture").stdout.strip()
+        cls.deb = os.path.join(h.BUILD_DIR, "embedstream_%s_%s.deb" % (version, arch))
+        cls.version = version
+        cls.multiarch = sh("dpkg-architecture", "-qDEB_HOST_MULTIARCH").stdout.strip()
+
+    def field(self, name):
+        return sh("dpkg-deb", "-f", self.deb, name).stdout.strip()
+
+    def test_control(self):
+        info = sh("dpkg-deb", "-I", self.deb).stdout
+        self.assertIn(" Package: embedstream\n", info)
+        self.assertEqual(self.field("Version"), self.version)
+        ctrl = self.path("ctrl")
+        sh("dpkg-deb", "-e", self.deb, ctrl)
+        with open(os.path.join(ctrl, "conffiles")) as f:
+            self.assertEqual(f.read(), "/etc/default/embedstream\n")
+
+    def test_depends_on_the_packages_of_the_linked_libraries(self):
+        depends = {d.split()[0] for d in self.field("Depends").split(", ")}
+        self.assertIn("libgrpc29", depends)
+        # Each library the binary names (DT_NEEDED), resolved by ldd, and its package by dpkg -S:
+        # an independent route to what dpkg-shlibdeps computed.
+        needed = re.findall(r"\(NEEDED\)\s+Shared library: \[(.*)\]", sh("readelf", "-d", h.BIN).stdout)
+        resolved = dict(re.findall(r"(?m)^\s+(\S+) => (\S+)", sh("ldd", h.BIN).stdout))
+        self.assertTrue(needed)
+        for lib in needed:
+            with self.subTest(library=lib):
+                real = os.path.realpath(resolved[lib])
+                owner = None
+                # dpkg knows a file by the path its package ships; with merged /usr, ldd may say
+                # /usr/lib/... for what dpkg lists as /lib/... or the other way round.
+                libdirs = [os.path.join(d, self.multiarch) for d in ("/lib", "/usr/lib")]
+                for cand in {resolved[lib], real} | {os.path.join(d, os.path.basename(p)) for d in libdirs
+                                                     for p in (resolved[lib], real)}:
+                    p = sh("dpkg", "-S", cand, check=False)
+                    if p.returncode == 0:
+                        owner = p.stdout.split(":")[0]
+                        break
+                self.assertIsNotNone(owner, "no package owns " + real)
+                self.assertIn(owner, depends)
+
+    def test_extracted_binary_runs(self):
+        root = self.path("root")
+        sh("dpkg-deb", "-x", self.deb, root)
+        want = ["etc/default/embedstream", "lib/systemd/system/embedstream-api.service",
+                "lib/systemd/system/embedstream.service", "usr/bin/embedstream",
+                "usr/share/bash-completion/completions/embedstream",
+                "usr/share/doc/embedstream/changelog.gz", "usr/share/doc/embedstream/copyright",
+                "usr/share/man/man1/embedstream.1.gz"]
+        self.assertEqual(files_under(root), want)
+        binary = os.path.join(root, "usr/bin/embedstream")
+        self.assertNotIn("not found", sh("ldd", binary).stdout)
+        self.assertNotIn(".debug_info", sh("readelf", "-S", binary).stdout, "not stripped")
+        self.assertEqual(sh(binary, "--version").stdout, "embedstream %s\n" % self.version)
+        self.assertIn("Commands:", sh(binary, "--help").stdout)
+        self.assertIn("--domain", sh(binary, "help", "ingest").stdout)
+        with gzip.open(os.path.join(root, "usr/share/man/man1/embedstream.1.gz")) as f:
+            self.assertIn(b".SH ENVIRONMENT", f.read())
+        with gzip.open(os.path.join(root, "usr/share/doc/embedstream/changelog.gz"), "rt") as f:
+            self.assertTrue(f.readline().startswith("embedstream (%s) " % self.version))
+
+    def test_lintian_reports_no_error(self):
+        if not shutil.which("lintian"):
+            self.skipTest("lintian not installed")
+        p = sh("lintian", "--fail-on", "error", "-I", self.deb, check=False)
+        print(p.stdout, end="", file=sys.stderr)  # warnings and notes stay visible in the log
+        self.assertEqual([l for l in p.stdout.splitlines() if l.startswith("E:")], [])
+        self.assertEqual(p.returncode, 0, p.stderr)  # 2: an error tag, 1: lintian itself failed
 
 
 if __name__ == "__main__":

@@ -18,7 +18,7 @@ import helptext  # noqa: E402
 # What the loaders read (src/load); extensions named in a file option's help are added to these.
 DATA_EXTENSIONS = ["csv", "jsonl", "ndjson", "pkl", "pickle", "parquet"]
 STORE_SCHEMES = ["sqlite:", "postgresql://", "postgres:", "null:"]
-NAME = re.compile(r"^[a-z][a-z0-9_-]*$")
+NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]*$")
 
 
 def value_kind(o):

@@ -20,6 +20,7 @@ import harness as h
 
 DATA_EXTENSIONS = (".csv", ".jsonl", ".ndjson", ".pkl", ".pickle", ".parquet")
 UNITS = ("embedstream.service", "embedstream-api.service")
+MANIFEST = os.path.join(h.BUILD_DIR, "install_manifest.txt")
 
 
 def sh(*argv, env=None, cwd=None, check=True):
@@ -74,6 +75,25 @@ def render_man(path):
     env = dict(os.environ, LC_ALL="C", MANWIDTH="200", MAN_KEEP_FORMATTING="")
     p = sh("man", "--warnings=w", "-l", path, env=env)
     return re.sub(r".\x08", "", p.stdout), p.stderr
+
+
+def setUpModule():
+    """The installs below rewrite BUILD/install_manifest.txt; put back the one a real `make install`
+    left there, or `make uninstall` would afterwards forget what it installed."""
+    global SAVED_MANIFEST
+    SAVED_MANIFEST = None
+    if os.path.exists(MANIFEST):
+        with open(MANIFEST, "rb") as f:
+            SAVED_MANIFEST = f.read()
+
+
+def tearDownModule():
+    if SAVED_MANIFEST is None:
+        if os.path.exists(MANIFEST):
+            os.remove(MANIFEST)
+    else:
+        with open(MANIFEST, "wb") as f:
+            f.write(SAVED_MANIFEST)
 
 
 class Case(unittest.TestCase):
@@ -149,6 +169,18 @@ class InstallTree(Tmp):
         self.assertEqual(files_under(dest), ["etc/default/embedstream"])
         with open(settings) as f:
             self.assertTrue(f.read().endswith("EMBEDSTREAM_LISTEN=0.0.0.0:50052\n"))
+
+
+class Manifest(Tmp):
+    def test_the_tests_keep_the_manifest_of_a_real_install(self):
+        """Regression: the tests' own installs replaced the manifest a real `make install` had
+        written, so a later `make uninstall` removed temporary paths and left the real files."""
+        real = "/usr/local/bin/embedstream\n/usr/local/share/man/man1/embedstream.1\n"
+        with open(MANIFEST, "w") as f:
+            f.write(real)
+        sh(sys.executable, os.path.abspath(__file__), "InstallTree.test_prefix_usr_local_names_its_own_paths")
+        with open(MANIFEST) as f:
+            self.assertEqual(f.read(), real)
 
 
 class Settings(Tmp):

@@ -5,7 +5,7 @@
 
 #include "core/chunk.h"
 #include "core/domain.h"
-#include "load/pickle.h"
+#include "load/pickle/pickle.h"
 
 /* A private copy of exactly size bytes, so ASan catches any read past the end. */
 static void read_as(const uint8_t *data, size_t size, const es_domain *d) {

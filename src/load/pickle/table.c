@@ -1,11 +1,13 @@
-/* pickle_table.c - finds the domain's fields in the graph: DataFrame blocks, dict of lists, list of dicts. */
-#include "load/pickle_table.h"
+/* table.c - finds the domain's fields in the graph: DataFrame blocks, dict of lists, list of dicts. */
+#include "load/pickle/table.h"
 
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "load/pickle_np.h"
+#include "load/pickle/elem.h"
+#include "load/pickle/globals.h"
+#include "load/pickle/np.h"
 
 static int bad(es_error *err, const char *fmt, const char *a) { return es_err_set(err, ES_EINVAL, fmt, a); }
 
@@ -14,44 +16,44 @@ static int oom(es_error *err) {
 }
 
 /* Items of a tuple or list value (a list may hold float runs: then items is NULL and l is set). */
-static int seq(const es_pval *v, const es_pval **items, const es_plist **l, size_t *n) {
-  const es_pobj *o = v->tag == ES_PV_OBJ ? v->u.o : NULL;
+static int seq(const es_pkl_val *v, const es_pkl_val **items, const es_pkl_list **l, size_t *n) {
+  const es_pkl_obj *o = v->tag == ES_PKL_V_OBJ ? v->u.o : NULL;
   *items = NULL;
   *l = NULL;
-  if (o && o->kind == ES_PO_TUPLE) {
-    *items = ((const es_ptuple *)o)->items;
-    *n = ((const es_ptuple *)o)->n;
+  if (o && o->kind == ES_PKL_O_TUPLE) {
+    *items = ((const es_pkl_tuple *)o)->items;
+    *n = ((const es_pkl_tuple *)o)->n;
     return 0;
   }
-  if (o && o->kind == ES_PO_LIST) {
-    *l = (const es_plist *)o;
+  if (o && o->kind == ES_PKL_O_LIST) {
+    *l = (const es_pkl_list *)o;
     *n = (*l)->n;
     return 0;
   }
   return -1;
 }
 
-static es_pval seq_get(const es_pval *items, const es_plist *l, size_t i) {
-  return items ? items[i] : es_plist_get(l, i);
+static es_pkl_val seq_get(const es_pkl_val *items, const es_pkl_list *l, size_t i) {
+  return items ? items[i] : es_pkl_list_get(l, i);
 }
 
-static const es_pval *dict_get(const es_pval *v, const char *key) {
-  const es_pdict *d = (const es_pdict *)es_pval_obj(v, ES_PO_DICT);
-  return d ? es_pdict_get(d, key) : NULL;
+static const es_pkl_val *dict_get(const es_pkl_val *v, const char *key) {
+  const es_pkl_dict *d = (const es_pkl_dict *)es_pkl_val_obj(v, ES_PKL_O_DICT);
+  return d ? es_pkl_dict_get(d, key) : NULL;
 }
 
-static const es_parray *array_1d(const es_pval *v) {
-  const es_parray *a = (const es_parray *)es_pval_obj(v, ES_PO_ARRAY);
+static const es_pkl_array *array_1d(const es_pkl_val *v) {
+  const es_pkl_array *a = (const es_pkl_array *)es_pkl_val_obj(v, ES_PKL_O_ARRAY);
   return a && a->built && a->ndim == 1 ? a : NULL;
 }
 
 /* ---- pandas indexes ---- */
 
-static int range_len(const es_pval *state, uint64_t *n, es_error *err) {
-  const es_pval *s = dict_get(state, "start"), *e = dict_get(state, "stop"), *st = dict_get(state, "step");
+static int range_len(const es_pkl_val *state, uint64_t *n, es_error *err) {
+  const es_pkl_val *s = dict_get(state, "start"), *e = dict_get(state, "stop"), *st = dict_get(state, "step");
   int64_t a, b, step;
   uint64_t span, ustep;
-  if (!s || !e || !st || s->tag != ES_PV_INT || e->tag != ES_PV_INT || st->tag != ES_PV_INT || !st->u.i)
+  if (!s || !e || !st || s->tag != ES_PKL_V_INT || e->tag != ES_PKL_V_INT || st->tag != ES_PKL_V_INT || !st->u.i)
     return bad(err, "a RangeIndex without int start, stop and step%s", "");
   a = s->u.i;
   b = e->u.i;
@@ -68,44 +70,44 @@ static int range_len(const es_pval *state, uint64_t *n, es_error *err) {
 }
 
 /* An Index's length; labels (for columns) is its data array, or NULL for a RangeIndex. */
-static int index_info(const es_pval *idx, uint64_t *n, const es_parray **labels, const es_pval **name,
+static int index_info(const es_pkl_val *idx, uint64_t *n, const es_pkl_array **labels, const es_pkl_val **name,
                       es_error *err) {
-  const es_pinst *in = (const es_pinst *)es_pval_obj(idx, ES_PO_INST);
-  const es_pval *data;
+  const es_pkl_inst *in = (const es_pkl_inst *)es_pkl_val_obj(idx, ES_PKL_O_INST);
+  const es_pkl_val *data;
   *labels = NULL;
   *name = NULL;
-  if (!in || !in->built || (in->cls != ES_G_INDEX && in->cls != ES_G_INT64INDEX && in->cls != ES_G_RANGEINDEX))
-    return bad(err, "a DataFrame axis is a %s, not a pandas Index", es_pval_type(idx));
+  if (!in || !in->built || (in->cls != ES_PKL_G_INDEX && in->cls != ES_PKL_G_INT64INDEX && in->cls != ES_PKL_G_RANGEINDEX))
+    return bad(err, "a DataFrame axis is a %s, not a pandas Index", es_pkl_val_type(idx));
   *name = dict_get(&in->state, "name");
-  if (in->cls == ES_G_RANGEINDEX) return range_len(&in->state, n, err);
+  if (in->cls == ES_PKL_G_RANGEINDEX) return range_len(&in->state, n, err);
   data = dict_get(&in->state, "data");
   if (!data || !(*labels = array_1d(data))) return bad(err, "a pandas Index without 1-D data%s", "");
   *n = (*labels)->shape[0];
   return 0;
 }
 
-static int label_is(const es_parray *labels, uint64_t p, const char *name) {
-  es_pval v;
+static int label_is(const es_pkl_array *labels, uint64_t p, const char *name) {
+  es_pkl_val v;
   if (!labels || labels->dt->kind != 'O') return 0;
-  v = es_plist_get(labels->items, (size_t)p);
-  return es_pval_is_str(&v, name);
+  v = es_pkl_list_get(labels->items, (size_t)p);
+  return es_pkl_val_is_str(&v, name);
 }
 
 /* ---- pandas blocks ---- */
 
 typedef struct colsrc {
-  const es_pval *values; /* a block's values: ndarray or extension array instance */
+  const es_pkl_val *values; /* a block's values: ndarray or extension array instance */
   uint64_t k;
   int block;
 } colsrc;
 
-static int placement(es_pvm *vm, const es_pval *pl, uint64_t ncols, uint64_t **pos, uint64_t *npos, es_error *err) {
-  const es_pslice *s = (const es_pslice *)es_pval_obj(pl, ES_PO_SLICE);
-  const es_parray *a = array_1d(pl);
+static int placement(es_pkl_vm *vm, const es_pkl_val *pl, uint64_t ncols, uint64_t **pos, uint64_t *npos, es_error *err) {
+  const es_pkl_slice *s = (const es_pkl_slice *)es_pkl_val_obj(pl, ES_PKL_O_SLICE);
+  const es_pkl_array *a = array_1d(pl);
   uint64_t i, n;
   int rc;
   *pos = NULL;
-  if (a && (rc = es_pnp_decode_array(vm, (es_parray *)a, err))) return rc;
+  if (a && (rc = es_pkl_np_decode_array(&vm->heap, (es_pkl_array *)a, err))) return rc;
   if (s) {
     int64_t start = s->has_start ? s->start : 0, step = s->has_step ? s->step : 1;
     if (!s->has_stop || start < 0 || s->stop < start || step < 1 || (uint64_t)s->stop > ncols)
@@ -120,7 +122,7 @@ static int placement(es_pvm *vm, const es_pval *pl, uint64_t ncols, uint64_t **p
     for (i = 0; i < n; i++) {
       int64_t v;
       int nan;
-      if (es_pnp_int(a->dt, es_pnp_elem2(a, i, 0), &v, &nan) || v < 0 || (uint64_t)v >= ncols) {
+      if (es_pkl_elem_int(a->dt, es_pkl_array_elem(a, i, 0), &v, &nan) || v < 0 || (uint64_t)v >= ncols) {
         free(*pos);
         *pos = NULL;
         return bad(err, "a block placement outside the %s columns", "DataFrame's");
@@ -128,20 +130,20 @@ static int placement(es_pvm *vm, const es_pval *pl, uint64_t ncols, uint64_t **p
       (*pos)[i] = (uint64_t)v;
     }
   } else {
-    return bad(err, "a block placement is a %s", es_pval_type(pl));
+    return bad(err, "a block placement is a %s", es_pkl_val_type(pl));
   }
   *npos = n;
   return 0;
 }
 
 /* Rows in an extension array (Categorical, StringArray, IntegerArray), or -1. */
-static int ext_len(const es_pinst *in, uint64_t *n) {
-  const es_ptuple *t = (const es_ptuple *)es_pval_obj(&in->state, ES_PO_TUPLE);
-  const es_parray *a = NULL;
+static int ext_len(const es_pkl_inst *in, uint64_t *n) {
+  const es_pkl_tuple *t = (const es_pkl_tuple *)es_pkl_val_obj(&in->state, ES_PKL_O_TUPLE);
+  const es_pkl_array *a = NULL;
   if (!in->built) return -1;
-  if ((in->cls == ES_G_CATEGORICAL || in->cls == ES_G_STRINGARRAY) && t && t->n >= 2) a = array_1d(&t->items[1]);
-  if (in->cls == ES_G_INTEGERARRAY) {
-    const es_pval *d = dict_get(&in->state, "_data");
+  if ((in->cls == ES_PKL_G_CATEGORICAL || in->cls == ES_PKL_G_STRINGARRAY) && t && t->n >= 2) a = array_1d(&t->items[1]);
+  if (in->cls == ES_PKL_G_INTEGERARRAY) {
+    const es_pkl_val *d = dict_get(&in->state, "_data");
     a = d ? array_1d(d) : NULL;
   }
   if (!a) return -1;
@@ -149,32 +151,32 @@ static int ext_len(const es_pinst *in, uint64_t *n) {
   return 0;
 }
 
-static int check_block(const es_pval *values, uint64_t npos, uint64_t nrows, es_error *err) {
-  const es_parray *a = (const es_parray *)es_pval_obj(values, ES_PO_ARRAY);
-  const es_pinst *in = (const es_pinst *)es_pval_obj(values, ES_PO_INST);
+static int check_block(const es_pkl_val *values, uint64_t npos, uint64_t nrows, es_error *err) {
+  const es_pkl_array *a = (const es_pkl_array *)es_pkl_val_obj(values, ES_PKL_O_ARRAY);
+  const es_pkl_inst *in = (const es_pkl_inst *)es_pkl_val_obj(values, ES_PKL_O_INST);
   uint64_t n;
   char msg[160];
   if (a && a->built && a->ndim == 2 && a->shape[0] == npos && a->shape[1] == nrows) return 0;
   if (a && a->built && a->ndim == 1 && npos == 1 && a->shape[0] == nrows) return 0;
   if (in && npos == 1 && !ext_len(in, &n) && n == nrows) return 0;
-  snprintf(msg, sizeof(msg), "a block (%s) does not match its %llu columns x %llu rows", es_pval_type(values),
+  snprintf(msg, sizeof(msg), "a block (%s) does not match its %llu columns x %llu rows", es_pkl_val_type(values),
            (unsigned long long)npos, (unsigned long long)nrows);
   return bad(err, "%s", msg);
 }
 
-static int place_blocks(es_pvm *vm, const es_pval *blocks, uint64_t ncols, uint64_t nrows, colsrc *srcs, es_error *err) {
-  const es_pval *items;
-  const es_plist *l;
+static int place_blocks(es_pkl_vm *vm, const es_pkl_val *blocks, uint64_t ncols, uint64_t nrows, colsrc *srcs, es_error *err) {
+  const es_pkl_val *items;
+  const es_pkl_list *l;
   size_t nb, b;
   int rc = 0;
-  if (seq(blocks, &items, &l, &nb)) return bad(err, "BlockManager blocks are a %s", es_pval_type(blocks));
+  if (seq(blocks, &items, &l, &nb)) return bad(err, "BlockManager blocks are a %s", es_pkl_val_type(blocks));
   for (b = 0; b < nb && !rc; b++) {
-    es_pval bv = seq_get(items, l, b);
-    const es_pinst *in = (const es_pinst *)es_pval_obj(&bv, ES_PO_INST);
-    const es_ptuple *args = in ? (const es_ptuple *)es_pval_obj(&in->args, ES_PO_TUPLE) : NULL;
+    es_pkl_val bv = seq_get(items, l, b);
+    const es_pkl_inst *in = (const es_pkl_inst *)es_pkl_val_obj(&bv, ES_PKL_O_INST);
+    const es_pkl_tuple *args = in ? (const es_pkl_tuple *)es_pkl_val_obj(&in->args, ES_PKL_O_TUPLE) : NULL;
     uint64_t *pos = NULL, npos = 0, i;
-    if (!in || in->cls != ES_G_UNPICKLE_BLOCK || !args || args->n < 2)
-      return bad(err, "a BlockManager block is a %s", es_pval_type(&bv));
+    if (!in || in->cls != ES_PKL_G_UNPICKLE_BLOCK || !args || args->n < 2)
+      return bad(err, "a BlockManager block is a %s", es_pkl_val_type(&bv));
     if ((rc = placement(vm, &args->items[1], ncols, &pos, &npos, err))) return rc;
     rc = check_block(&args->items[0], npos, nrows, err);
     for (i = 0; i < npos && !rc; i++) {
@@ -184,7 +186,7 @@ static int place_blocks(es_pvm *vm, const es_pval *blocks, uint64_t ncols, uint6
       }
       srcs[pos[i]].values = &args->items[0];
       srcs[pos[i]].k = i;
-      srcs[pos[i]].block = es_pval_obj(&args->items[0], ES_PO_ARRAY) && ((const es_parray *)args->items[0].u.o)->ndim == 2;
+      srcs[pos[i]].block = es_pkl_val_obj(&args->items[0], ES_PKL_O_ARRAY) && ((const es_pkl_array *)args->items[0].u.o)->ndim == 2;
     }
     free(pos);
   }
@@ -193,61 +195,61 @@ static int place_blocks(es_pvm *vm, const es_pval *blocks, uint64_t ncols, uint6
 
 /* ---- one column from a block or an extension array ---- */
 
-static int col_cat(const es_pinst *in, es_pcol *c, es_error *err) {
-  const es_ptuple *t = (const es_ptuple *)es_pval_obj(&in->state, ES_PO_TUPLE);
-  const es_pinst *dt = t && t->n >= 2 ? (const es_pinst *)es_pval_obj(&t->items[0], ES_PO_INST) : NULL;
-  const es_pval *cats = dt && dt->cls == ES_G_CATDTYPE ? dict_get(&dt->state, "categories") : NULL;
-  const es_parray *codes = t && t->n >= 2 ? array_1d(&t->items[1]) : NULL, *labels;
-  const es_pval *name;
+static int col_cat(const es_pkl_inst *in, es_pkl_col *c, es_error *err) {
+  const es_pkl_tuple *t = (const es_pkl_tuple *)es_pkl_val_obj(&in->state, ES_PKL_O_TUPLE);
+  const es_pkl_inst *dt = t && t->n >= 2 ? (const es_pkl_inst *)es_pkl_val_obj(&t->items[0], ES_PKL_O_INST) : NULL;
+  const es_pkl_val *cats = dt && dt->cls == ES_PKL_G_CATDTYPE ? dict_get(&dt->state, "categories") : NULL;
+  const es_pkl_array *codes = t && t->n >= 2 ? array_1d(&t->items[1]) : NULL, *labels;
+  const es_pkl_val *name;
   uint64_t n;
   int rc;
   if (!codes || !cats || (codes->dt->kind != 'i' && codes->dt->kind != 'u'))
     return bad(err, "a Categorical without integer codes and categories%s", "");
   if ((rc = index_info(cats, &n, &labels, &name, err))) return rc;
   if (!labels) return bad(err, "a Categorical whose categories are a %s", "RangeIndex");
-  c->kind = ES_PC_CAT;
+  c->kind = ES_PKL_C_CAT;
   c->ref.a = codes;
   c->aux.a = labels;
   return 0;
 }
 
-static int col_masked(const es_pinst *in, es_pcol *c, es_error *err) {
-  const es_pval *d = dict_get(&in->state, "_data"), *m = dict_get(&in->state, "_mask");
-  const es_parray *data = d ? array_1d(d) : NULL, *mask = m ? array_1d(m) : NULL;
+static int col_masked(const es_pkl_inst *in, es_pkl_col *c, es_error *err) {
+  const es_pkl_val *d = dict_get(&in->state, "_data"), *m = dict_get(&in->state, "_mask");
+  const es_pkl_array *data = d ? array_1d(d) : NULL, *mask = m ? array_1d(m) : NULL;
   if (!data || !mask || mask->dt->kind != 'b' || mask->shape[0] != data->shape[0] || data->dt->kind == 'O')
     return bad(err, "an IntegerArray without _data and _mask arrays%s", "");
-  c->kind = ES_PC_MASKED;
+  c->kind = ES_PKL_C_MASKED;
   c->ref.a = data;
   c->aux.a = mask;
   return 0;
 }
 
-static int col_from_values(const colsrc *s, es_pcol *c, es_error *err) {
-  const es_pinst *in = (const es_pinst *)es_pval_obj(s->values, ES_PO_INST);
+static int col_from_values(const colsrc *s, es_pkl_col *c, es_error *err) {
+  const es_pkl_inst *in = (const es_pkl_inst *)es_pkl_val_obj(s->values, ES_PKL_O_INST);
   memset(c, 0, sizeof(*c));
-  if (es_pval_obj(s->values, ES_PO_ARRAY)) {
-    c->kind = ES_PC_ARRAY;
-    c->ref.a = (const es_parray *)s->values->u.o;
+  if (es_pkl_val_obj(s->values, ES_PKL_O_ARRAY)) {
+    c->kind = ES_PKL_C_ARRAY;
+    c->ref.a = (const es_pkl_array *)s->values->u.o;
     c->ref.k = s->k;
     c->ref.block = s->block;
     return 0;
   }
-  if (in && in->cls == ES_G_CATEGORICAL) return col_cat(in, c, err);
-  if (in && in->cls == ES_G_INTEGERARRAY) return col_masked(in, c, err);
-  if (in && in->cls == ES_G_STRINGARRAY) {
-    const es_ptuple *t = (const es_ptuple *)es_pval_obj(&in->state, ES_PO_TUPLE);
-    c->kind = ES_PC_ARRAY;
+  if (in && in->cls == ES_PKL_G_CATEGORICAL) return col_cat(in, c, err);
+  if (in && in->cls == ES_PKL_G_INTEGERARRAY) return col_masked(in, c, err);
+  if (in && in->cls == ES_PKL_G_STRINGARRAY) {
+    const es_pkl_tuple *t = (const es_pkl_tuple *)es_pkl_val_obj(&in->state, ES_PKL_O_TUPLE);
+    c->kind = ES_PKL_C_ARRAY;
     c->ref.a = t && t->n >= 2 ? array_1d(&t->items[1]) : NULL;
     if (c->ref.a && c->ref.a->dt->kind == 'O') return 0;
   }
-  return bad(err, "a column holds a %s, which is not supported", es_pval_type(s->values));
+  return bad(err, "a column holds a %s, which is not supported", es_pkl_val_type(s->values));
 }
 
 /* "vector_<j>" (no leading zeros): j, or -1 for any other label. */
-static int64_t vector_label(const es_pval *v) {
+static int64_t vector_label(const es_pkl_val *v) {
   int64_t j = 0;
   uint32_t i;
-  if (v->tag != ES_PV_STR || v->len < 8 || v->len > 13 || memcmp(v->u.s, "vector_", 7)) return -1;
+  if (v->tag != ES_PKL_V_STR || v->len < 8 || v->len > 13 || memcmp(v->u.s, "vector_", 7)) return -1;
   if (v->u.s[7] == '0' && v->len > 8) return -1;
   for (i = 7; i < v->len; i++) {
     if (v->u.s[i] < '0' || v->u.s[i] > '9') return -1;
@@ -257,23 +259,23 @@ static int64_t vector_label(const es_pval *v) {
 }
 
 static int numeric_src(const colsrc *s) {
-  const es_parray *a = s->values ? (const es_parray *)es_pval_obj(s->values, ES_PO_ARRAY) : NULL;
+  const es_pkl_array *a = s->values ? (const es_pkl_array *)es_pkl_val_obj(s->values, ES_PKL_O_ARRAY) : NULL;
   return a && a->dt->kind != 'O' && a->dt->kind != 'U';
 }
 
-static int same_dtype(const es_pdtype *a, const es_pdtype *b) {
+static int same_dtype(const es_pkl_dtype *a, const es_pkl_dtype *b) {
   return a->kind == b->kind && a->size == b->size && a->order == b->order;
 }
 
 /* Where each component's column starts and how far apart its rows are, computed once so a
    row's vector is a strided gather. */
-static int component_strides(es_pcol *c, es_error *err) {
+static int component_strides(es_pkl_col *c, es_error *err) {
   size_t j;
   if (!(c->cbase = calloc(c->ncomps, sizeof(*c->cbase))) || !(c->cstride = calloc(c->ncomps, sizeof(*c->cstride))))
     return oom(err);
   c->cdt = c->comps[0].a->dt;
   for (j = 0; j < c->ncomps; j++) {
-    const es_pref *r = &c->comps[j];
+    const es_pkl_ref *r = &c->comps[j];
     uint64_t size = r->a->dt->size;
     if (!r->block) {
       c->cbase[j] = r->a->data;
@@ -291,30 +293,30 @@ static int component_strides(es_pcol *c, es_error *err) {
 }
 
 /* vector_0 .. vector_{d-1}: the vector spread over numeric columns (one 2-D float block). */
-static int vector_cols(const es_parray *labels, uint64_t ncols, const colsrc *srcs, es_pcol *c, es_error *err) {
+static int vector_cols(const es_pkl_array *labels, uint64_t ncols, const colsrc *srcs, es_pkl_col *c, es_error *err) {
   uint64_t p, d = 0;
   size_t j;
   char name[32];
   if (!labels || labels->dt->kind != 'O') return 1;
   for (p = 0; p < ncols; p++) {
-    es_pval v = es_plist_get(labels->items, (size_t)p);
+    es_pkl_val v = es_pkl_list_get(labels->items, (size_t)p);
     if (vector_label(&v) >= 0) d++;
   }
   if (!d) return 1;
   if (d > ES_DIM_MAX) return es_err_set(err, ES_EINVAL, "more than %d vector_N columns", ES_DIM_MAX);
   memset(c, 0, sizeof(*c));
-  if (!(c->comps = calloc(d, sizeof(es_pref)))) return oom(err);
-  c->kind = ES_PC_VCOLS;
+  if (!(c->comps = calloc(d, sizeof(es_pkl_ref)))) return oom(err);
+  c->kind = ES_PKL_C_VCOLS;
   c->ncomps = d;
   for (p = 0; p < ncols; p++) {
-    es_pval v = es_plist_get(labels->items, (size_t)p);
+    es_pkl_val v = es_pkl_list_get(labels->items, (size_t)p);
     int64_t k = vector_label(&v);
     if (k < 0) continue;
     snprintf(name, sizeof(name), "vector_%lld", (long long)k);
     if ((uint64_t)k >= d) return bad(err, "vector columns: '%s' is beyond the number of vector_N columns", name);
     if (c->comps[k].a) return bad(err, "column '%s' appears twice", name);
     if (!numeric_src(&srcs[p])) return bad(err, "column '%s' is not numeric", name);
-    c->comps[k].a = (const es_parray *)srcs[p].values->u.o;
+    c->comps[k].a = (const es_pkl_array *)srcs[p].values->u.o;
     c->comps[k].k = srcs[p].k;
     c->comps[k].block = srcs[p].block;
   }
@@ -323,7 +325,7 @@ static int vector_cols(const es_parray *labels, uint64_t ncols, const colsrc *sr
   return 0;
 }
 
-static int find_column(const es_parray *labels, uint64_t ncols, const char *name, uint64_t *at, es_error *err) {
+static int find_column(const es_pkl_array *labels, uint64_t ncols, const char *name, uint64_t *at, es_error *err) {
   uint64_t p;
   int found = 0;
   for (p = 0; p < ncols; p++)
@@ -336,23 +338,23 @@ static int find_column(const es_parray *labels, uint64_t ncols, const char *name
 }
 
 /* A field missing from the columns may be the row index (df.set_index('id')). */
-static int index_column(const es_pval *rowidx, const char *name, uint64_t nrows, es_pcol *c) {
-  const es_parray *labels;
-  const es_pval *iname;
+static int index_column(const es_pkl_val *rowidx, const char *name, uint64_t nrows, es_pkl_col *c) {
+  const es_pkl_array *labels;
+  const es_pkl_val *iname;
   uint64_t n;
   es_error ignore;
-  if (index_info(rowidx, &n, &labels, &iname, &ignore) || !labels || n != nrows || !iname || !es_pval_is_str(iname, name))
+  if (index_info(rowidx, &n, &labels, &iname, &ignore) || !labels || n != nrows || !iname || !es_pkl_val_is_str(iname, name))
     return 1;
   memset(c, 0, sizeof(*c));
-  c->kind = ES_PC_ARRAY;
+  c->kind = ES_PKL_C_ARRAY;
   c->ref.a = labels;
   return 0;
 }
 
-static int df_fields(const es_pval *cols, const es_pval *rowidx, uint64_t nrows, const es_domain *d, colsrc *srcs,
-                     es_ptable *t, es_error *err) {
-  const es_parray *labels;
-  const es_pval *name;
+static int df_fields(const es_pkl_val *cols, const es_pkl_val *rowidx, uint64_t nrows, const es_domain *d, colsrc *srcs,
+                     es_pkl_table *t, es_error *err) {
+  const es_pkl_array *labels;
+  const es_pkl_val *name;
   uint64_t ncols, at;
   size_t f;
   int rc = index_info(cols, &ncols, &labels, &name, err);
@@ -371,18 +373,18 @@ static int df_fields(const es_pval *cols, const es_pval *rowidx, uint64_t nrows,
   return rc;
 }
 
-static int df_table(es_pvm *vm, const es_pinst *df, const es_domain *d, es_ptable *t, es_error *err) {
-  const es_pval *mgr = dict_get(&df->state, "_mgr"), *axes_items, *labels_name;
-  const es_pinst *bm = mgr ? (const es_pinst *)es_pval_obj(mgr, ES_PO_INST) : NULL;
-  const es_ptuple *args = bm ? (const es_ptuple *)es_pval_obj(&bm->args, ES_PO_TUPLE) : NULL;
-  const es_plist *axes_list;
-  const es_parray *labels;
-  es_pval cols, rows;
+static int df_table(es_pkl_vm *vm, const es_pkl_inst *df, const es_domain *d, es_pkl_table *t, es_error *err) {
+  const es_pkl_val *mgr = dict_get(&df->state, "_mgr"), *axes_items, *labels_name;
+  const es_pkl_inst *bm = mgr ? (const es_pkl_inst *)es_pkl_val_obj(mgr, ES_PKL_O_INST) : NULL;
+  const es_pkl_tuple *args = bm ? (const es_pkl_tuple *)es_pkl_val_obj(&bm->args, ES_PKL_O_TUPLE) : NULL;
+  const es_pkl_list *axes_list;
+  const es_pkl_array *labels;
+  es_pkl_val cols, rows;
   uint64_t ncols;
   size_t naxes;
   colsrc *srcs;
   int rc;
-  if (!bm || bm->cls != ES_G_BLOCKMANAGER || !args || args->n != 2)
+  if (!bm || bm->cls != ES_PKL_G_BLOCKMANAGER || !args || args->n != 2)
     return bad(err, "a DataFrame without a BlockManager (pickled by pandas %s?)", "other than 1.x");
   if (seq(&args->items[1], &axes_items, &axes_list, &naxes) || naxes != 2)
     return bad(err, "a BlockManager without 2 %s", "axes");
@@ -390,7 +392,7 @@ static int df_table(es_pvm *vm, const es_pinst *df, const es_domain *d, es_ptabl
   rows = seq_get(axes_items, axes_list, 1);
   if ((rc = index_info(&rows, &t->nrows, &labels, &labels_name, err))) return rc;
   if ((rc = index_info(&cols, &ncols, &labels, &labels_name, err))) return rc;
-  if (ncols > SIZE_MAX / sizeof(colsrc) || !(srcs = es_pvm_alloc(vm, (size_t)(ncols ? ncols : 1) * sizeof(colsrc))))
+  if (ncols > SIZE_MAX / sizeof(colsrc) || !(srcs = es_pkl_alloc(&vm->heap, (size_t)(ncols ? ncols : 1) * sizeof(colsrc))))
     return oom(err);
   memset(srcs, 0, (size_t)(ncols ? ncols : 1) * sizeof(colsrc));
   if ((rc = place_blocks(vm, &args->items[0], ncols, t->nrows, srcs, err))) return rc;
@@ -400,24 +402,24 @@ static int df_table(es_pvm *vm, const es_pinst *df, const es_domain *d, es_ptabl
 
 /* ---- plain pickles ---- */
 
-static int list_column(const es_pval *v, const es_field *f, es_pcol *c, uint64_t *n, es_error *err) {
-  const es_parray *a = (const es_parray *)es_pval_obj(v, ES_PO_ARRAY);
-  const es_pinst *in = (const es_pinst *)es_pval_obj(v, ES_PO_INST);
+static int list_column(const es_pkl_val *v, const es_field *f, es_pkl_col *c, uint64_t *n, es_error *err) {
+  const es_pkl_array *a = (const es_pkl_array *)es_pkl_val_obj(v, ES_PKL_O_ARRAY);
+  const es_pkl_inst *in = (const es_pkl_inst *)es_pkl_val_obj(v, ES_PKL_O_INST);
   size_t len;
   memset(c, 0, sizeof(*c));
   if (!seq(v, &c->items, &c->list, &len)) {
-    c->kind = ES_PC_LIST;
+    c->kind = ES_PKL_C_LIST;
     *n = len;
     return 0;
   }
   if (a && a->built && a->ndim == 1) {
-    c->kind = ES_PC_ARRAY;
+    c->kind = ES_PKL_C_ARRAY;
     c->ref.a = a;
     *n = a->shape[0];
     return 0;
   }
   if (a && a->built && a->ndim == 2 && f->type == ES_T_VECTOR && a->dt->kind != 'O' && a->dt->kind != 'U') {
-    c->kind = ES_PC_ROWS2D;
+    c->kind = ES_PKL_C_ROWS2D;
     c->ref.a = a;
     *n = a->shape[0];
     return 0;
@@ -428,15 +430,15 @@ static int list_column(const es_pval *v, const es_field *f, es_pcol *c, uint64_t
     if (!rc && ext_len(in, n)) rc = bad(err, "column '%s' is an incomplete pandas array", f->name);
     return rc;
   }
-  return es_err_set(err, ES_EINVAL, "column '%s' is a %s, not a list or array", f->name, es_pval_type(v));
+  return es_err_set(err, ES_EINVAL, "column '%s' is a %s, not a list or array", f->name, es_pkl_val_type(v));
 }
 
-static int dict_of_lists(const es_pval *root, const es_domain *d, es_ptable *t, es_error *err) {
+static int dict_of_lists(const es_pkl_val *root, const es_domain *d, es_pkl_table *t, es_error *err) {
   size_t f;
   uint64_t n;
   int rc;
   for (f = 0; f < d->nfields; f++) {
-    const es_pval *v = dict_get(root, d->fields[f].name);
+    const es_pkl_val *v = dict_get(root, d->fields[f].name);
     if (!v) return bad(err, "the dict has no key '%s'", d->fields[f].name);
     if ((rc = list_column(v, &d->fields[f], &t->cols[f], &n, err))) return rc;
     if (f && n != t->nrows)
@@ -449,24 +451,24 @@ static int dict_of_lists(const es_pval *root, const es_domain *d, es_ptable *t, 
 
 /* Protocol 2 arrays whose elements are read by index are decoded once here (arrays that are
    whole cells, like a row's vector, are decoded row by row instead). */
-static int decode_columns(es_pvm *vm, es_ptable *t, es_error *err) {
+static int decode_columns(es_pkl_vm *vm, es_pkl_table *t, es_error *err) {
   size_t f, j;
   int rc = 0;
   for (f = 0; f < t->nfields && !rc; f++) {
-    es_pcol *c = &t->cols[f];
-    if (c->ref.a) rc = es_pnp_decode_array(vm, (es_parray *)c->ref.a, err);
-    if (!rc && c->aux.a) rc = es_pnp_decode_array(vm, (es_parray *)c->aux.a, err);
-    for (j = 0; j < c->ncomps && !rc; j++) rc = es_pnp_decode_array(vm, (es_parray *)c->comps[j].a, err);
-    if (!rc && c->kind == ES_PC_VCOLS) rc = component_strides(c, err);
+    es_pkl_col *c = &t->cols[f];
+    if (c->ref.a) rc = es_pkl_np_decode_array(&vm->heap, (es_pkl_array *)c->ref.a, err);
+    if (!rc && c->aux.a) rc = es_pkl_np_decode_array(&vm->heap, (es_pkl_array *)c->aux.a, err);
+    for (j = 0; j < c->ncomps && !rc; j++) rc = es_pkl_np_decode_array(&vm->heap, (es_pkl_array *)c->comps[j].a, err);
+    if (!rc && c->kind == ES_PKL_C_VCOLS) rc = component_strides(c, err);
   }
   return rc;
 }
 
-int es_ptable_build(es_pvm *vm, const es_domain *d, es_ptable *t, es_error *err) {
-  const es_pval *root = &vm->root;
-  const es_pinst *in = (const es_pinst *)es_pval_obj(root, ES_PO_INST);
-  const es_pval *items;
-  const es_plist *l;
+int es_pkl_table_build(es_pkl_vm *vm, const es_domain *d, es_pkl_table *t, es_error *err) {
+  const es_pkl_val *root = &vm->root;
+  const es_pkl_inst *in = (const es_pkl_inst *)es_pkl_val_obj(root, ES_PKL_O_INST);
+  const es_pkl_val *items;
+  const es_pkl_list *l;
   size_t f, n;
   int rc;
   memset(t, 0, sizeof(*t));
@@ -475,20 +477,20 @@ int es_ptable_build(es_pvm *vm, const es_domain *d, es_ptable *t, es_error *err)
   t->key = d->key;
   t->vector = d->vector;
   for (f = 0; f < d->nfields; f++) t->names[f] = d->fields[f].name;
-  if (in && in->cls == ES_G_DATAFRAME && in->built) {
+  if (in && in->cls == ES_PKL_G_DATAFRAME && in->built) {
     rc = df_table(vm, in, d, t, err);
-  } else if (es_pval_obj(root, ES_PO_DICT)) {
+  } else if (es_pkl_val_obj(root, ES_PKL_O_DICT)) {
     rc = dict_of_lists(root, d, t, err);
   } else if (!seq(root, &items, &l, &n)) {
     for (f = 0; f < d->nfields; f++) {
-      t->cols[f].kind = ES_PC_DICTS;
+      t->cols[f].kind = ES_PKL_C_DICTS;
       t->cols[f].items = items;
       t->cols[f].list = l;
     }
     t->nrows = n;
     rc = 0;
   } else {
-    rc = bad(err, "the pickle holds a %s, not a DataFrame, a dict of lists or a list of dicts", es_pval_type(root));
+    rc = bad(err, "the pickle holds a %s, not a DataFrame, a dict of lists or a list of dicts", es_pkl_val_type(root));
   }
   if (!rc) rc = decode_columns(vm, t, err);
   /* Every real row costs the file at least a byte; more rows than bytes means zero-sized
@@ -497,12 +499,12 @@ int es_ptable_build(es_pvm *vm, const es_domain *d, es_ptable *t, es_error *err)
     rc = es_err_set(err, ES_EINVAL, "%llu rows in a file of %zu bytes", (unsigned long long)t->nrows, vm->len);
   if (rc) {
     es_err_prefix(err, "%s: ", vm->name);
-    es_ptable_free(t);
+    es_pkl_table_free(t);
   }
   return rc;
 }
 
-void es_ptable_free(es_ptable *t) {
+void es_pkl_table_free(es_pkl_table *t) {
   size_t f;
   for (f = 0; f < ES_MAX_FIELDS; f++) {
     free(t->cols[f].comps);

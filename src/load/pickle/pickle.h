@@ -1,6 +1,6 @@
 /* pickle.h - the .pkl/.pickle loader: pandas DataFrames and plain pickles, read without running Python. */
-#ifndef ES_PICKLE_H
-#define ES_PICKLE_H
+#ifndef ES_PKL_PICKLE_H
+#define ES_PKL_PICKLE_H
 
 #include <stddef.h>
 #include <stdint.h>

@@ -1,18 +1,18 @@
-/* pickle_rows.h - one table row converted to a chunk row, by the domain's field types. */
-#ifndef ES_PICKLE_ROWS_H
-#define ES_PICKLE_ROWS_H
+/* rows.h - one table row converted to a chunk row, by the domain's field types. */
+#ifndef ES_PKL_ROWS_H
+#define ES_PKL_ROWS_H
 
 #include <stdint.h>
 
 #include "core/arena.h"
 #include "core/chunk.h"
-#include "load/pickle_table.h"
+#include "load/pickle/table.h"
 
 /* Fills row (nfields values, as es_chunk_add_row left them) from table row r; strings, lists and
    vectors go into a. Missing values (None, NaN, pandas.NA): text "", int 0, skills [], vector an
    error. *left is how many more bytes the rows may take; the row's are subtracted. ES_EINVAL with
    err "row index r: field 'x': what". */
-int es_prow_fill(const es_ptable *t, const es_domain *d, uint64_t r, es_value *row, es_arena *arena,
+int es_pkl_row_fill(const es_pkl_table *t, const es_domain *d, uint64_t r, es_value *row, es_arena *arena,
                  uint64_t *left, es_error *err);
 
 #endif

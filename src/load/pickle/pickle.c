@@ -1,5 +1,5 @@
 /* pickle.c - the pickle loader behind loader.h: maps the file, interprets it once, then rows chunk by chunk. */
-#include "load/pickle.h"
+#include "load/pickle/pickle.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -12,9 +12,11 @@
 #include <unistd.h>
 
 #include "core/log.h"
-#include "load/pickle_rows.h"
-#include "load/pickle_table.h"
-#include "load/pickle_vm.h"
+#include "load/pickle/cell.h"
+#include "load/pickle/prefault.h"
+#include "load/pickle/rows.h"
+#include "load/pickle/table.h"
+#include "load/pickle/vm.h"
 
 /* Dropping mapped pages behind the reader keeps RSS at the object graph plus a window, not the
    file's size. Dropped clean pages of a file mapping simply fault in again if read once more. */
@@ -23,8 +25,8 @@
 
 typedef struct pkl_loader {
   es_loader base;
-  es_pvm vm;
-  es_ptable table;
+  es_pkl_vm vm;
+  es_pkl_table table;
   uint8_t *buf;
   size_t len;
   int mapped;       /* buf is our private mapping of the file */
@@ -34,7 +36,7 @@ typedef struct pkl_loader {
   size_t released;  /* first pass: pages before this offset were dropped */
   const uint8_t **wm[ES_MAX_FIELDS]; /* per field (and vector component): read up to here */
   size_t nwm[ES_MAX_FIELDS];
-  const uint8_t **addrs; /* scratch for es_ptable_addrs */
+  const uint8_t **addrs; /* scratch for es_pkl_table_addrs */
 } pkl_loader;
 
 static void drop(pkl_loader *pl, const uint8_t *from, const uint8_t *to) {
@@ -69,7 +71,7 @@ static void release_rows(pkl_loader *pl, int first) {
   size_t f, j, n;
   if (!pl->mapped) return;
   for (f = 0; f < pl->table.nfields; f++) {
-    n = es_ptable_addrs(&pl->table, f, pl->row, pl->addrs, ES_DIM_MAX);
+    n = es_pkl_table_addrs(&pl->table, f, pl->row, pl->addrs, ES_DIM_MAX);
     if (!n) continue;
     if (first || !pl->wm[f]) {
       free(pl->wm[f]);
@@ -100,7 +102,7 @@ static int pkl_next(es_loader *l, es_chunk *out, size_t max_rows, es_error *err)
   while (n < max_rows && pl->row < pl->table.nrows) {
     es_value *v = es_chunk_add_row(out, pl->row + 1);
     if (!v) return es_err_set(err, ES_ENOMEM, "%s: out of memory", l->path);
-    if ((rc = es_prow_fill(&pl->table, l->domain, pl->row, v, &out->arena, &pl->out_left, err)))
+    if ((rc = es_pkl_row_fill(&pl->table, l->domain, pl->row, v, &out->arena, &pl->out_left, err)))
       return es_err_prefix(err, "%s: ", l->path);
     pl->row++;
     n++;
@@ -115,8 +117,8 @@ static void pkl_close(es_loader *l) {
   pkl_loader *pl = (pkl_loader *)l;
   size_t f;
   if (!pl) return;
-  es_ptable_free(&pl->table);
-  es_pvm_free(&pl->vm);
+  es_pkl_table_free(&pl->table);
+  es_pkl_vm_free(&pl->vm);
   if (pl->owned && pl->mapped) munmap(pl->buf, pl->len);
   if (pl->owned && !pl->mapped) free(pl->buf);
   for (f = 0; f < ES_MAX_FIELDS; f++) free(pl->wm[f]);
@@ -157,17 +159,17 @@ static int open_buf(uint8_t *buf, size_t len, int mapped, int owned, const char 
   pl->base.bytes_total = len;
   pl->base.next = pkl_next;
   pl->base.close = pkl_close;
-  es_pvm_init(&pl->vm, buf, len, pl->base.path);
+  es_pkl_vm_init(&pl->vm, buf, len, pl->base.path);
   pl->vm.progress = vm_progress;
   pl->vm.progress_ctx = pl;
   /* A big file builds a big graph: its fresh memory is faulted in on the other core. */
-  if (len >= prefault_min()) pl->vm.pf = es_prefault_start();
-  rc = es_pvm_run(&pl->vm, err);
+  if (len >= prefault_min()) pl->vm.heap.pf = es_pkl_prefault_start();
+  rc = es_pkl_vm_run(&pl->vm, err);
   if (!rc)
     es_debug("%s: pickle protocol %d interpreted: %zu memo entries, %.1f MiB of objects", name, pl->vm.proto,
-             pl->vm.nmemo, (double)pl->vm.used / 1048576.0);
-  if (!rc) rc = es_ptable_build(&pl->vm, d, &pl->table, err);
-  es_pvm_end_prefault(&pl->vm);
+             pl->vm.nmemo, (double)pl->vm.heap.used / 1048576.0);
+  if (!rc) rc = es_pkl_table_build(&pl->vm, d, &pl->table, err);
+  es_pkl_heap_end_prefault(&pl->vm.heap);
   if (rc) {
     pkl_close(&pl->base);
     return rc;

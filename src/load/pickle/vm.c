@@ -1,38 +1,28 @@
-/* pickle_vm.c - the opcode loop: protocols 2 to 5, a fixed opcode set, every length checked. */
-#include "load/pickle_vm.h"
+/* vm.c - the opcode loop: protocols 2 to 5, a fixed opcode set, every length checked. */
+#include "load/pickle/vm.h"
 
 #include <stdlib.h>
 #include <string.h>
 
+#include "load/pickle/globals.h"
+#include "load/pickle/np.h"
+
 #define PROGRESS_STEP (16u << 20)
 
-void es_pvm_init(es_pvm *vm, const uint8_t *buf, size_t len, const char *name) {
+void es_pkl_vm_init(es_pkl_vm *vm, const uint8_t *buf, size_t len, const char *name) {
   memset(vm, 0, sizeof(*vm));
   vm->buf = buf;
   vm->len = len;
   vm->name = name;
-  vm->budget = SIZE_MAX;
-  if (len <= (SIZE_MAX - ES_PKL_BUDGET_FLOOR) / ES_PKL_BUDGET_FACTOR)
-    vm->budget = len * ES_PKL_BUDGET_FACTOR + ES_PKL_BUDGET_FLOOR;
+  es_pkl_heap_init(&vm->heap, len <= (SIZE_MAX - ES_PKL_BUDGET_FLOOR) / ES_PKL_BUDGET_FACTOR
+                                  ? len * ES_PKL_BUDGET_FACTOR + ES_PKL_BUDGET_FLOOR
+                                  : SIZE_MAX);
 }
 
-void es_pvm_free(es_pvm *vm) {
-  es_plist *l, *ln;
-  es_pdict *d, *dn;
-  es_pvm_end_prefault(vm); /* before anything it may be faulting in goes */
-  for (l = vm->lists; l; l = ln) {
-    ln = l->next_alloc;
-    free(l->items);
-    free(l->runs);
-  }
-  for (d = vm->dicts; d; d = dn) {
-    dn = d->next_alloc;
-    free(d->kv);
-    free(d->fmap);
-  }
+void es_pkl_vm_free(es_pkl_vm *vm) {
+  es_pkl_heap_free(&vm->heap);
   free(vm->stack);
   free(vm->memo);
-  es_pvm_free_blocks(vm);
   memset(vm, 0, sizeof(*vm));
 }
 
@@ -47,12 +37,12 @@ static int oom(es_error *err) {
 
 /* ---- reading the byte stream ---- */
 
-static inline int need(es_pvm *vm, size_t n, es_error *err) {
+static inline int need(es_pkl_vm *vm, size_t n, es_error *err) {
   if (vm->len - vm->pos < n) return fail(err, "truncated: %s", "the file ends inside an opcode");
   return 0;
 }
 
-static inline uint64_t read_le(es_pvm *vm, size_t n) {
+static inline uint64_t read_le(es_pkl_vm *vm, size_t n) {
   uint64_t v = 0;
   size_t i;
   for (i = 0; i < n; i++) v |= (uint64_t)vm->buf[vm->pos + i] << (8 * i);
@@ -61,7 +51,7 @@ static inline uint64_t read_le(es_pvm *vm, size_t n) {
 }
 
 /* Length-prefixed data: the length is checked against what is left of the file. */
-static inline int read_sized(es_pvm *vm, size_t lenbytes, const uint8_t **p, uint64_t *n, es_error *err) {
+static inline int read_sized(es_pkl_vm *vm, size_t lenbytes, const uint8_t **p, uint64_t *n, es_error *err) {
   int rc = need(vm, lenbytes, err);
   if (rc) return rc;
   *n = read_le(vm, lenbytes);
@@ -75,15 +65,14 @@ static inline int read_sized(es_pvm *vm, size_t lenbytes, const uint8_t **p, uin
 
 /* ---- stack, marks, memo ---- */
 
-static inline int push(es_pvm *vm, es_pval v, es_error *err) {
+static inline int push(es_pkl_vm *vm, es_pkl_val v, es_error *err) {
   if (vm->sp == vm->scap) {
     size_t ncap = vm->scap ? vm->scap * 2 : 256;
-    size_t held = vm->used, more = (ncap - vm->scap) * sizeof(es_pval);
-    es_pval *s;
-    if (held > vm->budget || more > vm->budget - held) return oom(err);
-    s = realloc(vm->stack, ncap * sizeof(es_pval));
+    size_t more = (ncap - vm->scap) * sizeof(es_pkl_val);
+    es_pkl_val *s;
+    if (es_pkl_heap_charge(&vm->heap, more)) return oom(err);
+    s = realloc(vm->stack, ncap * sizeof(es_pkl_val));
     if (!s) return oom(err);
-    vm->used += more;
     vm->stack = s;
     vm->scap = ncap;
   }
@@ -91,15 +80,15 @@ static inline int push(es_pvm *vm, es_pval v, es_error *err) {
   return 0;
 }
 
-static inline size_t floor_sp(const es_pvm *vm) { return vm->nmarks ? vm->marks[vm->nmarks - 1] : 0; }
+static inline size_t floor_sp(const es_pkl_vm *vm) { return vm->nmarks ? vm->marks[vm->nmarks - 1] : 0; }
 
-static inline int pop(es_pvm *vm, es_pval *out, es_error *err) {
+static inline int pop(es_pkl_vm *vm, es_pkl_val *out, es_error *err) {
   if (vm->sp <= floor_sp(vm)) return fail(err, "stack underflow%s", "");
   *out = vm->stack[--vm->sp];
   return 0;
 }
 
-static inline es_pval *top(es_pvm *vm, es_error *err) {
+static inline es_pkl_val *top(es_pkl_vm *vm, es_error *err) {
   if (vm->sp <= floor_sp(vm)) {
     fail(err, "stack underflow%s", "");
     return NULL;
@@ -108,67 +97,61 @@ static inline es_pval *top(es_pvm *vm, es_error *err) {
 }
 
 /* Pops to the last MARK: the items are stack[*start .. vm->sp) until the next push. */
-static int pop_mark(es_pvm *vm, size_t *start, es_error *err) {
+static int pop_mark(es_pkl_vm *vm, size_t *start, es_error *err) {
   if (!vm->nmarks) return fail(err, "no MARK on the stack%s", "");
   *start = vm->marks[--vm->nmarks];
   return 0;
 }
 
-static inline int memo_put(es_pvm *vm, uint64_t idx, es_error *err) {
-  es_pval *t = top(vm, err);
+static inline int memo_put(es_pkl_vm *vm, uint64_t idx, es_error *err) {
+  es_pkl_val *t = top(vm, err);
   if (!t) return err->code;
   if (idx >= vm->mcap) {
-    size_t ncap = vm->mcap ? vm->mcap : 64, held = vm->used, more;
-    es_pval *m;
+    size_t ncap = vm->mcap ? vm->mcap : 64, more;
+    es_pkl_val *m;
     while (ncap <= idx) {
-      if (ncap > SIZE_MAX / 2 / sizeof(es_pval)) return oom(err);
+      if (ncap > SIZE_MAX / 2 / sizeof(es_pkl_val)) return oom(err);
       ncap *= 2;
     }
-    more = (ncap - vm->mcap) * sizeof(es_pval);
-    if (held > vm->budget || more > vm->budget - held)
+    more = (ncap - vm->mcap) * sizeof(es_pkl_val);
+    if (es_pkl_heap_charge(&vm->heap, more))
       return es_err_set(err, ES_EINVAL, "memo index %llu is too large", (unsigned long long)idx);
-    es_prefault_fence(vm->pf); /* realloc may move what the worker is faulting in */
-    m = realloc(vm->memo, ncap * sizeof(es_pval));
+    es_pkl_prefault_fence(vm->heap.pf); /* realloc may move what the worker is faulting in */
+    m = realloc(vm->memo, ncap * sizeof(es_pkl_val));
     if (!m) return oom(err);
-    vm->used += more;
     vm->memo = m;
     vm->mcap = ncap;
   }
   /* Only entries below nmemo are ever read: a gap left by an explicit index is marked unset,
      the capacity beyond is never touched (so never faulted in). */
-  if (idx > vm->nmemo) memset(vm->memo + vm->nmemo, 0, (size_t)(idx - vm->nmemo) * sizeof(es_pval));
-  es_pvm_ahead(vm, vm->memo, sizeof(es_pval), vm->mcap, (size_t)idx + 1, &vm->memo_faulted);
+  if (idx > vm->nmemo) memset(vm->memo + vm->nmemo, 0, (size_t)(idx - vm->nmemo) * sizeof(es_pkl_val));
+  es_pkl_heap_ahead(&vm->heap, vm->memo, sizeof(es_pkl_val), vm->mcap, (size_t)idx + 1, &vm->memo_faulted);
   vm->memo[idx] = *t;
   if (idx >= vm->nmemo) vm->nmemo = (size_t)idx + 1;
   return 0;
 }
 
-static inline int memo_get(es_pvm *vm, uint64_t idx, es_error *err) {
-  if (idx >= vm->nmemo || vm->memo[idx].tag == ES_PV_UNSET)
+static inline int memo_get(es_pkl_vm *vm, uint64_t idx, es_error *err) {
+  if (idx >= vm->nmemo || vm->memo[idx].tag == ES_PKL_V_UNSET)
     return es_err_set(err, ES_EINVAL, "memo entry %llu is not set", (unsigned long long)idx);
   return push(vm, vm->memo[idx], err);
 }
 
 /* ---- value opcodes ---- */
 
-static es_pval val_int(int64_t i) {
-  es_pval v = {ES_PV_INT, 0, 0, {.i = i}};
+static es_pkl_val val_int(int64_t i) {
+  es_pkl_val v = {ES_PKL_V_INT, 0, 0, {.i = i}};
   return v;
 }
 
-static es_pval val_obj(void *o) {
-  es_pval v = {ES_PV_OBJ, 0, 0, {.o = o}};
-  return v;
-}
-
-static int op_long(es_pvm *vm, size_t lenbytes, es_error *err) {
+static int op_long(es_pkl_vm *vm, size_t lenbytes, es_error *err) {
   const uint8_t *p = NULL;
   uint64_t n, u = 0;
   size_t i;
   int rc = read_sized(vm, lenbytes, &p, &n, err);
   if (rc) return rc;
   if (n > 8) {
-    es_pval big = {ES_PV_BIGINT, 0, 0, {0}};
+    es_pkl_val big = {ES_PKL_V_BIGINT, 0, 0, {0}};
     return push(vm, big, err);
   }
   for (i = 0; i < n; i++) u |= (uint64_t)p[i] << (8 * i);
@@ -176,10 +159,10 @@ static int op_long(es_pvm *vm, size_t lenbytes, es_error *err) {
   return push(vm, val_int((int64_t)u), err);
 }
 
-static int op_str(es_pvm *vm, size_t lenbytes, es_error *err) {
+static int op_str(es_pkl_vm *vm, size_t lenbytes, es_error *err) {
   const uint8_t *p = NULL;
   uint64_t n;
-  es_pval v = {ES_PV_STR, 0, 0, {0}};
+  es_pkl_val v = {ES_PKL_V_STR, 0, 0, {0}};
   int rc = read_sized(vm, lenbytes, &p, &n, err);
   if (rc) return rc;
   if (n > ES_PKL_MAX_STR) return fail(err, "str longer than 4 GiB%s", "");
@@ -188,8 +171,8 @@ static int op_str(es_pvm *vm, size_t lenbytes, es_error *err) {
   return push(vm, v, err);
 }
 
-static int op_bytes(es_pvm *vm, size_t lenbytes, es_error *err) {
-  es_pbytes *b;
+static int op_bytes(es_pkl_vm *vm, size_t lenbytes, es_error *err) {
+  es_pkl_bytes *b;
   const uint8_t *p = NULL;
   uint64_t n;
   int rc = read_sized(vm, lenbytes, &p, &n, err);
@@ -203,16 +186,16 @@ static int op_bytes(es_pvm *vm, size_t lenbytes, es_error *err) {
       __builtin_prefetch((const void *)(end + 4 * stride));
     vm->last_skip = end;
   }
-  b = es_pvm_alloc(vm, sizeof(*b));
+  b = es_pkl_alloc(&vm->heap, sizeof(*b));
   if (!b) return oom(err);
-  b->h.kind = ES_PO_BYTES;
+  b->h.kind = ES_PKL_O_BYTES;
   b->p = p;
   b->n = n;
-  return push(vm, val_obj(b), err);
+  return push(vm, es_pkl_val_of(b), err);
 }
 
-static int op_float(es_pvm *vm, es_error *err) {
-  es_pval v = {ES_PV_FLOATP, 0, 0, {0}};
+static int op_float(es_pkl_vm *vm, es_error *err) {
+  es_pkl_val v = {ES_PKL_V_FLOATP, 0, 0, {0}};
   int rc = need(vm, 8, err);
   if (rc) return rc;
   v.u.p = vm->buf + vm->pos;
@@ -222,17 +205,17 @@ static int op_float(es_pvm *vm, es_error *err) {
 
 /* ---- containers ---- */
 
-static int same_ints(const es_ptuple *t, const es_pval *items, size_t n) {
+static int same_ints(const es_pkl_tuple *t, const es_pkl_val *items, size_t n) {
   size_t i;
   if (!t || t->n != n) return 0;
   for (i = 0; i < n; i++)
-    if (items[i].tag != ES_PV_INT || t->items[i].tag != ES_PV_INT || items[i].u.i != t->items[i].u.i) return 0;
+    if (items[i].tag != ES_PKL_V_INT || t->items[i].tag != ES_PKL_V_INT || items[i].u.i != t->items[i].u.i) return 0;
   return 1;
 }
 
-static int op_tuple(es_pvm *vm, size_t n, int from_mark, es_error *err) {
+static int op_tuple(es_pkl_vm *vm, size_t n, int from_mark, es_error *err) {
   size_t start = 0;
-  es_ptuple *t;
+  es_pkl_tuple *t;
   int rc;
   if (from_mark) {
     if ((rc = pop_mark(vm, &start, err))) return rc;
@@ -245,64 +228,64 @@ static int op_tuple(es_pvm *vm, size_t n, int from_mark, es_error *err) {
     /* A column of arrays repeats its shape, (384,), once per row: tuples are immutable, so
        the last one of small ints is shared instead of allocating a million equal ones. */
     vm->sp = start;
-    return push(vm, val_obj(vm->last_ints), err);
+    return push(vm, es_pkl_val_of(vm->last_ints), err);
   }
-  t = es_pvm_tuple(vm, n);
+  t = es_pkl_tuple_new(&vm->heap, n);
   if (!t) return oom(err);
-  if (n) memcpy(t->items, vm->stack + start, n * sizeof(es_pval));
+  if (n) memcpy(t->items, vm->stack + start, n * sizeof(es_pkl_val));
   vm->sp = start;
-  if (n && n <= 2 && t->items[0].tag == ES_PV_INT && t->items[n - 1].tag == ES_PV_INT) vm->last_ints = t;
-  return push(vm, val_obj(t), err);
+  if (n && n <= 2 && t->items[0].tag == ES_PKL_V_INT && t->items[n - 1].tag == ES_PKL_V_INT) vm->last_ints = t;
+  return push(vm, es_pkl_val_of(t), err);
 }
 
-static int op_list_from_mark(es_pvm *vm, es_error *err) {
+static int op_list_from_mark(es_pkl_vm *vm, es_error *err) {
   size_t start = 0;
-  es_plist *l;
+  es_pkl_list *l;
   int rc = pop_mark(vm, &start, err);
   if (rc) return rc;
-  l = es_pvm_list(vm);
-  if (!l || es_plist_append(vm, l, vm->stack + start, vm->sp - start)) return oom(err);
+  l = es_pkl_list_new(&vm->heap);
+  if (!l || es_pkl_list_append(&vm->heap, l, vm->stack + start, vm->sp - start)) return oom(err);
   vm->sp = start;
-  return push(vm, val_obj(l), err);
+  return push(vm, es_pkl_val_of(l), err);
 }
 
-static int op_dict_from_mark(es_pvm *vm, es_error *err) {
+static int op_dict_from_mark(es_pkl_vm *vm, es_error *err) {
   size_t start = 0;
-  es_pdict *d;
+  es_pkl_dict *d;
   int rc = pop_mark(vm, &start, err);
   if (rc) return rc;
   if ((vm->sp - start) % 2) return fail(err, "DICT with an odd number of items%s", "");
-  d = es_pvm_dict(vm);
-  if (!d || es_pdict_set(vm, d, vm->stack + start, (vm->sp - start) / 2)) return oom(err);
+  d = es_pkl_dict_new(&vm->heap);
+  if (!d || es_pkl_dict_set(&vm->heap, d, vm->stack + start, (vm->sp - start) / 2)) return oom(err);
   vm->sp = start;
-  return push(vm, val_obj(d), err);
+  return push(vm, es_pkl_val_of(d), err);
 }
 
-static es_plist *list_at(es_pvm *vm, size_t at, es_error *err) {
-  es_pobj *o;
+static es_pkl_list *list_at(es_pkl_vm *vm, size_t at, es_error *err) {
+  es_pkl_obj *o;
   if (at >= vm->sp || at < floor_sp(vm)) {
     fail(err, "stack underflow%s", "");
     return NULL;
   }
-  o = es_pval_obj(&vm->stack[at], ES_PO_LIST);
-  if (!o) fail(err, "APPEND to a %s (only lists are supported)", es_pval_type(&vm->stack[at]));
-  return (es_plist *)o;
+  o = es_pkl_val_obj(&vm->stack[at], ES_PKL_O_LIST);
+  if (!o) fail(err, "APPEND to a %s (only lists are supported)", es_pkl_val_type(&vm->stack[at]));
+  return (es_pkl_list *)o;
 }
 
-static es_pdict *dict_at(es_pvm *vm, size_t at, es_error *err) {
-  es_pobj *o;
+static es_pkl_dict *dict_at(es_pkl_vm *vm, size_t at, es_error *err) {
+  es_pkl_obj *o;
   if (at >= vm->sp || at < floor_sp(vm)) {
     fail(err, "stack underflow%s", "");
     return NULL;
   }
-  o = es_pval_obj(&vm->stack[at], ES_PO_DICT);
-  if (!o) fail(err, "SETITEM on a %s (only dicts are supported)", es_pval_type(&vm->stack[at]));
-  return (es_pdict *)o;
+  o = es_pkl_val_obj(&vm->stack[at], ES_PKL_O_DICT);
+  if (!o) fail(err, "SETITEM on a %s (only dicts are supported)", es_pkl_val_type(&vm->stack[at]));
+  return (es_pkl_dict *)o;
 }
 
-static int op_appends(es_pvm *vm, int from_mark, es_error *err) {
+static int op_appends(es_pkl_vm *vm, int from_mark, es_error *err) {
   size_t start = 0;
-  es_plist *l;
+  es_pkl_list *l;
   int rc;
   if (from_mark) {
     if ((rc = pop_mark(vm, &start, err))) return rc;
@@ -311,14 +294,14 @@ static int op_appends(es_pvm *vm, int from_mark, es_error *err) {
     start = vm->sp - 1;
   }
   if (!start || !(l = list_at(vm, start - 1, err))) return start ? err->code : fail(err, "stack underflow%s", "");
-  if (es_plist_append(vm, l, vm->stack + start, vm->sp - start)) return oom(err);
+  if (es_pkl_list_append(&vm->heap, l, vm->stack + start, vm->sp - start)) return oom(err);
   vm->sp = start;
   return 0;
 }
 
-static int op_setitems(es_pvm *vm, int from_mark, es_error *err) {
+static int op_setitems(es_pkl_vm *vm, int from_mark, es_error *err) {
   size_t start = 0;
-  es_pdict *d;
+  es_pkl_dict *d;
   int rc;
   if (from_mark) {
     if ((rc = pop_mark(vm, &start, err))) return rc;
@@ -328,7 +311,7 @@ static int op_setitems(es_pvm *vm, int from_mark, es_error *err) {
   }
   if ((vm->sp - start) % 2) return fail(err, "SETITEMS with an odd number of items%s", "");
   if (!start || !(d = dict_at(vm, start - 1, err))) return start ? err->code : fail(err, "stack underflow%s", "");
-  if (es_pdict_set(vm, d, vm->stack + start, (vm->sp - start) / 2)) return oom(err);
+  if (es_pkl_dict_set(&vm->heap, d, vm->stack + start, (vm->sp - start) / 2)) return oom(err);
   vm->sp = start;
   return 0;
 }
@@ -343,9 +326,9 @@ static void printable(char *dst, size_t cap, const char *s, size_t n) {
   dst[n] = '\0';
 }
 
-static int push_global(es_pvm *vm, const char *mod, size_t ml, const char *name, size_t nl, es_error *err) {
-  es_pval v = {ES_PV_GLOBAL, 0, 0, {0}};
-  int g = es_pglobal_find(mod, ml, name, nl);
+static int push_global(es_pkl_vm *vm, const char *mod, size_t ml, const char *name, size_t nl, es_error *err) {
+  es_pkl_val v = {ES_PKL_V_GLOBAL, 0, 0, {0}};
+  int g = es_pkl_global_find(mod, ml, name, nl);
   if (g <= 0) {
     char m[128], n[128];
     printable(m, sizeof(m), mod, ml);
@@ -356,7 +339,7 @@ static int push_global(es_pvm *vm, const char *mod, size_t ml, const char *name,
   return push(vm, v, err);
 }
 
-static int read_line(es_pvm *vm, const char **s, size_t *n, es_error *err) {
+static int read_line(es_pkl_vm *vm, const char **s, size_t *n, es_error *err) {
   const uint8_t *start = vm->buf + vm->pos, *nl;
   size_t left = vm->len - vm->pos;
   nl = memchr(start, '\n', left < 256 ? left : 256);
@@ -367,7 +350,7 @@ static int read_line(es_pvm *vm, const char **s, size_t *n, es_error *err) {
   return 0;
 }
 
-static int op_global(es_pvm *vm, es_error *err) {
+static int op_global(es_pkl_vm *vm, es_error *err) {
   const char *m = NULL, *n = NULL;
   size_t ml = 0, nl = 0;
   int rc = read_line(vm, &m, &ml, err);
@@ -375,36 +358,36 @@ static int op_global(es_pvm *vm, es_error *err) {
   return rc ? rc : push_global(vm, m, ml, n, nl, err);
 }
 
-static int op_stack_global(es_pvm *vm, es_error *err) {
-  es_pval mod = {0}, name = {0};
+static int op_stack_global(es_pkl_vm *vm, es_error *err) {
+  es_pkl_val mod = {0}, name = {0};
   int rc = pop(vm, &name, err);
   if (!rc) rc = pop(vm, &mod, err);
   if (rc) return rc;
-  if (mod.tag != ES_PV_STR || name.tag != ES_PV_STR) return fail(err, "STACK_GLOBAL needs two str%s", "");
+  if (mod.tag != ES_PKL_V_STR || name.tag != ES_PKL_V_STR) return fail(err, "STACK_GLOBAL needs two str%s", "");
   return push_global(vm, mod.u.s, mod.len, name.u.s, name.len, err);
 }
 
-static int op_call(es_pvm *vm, int newobj, es_error *err) {
-  es_pval args, *f, res;
+static int op_call(es_pkl_vm *vm, int newobj, es_error *err) {
+  es_pkl_val args, *f, res;
   int rc = pop(vm, &args, err);
   if (rc) return rc;
   if (!(f = top(vm, err))) return err->code;
-  if (f->tag != ES_PV_GLOBAL)
+  if (f->tag != ES_PKL_V_GLOBAL)
     return fail(err, "%s of a non-global is not supported", newobj ? "NEWOBJ" : "REDUCE");
-  if (!es_pval_obj(&args, ES_PO_TUPLE))
-    return fail(err, "call arguments are a %s, not a tuple", es_pval_type(&args));
-  rc = newobj ? es_pnp_newobj(vm, f->g, &args, &res, err) : es_pnp_reduce(vm, f->g, &args, &res, err);
+  if (!es_pkl_val_obj(&args, ES_PKL_O_TUPLE))
+    return fail(err, "call arguments are a %s, not a tuple", es_pkl_val_type(&args));
+  rc = newobj ? es_pkl_np_newobj(&vm->heap, f->g, &args, &res, err) : es_pkl_np_reduce(&vm->heap, f->g, &args, &res, err);
   if (rc) return rc;
   *f = res;
   return 0;
 }
 
-static int op_build(es_pvm *vm, es_error *err) {
-  es_pval state, *obj;
+static int op_build(es_pkl_vm *vm, es_error *err) {
+  es_pkl_val state, *obj;
   int rc = pop(vm, &state, err);
   if (rc) return rc;
   if (!(obj = top(vm, err))) return err->code;
-  return es_pnp_build(vm, obj, &state, err);
+  return es_pkl_np_build(&vm->heap, obj, &state, err);
 }
 
 /* ---- the loop ---- */
@@ -443,7 +426,7 @@ static int unsupported(int op, es_error *err) {
   return es_err_set(err, ES_EINVAL, "unknown opcode 0x%02x", op);
 }
 
-static int op_proto(es_pvm *vm, es_error *err) {
+static int op_proto(es_pkl_vm *vm, es_error *err) {
   int rc = need(vm, 1, err);
   if (rc) return rc;
   vm->proto = vm->buf[vm->pos++];
@@ -452,15 +435,15 @@ static int op_proto(es_pvm *vm, es_error *err) {
   return 0;
 }
 
-static int op_mark(es_pvm *vm, es_error *err) {
+static int op_mark(es_pkl_vm *vm, es_error *err) {
   if (vm->nmarks == ES_PKL_MAX_MARKS)
     return es_err_set(err, ES_EINVAL, "nesting deeper than %d marks", ES_PKL_MAX_MARKS);
   vm->marks[vm->nmarks++] = vm->sp;
   return 0;
 }
 
-static int op_pop(es_pvm *vm, es_error *err) {
-  es_pval v;
+static int op_pop(es_pkl_vm *vm, es_error *err) {
+  es_pkl_val v;
   if (vm->nmarks && vm->marks[vm->nmarks - 1] == vm->sp) { /* POP on a MARK drops the mark */
     vm->nmarks--;
     return 0;
@@ -468,7 +451,7 @@ static int op_pop(es_pvm *vm, es_error *err) {
   return pop(vm, &v, err);
 }
 
-static int op_frame(es_pvm *vm, es_error *err) {
+static int op_frame(es_pkl_vm *vm, es_error *err) {
   uint64_t n;
   int rc = need(vm, 8, err);
   if (rc) return rc;
@@ -477,8 +460,8 @@ static int op_frame(es_pvm *vm, es_error *err) {
   return 0;
 }
 
-static int step(es_pvm *vm, int op, int *stop, es_error *err) {
-  es_pval v = {0};
+static int step(es_pkl_vm *vm, int op, int *stop, es_error *err) {
+  es_pkl_val v = {0};
   size_t start = 0;
   int rc;
   switch (op) {
@@ -488,9 +471,9 @@ static int step(es_pvm *vm, int op, int *stop, es_error *err) {
   case '(': return op_mark(vm, err);
   case '0': return op_pop(vm, err);
   case '1': if ((rc = pop_mark(vm, &start, err))) return rc; vm->sp = start; return 0;
-  case '2': { es_pval *t = top(vm, err); return t ? push(vm, *t, err) : err->code; }
-  case 'N': v.tag = ES_PV_NONE; return push(vm, v, err);
-  case 0x88: case 0x89: v.tag = ES_PV_BOOL; v.u.i = op == 0x88; return push(vm, v, err);
+  case '2': { es_pkl_val *t = top(vm, err); return t ? push(vm, *t, err) : err->code; }
+  case 'N': v.tag = ES_PKL_V_NONE; return push(vm, v, err);
+  case 0x88: case 0x89: v.tag = ES_PKL_V_BOOL; v.u.i = op == 0x88; return push(vm, v, err);
   case 'J': if ((rc = need(vm, 4, err))) return rc; return push(vm, val_int((int32_t)read_le(vm, 4)), err);
   case 'K': if ((rc = need(vm, 1, err))) return rc; return push(vm, val_int((int64_t)read_le(vm, 1)), err);
   case 'M': if ((rc = need(vm, 2, err))) return rc; return push(vm, val_int((int64_t)read_le(vm, 2)), err);
@@ -506,11 +489,11 @@ static int step(es_pvm *vm, int op, int *stop, es_error *err) {
   case ')': return op_tuple(vm, 0, 0, err);
   case 't': return op_tuple(vm, 0, 1, err);
   case 0x85: case 0x86: case 0x87: return op_tuple(vm, (size_t)(op - 0x84), 0, err);
-  case ']': { es_plist *l = es_pvm_list(vm); return l ? push(vm, val_obj(l), err) : oom(err); }
+  case ']': { es_pkl_list *l = es_pkl_list_new(&vm->heap); return l ? push(vm, es_pkl_val_of(l), err) : oom(err); }
   case 'l': return op_list_from_mark(vm, err);
   case 'a': return op_appends(vm, 0, err);
   case 'e': return op_appends(vm, 1, err);
-  case '}': { es_pdict *d = es_pvm_dict(vm); return d ? push(vm, val_obj(d), err) : oom(err); }
+  case '}': { es_pkl_dict *d = es_pkl_dict_new(&vm->heap); return d ? push(vm, es_pkl_val_of(d), err) : oom(err); }
   case 'd': return op_dict_from_mark(vm, err);
   case 's': return op_setitems(vm, 0, err);
   case 'u': return op_setitems(vm, 1, err);
@@ -528,7 +511,7 @@ static int step(es_pvm *vm, int op, int *stop, es_error *err) {
   }
 }
 
-static int finish(es_pvm *vm, es_error *err) {
+static int finish(es_pkl_vm *vm, es_error *err) {
   if (vm->sp <= floor_sp(vm)) return fail(err, "STOP with an empty stack%s", "");
   vm->root = vm->stack[vm->sp - 1];
   return 0;
@@ -544,7 +527,7 @@ static const char *compressed(const uint8_t *b, size_t n) {
   return NULL;
 }
 
-int es_pvm_run(es_pvm *vm, es_error *err) {
+int es_pkl_vm_run(es_pkl_vm *vm, es_error *err) {
   size_t at = 0, next_progress = PROGRESS_STEP;
   int stop = 0, rc = 0;
   const char *z = compressed(vm->buf, vm->len);
@@ -555,9 +538,9 @@ int es_pvm_run(es_pvm *vm, es_error *err) {
   }
   /* The stack exists from the start, so an empty MARK range is never NULL + 0. */
   if (!vm->stack) {
-    if (!(vm->stack = malloc(256 * sizeof(es_pval)))) return es_err_set(err, ES_ENOMEM, "%s: out of memory", vm->name);
+    if (es_pkl_heap_charge(&vm->heap, 256 * sizeof(es_pkl_val)) || !(vm->stack = malloc(256 * sizeof(es_pkl_val))))
+      return es_err_set(err, ES_ENOMEM, "%s: out of memory", vm->name);
     vm->scap = 256;
-    vm->used += 256 * sizeof(es_pval);
   }
   while (!stop) {
     if (vm->pos >= vm->len) {

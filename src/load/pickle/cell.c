@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "load/pickle/elem.h"
+#include "load/pickle/fail.h"
 
 static es_pkl_val seq_item(const es_pkl_col *c, uint64_t r) {
   return c->items ? c->items[r] : es_pkl_list_get(c->list, (size_t)r);
@@ -29,13 +30,13 @@ static int cat_cell(const es_pkl_col *c, uint64_t r, es_pkl_cell *out, es_error 
   int nan;
   ref_cell(&c->ref, r, out);
   if (es_pkl_elem_int(out->dt, out->p, &code, &nan))
-    return es_err_set(err, ES_EINVAL, "bad category code");
+    return es_pkl_fail(err, "bad category code");
   if (code < 0) {
     out->kind = ES_PKL_CELL_MISSING;
     return 0;
   }
   if ((uint64_t)code >= c->aux.a->shape[0])
-    return es_err_set(err, ES_EINVAL, "category code %lld is out of range", (long long)code);
+    return es_pkl_fail(err, "category code %lld is out of range", (long long)code);
   ref_cell(&c->aux, (uint64_t)code, out);
   return 0;
 }
@@ -46,7 +47,7 @@ static const int64_t *dict_fields(const es_pkl_table *t, es_pkl_dict *d, es_erro
   size_t f, i;
   if (d->fmap) return d->fmap;
   if (!(d->fmap = malloc(t->nfields * sizeof(int64_t)))) {
-    es_err_set(err, ES_ENOMEM, "out of memory");
+    es_pkl_no_memory(err);
     return NULL;
   }
   for (f = 0; f < t->nfields; f++) d->fmap[f] = -1;
@@ -60,10 +61,10 @@ static int dict_cell(const es_pkl_table *t, size_t f, uint64_t r, es_pkl_cell *o
   es_pkl_val row = seq_item(&t->cols[f], r);
   es_pkl_dict *d = (es_pkl_dict *)es_pkl_val_obj(&row, ES_PKL_O_DICT);
   const int64_t *map;
-  if (!d) return es_err_set(err, ES_EINVAL, "the row is a %s, not a dict", es_pkl_val_type(&row));
+  if (!d) return es_pkl_fail(err, "the row is a %s, not a dict", es_pkl_val_type(&row));
   if (!(map = dict_fields(t, d, err))) return err->code;
   if (map[f] < 0) {
-    if (f == t->key || f == t->vector) return es_err_set(err, ES_EINVAL, "missing");
+    if (f == t->key || f == t->vector) return es_pkl_fail(err, "missing");
     out->kind = ES_PKL_CELL_MISSING;
     return 0;
   }

@@ -145,6 +145,10 @@ typedef struct es_pkl_heap {
   es_pkl_dict *dicts;
 } es_pkl_heap;
 
+/* What a file's graph may cost: factor x the file's size + the floor. */
+#define ES_PKL_BUDGET_FACTOR 16
+#define ES_PKL_BUDGET_FLOOR (64u << 20)
+
 /* An empty heap allowed budget bytes. */
 void es_pkl_heap_init(es_pkl_heap *h, size_t budget);
 /* Frees every object, list and dict array, and stops the prefault worker. */

@@ -13,6 +13,7 @@
 
 #include "core/log.h"
 #include "load/pickle/cell.h"
+#include "load/pickle/fail.h"
 #include "load/pickle/prefault.h"
 #include "load/pickle/rows.h"
 #include "load/pickle/table.h"
@@ -233,9 +234,9 @@ int es_pickle_open(const char *path, const es_domain *d, const es_loader_opts *o
     rc = es_err_set(err, ES_EIO, "%s: %s", path, strerror(errno));
   } else if (S_ISREG(st.st_mode)) {
     if (st.st_size == 0) {
-      rc = es_err_set(err, ES_EINVAL, "%s: empty file, not a pickle", path);
+      rc = es_pkl_fail(err, "%s: empty file, not a pickle", path);
     } else if ((uint64_t)st.st_size > SIZE_MAX) {
-      rc = es_err_set(err, ES_EINVAL, "%s: too large to map", path);
+      rc = es_pkl_fail(err, "%s: too large to map", path);
     } else {
       len = (size_t)st.st_size;
       buf = mmap(NULL, len, PROT_READ, MAP_PRIVATE, fd, 0);
@@ -246,7 +247,7 @@ int es_pickle_open(const char *path, const es_domain *d, const es_loader_opts *o
     rc = read_all(fd, path, &buf, &len, err);
     if (!rc && !len) {
       free(buf);
-      rc = es_err_set(err, ES_EINVAL, "%s: empty file, not a pickle", path);
+      rc = es_pkl_fail(err, "%s: empty file, not a pickle", path);
     }
   }
   close(fd);

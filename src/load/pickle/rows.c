@@ -8,6 +8,7 @@
 #include "load/cells.h"
 #include "load/pickle/cell.h"
 #include "load/pickle/elem.h"
+#include "load/pickle/fail.h"
 #include "load/pickle/globals.h"
 
 static char empty[1] = "";
@@ -21,7 +22,7 @@ typedef struct pkl_out {
 
 static int charge(pkl_out *a, uint64_t n, es_error *err) {
   if (n > *a->left)
-    return es_err_set(err, ES_EINVAL, "the rows expand to more than 256 x the file size (objects shared by many rows)");
+    return es_pkl_fail(err, "the rows expand to more than 256 x the file size (objects shared by many rows)");
   *a->left -= n;
   return 0;
 }
@@ -52,7 +53,7 @@ static const char *cell_type(const es_pkl_cell *c, char *buf, size_t cap) {
 
 static int wrong(const es_pkl_cell *c, const char *want, es_error *err) {
   char buf[32];
-  return es_err_set(err, ES_EINVAL, "expected %s, got %s", want, cell_type(c, buf, sizeof(buf)));
+  return es_pkl_fail(err, "expected %s, got %s", want, cell_type(c, buf, sizeof(buf)));
 }
 
 /* Text follows the other formats' rule: UTF-8 without NUL bytes. */
@@ -67,8 +68,8 @@ static int str_copy(pkl_out *a, const es_pkl_val *v, char **out, es_error *err) 
 
 static int ucs4(pkl_out *a, const es_pkl_dtype *dt, const uint8_t *p, char **out, es_error *err) {
   size_t n;
-  if (!(*out = es_arena_alloc(a->arena, es_pkl_elem_ucs4_cap(dt)))) return es_err_set(err, ES_ENOMEM, "out of memory");
-  if (es_pkl_elem_ucs4(dt, p, *out, &n)) return es_err_set(err, ES_EINVAL, "a numpy str that is not valid UCS-4");
+  if (!(*out = es_arena_alloc(a->arena, es_pkl_elem_ucs4_cap(dt)))) return es_pkl_no_memory(err);
+  if (es_pkl_elem_ucs4(dt, p, *out, &n)) return es_pkl_fail(err, "a numpy str that is not valid UCS-4");
   return charge(a, (uint64_t)n + 1, err);
 }
 
@@ -84,7 +85,7 @@ static int to_text(pkl_out *a, const es_pkl_cell *c, char **out, es_error *err) 
 
 static int int32_of(int64_t v, int32_t *out, es_error *err) {
   if (v < INT32_MIN || v > INT32_MAX)
-    return es_err_set(err, ES_EINVAL, "%lld does not fit a 32-bit integer", (long long)v);
+    return es_pkl_fail(err, "%lld does not fit a 32-bit integer", (long long)v);
   *out = (int32_t)v;
   return 0;
 }
@@ -100,13 +101,13 @@ static int to_int(const es_pkl_cell *c, int32_t *out, es_error *err) {
   if (c->kind == ES_PKL_CELL_VAL && c->v.tag == ES_PKL_V_INT) return int32_of(c->v.u.i, out, err);
   if (c->kind == ES_PKL_CELL_VAL && !es_pkl_val_number(&c->v, &d)) {
     if (d != floor(d) || d < INT32_MIN || d > INT32_MAX)
-      return es_err_set(err, ES_EINVAL, "%.17g is not a 32-bit integer", d);
+      return es_pkl_fail(err, "%.17g is not a 32-bit integer", d);
     *out = (int32_t)d;
     return 0;
   }
   if (c->kind == ES_PKL_CELL_NUM && (c->dt->kind == 'i' || c->dt->kind == 'u' || c->dt->kind == 'f')) {
     if (es_pkl_elem_int(c->dt, c->p, &v, &nan))
-      return es_err_set(err, ES_EINVAL, "%.17g is not a 32-bit integer", es_pkl_elem_double(c->dt, c->p));
+      return es_pkl_fail(err, "%.17g is not a 32-bit integer", es_pkl_elem_double(c->dt, c->p));
     return int32_of(v, out, err);
   }
   return wrong(c, "an integer", err);
@@ -118,11 +119,11 @@ static int str_items(pkl_out *a, const es_pkl_val *items, const es_pkl_list *l, 
   size_t i;
   int rc = charge(a, (uint64_t)n * sizeof(char *), err);
   if (rc) return rc;
-  if (n && !(out->list.items = es_arena_calloc(a->arena, n, sizeof(char *)))) return es_err_set(err, ES_ENOMEM, "out of memory");
+  if (n && !(out->list.items = es_arena_calloc(a->arena, n, sizeof(char *)))) return es_pkl_no_memory(err);
   for (i = 0; i < n; i++) {
     es_pkl_val v = items ? items[i] : es_pkl_list_get(l, i);
     if (v.tag != ES_PKL_V_STR)
-      return es_err_set(err, ES_EINVAL, "item %zu is a %s, not a str", i, es_pkl_val_type(&v));
+      return es_pkl_fail(err, "item %zu is a %s, not a str", i, es_pkl_val_type(&v));
     if ((rc = str_copy(a, &v, &out->list.items[i], err))) return rc;
   }
   out->list.n = n;
@@ -137,11 +138,11 @@ static const es_pkl_array *cell_array(pkl_out *a, const es_pkl_array *arr, es_pk
   if (!arr->latin1) return arr;
   if (charge(a, n, err)) return NULL;
   if (n > SIZE_MAX - 1 || !(d = es_arena_alloc(a->arena, (size_t)n + 1))) { /* + 1: see es_pkl_latin1 */
-    es_err_set(err, ES_ENOMEM, "out of memory");
+    es_pkl_no_memory(err);
     return NULL;
   }
   if (es_pkl_latin1(arr->data, (size_t)arr->srclen, d, &o) || o != n) {
-    es_err_set(err, ES_EINVAL, "array data is not latin-1");
+    es_pkl_fail(err, "array data is not latin-1");
     return NULL;
   }
   *tmp = *arr;
@@ -154,7 +155,7 @@ static int ucs4_items(pkl_out *a, const es_pkl_array *arr, es_value *out, es_err
   size_t i, n = (size_t)arr->shape[0];
   int rc = charge(a, (uint64_t)n * sizeof(char *), err);
   if (rc) return rc;
-  if (n && !(out->list.items = es_arena_calloc(a->arena, n, sizeof(char *)))) return es_err_set(err, ES_ENOMEM, "out of memory");
+  if (n && !(out->list.items = es_arena_calloc(a->arena, n, sizeof(char *)))) return es_pkl_no_memory(err);
   for (i = 0; i < n; i++)
     if ((rc = ucs4(a, arr->dt, es_pkl_array_elem(arr, i, 0), &out->list.items[i], err))) return rc;
   out->list.n = n;
@@ -184,15 +185,15 @@ static int number_item(const es_pkl_val *v, size_t i, float *out, es_error *err)
   if (v->tag == ES_PKL_V_FLOATP) *out = (float)es_pkl_floatp(v->u.p);
   else if (v->tag == ES_PKL_V_FLOAT) *out = (float)v->u.f;
   else if (v->tag == ES_PKL_V_INT) *out = (float)v->u.i;
-  else return es_err_set(err, ES_EINVAL, "vector item %zu is a %s, not a number", i, es_pkl_val_type(v));
+  else return es_pkl_fail(err, "vector item %zu is a %s, not a number", i, es_pkl_val_type(v));
   return 0;
 }
 
 static int vec_alloc(pkl_out *a, size_t n, es_value *out, es_error *err) {
   if (n > ES_DIM_MAX)
-    return es_err_set(err, ES_EINVAL, "vector has %zu values, more than %d", n, ES_DIM_MAX);
+    return es_pkl_fail(err, "vector has %zu values, more than %d", n, ES_DIM_MAX);
   if (charge(a, (uint64_t)n * sizeof(float), err)) return err->code;
-  if (!(out->vec.v = es_arena_alloc(a->arena, n * sizeof(float)))) return es_err_set(err, ES_ENOMEM, "out of memory");
+  if (!(out->vec.v = es_arena_alloc(a->arena, n * sizeof(float)))) return es_pkl_no_memory(err);
   out->vec.n = n;
   return 0;
 }
@@ -215,7 +216,7 @@ static int vec_strided(pkl_out *a, const es_pkl_dtype *dt, const uint8_t *p, uin
                        es_value *out, es_error *err) {
   uint64_t i;
   int rc;
-  if (dt->kind != 'f' && dt->kind != 'i' && dt->kind != 'u') return es_err_set(err, ES_EINVAL, "a vector of numpy %c", dt->kind);
+  if (dt->kind != 'f' && dt->kind != 'i' && dt->kind != 'u') return es_pkl_fail(err, "a vector of numpy %c", dt->kind);
   if ((rc = vec_alloc(a, n > SIZE_MAX ? SIZE_MAX : (size_t)n, out, err))) return rc;
   if (dt->kind == 'f' && dt->size == 4 && stride == 4 && !es_pkl_elem_swapped(dt)) {
     memcpy(out->vec.v, p, n * 4); /* float32 as stored */
@@ -248,7 +249,7 @@ static int vec_gather(pkl_out *a, const es_pkl_col *col, uint64_t r, es_value *o
 
 static int to_vector(pkl_out *a, const es_pkl_cell *c, es_value *out, es_error *err) {
   const es_pkl_obj *o = c->kind == ES_PKL_CELL_VAL && c->v.tag == ES_PKL_V_OBJ ? c->v.u.o : NULL;
-  if (missing(c)) return es_err_set(err, ES_EINVAL, "the vector is missing");
+  if (missing(c)) return es_pkl_fail(err, "the vector is missing");
   if (c->kind == ES_PKL_CELL_STRIDED) return vec_strided(a, c->dt, c->p, c->n, c->stride, out, err);
   if (c->kind == ES_PKL_CELL_GATHER) return vec_gather(a, c->col, c->row, out, err);
   if (o && o->kind == ES_PKL_O_TUPLE) return vec_items(a, ((const es_pkl_tuple *)o)->items, NULL, ((const es_pkl_tuple *)o)->n, out, err);

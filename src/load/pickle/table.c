@@ -6,14 +6,9 @@
 #include <string.h>
 
 #include "load/pickle/elem.h"
+#include "load/pickle/fail.h"
 #include "load/pickle/globals.h"
 #include "load/pickle/np.h"
-
-static int bad(es_error *err, const char *fmt, const char *a) { return es_err_set(err, ES_EINVAL, fmt, a); }
-
-static int oom(es_error *err) {
-  return es_err_set(err, ES_EINVAL, "the object graph would exceed its memory budget");
-}
 
 /* Items of a tuple or list value (a list may hold float runs: then items is NULL and l is set). */
 static int seq(const es_pkl_val *v, const es_pkl_val **items, const es_pkl_list **l, size_t *n) {
@@ -54,7 +49,7 @@ static int range_len(const es_pkl_val *state, uint64_t *n, es_error *err) {
   int64_t a, b, step;
   uint64_t span, ustep;
   if (!s || !e || !st || s->tag != ES_PKL_V_INT || e->tag != ES_PKL_V_INT || st->tag != ES_PKL_V_INT || !st->u.i)
-    return bad(err, "a RangeIndex without int start, stop and step%s", "");
+    return es_pkl_fail(err, "a RangeIndex without int start, stop and step");
   a = s->u.i;
   b = e->u.i;
   step = st->u.i;
@@ -77,11 +72,11 @@ static int index_info(const es_pkl_val *idx, uint64_t *n, const es_pkl_array **l
   *labels = NULL;
   *name = NULL;
   if (!in || !in->built || (in->cls != ES_PKL_G_INDEX && in->cls != ES_PKL_G_INT64INDEX && in->cls != ES_PKL_G_RANGEINDEX))
-    return bad(err, "a DataFrame axis is a %s, not a pandas Index", es_pkl_val_type(idx));
+    return es_pkl_fail(err, "a DataFrame axis is a %s, not a pandas Index", es_pkl_val_type(idx));
   *name = dict_get(&in->state, "name");
   if (in->cls == ES_PKL_G_RANGEINDEX) return range_len(&in->state, n, err);
   data = dict_get(&in->state, "data");
-  if (!data || !(*labels = array_1d(data))) return bad(err, "a pandas Index without 1-D data%s", "");
+  if (!data || !(*labels = array_1d(data))) return es_pkl_fail(err, "a pandas Index without 1-D data");
   *n = (*labels)->shape[0];
   return 0;
 }
@@ -111,26 +106,26 @@ static int placement(es_pkl_vm *vm, const es_pkl_val *pl, uint64_t ncols, uint64
   if (s) {
     int64_t start = s->has_start ? s->start : 0, step = s->has_step ? s->step : 1;
     if (!s->has_stop || start < 0 || s->stop < start || step < 1 || (uint64_t)s->stop > ncols)
-      return bad(err, "a block placement slice outside the %s columns", "DataFrame's");
+      return es_pkl_fail(err, "a block placement slice outside the DataFrame's columns");
     n = ((uint64_t)(s->stop - start) + (uint64_t)step - 1) / (uint64_t)step;
-    if (!(*pos = malloc((n ? n : 1) * sizeof(uint64_t)))) return oom(err);
+    if (!(*pos = malloc((n ? n : 1) * sizeof(uint64_t)))) return es_pkl_no_memory(err);
     for (i = 0; i < n; i++) (*pos)[i] = (uint64_t)start + i * (uint64_t)step;
   } else if (a && (a->dt->kind == 'i' || a->dt->kind == 'u')) {
     n = a->shape[0];
-    if (n > ncols) return bad(err, "a block placement with more entries than %s", "columns");
-    if (!(*pos = malloc((n ? n : 1) * sizeof(uint64_t)))) return oom(err);
+    if (n > ncols) return es_pkl_fail(err, "a block placement with more entries than columns");
+    if (!(*pos = malloc((n ? n : 1) * sizeof(uint64_t)))) return es_pkl_no_memory(err);
     for (i = 0; i < n; i++) {
       int64_t v;
       int nan;
       if (es_pkl_elem_int(a->dt, es_pkl_array_elem(a, i, 0), &v, &nan) || v < 0 || (uint64_t)v >= ncols) {
         free(*pos);
         *pos = NULL;
-        return bad(err, "a block placement outside the %s columns", "DataFrame's");
+        return es_pkl_fail(err, "a block placement outside the DataFrame's columns");
       }
       (*pos)[i] = (uint64_t)v;
     }
   } else {
-    return bad(err, "a block placement is a %s", es_pkl_val_type(pl));
+    return es_pkl_fail(err, "a block placement is a %s", es_pkl_val_type(pl));
   }
   *npos = n;
   return 0;
@@ -155,13 +150,11 @@ static int check_block(const es_pkl_val *values, uint64_t npos, uint64_t nrows, 
   const es_pkl_array *a = (const es_pkl_array *)es_pkl_val_obj(values, ES_PKL_O_ARRAY);
   const es_pkl_inst *in = (const es_pkl_inst *)es_pkl_val_obj(values, ES_PKL_O_INST);
   uint64_t n;
-  char msg[160];
   if (a && a->built && a->ndim == 2 && a->shape[0] == npos && a->shape[1] == nrows) return 0;
   if (a && a->built && a->ndim == 1 && npos == 1 && a->shape[0] == nrows) return 0;
   if (in && npos == 1 && !ext_len(in, &n) && n == nrows) return 0;
-  snprintf(msg, sizeof(msg), "a block (%s) does not match its %llu columns x %llu rows", es_pkl_val_type(values),
-           (unsigned long long)npos, (unsigned long long)nrows);
-  return bad(err, "%s", msg);
+  return es_pkl_fail(err, "a block (%s) does not match its %llu columns x %llu rows", es_pkl_val_type(values),
+                     (unsigned long long)npos, (unsigned long long)nrows);
 }
 
 static int place_blocks(es_pkl_vm *vm, const es_pkl_val *blocks, uint64_t ncols, uint64_t nrows, colsrc *srcs, es_error *err) {
@@ -169,19 +162,19 @@ static int place_blocks(es_pkl_vm *vm, const es_pkl_val *blocks, uint64_t ncols,
   const es_pkl_list *l;
   size_t nb, b;
   int rc = 0;
-  if (seq(blocks, &items, &l, &nb)) return bad(err, "BlockManager blocks are a %s", es_pkl_val_type(blocks));
+  if (seq(blocks, &items, &l, &nb)) return es_pkl_fail(err, "BlockManager blocks are a %s", es_pkl_val_type(blocks));
   for (b = 0; b < nb && !rc; b++) {
     es_pkl_val bv = seq_get(items, l, b);
     const es_pkl_inst *in = (const es_pkl_inst *)es_pkl_val_obj(&bv, ES_PKL_O_INST);
     const es_pkl_tuple *args = in ? (const es_pkl_tuple *)es_pkl_val_obj(&in->args, ES_PKL_O_TUPLE) : NULL;
     uint64_t *pos = NULL, npos = 0, i;
     if (!in || in->cls != ES_PKL_G_UNPICKLE_BLOCK || !args || args->n < 2)
-      return bad(err, "a BlockManager block is a %s", es_pkl_val_type(&bv));
+      return es_pkl_fail(err, "a BlockManager block is a %s", es_pkl_val_type(&bv));
     if ((rc = placement(vm, &args->items[1], ncols, &pos, &npos, err))) return rc;
     rc = check_block(&args->items[0], npos, nrows, err);
     for (i = 0; i < npos && !rc; i++) {
       if (srcs[pos[i]].values) {
-        rc = bad(err, "two blocks place the same column%s", "");
+        rc = es_pkl_fail(err, "two blocks place the same column");
         break;
       }
       srcs[pos[i]].values = &args->items[0];
@@ -204,9 +197,9 @@ static int col_cat(const es_pkl_inst *in, es_pkl_col *c, es_error *err) {
   uint64_t n;
   int rc;
   if (!codes || !cats || (codes->dt->kind != 'i' && codes->dt->kind != 'u'))
-    return bad(err, "a Categorical without integer codes and categories%s", "");
+    return es_pkl_fail(err, "a Categorical without integer codes and categories");
   if ((rc = index_info(cats, &n, &labels, &name, err))) return rc;
-  if (!labels) return bad(err, "a Categorical whose categories are a %s", "RangeIndex");
+  if (!labels) return es_pkl_fail(err, "a Categorical whose categories are a RangeIndex");
   c->kind = ES_PKL_C_CAT;
   c->ref.a = codes;
   c->aux.a = labels;
@@ -217,7 +210,7 @@ static int col_masked(const es_pkl_inst *in, es_pkl_col *c, es_error *err) {
   const es_pkl_val *d = dict_get(&in->state, "_data"), *m = dict_get(&in->state, "_mask");
   const es_pkl_array *data = d ? array_1d(d) : NULL, *mask = m ? array_1d(m) : NULL;
   if (!data || !mask || mask->dt->kind != 'b' || mask->shape[0] != data->shape[0] || data->dt->kind == 'O')
-    return bad(err, "an IntegerArray without _data and _mask arrays%s", "");
+    return es_pkl_fail(err, "an IntegerArray without _data and _mask arrays");
   c->kind = ES_PKL_C_MASKED;
   c->ref.a = data;
   c->aux.a = mask;
@@ -242,7 +235,7 @@ static int col_from_values(const colsrc *s, es_pkl_col *c, es_error *err) {
     c->ref.a = t && t->n >= 2 ? array_1d(&t->items[1]) : NULL;
     if (c->ref.a && c->ref.a->dt->kind == 'O') return 0;
   }
-  return bad(err, "a column holds a %s, which is not supported", es_pkl_val_type(s->values));
+  return es_pkl_fail(err, "a column holds a %s, which is not supported", es_pkl_val_type(s->values));
 }
 
 /* "vector_<j>" (no leading zeros): j, or -1 for any other label. */
@@ -272,7 +265,7 @@ static int same_dtype(const es_pkl_dtype *a, const es_pkl_dtype *b) {
 static int component_strides(es_pkl_col *c, es_error *err) {
   size_t j;
   if (!(c->cbase = calloc(c->ncomps, sizeof(*c->cbase))) || !(c->cstride = calloc(c->ncomps, sizeof(*c->cstride))))
-    return oom(err);
+    return es_pkl_no_memory(err);
   c->cdt = c->comps[0].a->dt;
   for (j = 0; j < c->ncomps; j++) {
     const es_pkl_ref *r = &c->comps[j];
@@ -303,9 +296,9 @@ static int vector_cols(const es_pkl_array *labels, uint64_t ncols, const colsrc 
     if (vector_label(&v) >= 0) d++;
   }
   if (!d) return 1;
-  if (d > ES_DIM_MAX) return es_err_set(err, ES_EINVAL, "more than %d vector_N columns", ES_DIM_MAX);
+  if (d > ES_DIM_MAX) return es_pkl_fail(err, "more than %d vector_N columns", ES_DIM_MAX);
   memset(c, 0, sizeof(*c));
-  if (!(c->comps = calloc(d, sizeof(es_pkl_ref)))) return oom(err);
+  if (!(c->comps = calloc(d, sizeof(es_pkl_ref)))) return es_pkl_no_memory(err);
   c->kind = ES_PKL_C_VCOLS;
   c->ncomps = d;
   for (p = 0; p < ncols; p++) {
@@ -313,15 +306,15 @@ static int vector_cols(const es_pkl_array *labels, uint64_t ncols, const colsrc 
     int64_t k = vector_label(&v);
     if (k < 0) continue;
     snprintf(name, sizeof(name), "vector_%lld", (long long)k);
-    if ((uint64_t)k >= d) return bad(err, "vector columns: '%s' is beyond the number of vector_N columns", name);
-    if (c->comps[k].a) return bad(err, "column '%s' appears twice", name);
-    if (!numeric_src(&srcs[p])) return bad(err, "column '%s' is not numeric", name);
+    if ((uint64_t)k >= d) return es_pkl_fail(err, "vector columns: '%s' is beyond the number of vector_N columns", name);
+    if (c->comps[k].a) return es_pkl_fail(err, "column '%s' appears twice", name);
+    if (!numeric_src(&srcs[p])) return es_pkl_fail(err, "column '%s' is not numeric", name);
     c->comps[k].a = (const es_pkl_array *)srcs[p].values->u.o;
     c->comps[k].k = srcs[p].k;
     c->comps[k].block = srcs[p].block;
   }
   for (j = 0; j < d; j++)
-    if (!c->comps[j].a) return bad(err, "vector columns: vector_%s is missing", "N");
+    if (!c->comps[j].a) return es_pkl_fail(err, "vector columns: vector_N is missing");
   return 0;
 }
 
@@ -330,7 +323,7 @@ static int find_column(const es_pkl_array *labels, uint64_t ncols, const char *n
   int found = 0;
   for (p = 0; p < ncols; p++)
     if (label_is(labels, p, name)) {
-      if (found) return bad(err, "column '%s' appears twice", name);
+      if (found) return es_pkl_fail(err, "column '%s' appears twice", name);
       *at = p;
       found = 1;
     }
@@ -362,13 +355,13 @@ static int df_fields(const es_pkl_val *cols, const es_pkl_val *rowidx, uint64_t 
     const char *fn = d->fields[f].name;
     rc = find_column(labels, ncols, fn, &at, err);
     if (rc == 0) {
-      if (!srcs[at].values) return bad(err, "column '%s' is in no block", fn);
+      if (!srcs[at].values) return es_pkl_fail(err, "column '%s' is in no block", fn);
       rc = col_from_values(&srcs[at], &t->cols[f], err);
     } else if (rc == 1 && d->fields[f].type == ES_T_VECTOR) {
       rc = vector_cols(labels, ncols, srcs, &t->cols[f], err);
     }
     if (rc == 1) rc = index_column(rowidx, fn, nrows, &t->cols[f]);
-    if (rc == 1) rc = bad(err, "the DataFrame has no column '%s'", fn);
+    if (rc == 1) rc = es_pkl_fail(err, "the DataFrame has no column '%s'", fn);
   }
   return rc;
 }
@@ -385,15 +378,15 @@ static int df_table(es_pkl_vm *vm, const es_pkl_inst *df, const es_domain *d, es
   colsrc *srcs;
   int rc;
   if (!bm || bm->cls != ES_PKL_G_BLOCKMANAGER || !args || args->n != 2)
-    return bad(err, "a DataFrame without a BlockManager (pickled by pandas %s?)", "other than 1.x");
+    return es_pkl_fail(err, "a DataFrame without a BlockManager (pickled by pandas other than 1.x?)");
   if (seq(&args->items[1], &axes_items, &axes_list, &naxes) || naxes != 2)
-    return bad(err, "a BlockManager without 2 %s", "axes");
+    return es_pkl_fail(err, "a BlockManager without 2 axes");
   cols = seq_get(axes_items, axes_list, 0);
   rows = seq_get(axes_items, axes_list, 1);
   if ((rc = index_info(&rows, &t->nrows, &labels, &labels_name, err))) return rc;
   if ((rc = index_info(&cols, &ncols, &labels, &labels_name, err))) return rc;
   if (ncols > SIZE_MAX / sizeof(colsrc) || !(srcs = es_pkl_alloc(&vm->heap, (size_t)(ncols ? ncols : 1) * sizeof(colsrc))))
-    return oom(err);
+    return es_pkl_over_budget(err);
   memset(srcs, 0, (size_t)(ncols ? ncols : 1) * sizeof(colsrc));
   if ((rc = place_blocks(vm, &args->items[0], ncols, t->nrows, srcs, err))) return rc;
   /* The graph lives as long as the table, so srcs (in its arena) may be pointed into. */
@@ -427,10 +420,10 @@ static int list_column(const es_pkl_val *v, const es_field *f, es_pkl_col *c, ui
   if (in) {
     colsrc s = {v, 0, 0};
     int rc = col_from_values(&s, c, err);
-    if (!rc && ext_len(in, n)) rc = bad(err, "column '%s' is an incomplete pandas array", f->name);
+    if (!rc && ext_len(in, n)) rc = es_pkl_fail(err, "column '%s' is an incomplete pandas array", f->name);
     return rc;
   }
-  return es_err_set(err, ES_EINVAL, "column '%s' is a %s, not a list or array", f->name, es_pkl_val_type(v));
+  return es_pkl_fail(err, "column '%s' is a %s, not a list or array", f->name, es_pkl_val_type(v));
 }
 
 static int dict_of_lists(const es_pkl_val *root, const es_domain *d, es_pkl_table *t, es_error *err) {
@@ -439,10 +432,10 @@ static int dict_of_lists(const es_pkl_val *root, const es_domain *d, es_pkl_tabl
   int rc;
   for (f = 0; f < d->nfields; f++) {
     const es_pkl_val *v = dict_get(root, d->fields[f].name);
-    if (!v) return bad(err, "the dict has no key '%s'", d->fields[f].name);
+    if (!v) return es_pkl_fail(err, "the dict has no key '%s'", d->fields[f].name);
     if ((rc = list_column(v, &d->fields[f], &t->cols[f], &n, err))) return rc;
     if (f && n != t->nrows)
-      return es_err_set(err, ES_EINVAL, "column '%s' has %llu values, '%s' has %llu", d->fields[f].name,
+      return es_pkl_fail(err, "column '%s' has %llu values, '%s' has %llu", d->fields[f].name,
                         (unsigned long long)n, d->fields[0].name, (unsigned long long)t->nrows);
     t->nrows = n;
   }
@@ -490,13 +483,13 @@ int es_pkl_table_build(es_pkl_vm *vm, const es_domain *d, es_pkl_table *t, es_er
     t->nrows = n;
     rc = 0;
   } else {
-    rc = bad(err, "the pickle holds a %s, not a DataFrame, a dict of lists or a list of dicts", es_pkl_val_type(root));
+    rc = es_pkl_fail(err, "the pickle holds a %s, not a DataFrame, a dict of lists or a list of dicts", es_pkl_val_type(root));
   }
   if (!rc) rc = decode_columns(vm, t, err);
   /* Every real row costs the file at least a byte; more rows than bytes means zero-sized
      elements or a lying index, which would otherwise turn a tiny file into endless rows. */
   if (!rc && t->nrows > vm->len)
-    rc = es_err_set(err, ES_EINVAL, "%llu rows in a file of %zu bytes", (unsigned long long)t->nrows, vm->len);
+    rc = es_pkl_fail(err, "%llu rows in a file of %zu bytes", (unsigned long long)t->nrows, vm->len);
   if (rc) {
     es_err_prefix(err, "%s: ", vm->name);
     es_pkl_table_free(t);

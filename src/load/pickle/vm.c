@@ -4,8 +4,10 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "load/pickle/fail.h"
 #include "load/pickle/globals.h"
 #include "load/pickle/np.h"
+#include "load/pickle/opcodes.h"
 
 #define PROGRESS_STEP (16u << 20)
 
@@ -26,19 +28,10 @@ void es_pkl_vm_free(es_pkl_vm *vm) {
   memset(vm, 0, sizeof(*vm));
 }
 
-static int fail(es_error *err, const char *fmt, const char *a) {
-  return es_err_set(err, ES_EINVAL, fmt, a);
-}
-
-static int oom(es_error *err) {
-  return es_err_set(err, ES_EINVAL, "the object graph would exceed its memory budget (%s)",
-                    "16 x file size + 64 MiB");
-}
-
 /* ---- reading the byte stream ---- */
 
 static inline int need(es_pkl_vm *vm, size_t n, es_error *err) {
-  if (vm->len - vm->pos < n) return fail(err, "truncated: %s", "the file ends inside an opcode");
+  if (vm->len - vm->pos < n) return es_pkl_fail(err, "truncated: the file ends inside an opcode");
   return 0;
 }
 
@@ -56,7 +49,7 @@ static inline int read_sized(es_pkl_vm *vm, size_t lenbytes, const uint8_t **p, 
   if (rc) return rc;
   *n = read_le(vm, lenbytes);
   if (*n > vm->len - vm->pos)
-    return es_err_set(err, ES_EINVAL, "declared length %llu runs past the end of the file",
+    return es_pkl_fail(err, "declared length %llu runs past the end of the file",
                       (unsigned long long)*n);
   *p = vm->buf + vm->pos;
   vm->pos += (size_t)*n;
@@ -70,9 +63,9 @@ static inline int push(es_pkl_vm *vm, es_pkl_val v, es_error *err) {
     size_t ncap = vm->scap ? vm->scap * 2 : 256;
     size_t more = (ncap - vm->scap) * sizeof(es_pkl_val);
     es_pkl_val *s;
-    if (es_pkl_heap_charge(&vm->heap, more)) return oom(err);
+    if (es_pkl_heap_charge(&vm->heap, more)) return es_pkl_over_budget(err);
     s = realloc(vm->stack, ncap * sizeof(es_pkl_val));
-    if (!s) return oom(err);
+    if (!s) return es_pkl_over_budget(err);
     vm->stack = s;
     vm->scap = ncap;
   }
@@ -83,14 +76,14 @@ static inline int push(es_pkl_vm *vm, es_pkl_val v, es_error *err) {
 static inline size_t floor_sp(const es_pkl_vm *vm) { return vm->nmarks ? vm->marks[vm->nmarks - 1] : 0; }
 
 static inline int pop(es_pkl_vm *vm, es_pkl_val *out, es_error *err) {
-  if (vm->sp <= floor_sp(vm)) return fail(err, "stack underflow%s", "");
+  if (vm->sp <= floor_sp(vm)) return es_pkl_fail(err, "stack underflow");
   *out = vm->stack[--vm->sp];
   return 0;
 }
 
 static inline es_pkl_val *top(es_pkl_vm *vm, es_error *err) {
   if (vm->sp <= floor_sp(vm)) {
-    fail(err, "stack underflow%s", "");
+    es_pkl_fail(err, "stack underflow");
     return NULL;
   }
   return &vm->stack[vm->sp - 1];
@@ -98,7 +91,7 @@ static inline es_pkl_val *top(es_pkl_vm *vm, es_error *err) {
 
 /* Pops to the last MARK: the items are stack[*start .. vm->sp) until the next push. */
 static int pop_mark(es_pkl_vm *vm, size_t *start, es_error *err) {
-  if (!vm->nmarks) return fail(err, "no MARK on the stack%s", "");
+  if (!vm->nmarks) return es_pkl_fail(err, "no MARK on the stack");
   *start = vm->marks[--vm->nmarks];
   return 0;
 }
@@ -110,15 +103,15 @@ static inline int memo_put(es_pkl_vm *vm, uint64_t idx, es_error *err) {
     size_t ncap = vm->mcap ? vm->mcap : 64, more;
     es_pkl_val *m;
     while (ncap <= idx) {
-      if (ncap > SIZE_MAX / 2 / sizeof(es_pkl_val)) return oom(err);
+      if (ncap > SIZE_MAX / 2 / sizeof(es_pkl_val)) return es_pkl_over_budget(err);
       ncap *= 2;
     }
     more = (ncap - vm->mcap) * sizeof(es_pkl_val);
     if (es_pkl_heap_charge(&vm->heap, more))
-      return es_err_set(err, ES_EINVAL, "memo index %llu is too large", (unsigned long long)idx);
+      return es_pkl_fail(err, "memo index %llu is too large", (unsigned long long)idx);
     es_pkl_prefault_fence(vm->heap.pf); /* realloc may move what the worker is faulting in */
     m = realloc(vm->memo, ncap * sizeof(es_pkl_val));
-    if (!m) return oom(err);
+    if (!m) return es_pkl_over_budget(err);
     vm->memo = m;
     vm->mcap = ncap;
   }
@@ -133,7 +126,7 @@ static inline int memo_put(es_pkl_vm *vm, uint64_t idx, es_error *err) {
 
 static inline int memo_get(es_pkl_vm *vm, uint64_t idx, es_error *err) {
   if (idx >= vm->nmemo || vm->memo[idx].tag == ES_PKL_V_UNSET)
-    return es_err_set(err, ES_EINVAL, "memo entry %llu is not set", (unsigned long long)idx);
+    return es_pkl_fail(err, "memo entry %llu is not set", (unsigned long long)idx);
   return push(vm, vm->memo[idx], err);
 }
 
@@ -165,7 +158,7 @@ static int op_str(es_pkl_vm *vm, size_t lenbytes, es_error *err) {
   es_pkl_val v = {ES_PKL_V_STR, 0, 0, {0}};
   int rc = read_sized(vm, lenbytes, &p, &n, err);
   if (rc) return rc;
-  if (n > ES_PKL_MAX_STR) return fail(err, "str longer than 4 GiB%s", "");
+  if (n > ES_PKL_MAX_STR) return es_pkl_fail(err, "str longer than 4 GiB");
   v.len = (uint32_t)n;
   v.u.s = (const char *)p;
   return push(vm, v, err);
@@ -187,7 +180,7 @@ static int op_bytes(es_pkl_vm *vm, size_t lenbytes, es_error *err) {
     vm->last_skip = end;
   }
   b = es_pkl_alloc(&vm->heap, sizeof(*b));
-  if (!b) return oom(err);
+  if (!b) return es_pkl_over_budget(err);
   b->h.kind = ES_PKL_O_BYTES;
   b->p = p;
   b->n = n;
@@ -221,7 +214,7 @@ static int op_tuple(es_pkl_vm *vm, size_t n, int from_mark, es_error *err) {
     if ((rc = pop_mark(vm, &start, err))) return rc;
     n = vm->sp - start;
   } else {
-    if (vm->sp - floor_sp(vm) < n) return fail(err, "stack underflow%s", "");
+    if (vm->sp - floor_sp(vm) < n) return es_pkl_fail(err, "stack underflow");
     start = vm->sp - n;
   }
   if (n && n <= 2 && same_ints(vm->last_ints, vm->stack + start, n)) {
@@ -231,7 +224,7 @@ static int op_tuple(es_pkl_vm *vm, size_t n, int from_mark, es_error *err) {
     return push(vm, es_pkl_val_of(vm->last_ints), err);
   }
   t = es_pkl_tuple_new(&vm->heap, n);
-  if (!t) return oom(err);
+  if (!t) return es_pkl_over_budget(err);
   if (n) memcpy(t->items, vm->stack + start, n * sizeof(es_pkl_val));
   vm->sp = start;
   if (n && n <= 2 && t->items[0].tag == ES_PKL_V_INT && t->items[n - 1].tag == ES_PKL_V_INT) vm->last_ints = t;
@@ -244,7 +237,7 @@ static int op_list_from_mark(es_pkl_vm *vm, es_error *err) {
   int rc = pop_mark(vm, &start, err);
   if (rc) return rc;
   l = es_pkl_list_new(&vm->heap);
-  if (!l || es_pkl_list_append(&vm->heap, l, vm->stack + start, vm->sp - start)) return oom(err);
+  if (!l || es_pkl_list_append(&vm->heap, l, vm->stack + start, vm->sp - start)) return es_pkl_over_budget(err);
   vm->sp = start;
   return push(vm, es_pkl_val_of(l), err);
 }
@@ -254,9 +247,9 @@ static int op_dict_from_mark(es_pkl_vm *vm, es_error *err) {
   es_pkl_dict *d;
   int rc = pop_mark(vm, &start, err);
   if (rc) return rc;
-  if ((vm->sp - start) % 2) return fail(err, "DICT with an odd number of items%s", "");
+  if ((vm->sp - start) % 2) return es_pkl_fail(err, "DICT with an odd number of items");
   d = es_pkl_dict_new(&vm->heap);
-  if (!d || es_pkl_dict_set(&vm->heap, d, vm->stack + start, (vm->sp - start) / 2)) return oom(err);
+  if (!d || es_pkl_dict_set(&vm->heap, d, vm->stack + start, (vm->sp - start) / 2)) return es_pkl_over_budget(err);
   vm->sp = start;
   return push(vm, es_pkl_val_of(d), err);
 }
@@ -264,22 +257,22 @@ static int op_dict_from_mark(es_pkl_vm *vm, es_error *err) {
 static es_pkl_list *list_at(es_pkl_vm *vm, size_t at, es_error *err) {
   es_pkl_obj *o;
   if (at >= vm->sp || at < floor_sp(vm)) {
-    fail(err, "stack underflow%s", "");
+    es_pkl_fail(err, "stack underflow");
     return NULL;
   }
   o = es_pkl_val_obj(&vm->stack[at], ES_PKL_O_LIST);
-  if (!o) fail(err, "APPEND to a %s (only lists are supported)", es_pkl_val_type(&vm->stack[at]));
+  if (!o) es_pkl_fail(err, "APPEND to a %s (only lists are supported)", es_pkl_val_type(&vm->stack[at]));
   return (es_pkl_list *)o;
 }
 
 static es_pkl_dict *dict_at(es_pkl_vm *vm, size_t at, es_error *err) {
   es_pkl_obj *o;
   if (at >= vm->sp || at < floor_sp(vm)) {
-    fail(err, "stack underflow%s", "");
+    es_pkl_fail(err, "stack underflow");
     return NULL;
   }
   o = es_pkl_val_obj(&vm->stack[at], ES_PKL_O_DICT);
-  if (!o) fail(err, "SETITEM on a %s (only dicts are supported)", es_pkl_val_type(&vm->stack[at]));
+  if (!o) es_pkl_fail(err, "SETITEM on a %s (only dicts are supported)", es_pkl_val_type(&vm->stack[at]));
   return (es_pkl_dict *)o;
 }
 
@@ -290,11 +283,11 @@ static int op_appends(es_pkl_vm *vm, int from_mark, es_error *err) {
   if (from_mark) {
     if ((rc = pop_mark(vm, &start, err))) return rc;
   } else {
-    if (vm->sp < floor_sp(vm) + 2) return fail(err, "stack underflow%s", "");
+    if (vm->sp < floor_sp(vm) + 2) return es_pkl_fail(err, "stack underflow");
     start = vm->sp - 1;
   }
-  if (!start || !(l = list_at(vm, start - 1, err))) return start ? err->code : fail(err, "stack underflow%s", "");
-  if (es_pkl_list_append(&vm->heap, l, vm->stack + start, vm->sp - start)) return oom(err);
+  if (!start || !(l = list_at(vm, start - 1, err))) return start ? err->code : es_pkl_fail(err, "stack underflow");
+  if (es_pkl_list_append(&vm->heap, l, vm->stack + start, vm->sp - start)) return es_pkl_over_budget(err);
   vm->sp = start;
   return 0;
 }
@@ -306,12 +299,12 @@ static int op_setitems(es_pkl_vm *vm, int from_mark, es_error *err) {
   if (from_mark) {
     if ((rc = pop_mark(vm, &start, err))) return rc;
   } else {
-    if (vm->sp < floor_sp(vm) + 3) return fail(err, "stack underflow%s", "");
+    if (vm->sp < floor_sp(vm) + 3) return es_pkl_fail(err, "stack underflow");
     start = vm->sp - 2;
   }
-  if ((vm->sp - start) % 2) return fail(err, "SETITEMS with an odd number of items%s", "");
-  if (!start || !(d = dict_at(vm, start - 1, err))) return start ? err->code : fail(err, "stack underflow%s", "");
-  if (es_pkl_dict_set(&vm->heap, d, vm->stack + start, (vm->sp - start) / 2)) return oom(err);
+  if ((vm->sp - start) % 2) return es_pkl_fail(err, "SETITEMS with an odd number of items");
+  if (!start || !(d = dict_at(vm, start - 1, err))) return start ? err->code : es_pkl_fail(err, "stack underflow");
+  if (es_pkl_dict_set(&vm->heap, d, vm->stack + start, (vm->sp - start) / 2)) return es_pkl_over_budget(err);
   vm->sp = start;
   return 0;
 }
@@ -333,7 +326,7 @@ static int push_global(es_pkl_vm *vm, const char *mod, size_t ml, const char *na
     char m[128], n[128];
     printable(m, sizeof(m), mod, ml);
     printable(n, sizeof(n), name, nl);
-    return es_err_set(err, ES_EINVAL, "global '%s.%s' is not allowed", m, n);
+    return es_pkl_fail(err, "global '%s.%s' is not allowed", m, n);
   }
   v.g = (uint8_t)g;
   return push(vm, v, err);
@@ -343,7 +336,7 @@ static int read_line(es_pkl_vm *vm, const char **s, size_t *n, es_error *err) {
   const uint8_t *start = vm->buf + vm->pos, *nl;
   size_t left = vm->len - vm->pos;
   nl = memchr(start, '\n', left < 256 ? left : 256);
-  if (!nl) return fail(err, "GLOBAL name %s", left < 256 ? "truncated" : "longer than 255 bytes");
+  if (!nl) return es_pkl_fail(err, "GLOBAL name %s", left < 256 ? "truncated" : "longer than 255 bytes");
   *s = (const char *)start;
   *n = (size_t)(nl - start);
   vm->pos += *n + 1;
@@ -363,7 +356,7 @@ static int op_stack_global(es_pkl_vm *vm, es_error *err) {
   int rc = pop(vm, &name, err);
   if (!rc) rc = pop(vm, &mod, err);
   if (rc) return rc;
-  if (mod.tag != ES_PKL_V_STR || name.tag != ES_PKL_V_STR) return fail(err, "STACK_GLOBAL needs two str%s", "");
+  if (mod.tag != ES_PKL_V_STR || name.tag != ES_PKL_V_STR) return es_pkl_fail(err, "STACK_GLOBAL needs two str");
   return push_global(vm, mod.u.s, mod.len, name.u.s, name.len, err);
 }
 
@@ -373,9 +366,9 @@ static int op_call(es_pkl_vm *vm, int newobj, es_error *err) {
   if (rc) return rc;
   if (!(f = top(vm, err))) return err->code;
   if (f->tag != ES_PKL_V_GLOBAL)
-    return fail(err, "%s of a non-global is not supported", newobj ? "NEWOBJ" : "REDUCE");
+    return es_pkl_fail(err, "%s of a non-global is not supported", newobj ? "NEWOBJ" : "REDUCE");
   if (!es_pkl_val_obj(&args, ES_PKL_O_TUPLE))
-    return fail(err, "call arguments are a %s, not a tuple", es_pkl_val_type(&args));
+    return es_pkl_fail(err, "call arguments are a %s, not a tuple", es_pkl_val_type(&args));
   rc = newobj ? es_pkl_np_newobj(&vm->heap, f->g, &args, &res, err) : es_pkl_np_reduce(&vm->heap, f->g, &args, &res, err);
   if (rc) return rc;
   *f = res;
@@ -392,38 +385,21 @@ static int op_build(es_pkl_vm *vm, es_error *err) {
 
 /* ---- the loop ---- */
 
+/* Every opcode's pickletools name, or NULL for a byte that is no opcode. */
 static const char *opcode_name(int op) {
   switch (op) {
-  case 'I': return "INT";
-  case 'L': return "LONG";
-  case 'S': return "STRING";
-  case 'T': return "BINSTRING";
-  case 'U': return "SHORT_BINSTRING";
-  case 'V': return "UNICODE";
-  case 'F': return "FLOAT";
-  case 'g': return "GET";
-  case 'p': return "PUT";
-  case 'i': return "INST";
-  case 'o': return "OBJ";
-  case 'P': return "PERSID";
-  case 'Q': return "BINPERSID";
-  case 0x82: return "EXT1";
-  case 0x83: return "EXT2";
-  case 0x84: return "EXT4";
-  case 0x8f: return "EMPTY_SET";
-  case 0x90: return "ADDITEMS";
-  case 0x91: return "FROZENSET";
-  case 0x92: return "NEWOBJ_EX";
-  case 0x97: return "NEXT_BUFFER";
-  case 0x98: return "READONLY_BUFFER";
+#define ES_PKL_OP_NAME(name, byte) \
+  case ES_PKL_OP_##name: return #name;
+    ES_PKL_OPCODES(ES_PKL_OP_NAME)
+#undef ES_PKL_OP_NAME
   default: return NULL;
   }
 }
 
 static int unsupported(int op, es_error *err) {
   const char *n = opcode_name(op);
-  if (n) return es_err_set(err, ES_EINVAL, "opcode %s (0x%02x) is not supported", n, op);
-  return es_err_set(err, ES_EINVAL, "unknown opcode 0x%02x", op);
+  if (n) return es_pkl_fail(err, "opcode %s (0x%02x) is not supported", n, op);
+  return es_pkl_fail(err, "unknown opcode 0x%02x", op);
 }
 
 static int op_proto(es_pkl_vm *vm, es_error *err) {
@@ -431,13 +407,13 @@ static int op_proto(es_pkl_vm *vm, es_error *err) {
   if (rc) return rc;
   vm->proto = vm->buf[vm->pos++];
   if (vm->proto < 2 || vm->proto > 5)
-    return es_err_set(err, ES_EINVAL, "pickle protocol %d is not supported (2 to 5 are)", vm->proto);
+    return es_pkl_fail(err, "pickle protocol %d is not supported (2 to 5 are)", vm->proto);
   return 0;
 }
 
 static int op_mark(es_pkl_vm *vm, es_error *err) {
   if (vm->nmarks == ES_PKL_MAX_MARKS)
-    return es_err_set(err, ES_EINVAL, "nesting deeper than %d marks", ES_PKL_MAX_MARKS);
+    return es_pkl_fail(err, "nesting deeper than %d marks", ES_PKL_MAX_MARKS);
   vm->marks[vm->nmarks++] = vm->sp;
   return 0;
 }
@@ -456,63 +432,95 @@ static int op_frame(es_pkl_vm *vm, es_error *err) {
   int rc = need(vm, 8, err);
   if (rc) return rc;
   n = read_le(vm, 8);
-  if (n > vm->len - vm->pos) return fail(err, "truncated: %s", "a FRAME runs past the end of the file");
+  if (n > vm->len - vm->pos) return es_pkl_fail(err, "truncated: a FRAME runs past the end of the file");
   return 0;
 }
 
-static int step(es_pkl_vm *vm, int op, int *stop, es_error *err) {
+/* BININT (signed, 4 bytes), BININT1 and BININT2 (unsigned). */
+static inline int op_int(es_pkl_vm *vm, size_t nbytes, es_error *err) {
+  int rc = need(vm, nbytes, err);
+  if (rc) return rc;
+  if (nbytes == 4) return push(vm, val_int((int32_t)read_le(vm, 4)), err);
+  return push(vm, val_int((int64_t)read_le(vm, nbytes)), err);
+}
+
+/* BINGET/LONG_BINGET and BINPUT/LONG_BINPUT: a memo index of nbytes. */
+static inline int op_memo(es_pkl_vm *vm, size_t nbytes, int put, es_error *err) {
+  int rc = need(vm, nbytes, err);
+  if (rc) return rc;
+  return put ? memo_put(vm, read_le(vm, nbytes), err) : memo_get(vm, read_le(vm, nbytes), err);
+}
+
+static int op_simple(es_pkl_vm *vm, int op, es_error *err) {
   es_pkl_val v = {0};
   size_t start = 0;
   int rc;
   switch (op) {
-  case 0x80: return op_proto(vm, err);
-  case 0x95: return op_frame(vm, err);
-  case '.': *stop = 1; return 0;
-  case '(': return op_mark(vm, err);
-  case '0': return op_pop(vm, err);
-  case '1': if ((rc = pop_mark(vm, &start, err))) return rc; vm->sp = start; return 0;
-  case '2': { es_pkl_val *t = top(vm, err); return t ? push(vm, *t, err) : err->code; }
-  case 'N': v.tag = ES_PKL_V_NONE; return push(vm, v, err);
-  case 0x88: case 0x89: v.tag = ES_PKL_V_BOOL; v.u.i = op == 0x88; return push(vm, v, err);
-  case 'J': if ((rc = need(vm, 4, err))) return rc; return push(vm, val_int((int32_t)read_le(vm, 4)), err);
-  case 'K': if ((rc = need(vm, 1, err))) return rc; return push(vm, val_int((int64_t)read_le(vm, 1)), err);
-  case 'M': if ((rc = need(vm, 2, err))) return rc; return push(vm, val_int((int64_t)read_le(vm, 2)), err);
-  case 0x8a: return op_long(vm, 1, err);
-  case 0x8b: return op_long(vm, 4, err);
-  case 'G': return op_float(vm, err);
-  case 'X': return op_str(vm, 4, err);
-  case 0x8c: return op_str(vm, 1, err);
-  case 0x8d: return op_str(vm, 8, err);
-  case 'B': return op_bytes(vm, 4, err);
-  case 'C': return op_bytes(vm, 1, err);
-  case 0x8e: case 0x96: return op_bytes(vm, 8, err);
-  case ')': return op_tuple(vm, 0, 0, err);
-  case 't': return op_tuple(vm, 0, 1, err);
-  case 0x85: case 0x86: case 0x87: return op_tuple(vm, (size_t)(op - 0x84), 0, err);
-  case ']': { es_pkl_list *l = es_pkl_list_new(&vm->heap); return l ? push(vm, es_pkl_val_of(l), err) : oom(err); }
-  case 'l': return op_list_from_mark(vm, err);
-  case 'a': return op_appends(vm, 0, err);
-  case 'e': return op_appends(vm, 1, err);
-  case '}': { es_pkl_dict *d = es_pkl_dict_new(&vm->heap); return d ? push(vm, es_pkl_val_of(d), err) : oom(err); }
-  case 'd': return op_dict_from_mark(vm, err);
-  case 's': return op_setitems(vm, 0, err);
-  case 'u': return op_setitems(vm, 1, err);
-  case 'c': return op_global(vm, err);
-  case 0x93: return op_stack_global(vm, err);
-  case 'R': return op_call(vm, 0, err);
-  case 0x81: return op_call(vm, 1, err);
-  case 'b': return op_build(vm, err);
-  case 'h': if ((rc = need(vm, 1, err))) return rc; return memo_get(vm, read_le(vm, 1), err);
-  case 'j': if ((rc = need(vm, 4, err))) return rc; return memo_get(vm, read_le(vm, 4), err);
-  case 'q': if ((rc = need(vm, 1, err))) return rc; return memo_put(vm, read_le(vm, 1), err);
-  case 'r': if ((rc = need(vm, 4, err))) return rc; return memo_put(vm, read_le(vm, 4), err);
-  case 0x94: return memo_put(vm, vm->nmemo, err);
+  case ES_PKL_OP_POP_MARK: if ((rc = pop_mark(vm, &start, err))) return rc; vm->sp = start; return 0;
+  case ES_PKL_OP_DUP: { es_pkl_val *t = top(vm, err); return t ? push(vm, *t, err) : err->code; }
+  case ES_PKL_OP_NONE: v.tag = ES_PKL_V_NONE; return push(vm, v, err);
+  case ES_PKL_OP_NEWTRUE: case ES_PKL_OP_NEWFALSE:
+    v.tag = ES_PKL_V_BOOL;
+    v.u.i = op == ES_PKL_OP_NEWTRUE;
+    return push(vm, v, err);
+  case ES_PKL_OP_EMPTY_LIST: {
+    es_pkl_list *l = es_pkl_list_new(&vm->heap);
+    return l ? push(vm, es_pkl_val_of(l), err) : es_pkl_over_budget(err);
+  }
+  case ES_PKL_OP_EMPTY_DICT: {
+    es_pkl_dict *d = es_pkl_dict_new(&vm->heap);
+    return d ? push(vm, es_pkl_val_of(d), err) : es_pkl_over_budget(err);
+  }
   default: return unsupported(op, err);
   }
 }
 
+static int step(es_pkl_vm *vm, int op, int *stop, es_error *err) {
+  switch (op) {
+  case ES_PKL_OP_PROTO: return op_proto(vm, err);
+  case ES_PKL_OP_FRAME: return op_frame(vm, err);
+  case ES_PKL_OP_STOP: *stop = 1; return 0;
+  case ES_PKL_OP_MARK: return op_mark(vm, err);
+  case ES_PKL_OP_POP: return op_pop(vm, err);
+  case ES_PKL_OP_BININT: return op_int(vm, 4, err);
+  case ES_PKL_OP_BININT1: return op_int(vm, 1, err);
+  case ES_PKL_OP_BININT2: return op_int(vm, 2, err);
+  case ES_PKL_OP_LONG1: return op_long(vm, 1, err);
+  case ES_PKL_OP_LONG4: return op_long(vm, 4, err);
+  case ES_PKL_OP_BINFLOAT: return op_float(vm, err);
+  case ES_PKL_OP_BINUNICODE: return op_str(vm, 4, err);
+  case ES_PKL_OP_SHORT_BINUNICODE: return op_str(vm, 1, err);
+  case ES_PKL_OP_BINUNICODE8: return op_str(vm, 8, err);
+  case ES_PKL_OP_BINBYTES: return op_bytes(vm, 4, err);
+  case ES_PKL_OP_SHORT_BINBYTES: return op_bytes(vm, 1, err);
+  case ES_PKL_OP_BINBYTES8: case ES_PKL_OP_BYTEARRAY8: return op_bytes(vm, 8, err);
+  case ES_PKL_OP_EMPTY_TUPLE: return op_tuple(vm, 0, 0, err);
+  case ES_PKL_OP_TUPLE: return op_tuple(vm, 0, 1, err);
+  case ES_PKL_OP_TUPLE1: return op_tuple(vm, 1, 0, err);
+  case ES_PKL_OP_TUPLE2: return op_tuple(vm, 2, 0, err);
+  case ES_PKL_OP_TUPLE3: return op_tuple(vm, 3, 0, err);
+  case ES_PKL_OP_LIST: return op_list_from_mark(vm, err);
+  case ES_PKL_OP_APPEND: return op_appends(vm, 0, err);
+  case ES_PKL_OP_APPENDS: return op_appends(vm, 1, err);
+  case ES_PKL_OP_DICT: return op_dict_from_mark(vm, err);
+  case ES_PKL_OP_SETITEM: return op_setitems(vm, 0, err);
+  case ES_PKL_OP_SETITEMS: return op_setitems(vm, 1, err);
+  case ES_PKL_OP_GLOBAL: return op_global(vm, err);
+  case ES_PKL_OP_STACK_GLOBAL: return op_stack_global(vm, err);
+  case ES_PKL_OP_REDUCE: return op_call(vm, 0, err);
+  case ES_PKL_OP_NEWOBJ: return op_call(vm, 1, err);
+  case ES_PKL_OP_BUILD: return op_build(vm, err);
+  case ES_PKL_OP_BINGET: return op_memo(vm, 1, 0, err);
+  case ES_PKL_OP_LONG_BINGET: return op_memo(vm, 4, 0, err);
+  case ES_PKL_OP_BINPUT: return op_memo(vm, 1, 1, err);
+  case ES_PKL_OP_LONG_BINPUT: return op_memo(vm, 4, 1, err);
+  case ES_PKL_OP_MEMOIZE: return memo_put(vm, vm->nmemo, err);
+  default: return op_simple(vm, op, err);
+  }
+}
+
 static int finish(es_pkl_vm *vm, es_error *err) {
-  if (vm->sp <= floor_sp(vm)) return fail(err, "STOP with an empty stack%s", "");
+  if (vm->sp <= floor_sp(vm)) return es_pkl_fail(err, "STOP with an empty stack");
   vm->root = vm->stack[vm->sp - 1];
   return 0;
 }
@@ -531,9 +539,9 @@ int es_pkl_vm_run(es_pkl_vm *vm, es_error *err) {
   size_t at = 0, next_progress = PROGRESS_STEP;
   int stop = 0, rc = 0;
   const char *z = compressed(vm->buf, vm->len);
-  if (z) return es_err_set(err, ES_EINVAL, "%s: %s-compressed, not a plain pickle: decompress it first", vm->name, z);
-  if (vm->len < 2 || vm->buf[0] != 0x80) {
-    return es_err_set(err, ES_EINVAL, "%s: not a pickle of protocol 2 to 5 (no PROTO opcode at the start)",
+  if (z) return es_pkl_fail(err, "%s: %s-compressed, not a plain pickle: decompress it first", vm->name, z);
+  if (vm->len < 2 || vm->buf[0] != ES_PKL_OP_PROTO) {
+    return es_pkl_fail(err, "%s: not a pickle of protocol 2 to 5 (no PROTO opcode at the start)",
                       vm->name);
   }
   /* The stack exists from the start, so an empty MARK range is never NULL + 0. */
@@ -545,7 +553,7 @@ int es_pkl_vm_run(es_pkl_vm *vm, es_error *err) {
   while (!stop) {
     if (vm->pos >= vm->len) {
       at = vm->pos;
-      rc = fail(err, "truncated: %s", "the file ends before STOP");
+      rc = es_pkl_fail(err, "truncated: the file ends before STOP");
       break;
     }
     at = vm->pos;

@@ -10,8 +10,6 @@
 
 /* Limits that keep a hostile file from costing more than a bounded amount of work or memory. */
 #define ES_PKL_MAX_MARKS 100           /* nesting of MARK ... TUPLE/APPENDS/SETITEMS */
-#define ES_PKL_BUDGET_FACTOR 16        /* graph memory <= factor x file size ... */
-#define ES_PKL_BUDGET_FLOOR (64u << 20) /* ... + this floor */
 
 /* The interpreter. Memory: the heap's budget bounds the graph + memo + stack. */
 typedef struct es_pkl_vm {

@@ -40,7 +40,7 @@ static long load_all(const void *bytes, size_t n, const char *domain, es_chunk *
   long rows = 0;
   int got;
   memcpy(copy, bytes, n);
-  if (es_pickle_open_mem(copy, n, "t.pkl", d, &l, err)) {
+  if (es_pickle_open_mem(copy, n, "t.pkl", d, NULL, &l, err)) {
     free(copy);
     return err->code;
   }
@@ -179,9 +179,10 @@ static void test_dataframe(const unsigned char *p, size_t n, const char *what) {
     CHECK_EQ_INT(c.lines[1], 2);
   }
   es_chunk_free(&c);
-  /* The wrong domain names the missing column. */
+  /* The wrong domain names every missing and every unknown column, before any row. */
   CHECK(load_all(p, n, "recruit", NULL, &err) == ES_EINVAL);
-  CHECK_CONTAINS(err.msg, "no column 'id'");
+  CHECK_CONTAINS(err.msg, "t.pkl: missing columns id, company_name, exp_years, english_level, primary_keyword; "
+                          "unknown columns 'skill', 'position_category'");
 }
 
 static void test_list_of_dicts(void) {
@@ -244,6 +245,8 @@ static void test_bombs(void) {
   PUT("\x80\x02](}(");
   put_str(&b, &len, "skill", 5);
   put_str(&b, &len, s, big);
+  put_str(&b, &len, "position_category", 17);
+  put_str(&b, &len, "p", 1);
   put_str(&b, &len, "vector", 6);
   PUT("]G?\xf0\x00\x00\x00\x00\x00\x00" "au" "q\x00");
   for (i = 0; i < 1999; i++) PUT("h\x00");

@@ -41,35 +41,13 @@ static int cat_cell(const es_pkl_col *c, uint64_t r, es_pkl_cell *out, es_error 
   return 0;
 }
 
-/* Which pair of the dict holds each field (the last of equal keys, as in Python); built once
-   per dict object, so a dict shared by many rows is not searched again for each. */
-static const int64_t *dict_fields(const es_pkl_table *t, es_pkl_dict *d, es_error *err) {
-  size_t f, i;
-  if (d->fmap) return d->fmap;
-  if (!(d->fmap = malloc(t->nfields * sizeof(int64_t)))) {
-    es_pkl_no_memory(err);
-    return NULL;
-  }
-  for (f = 0; f < t->nfields; f++) d->fmap[f] = -1;
-  for (i = 0; i < d->n; i++)
-    for (f = 0; f < t->nfields; f++)
-      if (es_pkl_val_is_str(&d->kv[2 * i], t->names[f])) d->fmap[f] = (int64_t)i;
-  return d->fmap;
-}
-
 static int dict_cell(const es_pkl_table *t, size_t f, uint64_t r, es_pkl_cell *out, es_error *err) {
   es_pkl_val row = seq_item(&t->cols[f], r);
-  es_pkl_dict *d = (es_pkl_dict *)es_pkl_val_obj(&row, ES_PKL_O_DICT);
-  const int64_t *map;
-  if (!d) return es_pkl_fail(err, "the row is a %s, not a dict", es_pkl_val_type(&row));
-  if (!(map = dict_fields(t, d, err))) return err->code;
-  if (map[f] < 0) {
-    if (f == t->key || f == t->vector) return es_pkl_fail(err, "missing");
-    out->kind = ES_PKL_CELL_MISSING;
-    return 0;
-  }
+  const es_pkl_dict *d = (const es_pkl_dict *)es_pkl_val_obj(&row, ES_PKL_O_DICT);
+  /* es_pkl_table_build matched every row's dict to the fields. */
+  if (!d || !d->fmap) return es_err_set(err, ES_EINTERNAL, "row index %llu was not matched", (unsigned long long)r);
   out->kind = ES_PKL_CELL_VAL;
-  out->v = d->kv[2 * map[f] + 1];
+  out->v = d->kv[2 * d->fmap[f] + 1];
   return 0;
 }
 

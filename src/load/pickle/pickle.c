@@ -128,66 +128,93 @@ static void pkl_close(es_loader *l) {
   free(pl);
 }
 
-/* Takes buf (freeing it on failure when owned) and builds the loader. */
-static int open_buf(uint8_t *buf, size_t len, int mapped, int owned, const char *name, const es_domain *d,
-                    es_loader **out, es_error *err) {
+/* The file's bytes, and whether they are a mapping and ours to release. */
+typedef struct pkl_src {
+  uint8_t *buf;
+  size_t len;
+  int mapped, owned;
+} pkl_src;
+
+static void src_release(const pkl_src *src) {
+  if (src->owned && src->mapped) munmap(src->buf, src->len);
+  if (src->owned && !src->mapped) free(src->buf);
+}
+
+/* A loader over src (which it then owns), not yet interpreted; NULL when out of memory. */
+static pkl_loader *new_loader(const pkl_src *src, const char *name, const es_domain *d) {
   pkl_loader *pl = calloc(1, sizeof(*pl));
-  es_error local;
-  int rc;
-  if (!err) err = &local;
-  *out = NULL;
-  if (pl) {
-    /* Only a mapping has pages to drop, so only it needs the address scratch. */
-    pl->addrs = mapped ? malloc(ES_DIM_MAX * sizeof(*pl->addrs)) : NULL;
-    pl->base.path = strdup(name);
+  if (!pl) return NULL;
+  /* Only a mapping has pages to drop, so only it needs the address scratch. */
+  pl->addrs = src->mapped ? malloc(ES_DIM_MAX * sizeof(*pl->addrs)) : NULL;
+  pl->base.path = strdup(name);
+  if ((src->mapped && !pl->addrs) || !pl->base.path) {
+    free(pl->addrs);
+    free(pl->base.path);
+    free(pl);
+    return NULL;
   }
-  if (!pl || (mapped && !pl->addrs) || !pl->base.path) {
-    if (pl) {
-      free(pl->addrs);
-      free(pl->base.path);
-      free(pl);
-    }
-    if (owned && mapped) munmap(buf, len);
-    if (owned && !mapped) free(buf);
-    return es_err_set(err, ES_ENOMEM, "%s: out of memory", name);
-  }
-  pl->buf = buf;
-  pl->len = len;
-  pl->mapped = mapped;
-  pl->owned = owned;
+  pl->buf = src->buf;
+  pl->len = src->len;
+  pl->mapped = src->mapped;
+  pl->owned = src->owned;
   pl->base.format = "pickle";
   pl->base.domain = d;
-  pl->base.bytes_total = len;
+  pl->base.bytes_total = src->len;
   pl->base.next = pkl_next;
   pl->base.close = pkl_close;
-  es_pkl_vm_init(&pl->vm, buf, len, pl->base.path);
+  return pl;
+}
+
+/* Runs the pickle and finds the domain's columns in what it built: a file that does not fit the
+   domain is refused here, before any row comes out. */
+static int interpret(pkl_loader *pl, const es_loader_opts *opts, es_error *err) {
+  const char *name = pl->base.path;
+  int rc;
+  es_pkl_vm_init(&pl->vm, pl->buf, pl->len, name);
   pl->vm.progress = vm_progress;
   pl->vm.progress_ctx = pl;
   /* A big file builds a big graph: its fresh memory is faulted in on the other core. */
-  if (len >= prefault_min()) pl->vm.heap.pf = es_pkl_prefault_start();
+  if (pl->len >= prefault_min()) pl->vm.heap.pf = es_pkl_prefault_start();
   rc = es_pkl_vm_run(&pl->vm, err);
   if (!rc)
     es_debug("%s: pickle protocol %d interpreted: %zu memo entries, %.1f MiB of objects", name, pl->vm.proto,
              pl->vm.nmemo, (double)pl->vm.heap.used / 1048576.0);
-  if (!rc) rc = es_pkl_table_build(&pl->vm, d, &pl->table, err);
+  if (!rc) rc = es_pkl_table_build(&pl->vm, pl->base.domain, opts->ignore_unknown_columns, &pl->table, err);
   es_pkl_heap_end_prefault(&pl->vm.heap);
-  if (rc) {
+  return rc;
+}
+
+static int open_src(const pkl_src *src, const char *name, const es_domain *d, const es_loader_opts *opts,
+                    es_loader **out, es_error *err) {
+  static const es_loader_opts defaults;
+  pkl_loader *pl;
+  es_error local;
+  int rc;
+  if (!err) err = &local;
+  *out = NULL;
+  if (!(pl = new_loader(src, name, d))) {
+    src_release(src);
+    return es_err_set(err, ES_ENOMEM, "%s: out of memory", name);
+  }
+  if ((rc = interpret(pl, opts ? opts : &defaults, err))) {
     pkl_close(&pl->base);
     return rc;
   }
   /* Output may be 256 x the file (vectors of float32 from float lists are smaller, strings
      shared through the memo are not); beyond that the file is a bomb, not data. */
-  pl->out_left = len > (UINT64_MAX - ((uint64_t)64 << 20)) / 256 ? UINT64_MAX : (uint64_t)len * 256 + ((uint64_t)64 << 20);
-  vm_progress(pl, len);
+  pl->out_left = pl->len > (UINT64_MAX - ((uint64_t)64 << 20)) / 256 ? UINT64_MAX
+                                                                     : (uint64_t)pl->len * 256 + ((uint64_t)64 << 20);
+  vm_progress(pl, pl->len);
   release_rows(pl, 1);
   *out = &pl->base;
   return 0;
 }
 
-int es_pickle_open_mem(const uint8_t *buf, size_t len, const char *name, const es_domain *d, es_loader **out,
-                       es_error *err) {
+int es_pickle_open_mem(const uint8_t *buf, size_t len, const char *name, const es_domain *d,
+                       const es_loader_opts *opts, es_loader **out, es_error *err) {
   /* Not owned, so never freed; and nothing writes to it. */
-  return open_buf((uint8_t *)(uintptr_t)buf, len, 0, 0, name, d, out, err);
+  pkl_src src = {(uint8_t *)(uintptr_t)buf, len, 0, 0};
+  return open_src(&src, name, d, opts, out, err);
 }
 
 /* A pipe or other non-regular file is read whole into memory. */
@@ -221,11 +248,9 @@ static int read_all(int fd, const char *path, uint8_t **buf, size_t *len, es_err
 
 int es_pickle_open(const char *path, const es_domain *d, const es_loader_opts *opts, es_loader **out,
                    es_error *err) {
-  (void)opts; /* column rules: see load/columns.h */
   struct stat st;
-  uint8_t *buf = NULL;
-  size_t len = 0;
-  int fd, rc = 0, mapped = 0;
+  pkl_src src = {NULL, 0, 0, 1};
+  int fd, rc = 0;
   *out = NULL;
   fd = open(path, O_RDONLY | O_CLOEXEC);
   if (fd < 0)
@@ -238,19 +263,19 @@ int es_pickle_open(const char *path, const es_domain *d, const es_loader_opts *o
     } else if ((uint64_t)st.st_size > SIZE_MAX) {
       rc = es_pkl_fail(err, "%s: too large to map", path);
     } else {
-      len = (size_t)st.st_size;
-      buf = mmap(NULL, len, PROT_READ, MAP_PRIVATE, fd, 0);
-      if (buf == MAP_FAILED) rc = es_err_set(err, ES_EIO, "%s: mmap: %s", path, strerror(errno));
-      mapped = 1;
+      src.len = (size_t)st.st_size;
+      src.buf = mmap(NULL, src.len, PROT_READ, MAP_PRIVATE, fd, 0);
+      if (src.buf == MAP_FAILED) rc = es_err_set(err, ES_EIO, "%s: mmap: %s", path, strerror(errno));
+      src.mapped = 1;
     }
   } else {
-    rc = read_all(fd, path, &buf, &len, err);
-    if (!rc && !len) {
-      free(buf);
+    rc = read_all(fd, path, &src.buf, &src.len, err);
+    if (!rc && !src.len) {
+      free(src.buf);
       rc = es_pkl_fail(err, "%s: empty file, not a pickle", path);
     }
   }
   close(fd);
   if (rc) return rc;
-  return open_buf(buf, len, mapped, 1, path, d, out, err);
+  return open_src(&src, path, d, opts, out, err);
 }

@@ -249,7 +249,6 @@ static int vec_gather(pkl_out *a, const es_pkl_col *col, uint64_t r, es_value *o
 
 static int to_vector(pkl_out *a, const es_pkl_cell *c, es_value *out, es_error *err) {
   const es_pkl_obj *o = c->kind == ES_PKL_CELL_VAL && c->v.tag == ES_PKL_V_OBJ ? c->v.u.o : NULL;
-  if (missing(c)) return es_pkl_fail(err, "the vector is missing");
   if (c->kind == ES_PKL_CELL_STRIDED) return vec_strided(a, c->dt, c->p, c->n, c->stride, out, err);
   if (c->kind == ES_PKL_CELL_GATHER) return vec_gather(a, c->col, c->row, out, err);
   if (o && o->kind == ES_PKL_O_TUPLE) return vec_items(a, ((const es_pkl_tuple *)o)->items, NULL, ((const es_pkl_tuple *)o)->n, out, err);
@@ -264,14 +263,21 @@ static int to_vector(pkl_out *a, const es_pkl_cell *c, es_value *out, es_error *
   return wrong(c, "a list or array of numbers", err);
 }
 
+/* The key and the vector must be there: a null would store an empty key or drop the row's point. */
+static int required(const es_domain *d, size_t f, const es_pkl_cell *c, es_error *err) {
+  if ((f != d->key && f != d->vector) || !missing(c)) return 0;
+  return es_pkl_fail(err, "null (None, NaN or pandas.NA), but the %s must be present", f == d->key ? "key" : "vector");
+}
+
 int es_pkl_row_fill(const es_pkl_table *t, const es_domain *d, uint64_t r, es_value *row, es_arena *arena,
-                 uint64_t *left, es_error *err) {
+                    uint64_t *left, es_error *err) {
   pkl_out o = {arena, left}, *a = &o;
   size_t f;
   es_pkl_cell c;
   int rc;
   for (f = 0; f < d->nfields; f++) {
     rc = es_pkl_table_cell(t, f, r, &c, err);
+    if (!rc) rc = required(d, f, &c, err);
     if (!rc) switch (d->fields[f].type) {
       case ES_T_TEXT: rc = to_text(a, &c, &row[f].s, err); break;
       case ES_T_INT: rc = to_int(&c, &row[f].i, err); break;

@@ -8,6 +8,7 @@
 #include "load/pickle/elem.h"
 #include "load/pickle/fail.h"
 #include "load/pickle/globals.h"
+#include "load/pickle/match.h"
 #include "load/pickle/np.h"
 
 /* Items of a tuple or list value (a list may hold float runs: then items is NULL and l is set). */
@@ -81,13 +82,6 @@ static int index_info(const es_pkl_val *idx, uint64_t *n, const es_pkl_array **l
   return 0;
 }
 
-static int label_is(const es_pkl_array *labels, uint64_t p, const char *name) {
-  es_pkl_val v;
-  if (!labels || labels->dt->kind != 'O') return 0;
-  v = es_pkl_list_get(labels->items, (size_t)p);
-  return es_pkl_val_is_str(&v, name);
-}
-
 /* ---- pandas blocks ---- */
 
 typedef struct colsrc {
@@ -105,9 +99,13 @@ static int placement(es_pkl_vm *vm, const es_pkl_val *pl, uint64_t ncols, uint64
   if (a && (rc = es_pkl_np_decode_array(&vm->heap, (es_pkl_array *)a, err))) return rc;
   if (s) {
     int64_t start = s->has_start ? s->start : 0, step = s->has_step ? s->step : 1;
-    if (!s->has_stop || start < 0 || s->stop < start || step < 1 || (uint64_t)s->stop > ncols)
+    if (!s->has_stop || start < 0 || s->stop < start || step < 1)
       return es_pkl_fail(err, "a block placement slice outside the DataFrame's columns");
     n = ((uint64_t)(s->stop - start) + (uint64_t)step - 1) / (uint64_t)step;
+    /* pandas may write a stop past the last column (slice(1, 5, 2) over 4 columns is 1 and 3):
+       what must lie inside is the last position, start + (n - 1) * step (< stop, no overflow). */
+    if (n && (uint64_t)start + (n - 1) * (uint64_t)step >= ncols)
+      return es_pkl_fail(err, "a block placement slice outside the DataFrame's columns");
     if (!(*pos = malloc((n ? n : 1) * sizeof(uint64_t)))) return es_pkl_no_memory(err);
     for (i = 0; i < n; i++) (*pos)[i] = (uint64_t)start + i * (uint64_t)step;
   } else if (a && (a->dt->kind == 'i' || a->dt->kind == 'u')) {
@@ -238,13 +236,15 @@ static int col_from_values(const colsrc *s, es_pkl_col *c, es_error *err) {
   return es_pkl_fail(err, "a column holds a %s, which is not supported", es_pkl_val_type(s->values));
 }
 
-/* "vector_<j>" (no leading zeros): j, or -1 for any other label. */
-static int64_t vector_label(const es_pkl_val *v) {
+/* "<vector>_<j>" (no leading zeros, j below ES_DIM_MAX): j, or -1 for any other label. */
+static int64_t vector_label(const es_pkl_val *v, const char *vname) {
+  size_t vl = strlen(vname), i;
   int64_t j = 0;
-  uint32_t i;
-  if (v->tag != ES_PKL_V_STR || v->len < 8 || v->len > 13 || memcmp(v->u.s, "vector_", 7)) return -1;
-  if (v->u.s[7] == '0' && v->len > 8) return -1;
-  for (i = 7; i < v->len; i++) {
+  if (v->tag != ES_PKL_V_STR || v->len < vl + 2 || v->len > vl + 6 || memcmp(v->u.s, vname, vl) ||
+      v->u.s[vl] != '_')
+    return -1;
+  if (v->u.s[vl + 1] == '0' && v->len > vl + 2) return -1;
+  for (i = vl + 1; i < v->len; i++) {
     if (v->u.s[i] < '0' || v->u.s[i] > '9') return -1;
     j = j * 10 + (v->u.s[i] - '0');
   }
@@ -286,111 +286,207 @@ static int component_strides(es_pkl_col *c, es_error *err) {
 }
 
 /* vector_0 .. vector_{d-1}: the vector spread over numeric columns (one 2-D float block). */
-static int vector_cols(const es_pkl_array *labels, uint64_t ncols, const colsrc *srcs, es_pkl_col *c, es_error *err) {
+static int vector_cols(const es_pkl_array *labels, uint64_t ncols, const colsrc *srcs, const char *vname,
+                       es_pkl_col *c, es_error *err) {
   uint64_t p, d = 0;
   size_t j;
-  char name[32];
-  if (!labels || labels->dt->kind != 'O') return 1;
   for (p = 0; p < ncols; p++) {
     es_pkl_val v = es_pkl_list_get(labels->items, (size_t)p);
-    if (vector_label(&v) >= 0) d++;
+    if (vector_label(&v, vname) >= 0) d++;
   }
-  if (!d) return 1;
-  if (d > ES_DIM_MAX) return es_pkl_fail(err, "more than %d vector_N columns", ES_DIM_MAX);
+  if (d > ES_DIM_MAX) return es_pkl_fail(err, "more than %d %s_N columns", ES_DIM_MAX, vname);
   memset(c, 0, sizeof(*c));
   if (!(c->comps = calloc(d, sizeof(es_pkl_ref)))) return es_pkl_no_memory(err);
   c->kind = ES_PKL_C_VCOLS;
   c->ncomps = d;
   for (p = 0; p < ncols; p++) {
     es_pkl_val v = es_pkl_list_get(labels->items, (size_t)p);
-    int64_t k = vector_label(&v);
+    int64_t k = vector_label(&v, vname);
     if (k < 0) continue;
-    snprintf(name, sizeof(name), "vector_%lld", (long long)k);
-    if ((uint64_t)k >= d) return es_pkl_fail(err, "vector columns: '%s' is beyond the number of vector_N columns", name);
-    if (c->comps[k].a) return es_pkl_fail(err, "column '%s' appears twice", name);
-    if (!numeric_src(&srcs[p])) return es_pkl_fail(err, "column '%s' is not numeric", name);
+    if ((uint64_t)k >= d)
+      return es_pkl_fail(err, "column '%s_%lld': there are only %llu %s_N columns", vname, (long long)k,
+                         (unsigned long long)d, vname);
+    if (c->comps[k].a) return es_pkl_fail(err, "column '%s_%lld' appears twice", vname, (long long)k);
+    if (!numeric_src(&srcs[p])) return es_pkl_fail(err, "column '%s_%lld' is not numeric", vname, (long long)k);
     c->comps[k].a = (const es_pkl_array *)srcs[p].values->u.o;
     c->comps[k].k = srcs[p].k;
     c->comps[k].block = srcs[p].block;
   }
   for (j = 0; j < d; j++)
-    if (!c->comps[j].a) return es_pkl_fail(err, "vector columns: vector_N is missing");
+    if (!c->comps[j].a) return es_pkl_fail(err, "column '%s_%zu' is missing", vname, j);
   return 0;
 }
 
-static int find_column(const es_pkl_array *labels, uint64_t ncols, const char *name, uint64_t *at, es_error *err) {
-  uint64_t p;
-  int found = 0;
-  for (p = 0; p < ncols; p++)
-    if (label_is(labels, p, name)) {
-      if (found) return es_pkl_fail(err, "column '%s' appears twice", name);
-      *at = p;
-      found = 1;
-    }
-  return found ? 0 : 1;
+/* ---- the file's columns, as names the domain's fields are matched against ---- */
+
+/* Where a name's cells come from, besides a DataFrame column position. */
+#define SRC_VECTOR (-1) /* vector_0 .. vector_N together: the vector field */
+#define SRC_INDEX (-2)  /* the row index, named like a field (df.set_index('id')) */
+
+typedef struct filecols {
+  es_colname *names; /* in file order */
+  int64_t *src;      /* per name: DataFrame column position, SRC_VECTOR, SRC_INDEX, or dict pair */
+  int *field;        /* per name: the domain field, or -1 when dropped (es_columns_match) */
+  size_t n;
+  /* A DataFrame: */
+  es_pkl_val cols, rows;         /* its two axes */
+  const es_pkl_array *labels;    /* the column labels (NULL: a RangeIndex) */
+  uint64_t ncols;
+  colsrc *srcs;                  /* per column: its block */
+  /* A dict of lists: the dict. */
+  es_pkl_dict *dict;
+  /* A list of dicts: the first row, whose keys are the columns. */
+  es_pkl_dict *row0;
+} filecols;
+
+static int alloc_names(es_pkl_heap *h, filecols *fc, uint64_t cap, es_error *err) {
+  if (cap > SIZE_MAX / sizeof(es_colname)) return es_pkl_over_budget(err);
+  fc->names = es_pkl_alloc(h, (size_t)cap * sizeof(*fc->names));
+  fc->src = es_pkl_alloc(h, (size_t)cap * sizeof(*fc->src));
+  fc->field = es_pkl_alloc(h, (size_t)cap * sizeof(*fc->field));
+  fc->n = 0;
+  return fc->names && fc->src && fc->field ? 0 : es_pkl_over_budget(err);
 }
 
-/* A field missing from the columns may be the row index (df.set_index('id')). */
-static int index_column(const es_pkl_val *rowidx, const char *name, uint64_t nrows, es_pkl_col *c) {
+static int has_name(const filecols *fc, const char *s) {
+  size_t i, n = strlen(s);
+  for (i = 0; i < fc->n; i++)
+    if (fc->names[i].n == n && !memcmp(fc->names[i].s, s, n)) return 1;
+  return 0;
+}
+
+/* Column label p as a name: a str as it is; anything else (numbers, NumPy str, a RangeIndex's
+   positions) spelled out in graph memory, so an unknown column can be named in the message. */
+static int label_name(es_pkl_heap *h, const filecols *fc, uint64_t p, es_colname *out, es_error *err) {
+  const es_pkl_array *a = fc->labels;
+  es_pkl_val v = {.tag = ES_PKL_V_INT};
+  char *buf;
+  size_t n;
+  if (a && a->dt->kind == 'O' && (v = es_pkl_list_get(a->items, (size_t)p)).tag == ES_PKL_V_STR) {
+    *out = es_pkl_colname(&v, NULL);
+    return 0;
+  }
+  if (!(buf = es_pkl_alloc(h, a && a->dt->kind == 'U' ? es_pkl_elem_ucs4_cap(a->dt) : ES_PKL_COLNAME_BUF)))
+    return es_pkl_over_budget(err);
+  if (a && a->dt->kind == 'U') {
+    if (es_pkl_elem_ucs4(a->dt, es_pkl_array_elem(a, p, 0), buf, &n)) return es_pkl_fail(err, "a column label is not valid UCS-4");
+    out->s = buf;
+    out->n = n;
+    return 0;
+  }
+  if (a && a->dt->kind != 'O') {
+    int nan;
+    const uint8_t *e = es_pkl_array_elem(a, p, 0);
+    if (a->dt->kind == 'f' || es_pkl_elem_int(a->dt, e, &v.u.i, &nan)) {
+      v.tag = ES_PKL_V_FLOAT;
+      v.u.f = es_pkl_elem_double(a->dt, e);
+    }
+  } else if (!a) { /* a RangeIndex: start + p * step, both checked by range_len */
+    const es_pkl_inst *in = (const es_pkl_inst *)fc->cols.u.o;
+    v.u.i = (int64_t)((uint64_t)dict_get(&in->state, "start")->u.i + p * (uint64_t)dict_get(&in->state, "step")->u.i);
+  }
+  *out = es_pkl_colname(&v, buf);
+  return 0;
+}
+
+/* The row index counts as the column of a field no column gives, when it is named so. */
+static void add_index(filecols *fc, uint64_t nrows, const es_domain *d) {
   const es_pkl_array *labels;
   const es_pkl_val *iname;
   uint64_t n;
   es_error ignore;
-  if (index_info(rowidx, &n, &labels, &iname, &ignore) || !labels || n != nrows || !iname || !es_pkl_val_is_str(iname, name))
-    return 1;
-  memset(c, 0, sizeof(*c));
-  c->kind = ES_PKL_C_ARRAY;
-  c->ref.a = labels;
+  size_t f;
+  if (index_info(&fc->rows, &n, &labels, &iname, &ignore) || !labels || n != nrows || !iname) return;
+  for (f = 0; f < d->nfields; f++)
+    if (es_pkl_val_is_str(iname, d->fields[f].name) && !has_name(fc, d->fields[f].name)) {
+      fc->names[fc->n].s = iname->u.s;
+      fc->names[fc->n].n = iname->len;
+      fc->src[fc->n++] = SRC_INDEX;
+      return;
+    }
+}
+
+/* A DataFrame's column labels as names; vector_0 .. vector_N stand together for the vector. */
+static int df_names(es_pkl_heap *h, const es_domain *d, uint64_t nrows, filecols *fc, es_error *err) {
+  const char *vname = d->fields[d->vector].name;
+  const es_pkl_array *a = fc->labels;
+  uint64_t p, nvec = 0;
+  int rc;
+  if (a && a->dt->kind != 'O' && (rc = es_pkl_np_decode_array(h, (es_pkl_array *)a, err))) return rc;
+  if (fc->ncols > UINT64_MAX - 2 || (rc = alloc_names(h, fc, fc->ncols + 2, err))) return rc ? rc : es_pkl_over_budget(err);
+  for (p = 0; p < fc->ncols; p++) {
+    if (a && a->dt->kind == 'O') {
+      es_pkl_val v = es_pkl_list_get(a->items, (size_t)p);
+      if (vector_label(&v, vname) >= 0) {
+        nvec++;
+        continue;
+      }
+    }
+    if ((rc = label_name(h, fc, p, &fc->names[fc->n], err))) return rc;
+    fc->src[fc->n++] = (int64_t)p;
+  }
+  if (nvec && has_name(fc, vname))
+    return es_pkl_fail(err, "a '%s' column and %llu %s_N columns: only one of them may give the vector", vname,
+                       (unsigned long long)nvec, vname);
+  if (nvec) {
+    fc->names[fc->n].s = vname;
+    fc->names[fc->n].n = strlen(vname);
+    fc->src[fc->n++] = SRC_VECTOR;
+  }
+  add_index(fc, nrows, d);
   return 0;
 }
 
-static int df_fields(const es_pkl_val *cols, const es_pkl_val *rowidx, uint64_t nrows, const es_domain *d, colsrc *srcs,
-                     es_pkl_table *t, es_error *err) {
-  const es_pkl_array *labels;
-  const es_pkl_val *name;
-  uint64_t ncols, at;
-  size_t f;
-  int rc = index_info(cols, &ncols, &labels, &name, err);
-  for (f = 0; f < d->nfields && !rc; f++) {
-    const char *fn = d->fields[f].name;
-    rc = find_column(labels, ncols, fn, &at, err);
-    if (rc == 0) {
-      if (!srcs[at].values) return es_pkl_fail(err, "column '%s' is in no block", fn);
-      rc = col_from_values(&srcs[at], &t->cols[f], err);
-    } else if (rc == 1 && d->fields[f].type == ES_T_VECTOR) {
-      rc = vector_cols(labels, ncols, srcs, &t->cols[f], err);
+/* The matched DataFrame columns become the table's fields; the others are never read. */
+static int df_fields(const es_domain *d, const filecols *fc, es_pkl_table *t, es_error *err) {
+  size_t i;
+  int rc = 0;
+  for (i = 0; i < fc->n && !rc; i++) {
+    int64_t src = fc->src[i];
+    es_pkl_col *c;
+    if (fc->field[i] < 0) continue;
+    c = &t->cols[fc->field[i]];
+    if (src == SRC_VECTOR) {
+      rc = vector_cols(fc->labels, fc->ncols, fc->srcs, d->fields[d->vector].name, c, err);
+    } else if (src == SRC_INDEX) {
+      const es_pkl_val *iname;
+      uint64_t n;
+      memset(c, 0, sizeof(*c));
+      c->kind = ES_PKL_C_ARRAY;
+      rc = index_info(&fc->rows, &n, &c->ref.a, &iname, err);
+    } else if (!fc->srcs[src].values) {
+      rc = es_pkl_fail(err, "column '%s' is in no block", d->fields[fc->field[i]].name);
+    } else {
+      rc = col_from_values(&fc->srcs[src], c, err);
     }
-    if (rc == 1) rc = index_column(rowidx, fn, nrows, &t->cols[f]);
-    if (rc == 1) rc = es_pkl_fail(err, "the DataFrame has no column '%s'", fn);
   }
   return rc;
 }
 
-static int df_table(es_pkl_vm *vm, const es_pkl_inst *df, const es_domain *d, es_pkl_table *t, es_error *err) {
+static int df_columns(es_pkl_vm *vm, const es_pkl_inst *df, const es_domain *d, es_pkl_table *t, filecols *fc,
+                      es_error *err) {
   const es_pkl_val *mgr = dict_get(&df->state, "_mgr"), *axes_items, *labels_name;
   const es_pkl_inst *bm = mgr ? (const es_pkl_inst *)es_pkl_val_obj(mgr, ES_PKL_O_INST) : NULL;
   const es_pkl_tuple *args = bm ? (const es_pkl_tuple *)es_pkl_val_obj(&bm->args, ES_PKL_O_TUPLE) : NULL;
   const es_pkl_list *axes_list;
-  const es_pkl_array *labels;
-  es_pkl_val cols, rows;
-  uint64_t ncols;
+  const es_pkl_array *row_labels;
   size_t naxes;
-  colsrc *srcs;
   int rc;
   if (!bm || bm->cls != ES_PKL_G_BLOCKMANAGER || !args || args->n != 2)
     return es_pkl_fail(err, "a DataFrame without a BlockManager (pickled by pandas other than 1.x?)");
   if (seq(&args->items[1], &axes_items, &axes_list, &naxes) || naxes != 2)
     return es_pkl_fail(err, "a BlockManager without 2 axes");
-  cols = seq_get(axes_items, axes_list, 0);
-  rows = seq_get(axes_items, axes_list, 1);
-  if ((rc = index_info(&rows, &t->nrows, &labels, &labels_name, err))) return rc;
-  if ((rc = index_info(&cols, &ncols, &labels, &labels_name, err))) return rc;
-  if (ncols > SIZE_MAX / sizeof(colsrc) || !(srcs = es_pkl_alloc(&vm->heap, (size_t)(ncols ? ncols : 1) * sizeof(colsrc))))
+  fc->cols = seq_get(axes_items, axes_list, 0);
+  fc->rows = seq_get(axes_items, axes_list, 1);
+  if ((rc = index_info(&fc->rows, &t->nrows, &row_labels, &labels_name, err))) return rc;
+  if ((rc = index_info(&fc->cols, &fc->ncols, &fc->labels, &labels_name, err))) return rc;
+  if (fc->ncols > SIZE_MAX / sizeof(colsrc) ||
+      !(fc->srcs = es_pkl_alloc(&vm->heap, (size_t)(fc->ncols ? fc->ncols : 1) * sizeof(colsrc))))
     return es_pkl_over_budget(err);
-  memset(srcs, 0, (size_t)(ncols ? ncols : 1) * sizeof(colsrc));
-  if ((rc = place_blocks(vm, &args->items[0], ncols, t->nrows, srcs, err))) return rc;
-  /* The graph lives as long as the table, so srcs (in its arena) may be pointed into. */
-  return df_fields(&cols, &rows, t->nrows, d, srcs, t, err);
+  memset(fc->srcs, 0, (size_t)(fc->ncols ? fc->ncols : 1) * sizeof(colsrc));
+  if ((rc = place_blocks(vm, &args->items[0], fc->ncols, t->nrows, fc->srcs, err))) return rc;
+  /* The graph lives as long as the table, so srcs (in its heap) may be pointed into. */
+  return df_names(&vm->heap, d, t->nrows, fc, err);
 }
 
 /* ---- plain pickles ---- */
@@ -426,20 +522,99 @@ static int list_column(const es_pkl_val *v, const es_field *f, es_pkl_col *c, ui
   return es_pkl_fail(err, "column '%s' is a %s, not a list or array", f->name, es_pkl_val_type(v));
 }
 
-static int dict_of_lists(const es_pkl_val *root, const es_domain *d, es_pkl_table *t, es_error *err) {
-  size_t f;
-  uint64_t n;
+/* A dict of lists: its keys are the columns (src: the key's pair). */
+static int dict_names(es_pkl_heap *h, es_pkl_dict *dict, filecols *fc, es_error *err) {
+  size_t i;
   int rc;
-  for (f = 0; f < d->nfields; f++) {
-    const es_pkl_val *v = dict_get(root, d->fields[f].name);
-    if (!v) return es_pkl_fail(err, "the dict has no key '%s'", d->fields[f].name);
-    if ((rc = list_column(v, &d->fields[f], &t->cols[f], &n, err))) return rc;
-    if (f && n != t->nrows)
+  fc->dict = dict;
+  if ((rc = alloc_names(h, fc, dict->n, err))) return rc;
+  for (i = 0; i < dict->n; i++) {
+    char *buf = dict->kv[2 * i].tag == ES_PKL_V_STR ? NULL : es_pkl_alloc(h, ES_PKL_COLNAME_BUF);
+    if (dict->kv[2 * i].tag != ES_PKL_V_STR && !buf) return es_pkl_over_budget(err);
+    fc->names[i] = es_pkl_colname(&dict->kv[2 * i], buf);
+    fc->src[i] = (int64_t)i;
+  }
+  fc->n = dict->n;
+  return 0;
+}
+
+static int dict_fields(const es_domain *d, const filecols *fc, es_pkl_table *t, es_error *err) {
+  uint64_t count[ES_MAX_FIELDS] = {0};
+  size_t i, f;
+  int rc;
+  for (i = 0; i < fc->n; i++) {
+    if ((f = (size_t)fc->field[i]) >= d->nfields) continue; /* dropped (-1) */
+    if ((rc = list_column(&fc->dict->kv[2 * fc->src[i] + 1], &d->fields[f], &t->cols[f], &count[f], err)))
+      return rc;
+  }
+  for (f = 1; f < d->nfields; f++)
+    if (count[f] != count[0])
       return es_pkl_fail(err, "column '%s' has %llu values, '%s' has %llu", d->fields[f].name,
-                        (unsigned long long)n, d->fields[0].name, (unsigned long long)t->nrows);
-    t->nrows = n;
+                         (unsigned long long)count[f], d->fields[0].name, (unsigned long long)count[0]);
+  t->nrows = d->nfields ? count[0] : 0;
+  return 0;
+}
+
+/* A list (or tuple) of dicts: the first row's keys are the columns; every row's are matched when
+   the row is read (es_pkl_match_dict). */
+static int rows_names(const es_pkl_val *root, es_pkl_table *t, filecols *fc, es_error *err) {
+  const es_pkl_val *items;
+  const es_pkl_list *l;
+  es_pkl_val row0;
+  size_t f, n;
+  seq(root, &items, &l, &n);
+  for (f = 0; f < t->nfields; f++) {
+    t->cols[f].kind = ES_PKL_C_DICTS;
+    t->cols[f].items = items;
+    t->cols[f].list = l;
+  }
+  t->nrows = n;
+  t->dict_rows = 1;
+  if (!n) return 0;
+  row0 = seq_get(items, l, 0);
+  if (!(fc->row0 = (es_pkl_dict *)es_pkl_val_obj(&row0, ES_PKL_O_DICT)))
+    return es_pkl_fail(err, "row index 0 is a %s, not a dict", es_pkl_val_type(&row0));
+  return 0;
+}
+
+/* Finds what the root is and the names of its columns (nothing is matched yet). */
+static int find_columns(es_pkl_vm *vm, const es_domain *d, es_pkl_table *t, filecols *fc, es_error *err) {
+  const es_pkl_val *root = &vm->root, *items;
+  const es_pkl_inst *in = (const es_pkl_inst *)es_pkl_val_obj(root, ES_PKL_O_INST);
+  es_pkl_dict *dict = (es_pkl_dict *)es_pkl_val_obj(root, ES_PKL_O_DICT);
+  const es_pkl_list *l;
+  size_t n;
+  if (in && in->cls == ES_PKL_G_DATAFRAME && in->built) return df_columns(vm, in, d, t, fc, err);
+  if (dict) return dict_names(&vm->heap, dict, fc, err);
+  if (!seq(root, &items, &l, &n)) return rows_names(root, t, fc, err);
+  return es_pkl_fail(err, "the pickle holds a %s, not a DataFrame, a dict of lists or a list of dicts",
+                     es_pkl_val_type(root));
+}
+
+/* Every other row of a list of dicts must have the same fields: checked here, before any row comes
+   out, rather than when the last row turns out short. A dict shared by many rows is matched once. */
+static int match_rows(const es_pkl_table *t, es_error *err) {
+  const es_pkl_col *c = &t->cols[0];
+  char where[48];
+  uint64_t r;
+  int rc;
+  for (r = 1; r < t->nrows; r++) {
+    es_pkl_val row = c->items ? c->items[r] : es_pkl_list_get(c->list, (size_t)r);
+    es_pkl_dict *d = (es_pkl_dict *)es_pkl_val_obj(&row, ES_PKL_O_DICT);
+    if (!d) return es_pkl_fail(err, "row index %llu is a %s, not a dict", (unsigned long long)r, es_pkl_val_type(&row));
+    if (d->fmap) continue;
+    snprintf(where, sizeof(where), "row index %llu", (unsigned long long)r);
+    if ((rc = es_pkl_match_dict(t->domain, t->ignore_unknown, d, where, err))) return rc;
   }
   return 0;
+}
+
+/* The columns against the domain (load/columns.h): the message names the file itself. */
+static int match_columns(const es_pkl_vm *vm, const es_domain *d, int ignore_unknown, filecols *fc,
+                         es_error *err) {
+  if (fc->row0) return es_pkl_match_dict(d, ignore_unknown, fc->row0, vm->name, err);
+  if (!fc->names) return 0; /* an empty list of dicts: no columns, no rows */
+  return es_columns_match(d, vm->name, fc->names, fc->n, ignore_unknown, fc->field, err);
 }
 
 /* Protocol 2 arrays whose elements are read by index are decoded once here (arrays that are
@@ -457,41 +632,28 @@ static int decode_columns(es_pkl_vm *vm, es_pkl_table *t, es_error *err) {
   return rc;
 }
 
-int es_pkl_table_build(es_pkl_vm *vm, const es_domain *d, es_pkl_table *t, es_error *err) {
-  const es_pkl_val *root = &vm->root;
-  const es_pkl_inst *in = (const es_pkl_inst *)es_pkl_val_obj(root, ES_PKL_O_INST);
-  const es_pkl_val *items;
-  const es_pkl_list *l;
-  size_t f, n;
-  int rc;
+int es_pkl_table_build(es_pkl_vm *vm, const es_domain *d, int ignore_unknown, es_pkl_table *t,
+                       es_error *err) {
+  filecols fc;
+  int rc, named = 0;
   memset(t, 0, sizeof(*t));
+  memset(&fc, 0, sizeof(fc));
   if (d->nfields > ES_MAX_FIELDS) return es_err_set(err, ES_EINTERNAL, "domain has too many fields");
   t->nfields = d->nfields;
-  t->key = d->key;
-  t->vector = d->vector;
-  for (f = 0; f < d->nfields; f++) t->names[f] = d->fields[f].name;
-  if (in && in->cls == ES_PKL_G_DATAFRAME && in->built) {
-    rc = df_table(vm, in, d, t, err);
-  } else if (es_pkl_val_obj(root, ES_PKL_O_DICT)) {
-    rc = dict_of_lists(root, d, t, err);
-  } else if (!seq(root, &items, &l, &n)) {
-    for (f = 0; f < d->nfields; f++) {
-      t->cols[f].kind = ES_PKL_C_DICTS;
-      t->cols[f].items = items;
-      t->cols[f].list = l;
-    }
-    t->nrows = n;
-    rc = 0;
-  } else {
-    rc = es_pkl_fail(err, "the pickle holds a %s, not a DataFrame, a dict of lists or a list of dicts", es_pkl_val_type(root));
-  }
+  t->domain = d;
+  t->ignore_unknown = ignore_unknown;
+  rc = find_columns(vm, d, t, &fc, err);
+  if (!rc && (rc = match_columns(vm, d, ignore_unknown, &fc, err))) named = 1;
+  if (!rc && t->dict_rows) rc = match_rows(t, err);
+  if (!rc && fc.srcs) rc = df_fields(d, &fc, t, err);
+  if (!rc && fc.dict) rc = dict_fields(d, &fc, t, err);
   if (!rc) rc = decode_columns(vm, t, err);
   /* Every real row costs the file at least a byte; more rows than bytes means zero-sized
      elements or a lying index, which would otherwise turn a tiny file into endless rows. */
   if (!rc && t->nrows > vm->len)
     rc = es_pkl_fail(err, "%llu rows in a file of %zu bytes", (unsigned long long)t->nrows, vm->len);
   if (rc) {
-    es_err_prefix(err, "%s: ", vm->name);
+    if (!named) es_err_prefix(err, "%s: ", vm->name);
     es_pkl_table_free(t);
   }
   return rc;

@@ -42,13 +42,20 @@ typedef struct es_pkl_col {
 typedef struct es_pkl_table {
   uint64_t nrows;
   size_t nfields;
-  size_t key, vector; /* a row dict must have these two keys (as a JSONL object must) */
-  const char *names[ES_MAX_FIELDS];
+  const es_domain *domain;
+  int ignore_unknown;  /* columns (and row dict keys) the domain does not have are dropped */
+  int dict_rows;       /* a list of dicts: every row's dict has its fmap (es_pkl_match_dict) */
   es_pkl_col cols[ES_MAX_FIELDS]; /* in the domain's field order */
 } es_pkl_table;
 
-/* Interprets vm->root (the graph stays the vm's) for domain d. ES_EINVAL naming the shape or column that does not fit. */
-int es_pkl_table_build(es_pkl_vm *vm, const es_domain *d, es_pkl_table *t, es_error *err);
+/* Interprets vm->root (the graph stays the vm's) for domain d, before any row is read: every
+   field must have a column (a DataFrame's vector may be split over vector_0 .. vector_N, a key
+   may be the row index) and, unless ignore_unknown, every column must be a field; for a list
+   of dicts, the first row's keys are the columns and every other row must have the same fields.
+   ES_EINVAL, the message starting with the file's name, naming the shape or all the columns
+   that do not fit (and for a later row of dicts, "row index r: "). */
+int es_pkl_table_build(es_pkl_vm *vm, const es_domain *d, int ignore_unknown, es_pkl_table *t,
+                       es_error *err);
 void es_pkl_table_free(es_pkl_table *t);
 
 #endif

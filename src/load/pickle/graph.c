@@ -171,23 +171,32 @@ es_pkl_tuple *es_pkl_tuple_new(es_pkl_heap *h, size_t n) {
   return t;
 }
 
+/* A zeroed object of n bytes and the given kind. */
+static void *obj_new(es_pkl_heap *h, size_t n, int kind) {
+  es_pkl_obj *o = es_pkl_alloc(h, n);
+  if (o) {
+    memset(o, 0, n);
+    o->kind = (uint8_t)kind;
+  }
+  return o;
+}
+
+/* Lists and dicts own malloc'd arrays: each is chained so es_pkl_heap_free frees them. */
 es_pkl_list *es_pkl_list_new(es_pkl_heap *h) {
-  es_pkl_list *l = es_pkl_alloc(h, sizeof(*l));
-  if (!l) return NULL;
-  memset(l, 0, sizeof(*l));
-  l->h.kind = ES_PKL_O_LIST;
-  l->next_alloc = h->lists;
-  h->lists = l;
+  es_pkl_list *l = obj_new(h, sizeof(*l), ES_PKL_O_LIST);
+  if (l) {
+    l->next_alloc = h->lists;
+    h->lists = l;
+  }
   return l;
 }
 
 es_pkl_dict *es_pkl_dict_new(es_pkl_heap *h) {
-  es_pkl_dict *d = es_pkl_alloc(h, sizeof(*d));
-  if (!d) return NULL;
-  memset(d, 0, sizeof(*d));
-  d->h.kind = ES_PKL_O_DICT;
-  d->next_alloc = h->dicts;
-  h->dicts = d;
+  es_pkl_dict *d = obj_new(h, sizeof(*d), ES_PKL_O_DICT);
+  if (d) {
+    d->next_alloc = h->dicts;
+    h->dicts = d;
+  }
   return d;
 }
 

@@ -234,6 +234,16 @@ static int check_nbytes(const es_pkl_array *a, uint64_t have, es_error *err) {
   return 0;
 }
 
+/* A numeric array's data: the bytes object's, which must hold exactly shape x dtype. */
+static int take_bytes(es_pkl_array *a, const es_pkl_bytes *b, es_error *err) {
+  int rc = check_nbytes(a, b->n, err);
+  if (rc) return rc;
+  a->data = b->p;
+  a->latin1 = b->latin1;
+  a->srclen = b->srclen;
+  return 0;
+}
+
 static es_pkl_array *new_array(es_pkl_heap *h) {
   es_pkl_array *a = es_pkl_alloc(h, sizeof(*a));
   if (a) {
@@ -271,10 +281,7 @@ static int build_array(es_pkl_array *a, const es_pkl_val *state, es_error *err) 
   } else {
     const es_pkl_bytes *b = (const es_pkl_bytes *)es_pkl_val_obj(&s[3], ES_PKL_O_BYTES);
     if (!b) return es_pkl_fail(err, "numpy.ndarray: data is not bytes");
-    if ((rc = check_nbytes(a, b->n, err))) return rc;
-    a->data = b->p;
-    a->latin1 = b->latin1;
-    a->srclen = b->srclen;
+    if ((rc = take_bytes(a, b, err))) return rc;
   }
   a->built = 1;
   return 0;
@@ -291,14 +298,11 @@ static int frombuffer(es_pkl_heap *h, const es_pkl_tuple *t, es_pkl_val *out, es
   if (!(a = new_array(h))) return es_pkl_over_budget(err);
   if (!(a->dt = built_dtype(&t->items[1])) || a->dt->kind == 'O')
     return es_pkl_fail(err, "numpy.core.numeric._frombuffer: needs a numeric dtype");
-  if ((rc = parse_shape(&t->items[2], a, err)) || (rc = check_nbytes(a, b->n, err))) return rc;
+  if ((rc = parse_shape(&t->items[2], a, err)) || (rc = take_bytes(a, b, err))) return rc;
   order = &t->items[3];
   if (!es_pkl_val_is_str(order, "C") && !es_pkl_val_is_str(order, "F"))
     return es_pkl_fail(err, "numpy.core.numeric._frombuffer: order is not 'C' or 'F'");
   a->fortran = order->u.s[0] == 'F';
-  a->data = b->p;
-  a->latin1 = b->latin1;
-  a->srclen = b->srclen;
   a->built = 1;
   *out = es_pkl_val_of(a);
   return 0;

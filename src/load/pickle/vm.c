@@ -231,80 +231,71 @@ static int op_tuple(es_pkl_vm *vm, size_t n, int from_mark, es_error *err) {
   return push(vm, es_pkl_val_of(t), err);
 }
 
-static int op_list_from_mark(es_pkl_vm *vm, es_error *err) {
-  size_t start = 0;
-  es_pkl_list *l;
+/* LIST and DICT: a new list, or dict, of the items since the last MARK. */
+static int op_from_mark(es_pkl_vm *vm, int kind, es_error *err) {
+  size_t start = 0, n;
+  es_pkl_list *l = NULL;
+  es_pkl_dict *d = NULL;
   int rc = pop_mark(vm, &start, err);
   if (rc) return rc;
-  l = es_pkl_list_new(&vm->heap);
-  if (!l || es_pkl_list_append(&vm->heap, l, vm->stack + start, vm->sp - start)) return es_pkl_over_budget(err);
+  n = vm->sp - start;
+  if (kind == ES_PKL_O_DICT && n % 2) return es_pkl_fail(err, "DICT with an odd number of items");
+  if (kind == ES_PKL_O_LIST)
+    rc = !(l = es_pkl_list_new(&vm->heap)) || es_pkl_list_append(&vm->heap, l, vm->stack + start, n);
+  else
+    rc = !(d = es_pkl_dict_new(&vm->heap)) || es_pkl_dict_set(&vm->heap, d, vm->stack + start, n / 2);
+  if (rc) return es_pkl_over_budget(err);
   vm->sp = start;
-  return push(vm, es_pkl_val_of(l), err);
+  return push(vm, l ? es_pkl_val_of(l) : es_pkl_val_of(d), err);
 }
 
-static int op_dict_from_mark(es_pkl_vm *vm, es_error *err) {
-  size_t start = 0;
-  es_pkl_dict *d;
-  int rc = pop_mark(vm, &start, err);
-  if (rc) return rc;
-  if ((vm->sp - start) % 2) return es_pkl_fail(err, "DICT with an odd number of items");
-  d = es_pkl_dict_new(&vm->heap);
-  if (!d || es_pkl_dict_set(&vm->heap, d, vm->stack + start, (vm->sp - start) / 2)) return es_pkl_over_budget(err);
-  vm->sp = start;
-  return push(vm, es_pkl_val_of(d), err);
-}
-
-static es_pkl_list *list_at(es_pkl_vm *vm, size_t at, es_error *err) {
+/* The container at stack[at], below the items APPENDS/SETITEMS add to it: a list or a dict. */
+static es_pkl_obj *container_at(es_pkl_vm *vm, size_t at, int kind, es_error *err) {
   es_pkl_obj *o;
-  if (at >= vm->sp || at < floor_sp(vm)) {
+  if (!at || at - 1 >= vm->sp || at - 1 < floor_sp(vm)) {
     es_pkl_fail(err, "stack underflow");
     return NULL;
   }
-  o = es_pkl_val_obj(&vm->stack[at], ES_PKL_O_LIST);
-  if (!o) es_pkl_fail(err, "APPEND to a %s (only lists are supported)", es_pkl_val_type(&vm->stack[at]));
-  return (es_pkl_list *)o;
+  o = es_pkl_val_obj(&vm->stack[at - 1], kind);
+  if (!o)
+    es_pkl_fail(err, "%s a %s (only %s are supported)", kind == ES_PKL_O_LIST ? "APPEND to" : "SETITEM on",
+                es_pkl_val_type(&vm->stack[at - 1]), kind == ES_PKL_O_LIST ? "lists" : "dicts");
+  return o;
 }
 
-static es_pkl_dict *dict_at(es_pkl_vm *vm, size_t at, es_error *err) {
-  es_pkl_obj *o;
-  if (at >= vm->sp || at < floor_sp(vm)) {
-    es_pkl_fail(err, "stack underflow");
-    return NULL;
+/* APPEND(S) and SETITEM(S): the items are stack[*start ..), from the last MARK or the top n;
+   *o is the list or dict below them. */
+static int added_items(es_pkl_vm *vm, int from_mark, size_t n, int kind, size_t *start, es_pkl_obj **o,
+                       es_error *err) {
+  int rc;
+  if (from_mark) {
+    if ((rc = pop_mark(vm, start, err))) return rc;
+  } else {
+    if (vm->sp < floor_sp(vm) + n + 1) return es_pkl_fail(err, "stack underflow");
+    *start = vm->sp - n;
   }
-  o = es_pkl_val_obj(&vm->stack[at], ES_PKL_O_DICT);
-  if (!o) es_pkl_fail(err, "SETITEM on a %s (only dicts are supported)", es_pkl_val_type(&vm->stack[at]));
-  return (es_pkl_dict *)o;
+  if (kind == ES_PKL_O_DICT && (vm->sp - *start) % 2) return es_pkl_fail(err, "SETITEMS with an odd number of items");
+  return (*o = container_at(vm, *start, kind, err)) ? 0 : err->code;
 }
 
 static int op_appends(es_pkl_vm *vm, int from_mark, es_error *err) {
   size_t start = 0;
-  es_pkl_list *l;
-  int rc;
-  if (from_mark) {
-    if ((rc = pop_mark(vm, &start, err))) return rc;
-  } else {
-    if (vm->sp < floor_sp(vm) + 2) return es_pkl_fail(err, "stack underflow");
-    start = vm->sp - 1;
-  }
-  if (!start || !(l = list_at(vm, start - 1, err))) return start ? err->code : es_pkl_fail(err, "stack underflow");
-  if (es_pkl_list_append(&vm->heap, l, vm->stack + start, vm->sp - start)) return es_pkl_over_budget(err);
+  es_pkl_obj *l;
+  int rc = added_items(vm, from_mark, 1, ES_PKL_O_LIST, &start, &l, err);
+  if (rc) return rc;
+  if (es_pkl_list_append(&vm->heap, (es_pkl_list *)l, vm->stack + start, vm->sp - start))
+    return es_pkl_over_budget(err);
   vm->sp = start;
   return 0;
 }
 
 static int op_setitems(es_pkl_vm *vm, int from_mark, es_error *err) {
   size_t start = 0;
-  es_pkl_dict *d;
-  int rc;
-  if (from_mark) {
-    if ((rc = pop_mark(vm, &start, err))) return rc;
-  } else {
-    if (vm->sp < floor_sp(vm) + 3) return es_pkl_fail(err, "stack underflow");
-    start = vm->sp - 2;
-  }
-  if ((vm->sp - start) % 2) return es_pkl_fail(err, "SETITEMS with an odd number of items");
-  if (!start || !(d = dict_at(vm, start - 1, err))) return start ? err->code : es_pkl_fail(err, "stack underflow");
-  if (es_pkl_dict_set(&vm->heap, d, vm->stack + start, (vm->sp - start) / 2)) return es_pkl_over_budget(err);
+  es_pkl_obj *d;
+  int rc = added_items(vm, from_mark, 2, ES_PKL_O_DICT, &start, &d, err);
+  if (rc) return rc;
+  if (es_pkl_dict_set(&vm->heap, (es_pkl_dict *)d, vm->stack + start, (vm->sp - start) / 2))
+    return es_pkl_over_budget(err);
   vm->sp = start;
   return 0;
 }
@@ -499,10 +490,10 @@ static int step(es_pkl_vm *vm, int op, int *stop, es_error *err) {
   case ES_PKL_OP_TUPLE1: return op_tuple(vm, 1, 0, err);
   case ES_PKL_OP_TUPLE2: return op_tuple(vm, 2, 0, err);
   case ES_PKL_OP_TUPLE3: return op_tuple(vm, 3, 0, err);
-  case ES_PKL_OP_LIST: return op_list_from_mark(vm, err);
+  case ES_PKL_OP_LIST: return op_from_mark(vm, ES_PKL_O_LIST, err);
   case ES_PKL_OP_APPEND: return op_appends(vm, 0, err);
   case ES_PKL_OP_APPENDS: return op_appends(vm, 1, err);
-  case ES_PKL_OP_DICT: return op_dict_from_mark(vm, err);
+  case ES_PKL_OP_DICT: return op_from_mark(vm, ES_PKL_O_DICT, err);
   case ES_PKL_OP_SETITEM: return op_setitems(vm, 0, err);
   case ES_PKL_OP_SETITEMS: return op_setitems(vm, 1, err);
   case ES_PKL_OP_GLOBAL: return op_global(vm, err);

@@ -5,6 +5,8 @@
 #include <math.h>
 #include <string.h>
 
+#include "core/utf8.h"
+
 /* Element bytes are copied into integers low byte first below. */
 #if defined(__BYTE_ORDER__) && __BYTE_ORDER__ != __ORDER_LITTLE_ENDIAN__
 #error "the pickle reader assumes a little-endian machine"
@@ -102,29 +104,6 @@ float es_pkl_elem_float32(const es_pkl_dtype *dt, const uint8_t *p) {
   return (float)es_pkl_elem_double(dt, p);
 }
 
-static size_t utf8_put(char *o, uint32_t c) {
-  if (c < 0x80) {
-    o[0] = (char)c;
-    return 1;
-  }
-  if (c < 0x800) {
-    o[0] = (char)(0xc0 | (c >> 6));
-    o[1] = (char)(0x80 | (c & 0x3f));
-    return 2;
-  }
-  if (c < 0x10000) {
-    o[0] = (char)(0xe0 | (c >> 12));
-    o[1] = (char)(0x80 | ((c >> 6) & 0x3f));
-    o[2] = (char)(0x80 | (c & 0x3f));
-    return 3;
-  }
-  o[0] = (char)(0xf0 | (c >> 18));
-  o[1] = (char)(0x80 | ((c >> 12) & 0x3f));
-  o[2] = (char)(0x80 | ((c >> 6) & 0x3f));
-  o[3] = (char)(0x80 | (c & 0x3f));
-  return 4;
-}
-
 int es_pkl_elem_ucs4(const es_pkl_dtype *dt, const uint8_t *p, char *s, size_t *outlen) {
   size_t n = dt->size / 4, i, len = 0;
   int swap = es_pkl_elem_swapped(dt);
@@ -139,7 +118,7 @@ int es_pkl_elem_ucs4(const es_pkl_dtype *dt, const uint8_t *p, char *s, size_t *
     c = swap ? ((uint32_t)q[0] << 24 | (uint32_t)q[1] << 16 | (uint32_t)q[2] << 8 | q[3])
              : ((uint32_t)q[3] << 24 | (uint32_t)q[2] << 16 | (uint32_t)q[1] << 8 | q[0]);
     if (c > 0x10ffff || (c >= 0xd800 && c <= 0xdfff)) return -1;
-    len += utf8_put(s + len, c);
+    len += es_utf8_put(s + len, c);
   }
   s[len] = '\0';
   *outlen = len;

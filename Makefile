@@ -1,10 +1,11 @@
 # Thin wrapper over CMake: `make` builds build/embedstream; `make demo` and `make test` also install deps.
 BUILD      ?= build
 ASAN_BUILD ?= build-asan
+FUZZ_BUILD ?= build-fuzz
 JOBS       ?= $(shell nproc 2>/dev/null || echo 2)
 CTEST_ARGS ?= --output-on-failure
 
-.PHONY: all build deps demo test test-fast test-asan bench clean install uninstall deb
+.PHONY: all build deps demo test test-fast test-asan test-fuzz bench clean install uninstall deb
 
 all: build
 
@@ -18,10 +19,11 @@ deps:
 demo: deps build
 	scripts/demo.sh $(BUILD)/embedstream
 
-# The whole suite: a normal build, then the same suite under ASan and UBSan.
+# The whole suite: a normal build, then the same suite under ASan and UBSan, then the fuzz targets.
 test: deps
 	$(MAKE) test-fast
 	$(MAKE) test-asan
+	$(MAKE) test-fuzz
 
 test-fast: build
 	cd $(BUILD) && ctest $(CTEST_ARGS)
@@ -32,6 +34,13 @@ test-asan:
 	cd $(ASAN_BUILD) && ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 \
 	  LSAN_OPTIONS=suppressions=$(CURDIR)/tests/lsan.supp:print_suppressions=0 \
 	  UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 ctest $(CTEST_ARGS)
+
+# Every libFuzzer target (clang, ASan + UBSan; its own build dir, the default build stays gcc),
+# each run 20 s over the seeds its script writes (fuzz/README.md). A finding fails the suite.
+test-fuzz:
+	cmake -S . -B $(FUZZ_BUILD) -DCMAKE_C_COMPILER=clang -DCMAKE_BUILD_TYPE=Debug -DES_FUZZ=ON >/dev/null
+	cmake --build $(FUZZ_BUILD) -j$(JOBS) --target fuzz_all
+	cd $(FUZZ_BUILD) && ctest -L fuzz $(CTEST_ARGS)
 
 # make install [PREFIX=/usr/local] [DESTDIR=...]; make uninstall takes the same DESTDIR.
 PREFIX ?= /usr/local
@@ -50,4 +59,4 @@ bench: build
 	/usr/bin/python3 bench/bench.py $(or $(ROWS),1000000) --bin $(BUILD)/embedstream
 
 clean:
-	rm -rf $(BUILD) $(ASAN_BUILD)
+	rm -rf $(BUILD) $(ASAN_BUILD) $(FUZZ_BUILD)

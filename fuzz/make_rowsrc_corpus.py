@@ -5,6 +5,7 @@
 Each seed is one byte saying how fuzz_rowsrc cuts the message into slices, then an
 IngestDataRequest serialized by the protobuf runtime (stubs generated with grpc_tools)."""
 import os
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -33,6 +34,7 @@ def main():
             for i in range(2)])),
         "empty": p.IngestDataRequest(recruit_chunk=p.RecruitRowChunk()),
     }
+    shutil.rmtree(gen)
     n = 0
     for name, m in msgs.items():
         data = m.SerializeToString()

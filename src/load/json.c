@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "core/error.h"
+#include "core/utf8.h"
 #include "core/validate.h"
 #include "load/numparse.h"
 #include "load/numparse_fast.h"
@@ -70,29 +71,6 @@ int es_json_string_raw(es_json *j, const char **raw, size_t *n, int *escaped) {
   return 0;
 }
 
-static size_t put_utf8(char *d, unsigned long cp) {
-  if (cp < 0x80) {
-    d[0] = (char)cp;
-    return 1;
-  }
-  if (cp < 0x800) {
-    d[0] = (char)(0xc0 | (cp >> 6));
-    d[1] = (char)(0x80 | (cp & 0x3f));
-    return 2;
-  }
-  if (cp < 0x10000) {
-    d[0] = (char)(0xe0 | (cp >> 12));
-    d[1] = (char)(0x80 | ((cp >> 6) & 0x3f));
-    d[2] = (char)(0x80 | (cp & 0x3f));
-    return 3;
-  }
-  d[0] = (char)(0xf0 | (cp >> 18));
-  d[1] = (char)(0x80 | ((cp >> 12) & 0x3f));
-  d[2] = (char)(0x80 | ((cp >> 6) & 0x3f));
-  d[3] = (char)(0x80 | (cp & 0x3f));
-  return 4;
-}
-
 /* One \uXXXX (or surrogate pair) at p; the escapes' syntax was checked by string_raw. */
 static int unescape_u(es_json *j, const char **pp, const char *end, unsigned long *cp) {
   const char *p = *pp;
@@ -132,7 +110,7 @@ int es_json_unescape(es_json *j, const char *raw, size_t n, char *dst, size_t *o
     case 't': *d++ = '\t'; break;
     case 'u':
       if (unescape_u(j, &p, end, &cp)) return ES_EINVAL;
-      d += put_utf8(d, cp);
+      d += es_utf8_put(d, (uint32_t)cp); /* unescape_u gave a scalar value */
       continue;
     default: *d++ = p[1]; break; /* " \ / */
     }

@@ -6,28 +6,26 @@
 
 #include "core/chunk.h"
 #include "core/domain.h"
-#include "load/pickle.h"
-#include "load/pickle_np.h"
-#include "load/pickle_vm.h"
+#include "load/pickle/testing.h"
 #include "tap.h"
 #include "test_pickle_fixtures.h"
 
 /* Runs the VM over an exact-size copy of bytes (ASan sees reads past the end); returns its code. */
-static int run_vm(const void *bytes, size_t n, es_pvm *vm, uint8_t **copy, es_error *err) {
+static int run_vm(const void *bytes, size_t n, es_pkl_vm *vm, uint8_t **copy, es_error *err) {
   *copy = malloc(n ? n : 1);
   memcpy(*copy, bytes, n);
-  es_pvm_init(vm, *copy, n, "t.pkl");
-  return es_pvm_run(vm, err);
+  es_pkl_vm_init(vm, *copy, n, "t.pkl");
+  return es_pkl_vm_run(vm, err);
 }
 
 static int vm_error(const void *bytes, size_t n, const char *needle) {
-  es_pvm vm;
+  es_pkl_vm vm;
   es_error err;
   uint8_t *copy;
   int rc = run_vm(bytes, n, &vm, &copy, &err);
   CHECK(rc == ES_EINVAL);
   if (rc) CHECK_CONTAINS(err.msg, needle);
-  es_pvm_free(&vm);
+  es_pkl_vm_free(&vm);
   free(copy);
   return rc;
 }
@@ -42,7 +40,7 @@ static long load_all(const void *bytes, size_t n, const char *domain, es_chunk *
   long rows = 0;
   int got;
   memcpy(copy, bytes, n);
-  if (es_pickle_open_mem(copy, n, "t.pkl", d, &l, err)) {
+  if (es_pickle_open_mem(copy, n, "t.pkl", d, NULL, &l, err)) {
     free(copy);
     return err->code;
   }
@@ -59,11 +57,11 @@ static long load_all(const void *bytes, size_t n, const char *domain, es_chunk *
 }
 
 static void test_allowlist(void) {
-  CHECK_EQ_INT(es_pglobal_find("numpy", 5, "dtype", 5), ES_G_DTYPE);
-  CHECK_EQ_INT(es_pglobal_find("__builtin__", 11, "slice", 5), ES_G_SLICE);
-  CHECK_EQ_INT(es_pglobal_find("os", 2, "system", 6), 0);
-  CHECK_EQ_INT(es_pglobal_find("numpy", 5, "dtypes", 6), 0);
-  CHECK_EQ_INT(es_pglobal_find("numpy.core.multiarray", 21, "_reconstruct", 12), ES_G_RECONSTRUCT);
+  CHECK_EQ_INT(es_pkl_global_find("numpy", 5, "dtype", 5), ES_PKL_G_DTYPE);
+  CHECK_EQ_INT(es_pkl_global_find("__builtin__", 11, "slice", 5), ES_PKL_G_SLICE);
+  CHECK_EQ_INT(es_pkl_global_find("os", 2, "system", 6), 0);
+  CHECK_EQ_INT(es_pkl_global_find("numpy", 5, "dtypes", 6), 0);
+  CHECK_EQ_INT(es_pkl_global_find("numpy.core.multiarray", 21, "_reconstruct", 12), ES_PKL_G_RECONSTRUCT);
   VM_ERROR("\x80\x02" "cos\nsystem\n" "N\x85R.", "global 'os.system' is not allowed");
   VM_ERROR("\x80\x02" "cnumpy\nndarray\n" ")R.", "calling numpy.ndarray is not supported");
   VM_ERROR("\x80\x02" "cpandas._libs.missing\nNA\n" ")\x81.", "NEWOBJ of pandas.NA is not supported");
@@ -103,30 +101,30 @@ static void test_values(void) {
                                "G@\x08\x00\x00\x00\x00\x00\x00" "e.";
   /* -1 as LONG1, 300 as BININT2, a POP on a MARK, DUP, memo round trip. */
   static const char ints[] = "\x80\x02(\x8a\x01\xff" "M,\x01" "(0" "N0" "q\x07" "0" "h\x07" "2" "t.";
-  es_pvm vm;
+  es_pkl_vm vm;
   es_error err;
   uint8_t *copy;
-  es_plist *l;
-  es_ptuple *t;
-  es_pval v;
+  es_pkl_list *l;
+  es_pkl_tuple *t;
+  es_pkl_val v;
   CHECK_EQ_INT(run_vm(floats, sizeof(floats) - 1, &vm, &copy, &err), 0);
-  l = (es_plist *)es_pval_obj(&vm.root, ES_PO_LIST);
+  l = (es_pkl_list *)es_pkl_val_obj(&vm.root, ES_PKL_O_LIST);
   CHECK(l && l->n == 3 && l->nruns == 1 && !l->items);
   if (l && l->n == 3) {
-    v = es_plist_get(l, 2);
-    CHECK(v.tag == ES_PV_FLOATP && es_pval_floatp(v.u.p) == 3.0);
+    v = es_pkl_list_get(l, 2);
+    CHECK(v.tag == ES_PKL_V_FLOATP && es_pkl_floatp(v.u.p) == 3.0);
   }
-  es_pvm_free(&vm);
+  es_pkl_vm_free(&vm);
   free(copy);
   CHECK_EQ_INT(run_vm(ints, sizeof(ints) - 1, &vm, &copy, &err), 0);
-  t = (es_ptuple *)es_pval_obj(&vm.root, ES_PO_TUPLE);
+  t = (es_pkl_tuple *)es_pkl_val_obj(&vm.root, ES_PKL_O_TUPLE);
   CHECK(t && t->n == 3);
   if (t && t->n == 3) {
-    CHECK(t->items[0].tag == ES_PV_INT && t->items[0].u.i == -1);
-    CHECK(t->items[1].tag == ES_PV_INT && t->items[1].u.i == 300);
-    CHECK(t->items[2].tag == ES_PV_INT && t->items[2].u.i == 300);
+    CHECK(t->items[0].tag == ES_PKL_V_INT && t->items[0].u.i == -1);
+    CHECK(t->items[1].tag == ES_PKL_V_INT && t->items[1].u.i == 300);
+    CHECK(t->items[2].tag == ES_PKL_V_INT && t->items[2].u.i == 300);
   }
-  es_pvm_free(&vm);
+  es_pkl_vm_free(&vm);
   free(copy);
 }
 
@@ -152,12 +150,12 @@ static void test_limits(void) {
 static void test_latin1(void) {
   uint8_t out[8];
   size_t n = 99;
-  CHECK(es_pnp_latin1((const uint8_t *)"a\xc3\xa9\xc2\x80z", 6, out, &n) == 0);
+  CHECK(es_pkl_latin1((const uint8_t *)"a\xc3\xa9\xc2\x80z", 6, out, &n) == 0);
   CHECK(n == 4 && out[0] == 'a' && out[1] == 0xe9 && out[2] == 0x80 && out[3] == 'z');
-  CHECK(es_pnp_latin1((const uint8_t *)"\xc3", 1, out, &n) == -1);      /* lead at the end */
-  CHECK(es_pnp_latin1((const uint8_t *)"\xa9", 1, out, &n) == -1);      /* lone continuation */
-  CHECK(es_pnp_latin1((const uint8_t *)"\xe2\x82\xac", 3, out, &n) == -1); /* U+20AC: not latin-1 */
-  CHECK(es_pnp_latin1((const uint8_t *)"\xc3" "a", 2, out, &n) == -1);   /* lead without continuation */
+  CHECK(es_pkl_latin1((const uint8_t *)"\xc3", 1, out, &n) == -1);      /* lead at the end */
+  CHECK(es_pkl_latin1((const uint8_t *)"\xa9", 1, out, &n) == -1);      /* lone continuation */
+  CHECK(es_pkl_latin1((const uint8_t *)"\xe2\x82\xac", 3, out, &n) == -1); /* U+20AC: not latin-1 */
+  CHECK(es_pkl_latin1((const uint8_t *)"\xc3" "a", 2, out, &n) == -1);   /* lead without continuation */
 }
 
 static void test_dataframe(const unsigned char *p, size_t n, const char *what) {
@@ -181,9 +179,10 @@ static void test_dataframe(const unsigned char *p, size_t n, const char *what) {
     CHECK_EQ_INT(c.lines[1], 2);
   }
   es_chunk_free(&c);
-  /* The wrong domain names the missing column. */
+  /* The wrong domain names every missing and every unknown column, before any row. */
   CHECK(load_all(p, n, "recruit", NULL, &err) == ES_EINVAL);
-  CHECK_CONTAINS(err.msg, "no column 'id'");
+  CHECK_CONTAINS(err.msg, "t.pkl: missing columns id, company_name, exp_years, english_level, primary_keyword; "
+                          "unknown columns 'skill', 'position_category'");
 }
 
 static void test_list_of_dicts(void) {
@@ -246,6 +245,8 @@ static void test_bombs(void) {
   PUT("\x80\x02](}(");
   put_str(&b, &len, "skill", 5);
   put_str(&b, &len, s, big);
+  put_str(&b, &len, "position_category", 17);
+  put_str(&b, &len, "p", 1);
   put_str(&b, &len, "vector", 6);
   PUT("]G?\xf0\x00\x00\x00\x00\x00\x00" "au" "q\x00");
   for (i = 0; i < 1999; i++) PUT("h\x00");

@@ -1,18 +1,18 @@
 /* prefault.h - fresh memory faulted in on a second thread, ahead of its writer (see prefault.c). */
-#ifndef ES_PREFAULT_H
-#define ES_PREFAULT_H
+#ifndef ES_PKL_PREFAULT_H
+#define ES_PKL_PREFAULT_H
 
 #include <stddef.h>
 
-typedef struct es_prefault es_prefault;
+typedef struct es_pkl_prefault es_pkl_prefault;
 
 /* Starts the worker thread; NULL when it cannot (every call below accepts NULL and does nothing). */
-es_prefault *es_prefault_start(void);
+es_pkl_prefault *es_pkl_prefault_start(void);
 /* Queues [p, p + n) to be made present. The range must stay mapped until a fence or stop. */
-void es_prefault_add(es_prefault *pf, void *p, size_t n);
+void es_pkl_prefault_add(es_pkl_prefault *pf, void *p, size_t n);
 /* Waits until every queued range is done: call it before unmapping or moving one. */
-void es_prefault_fence(es_prefault *pf);
+void es_pkl_prefault_fence(es_pkl_prefault *pf);
 /* Drops what is still queued, waits for the range in progress, ends the thread. */
-void es_prefault_stop(es_prefault *pf);
+void es_pkl_prefault_stop(es_pkl_prefault *pf);
 
 #endif

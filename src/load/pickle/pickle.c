@@ -1,5 +1,5 @@
 /* pickle.c - the pickle loader behind loader.h: maps the file, interprets it once, then rows chunk by chunk. */
-#include "load/pickle.h"
+#include "load/pickle/pickle.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -12,9 +12,12 @@
 #include <unistd.h>
 
 #include "core/log.h"
-#include "load/pickle_rows.h"
-#include "load/pickle_table.h"
-#include "load/pickle_vm.h"
+#include "load/pickle/cell.h"
+#include "load/pickle/fail.h"
+#include "load/pickle/prefault.h"
+#include "load/pickle/rows.h"
+#include "load/pickle/table.h"
+#include "load/pickle/vm.h"
 
 /* Dropping mapped pages behind the reader keeps RSS at the object graph plus a window, not the
    file's size. Dropped clean pages of a file mapping simply fault in again if read once more. */
@@ -23,8 +26,8 @@
 
 typedef struct pkl_loader {
   es_loader base;
-  es_pvm vm;
-  es_ptable table;
+  es_pkl_vm vm;
+  es_pkl_table table;
   uint8_t *buf;
   size_t len;
   int mapped;       /* buf is our private mapping of the file */
@@ -34,7 +37,7 @@ typedef struct pkl_loader {
   size_t released;  /* first pass: pages before this offset were dropped */
   const uint8_t **wm[ES_MAX_FIELDS]; /* per field (and vector component): read up to here */
   size_t nwm[ES_MAX_FIELDS];
-  const uint8_t **addrs; /* scratch for es_ptable_addrs */
+  const uint8_t **addrs; /* scratch for es_pkl_table_addrs */
 } pkl_loader;
 
 static void drop(pkl_loader *pl, const uint8_t *from, const uint8_t *to) {
@@ -69,7 +72,7 @@ static void release_rows(pkl_loader *pl, int first) {
   size_t f, j, n;
   if (!pl->mapped) return;
   for (f = 0; f < pl->table.nfields; f++) {
-    n = es_ptable_addrs(&pl->table, f, pl->row, pl->addrs, ES_DIM_MAX);
+    n = es_pkl_table_addrs(&pl->table, f, pl->row, pl->addrs, ES_DIM_MAX);
     if (!n) continue;
     if (first || !pl->wm[f]) {
       free(pl->wm[f]);
@@ -100,7 +103,7 @@ static int pkl_next(es_loader *l, es_chunk *out, size_t max_rows, es_error *err)
   while (n < max_rows && pl->row < pl->table.nrows) {
     es_value *v = es_chunk_add_row(out, pl->row + 1);
     if (!v) return es_err_set(err, ES_ENOMEM, "%s: out of memory", l->path);
-    if ((rc = es_prow_fill(&pl->table, l->domain, pl->row, v, &out->arena, &pl->out_left, err)))
+    if ((rc = es_pkl_row_fill(&pl->table, l->domain, pl->row, v, &out->arena, &pl->out_left, err)))
       return es_err_prefix(err, "%s: ", l->path);
     pl->row++;
     n++;
@@ -115,8 +118,8 @@ static void pkl_close(es_loader *l) {
   pkl_loader *pl = (pkl_loader *)l;
   size_t f;
   if (!pl) return;
-  es_ptable_free(&pl->table);
-  es_pvm_free(&pl->vm);
+  es_pkl_table_free(&pl->table);
+  es_pkl_vm_free(&pl->vm);
   if (pl->owned && pl->mapped) munmap(pl->buf, pl->len);
   if (pl->owned && !pl->mapped) free(pl->buf);
   for (f = 0; f < ES_MAX_FIELDS; f++) free(pl->wm[f]);
@@ -125,66 +128,93 @@ static void pkl_close(es_loader *l) {
   free(pl);
 }
 
-/* Takes buf (freeing it on failure when owned) and builds the loader. */
-static int open_buf(uint8_t *buf, size_t len, int mapped, int owned, const char *name, const es_domain *d,
-                    es_loader **out, es_error *err) {
+/* The file's bytes, and whether they are a mapping and ours to release. */
+typedef struct pkl_src {
+  uint8_t *buf;
+  size_t len;
+  int mapped, owned;
+} pkl_src;
+
+static void src_release(const pkl_src *src) {
+  if (src->owned && src->mapped) munmap(src->buf, src->len);
+  if (src->owned && !src->mapped) free(src->buf);
+}
+
+/* A loader over src (which it then owns), not yet interpreted; NULL when out of memory. */
+static pkl_loader *new_loader(const pkl_src *src, const char *name, const es_domain *d) {
   pkl_loader *pl = calloc(1, sizeof(*pl));
+  if (!pl) return NULL;
+  /* Only a mapping has pages to drop, so only it needs the address scratch. */
+  pl->addrs = src->mapped ? malloc(ES_DIM_MAX * sizeof(*pl->addrs)) : NULL;
+  pl->base.path = strdup(name);
+  if ((src->mapped && !pl->addrs) || !pl->base.path) {
+    free(pl->addrs);
+    free(pl->base.path);
+    free(pl);
+    return NULL;
+  }
+  pl->buf = src->buf;
+  pl->len = src->len;
+  pl->mapped = src->mapped;
+  pl->owned = src->owned;
+  pl->base.format = "pickle";
+  pl->base.domain = d;
+  pl->base.bytes_total = src->len;
+  pl->base.next = pkl_next;
+  pl->base.close = pkl_close;
+  return pl;
+}
+
+/* Runs the pickle and finds the domain's columns in what it built: a file that does not fit the
+   domain is refused here, before any row comes out. */
+static int interpret(pkl_loader *pl, const es_loader_opts *opts, es_error *err) {
+  const char *name = pl->base.path;
+  int rc;
+  es_pkl_vm_init(&pl->vm, pl->buf, pl->len, name);
+  pl->vm.progress = vm_progress;
+  pl->vm.progress_ctx = pl;
+  /* A big file builds a big graph: its fresh memory is faulted in on the other core. */
+  if (pl->len >= prefault_min()) pl->vm.heap.pf = es_pkl_prefault_start();
+  rc = es_pkl_vm_run(&pl->vm, err);
+  if (!rc)
+    es_debug("%s: pickle protocol %d interpreted: %zu memo entries, %.1f MiB of objects", name, pl->vm.proto,
+             pl->vm.nmemo, (double)pl->vm.heap.used / 1048576.0);
+  if (!rc) rc = es_pkl_table_build(&pl->vm, pl->base.domain, opts->ignore_unknown_columns, &pl->table, err);
+  es_pkl_heap_end_prefault(&pl->vm.heap);
+  return rc;
+}
+
+static int open_src(const pkl_src *src, const char *name, const es_domain *d, const es_loader_opts *opts,
+                    es_loader **out, es_error *err) {
+  static const es_loader_opts defaults;
+  pkl_loader *pl;
   es_error local;
   int rc;
   if (!err) err = &local;
   *out = NULL;
-  if (pl) {
-    /* Only a mapping has pages to drop, so only it needs the address scratch. */
-    pl->addrs = mapped ? malloc(ES_DIM_MAX * sizeof(*pl->addrs)) : NULL;
-    pl->base.path = strdup(name);
-  }
-  if (!pl || (mapped && !pl->addrs) || !pl->base.path) {
-    if (pl) {
-      free(pl->addrs);
-      free(pl->base.path);
-      free(pl);
-    }
-    if (owned && mapped) munmap(buf, len);
-    if (owned && !mapped) free(buf);
+  if (!(pl = new_loader(src, name, d))) {
+    src_release(src);
     return es_err_set(err, ES_ENOMEM, "%s: out of memory", name);
   }
-  pl->buf = buf;
-  pl->len = len;
-  pl->mapped = mapped;
-  pl->owned = owned;
-  pl->base.format = "pickle";
-  pl->base.domain = d;
-  pl->base.bytes_total = len;
-  pl->base.next = pkl_next;
-  pl->base.close = pkl_close;
-  es_pvm_init(&pl->vm, buf, len, pl->base.path);
-  pl->vm.progress = vm_progress;
-  pl->vm.progress_ctx = pl;
-  /* A big file builds a big graph: its fresh memory is faulted in on the other core. */
-  if (len >= prefault_min()) pl->vm.pf = es_prefault_start();
-  rc = es_pvm_run(&pl->vm, err);
-  if (!rc)
-    es_debug("%s: pickle protocol %d interpreted: %zu memo entries, %.1f MiB of objects", name, pl->vm.proto,
-             pl->vm.nmemo, (double)pl->vm.used / 1048576.0);
-  if (!rc) rc = es_ptable_build(&pl->vm, d, &pl->table, err);
-  es_pvm_end_prefault(&pl->vm);
-  if (rc) {
+  if ((rc = interpret(pl, opts ? opts : &defaults, err))) {
     pkl_close(&pl->base);
     return rc;
   }
   /* Output may be 256 x the file (vectors of float32 from float lists are smaller, strings
      shared through the memo are not); beyond that the file is a bomb, not data. */
-  pl->out_left = len > (UINT64_MAX - ((uint64_t)64 << 20)) / 256 ? UINT64_MAX : (uint64_t)len * 256 + ((uint64_t)64 << 20);
-  vm_progress(pl, len);
+  pl->out_left = pl->len > (UINT64_MAX - ((uint64_t)64 << 20)) / 256 ? UINT64_MAX
+                                                                     : (uint64_t)pl->len * 256 + ((uint64_t)64 << 20);
+  vm_progress(pl, pl->len);
   release_rows(pl, 1);
   *out = &pl->base;
   return 0;
 }
 
-int es_pickle_open_mem(const uint8_t *buf, size_t len, const char *name, const es_domain *d, es_loader **out,
-                       es_error *err) {
+int es_pickle_open_mem(const uint8_t *buf, size_t len, const char *name, const es_domain *d,
+                       const es_loader_opts *opts, es_loader **out, es_error *err) {
   /* Not owned, so never freed; and nothing writes to it. */
-  return open_buf((uint8_t *)(uintptr_t)buf, len, 0, 0, name, d, out, err);
+  pkl_src src = {(uint8_t *)(uintptr_t)buf, len, 0, 0};
+  return open_src(&src, name, d, opts, out, err);
 }
 
 /* A pipe or other non-regular file is read whole into memory. */
@@ -218,11 +248,9 @@ static int read_all(int fd, const char *path, uint8_t **buf, size_t *len, es_err
 
 int es_pickle_open(const char *path, const es_domain *d, const es_loader_opts *opts, es_loader **out,
                    es_error *err) {
-  (void)opts; /* column rules: see load/columns.h */
   struct stat st;
-  uint8_t *buf = NULL;
-  size_t len = 0;
-  int fd, rc = 0, mapped = 0;
+  pkl_src src = {NULL, 0, 0, 1};
+  int fd, rc = 0;
   *out = NULL;
   fd = open(path, O_RDONLY | O_CLOEXEC);
   if (fd < 0)
@@ -231,23 +259,23 @@ int es_pickle_open(const char *path, const es_domain *d, const es_loader_opts *o
     rc = es_err_set(err, ES_EIO, "%s: %s", path, strerror(errno));
   } else if (S_ISREG(st.st_mode)) {
     if (st.st_size == 0) {
-      rc = es_err_set(err, ES_EINVAL, "%s: empty file, not a pickle", path);
+      rc = es_pkl_fail(err, "%s: empty file, not a pickle", path);
     } else if ((uint64_t)st.st_size > SIZE_MAX) {
-      rc = es_err_set(err, ES_EINVAL, "%s: too large to map", path);
+      rc = es_pkl_fail(err, "%s: too large to map", path);
     } else {
-      len = (size_t)st.st_size;
-      buf = mmap(NULL, len, PROT_READ, MAP_PRIVATE, fd, 0);
-      if (buf == MAP_FAILED) rc = es_err_set(err, ES_EIO, "%s: mmap: %s", path, strerror(errno));
-      mapped = 1;
+      src.len = (size_t)st.st_size;
+      src.buf = mmap(NULL, src.len, PROT_READ, MAP_PRIVATE, fd, 0);
+      if (src.buf == MAP_FAILED) rc = es_err_set(err, ES_EIO, "%s: mmap: %s", path, strerror(errno));
+      src.mapped = 1;
     }
   } else {
-    rc = read_all(fd, path, &buf, &len, err);
-    if (!rc && !len) {
-      free(buf);
-      rc = es_err_set(err, ES_EINVAL, "%s: empty file, not a pickle", path);
+    rc = read_all(fd, path, &src.buf, &src.len, err);
+    if (!rc && !src.len) {
+      free(src.buf);
+      rc = es_pkl_fail(err, "%s: empty file, not a pickle", path);
     }
   }
   close(fd);
   if (rc) return rc;
-  return open_buf(buf, len, mapped, 1, path, d, out, err);
+  return open_src(&src, path, d, opts, out, err);
 }

@@ -7,7 +7,7 @@
    makes the pages present without changing their contents, so it may run on memory the owner
    is already writing: the owner finds the pages mapped instead of faulting them itself. A hint
    only: where it is missing or fails, the owner faults the pages in as before. */
-#include "load/prefault.h"
+#include "load/pickle/prefault.h"
 
 #include <pthread.h>
 #include <stdint.h>
@@ -17,7 +17,7 @@
 #define QLEN 64
 #define STEP ((size_t)2 << 20) /* populated per call, so a fence never waits long */
 
-struct es_prefault {
+struct es_pkl_prefault {
   pthread_mutex_t mu;
   pthread_cond_t cv;
   pthread_t thread;
@@ -45,7 +45,7 @@ static void populate(uintptr_t p, size_t n) {
 }
 
 static void *worker(void *arg) {
-  es_prefault *pf = arg;
+  es_pkl_prefault *pf = arg;
   pthread_mutex_lock(&pf->mu);
   for (;;) {
     uintptr_t p;
@@ -67,9 +67,9 @@ static void *worker(void *arg) {
   return NULL;
 }
 
-es_prefault *es_prefault_start(void) {
+es_pkl_prefault *es_pkl_prefault_start(void) {
 #ifdef MADV_POPULATE_WRITE
-  es_prefault *pf = calloc(1, sizeof(*pf));
+  es_pkl_prefault *pf = calloc(1, sizeof(*pf));
   if (!pf) return NULL;
   if (pthread_mutex_init(&pf->mu, NULL)) goto fail_mu;
   if (pthread_cond_init(&pf->cv, NULL)) goto fail_cv;
@@ -85,7 +85,7 @@ fail_mu:
   return NULL;
 }
 
-void es_prefault_add(es_prefault *pf, void *p, size_t n) {
+void es_pkl_prefault_add(es_pkl_prefault *pf, void *p, size_t n) {
   if (!pf || !n) return;
   pthread_mutex_lock(&pf->mu);
   if (pf->len < QLEN) { /* a full queue drops the hint */
@@ -97,14 +97,14 @@ void es_prefault_add(es_prefault *pf, void *p, size_t n) {
   pthread_mutex_unlock(&pf->mu);
 }
 
-void es_prefault_fence(es_prefault *pf) {
+void es_pkl_prefault_fence(es_pkl_prefault *pf) {
   if (!pf) return;
   pthread_mutex_lock(&pf->mu);
   while (pf->len || pf->busy) pthread_cond_wait(&pf->cv, &pf->mu);
   pthread_mutex_unlock(&pf->mu);
 }
 
-void es_prefault_stop(es_prefault *pf) {
+void es_pkl_prefault_stop(es_pkl_prefault *pf) {
   if (!pf) return;
   pthread_mutex_lock(&pf->mu);
   pf->stop = 1;

@@ -176,13 +176,16 @@ class HttpApiTest(unittest.TestCase):
         self.assert_error(r, 400, "8", "384")
         self.assertEqual(self.store.count("recruit"), before)
 
-    def test_400_rows_the_server_rejected(self):
+    def test_400_bad_row_refused_before_sending(self):
+        # The loader holds rows to the server's checks, so the file is refused in its own terms
+        # (file:line) before a stream begins: no gRPC status, no ingest_log entry.
         before = self.store.count("recruit")
         r = self.post("recruit", "recruit_badrow.csv")
-        self.assert_error(r, 400, "'id'", "not-a-uuid")  # the server's own message
+        self.assert_error(r, 400, "recruit_badrow.csv:6:", "'id'", "not-a-uuid")
         self.assertEqual(r.json["code"], "INVALID_ARGUMENT", r)
-        self.assertEqual(r.json.get("grpc_status"), 3, r)  # INVALID_ARGUMENT from the server
-        self.assertEqual(self.store.count("recruit"), before, "a rejected stream stored rows")
+        self.assertIsNone(r.json.get("grpc_status"), r)
+        self.assertEqual(self.store.count("recruit"), before, "a refused file stored rows")
+        self.assertNotIn("recruit_badrow.csv", [e["file_name"] for e in self.store.ingest_log()])
         # The table holds 768-d skills: a 16-d stream is refused by the server (FAILED_PRECONDITION).
         self.assertEqual(self.post("skill_embedding_dic", "skills_dic.csv").status, 200)
         skills = self.store.count("skill_embedding_dic")

@@ -1,4 +1,6 @@
 # test_http_api.py - `embedstream api` over real HTTP: every status code, traversal, async jobs.
+import csv
+import json
 import os
 import signal
 import sys
@@ -26,6 +28,12 @@ def make_data_dir():
     w("recruit", os.path.join(data, "recruit_dim8.csv"), 5, dim=8, seed=5, digits=4)
     w("recruit", os.path.join(data, "nested", "recruit_nested.csv"), 6, seed=6, digits=4)
     w("recruit", os.path.join(data, "recruit_big.csv"), 3000, seed=7, digits=3)
+    extra = [dict(r, salary="1") for r in h.make_rows("skill_embedding_dic", 3, seed=10, digits=4)]
+    with open(os.path.join(data, "skills_extra_column.csv"), "w", newline="", encoding="utf-8") as f:
+        cw = csv.writer(f)
+        cw.writerow(["skill", "salary", "position_category", "vector"])
+        for r in extra:
+            cw.writerow([r["skill"], r["salary"], r["position_category"], json.dumps(r["vector"])])
     bad = h.make_rows("recruit", 6, seed=8, digits=4)
     bad[4]["id"] = "not-a-uuid"
     h.write_rows("recruit", bad, os.path.join(data, "recruit_badrow.csv"))
@@ -166,6 +174,22 @@ class HttpApiTest(unittest.TestCase):
         self.assert_error(self.post("recruit", "recruit_small.csv", dim="abc"), 400, "dim")
         self.assert_error(self.post("recruit", "recruit_small.csv", chunk_size="0"), 400)
         self.assert_error(self.post("recruit", "recruit_small.csv", **{"async": "maybe"}), 400)
+
+    def test_ignore_unknown_columns_query(self):
+        # issue 9: an unknown column is refused before sending, or dropped when the caller says so
+        before = self.store.count("skill_embedding_dic")
+        r = self.post("skill_embedding_dic", "skills_extra_column.csv")
+        self.assert_error(r, 400, "skills_extra_column.csv:1: unknown column 'salary'",
+                          "--ignore-unknown-columns")
+        self.assertEqual(self.store.count("skill_embedding_dic"), before)
+        self.assert_error(self.post("skill_embedding_dic", "skills_extra_column.csv",
+                                    ignore_unknown_columns="maybe"), 400, "ignore_unknown_columns")
+        r = self.post("skill_embedding_dic", "skills_extra_column.csv", ignore_unknown_columns="true")
+        self.assertEqual(r.status, 200, r)
+        self.assertEqual(r.json["rows_sent"], 3, r)
+        self.assertEqual(self.store.count("skill_embedding_dic"), before + 3)
+        params = self.call("/openapi.json").json["paths"]["/data/ingest/{domain}"]["post"]["parameters"]
+        self.assertIn("ignore_unknown_columns", [p["name"] for p in params])
 
     def test_400_unsupported_format(self):
         self.assert_error(self.post("recruit", "notes.txt"), 400, "unsupported")

@@ -128,12 +128,13 @@ static int conv_cell(csv_loader *c, size_t col, const es_csv_field *f, es_value 
 
 /* A record must have the header's width: a missing cell is not filled in (a default would
    overwrite a stored value), an extra one belongs to no column. */
-static int width_fail(csv_loader *c, uint64_t line, es_error *err) {
+static int width_fail(csv_loader *c, es_error *err) {
   const es_csv_field *last = &c->f.v[c->f.n - 1];
   if (c->f.n > c->ncols)
     return es_load_fail(err, c->base.path, line_of(c, last->off), c->f.n, NULL,
                         "the row has more fields than the header's %zu", c->ncols);
-  return es_load_fail(err, c->base.path, line, c->f.n + 1, NULL,
+  /* Named where the record ends, which is where a cell is missing. */
+  return es_load_fail(err, c->base.path, line_of(c, last->off + last->n), c->f.n + 1, NULL,
                       "the row has %zu field%s but the header has %zu", c->f.n,
                       es_plural(c->f.n), c->ncols);
 }
@@ -142,7 +143,7 @@ static int convert_row(csv_loader *c, uint64_t line, es_chunk *out, es_error *er
   es_value *row;
   size_t i;
   int rc;
-  if (c->f.n != c->ncols) return width_fail(c, line, err);
+  if (c->f.n != c->ncols) return width_fail(c, err);
   if (!(row = es_chunk_add_row(out, line))) return es_err_set(err, ES_ENOMEM, "out of memory");
   for (i = 0; i < c->ncols; i++) {
     int fi = c->colmap[i];

@@ -326,6 +326,8 @@ static void test_found1_empty_numeric_cell_refused(void) {
 static void test_found1_short_row_refused(void) {
   CHECK_CONTAINS(fails(HDR ID1 ",a,1,b,c" GOOD_VEC ID2 ",a,1\n", "recruit"),
                  "data.csv:3:4: the row has 3 fields but the header has 6");
+  /* named where the record ends, on its last line */
+  CHECK_CONTAINS(fails(HDR ID1 ",\"a\nb\",1\n", "recruit"), "data.csv:3:4: the row has 3 fields");
 }
 
 static void ignore_unknown_columns(void) {

@@ -18,7 +18,8 @@ fail() {
 # to its corpus is not carried from one run to the next, so a run depends on the tree alone.
 rm -rf "$work"
 mkdir -p "$work/seeds" "$work/corpus" "$work/findings" || fail "cannot create $work"
-"$py" "$script" "$work/seeds" >"$work/seeds.log" 2>&1 || {
+# shellcheck disable=SC2086 # ES_FUZZ_SEED_ARGS is a word list (es_fuzz_target's SEED_ARGS)
+"$py" "$script" "$work/seeds" ${ES_FUZZ_SEED_ARGS:-} >"$work/seeds.log" 2>&1 || {
   cat "$work/seeds.log" >&2
   fail "the seed script $script failed"
 }

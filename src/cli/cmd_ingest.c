@@ -17,13 +17,14 @@
 #include "core/limits.h"
 #include "core/log.h"
 
-enum { O_DOMAIN, O_FILE, O_DIM };
+enum { O_DOMAIN, O_FILE, O_DIM, O_IGNORE_UNKNOWN };
 
 static const es_opt opts[] = {
     {O_DOMAIN, "domain", 'd', "D", "recruit, candidate or skill_embedding_dic", NULL},
     {O_FILE, "file", 'f', "PATH", "data file; its extension names the format (.csv, .jsonl, .pkl)",
      NULL},
     {O_DIM, "dim", 0, "N", "vector dimension (default: the domain's, 384 or 768)", NULL},
+    ES_OPTS_IGNORE_UNKNOWN(O_IGNORE_UNKNOWN),
     ES_CLI_CLIENT_OPTS,
 };
 
@@ -38,6 +39,7 @@ static int apply(void *ctx, int id, const char *v, es_opts_why *why) {
   case O_FILE: o->file = v; return 0;
   case O_DIM:
     return es_opts_int(v, ES_DIM_MIN, ES_DIM_MAX, &o->dim, why);
+  case O_IGNORE_UNKNOWN: o->loader.ignore_unknown_columns = 1; return 0;
   }
   rc = es_cli_client_apply(o, id, v, why);
   return rc > 0 ? es_opts_bad(why, "unhandled option") : rc;

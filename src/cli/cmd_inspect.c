@@ -21,9 +21,10 @@ typedef struct inspect_args {
   const char *domain, *file;
   uint64_t limit; /* 0: every row */
   int count;      /* only count rows and time the parse */
+  es_loader_opts loader;
 } inspect_args;
 
-enum { O_DOMAIN, O_FILE, O_LIMIT, O_COUNT };
+enum { O_DOMAIN, O_FILE, O_LIMIT, O_COUNT, O_IGNORE_UNKNOWN };
 
 static const es_opt opts[] = {
     {O_DOMAIN, "domain", 'd', "D", "recruit, candidate or skill_embedding_dic", NULL},
@@ -33,6 +34,7 @@ static const es_opt opts[] = {
      "print only {\"rows\", \"bytes\", \"seconds\", \"rows_per_second\"}: the\n"
      "parse rate of the loader alone",
      NULL},
+    ES_OPTS_IGNORE_UNKNOWN(O_IGNORE_UNKNOWN),
 };
 
 static int apply(void *ctx, int id, const char *v, es_opts_why *why) {
@@ -50,13 +52,14 @@ static int apply(void *ctx, int id, const char *v, es_opts_why *why) {
     if (!*v || *v == '-' || *end || errno) return es_opts_bad(why, "expected a count");
     return 0;
   case O_COUNT: a->count = 1; return 0;
+  case O_IGNORE_UNKNOWN: a->loader.ignore_unknown_columns = 1; return 0;
   }
   return es_opts_bad(why, "unhandled option");
 }
 
 static const es_cmd_spec spec = {
     .name = "inspect",
-    .synopsis = "--domain D --file PATH [--limit N] [--count]",
+    .synopsis = "--domain D --file PATH [--limit N] [--count] [--ignore-unknown-columns]",
     .description = "Reads PATH with the loader `ingest` uses and prints each row as one JSON object per\n"
                    "line: fields by proto name in proto order, skills as arrays, vector values with \"%.9g\"\n"
                    "(exact for float32; NaN/Infinity as Python's json writes them).",
@@ -108,7 +111,7 @@ done:
 }
 
 int es_cmd_inspect(int argc, char **argv) {
-  inspect_args a = {NULL, NULL, 0, 0};
+  inspect_args a = {NULL, NULL, 0, 0, {0}};
   const es_domain *d;
   es_loader *l = NULL;
   es_error err;
@@ -122,7 +125,7 @@ int es_cmd_inspect(int argc, char **argv) {
     return es_opts_usage_error(&spec, "unknown domain '%s' (known: %s)", a.domain, es_domain_names());
   es_err_clear(&err);
   t0 = es_clock_mono();
-  if ((rc = es_loader_open(a.file, d, NULL, &l, &err)) == 0) {
+  if ((rc = es_loader_open(a.file, d, &a.loader, &l, &err)) == 0) {
     rc = dump(l, a.limit, a.count, &rows, &err);
     bytes = l->bytes_read;
   }

@@ -57,6 +57,13 @@ int es_opts_usage_error(const es_cmd_spec *spec, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
 int es_opts_bad(es_opts_why *why, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
+/* --ignore-unknown-columns, an option of every command that reads a data file (load/columns.h). */
+#define ES_OPTS_IGNORE_UNKNOWN(id)                                                          \
+  {id, "ignore-unknown-columns", 0, NULL,                                                  \
+   "drop columns (JSONL: keys) the domain does not have instead of\nrefusing the file; a " \
+   "missing column is refused either way",                                                 \
+   NULL}
+
 /* Value checks for apply(): 0, or -1 with why saying what was expected. */
 int es_opts_long(const char *s, long lo, long hi, long *out, es_opts_why *why);
 int es_opts_int(const char *s, int lo, int hi, int *out, es_opts_why *why);

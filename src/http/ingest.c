@@ -20,6 +20,7 @@ typedef struct ingest_req {
   int async;
   int dim;
   size_t chunk_rows;
+  int ignore_unknown;
 } ingest_req;
 
 static const char *arg(struct MHD_Connection *c, const char *key) {
@@ -53,6 +54,8 @@ static int parse_query(struct MHD_Connection *c, ingest_req *r, es_error *err) {
     return es_err_set(err, ES_EINVAL, "the query parameter file_name is required");
   if (parse_bool(arg(c, "async"), &r->async))
     return es_err_set(err, ES_EINVAL, "async must be true or false");
+  if (parse_bool(arg(c, "ignore_unknown_columns"), &r->ignore_unknown))
+    return es_err_set(err, ES_EINVAL, "ignore_unknown_columns must be true or false");
   if (parse_long(arg(c, "dim"), ES_DIM_MIN, ES_DIM_MAX, &dim))
     return es_err_set(err, ES_EINVAL, "dim must be an integer in %d..%d", ES_DIM_MIN, ES_DIM_MAX);
   if (cs && strcasecmp(cs, "auto") && parse_long(cs, 1, 1000000, &rows))
@@ -101,7 +104,7 @@ static enum MHD_Result accepted(struct MHD_Connection *c, uint64_t id) {
 /* Starts the job; a synchronous request then blocks only its own connection's thread. */
 static enum MHD_Result run(es_api *a, struct MHD_Connection *c, const ingest_req *r,
                            const char *path) {
-  es_job_spec spec = {r->domain->name, path, r->name, r->dim, r->chunk_rows};
+  es_job_spec spec = {r->domain->name, path, r->name, r->dim, r->chunk_rows, r->ignore_unknown};
   es_buf body = ES_BUF_INIT;
   es_error err;
   uint64_t id;

@@ -20,6 +20,7 @@ struct es_job {
   char *domain, *path, *file_name;
   int dim;
   size_t chunk_rows;
+  es_loader_opts loader;
   es_progress progress;
   volatile int cancel;    /* es_ingest_opts.cancel points here */
   double created, started, finished;
@@ -168,6 +169,7 @@ static void *job_main(void *arg) {
   o.file_name = j->file_name;
   if (j->dim) o.dim = j->dim;
   if (j->chunk_rows) o.chunk_rows = j->chunk_rows;
+  o.loader = j->loader;
   o.progress = on_progress;
   o.progress_ud = j;
   o.cancel = &j->cancel;
@@ -203,6 +205,7 @@ static es_job *job_new(es_jobs *t, const es_job_spec *s) {
   }
   j->dim = s->dim;
   j->chunk_rows = s->chunk_rows;
+  j->loader.ignore_unknown_columns = s->ignore_unknown_columns;
   j->created = es_clock_wall();
   j->state = ES_JOB_QUEUED;
   return j;

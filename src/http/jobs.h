@@ -19,6 +19,7 @@ typedef struct es_job_spec {
   const char *file_name;  /* as the caller named it; sent in the stream's metadata */
   int dim;                /* 0: the domain's default */
   size_t chunk_rows;      /* 0: the table's default */
+  int ignore_unknown_columns; /* drop columns the domain does not have instead of refusing */
 } es_job_spec;
 
 /* base: server, retries, timeouts... copied; its strings must outlive the table.

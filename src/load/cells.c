@@ -64,9 +64,9 @@ int es_cell_int(const char *s, size_t n, int32_t *out, const char **why) {
   unsigned flags;
   while (s < end && blank(*s)) s++;
   while (end > s && blank(end[-1])) end--;
-  if (s == end) {
-    *out = 0;
-    return 0;
+  if (s == end) { /* read as 0, it would overwrite a stored count through the upsert */
+    *why = "empty cell (an integer is required)";
+    return ES_EINVAL;
   }
   if (*s == '+' && end - s > 1 && (unsigned)(s[1] - '0') < 10u) s++;
   if (es_num_parse(s, end, &d, &flags, &q) || q != end) {

@@ -1,5 +1,6 @@
 /* cells.h - turning one input value into a chunk field, with the rules every format shares
-   (empty text is "", an empty int is 0, ints must be integral int32, text must be UTF-8). */
+   (empty text is "", an empty int cell is an error, ints must be integral int32, text must be
+   UTF-8 without NUL). */
 #ifndef ES_CELLS_H
 #define ES_CELLS_H
 
@@ -20,8 +21,9 @@ int es_load_fail(es_error *err, const char *path, uint64_t line, uint64_t col, c
 int es_cell_text(es_arena *a, const char *s, size_t n, char **out, const char **why);
 /* Checks text already in place (e.g. decoded into the arena). */
 int es_cell_check_text(const char *s, size_t n, const char **why);
-/* An integer cell as pandas reads one: surrounding blanks allowed, empty is 0, "+4", "3.0" and
-   "1e3" accepted as long as the value is integral and fits int32. */
+/* An integer cell as pandas reads one: surrounding blanks allowed, "+4", "3.0" and "1e3"
+   accepted as long as the value is integral and fits int32. An empty (or blank) cell is
+   ES_EINVAL: there is no value to send, and 0 would overwrite a stored one. */
 int es_cell_int(const char *s, size_t n, int32_t *out, const char **why);
 /* A number already parsed (JSON, pickle) into an int32 field. */
 int es_cell_int_from_double(double d, int32_t *out, const char **why);

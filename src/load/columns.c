@@ -9,6 +9,7 @@
 #include "core/limits.h"
 #include "core/log.h"
 #include "core/suggest.h"
+#include "core/validate.h"
 
 const char *es_columns_suggest(const es_domain *d, const char *name, size_t n) {
   const char *names[ES_MAX_FIELDS];
@@ -43,18 +44,24 @@ static int field_of(const es_domain *d, const es_colname *c) {
   return -1;
 }
 
-/* 'name' printably quoted into b: control bytes and quotes escaped, long names cut. */
-static void put_name(es_buf *b, const es_colname *c) {
-  size_t i, n = c->n > 80 ? 80 : c->n;
+/* Most unknown names a message lists; a header of thousands of stray cells says "and N more". */
+#define MAX_LISTED 10
+
+void es_columns_quote(es_buf *b, const char *s, size_t n) {
+  size_t i, cut = n > 80 ? 80 : n;
+  /* A name that is not UTF-8 is shown with its high bytes escaped too, so the message (which
+     goes into JSON replies) stays UTF-8; a valid one is cut only between characters. */
+  int utf8 = es_utf8_valid(s, n);
+  while (utf8 && cut < n && cut > 0 && ((unsigned char)s[cut] & 0xC0) == 0x80) cut--;
   es_buf_puts(b, "'");
-  for (i = 0; i < n; i++) {
-    unsigned char ch = (unsigned char)c->s[i];
-    if (ch < 0x20 || ch == 0x7f || ch == '\'' || ch == '\\')
+  for (i = 0; i < cut; i++) {
+    unsigned char ch = (unsigned char)s[i];
+    if (ch < 0x20 || ch == 0x7f || ch == '\'' || ch == '\\' || (ch >= 0x80 && !utf8))
       es_buf_printf(b, "\\x%02x", ch);
     else
-      es_buf_put(b, &c->s[i], 1);
+      es_buf_put(b, &s[i], 1);
   }
-  es_buf_puts(b, n < c->n ? "...'" : "'");
+  es_buf_puts(b, cut < n ? "...'" : "'");
 }
 
 static void list_missing(es_buf *b, const es_domain *d, const int *seen) {
@@ -73,13 +80,14 @@ static void list_unknown(es_buf *b, const es_domain *d, const es_colname *cols, 
   char hint[96];
   if (b->len) es_buf_puts(b, "; ");
   es_buf_printf(b, "unknown column%s ", es_plural(nunknown));
-  for (i = 0; i < ncols; i++) {
+  for (i = 0; i < ncols && k < MAX_LISTED; i++) {
     if (col_field[i] >= 0) continue;
     if (k++) es_buf_puts(b, ", ");
-    put_name(b, &cols[i]);
+    es_columns_quote(b, cols[i].s, cols[i].n);
     es_columns_hint(d, cols[i].s, cols[i].n, hint, sizeof(hint));
     es_buf_puts(b, hint);
   }
+  if (nunknown > k) es_buf_printf(b, " and %zu more", nunknown - k);
   es_buf_printf(b, " (pass %s to drop columns the %s domain does not have)",
                 ES_COLUMNS_IGNORE_OPTION, d->name);
 }

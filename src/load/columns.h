@@ -7,6 +7,7 @@
 
 #include <stddef.h>
 
+#include "core/buf.h"
 #include "core/domain.h"
 #include "core/error.h"
 
@@ -31,6 +32,10 @@ void es_columns_list(const es_domain *d, char *out, size_t cap);
 
 /* What to tell the user about an unknown name: " (did you mean 'x'?)" or "". */
 void es_columns_hint(const es_domain *d, const char *name, size_t n, char *out, size_t cap);
+
+/* 'name' into b, printable: control bytes, quotes, backslashes (and every high byte when the
+   name is not UTF-8) as \xNN, cut after 80 bytes. */
+void es_columns_quote(es_buf *b, const char *s, size_t n);
 
 /* The option that drops unknown columns, for messages. */
 #define ES_COLUMNS_IGNORE_OPTION "--ignore-unknown-columns"

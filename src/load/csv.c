@@ -1,11 +1,14 @@
-/* csv.c - CSV input as Python's csv module reads it: RFC 4180 quoting, a header of proto field
-   names, `vector` and `skills` cells holding JSON arrays. */
+/* csv.c - CSV input as Python's csv module reads it: RFC 4180 quoting, a header naming every
+   proto field once, each record as wide as the header, `vector` and `skills` cells holding JSON
+   arrays (an empty `skills` cell: no skills, like JSONL's null or []). */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "core/buf.h"
+#include "core/log.h"
 #include "load/cells.h"
+#include "load/columns.h"
 #include "load/csv_split.h"
 #include "load/json.h"
 #include "load/loader_int.h"
@@ -16,8 +19,9 @@ typedef struct csv_loader {
   es_reader r;
   es_csv_fields f;  /* the current record's fields */
   size_t ncols;     /* header width */
-  int *colmap;      /* column -> domain field index, or -1 for a column we ignore */
-  int header_done;
+  int *colmap;      /* column -> domain field index, or -1 for a column dropped knowingly */
+  int header_done;  /* 0 only for an empty file */
+  int ignore_unknown;
   es_buf cell;      /* a decoded JSON cell (doubled quotes removed) */
   es_fvec vec;
   es_pvec strs;
@@ -122,25 +126,35 @@ static int conv_cell(csv_loader *c, size_t col, const es_csv_field *f, es_value 
   return 0;
 }
 
+/* A record must have the header's width: a missing cell is not filled in (a default would
+   overwrite a stored value), an extra one belongs to no column. */
+static int width_fail(csv_loader *c, es_error *err) {
+  const es_csv_field *last = &c->f.v[c->f.n - 1];
+  if (c->f.n > c->ncols)
+    return es_load_fail(err, c->base.path, line_of(c, last->off), c->f.n, NULL,
+                        "the row has more fields than the header's %zu", c->ncols);
+  /* Named where the record ends, which is where a cell is missing. */
+  return es_load_fail(err, c->base.path, line_of(c, last->off + last->n), c->f.n + 1, NULL,
+                      "the row has %zu field%s but the header has %zu", c->f.n,
+                      es_plural(c->f.n), c->ncols);
+}
+
 static int convert_row(csv_loader *c, uint64_t line, es_chunk *out, es_error *err) {
-  static const es_csv_field empty = {0, 0, ES_CSV_PLAIN};
   es_value *row;
   size_t i;
   int rc;
-  if (c->f.n > c->ncols)
-    return es_load_fail(err, c->base.path, line, c->ncols + 1, NULL,
-                        "the row has %zu fields but the header has %zu", c->f.n, c->ncols);
+  if (c->f.n != c->ncols) return width_fail(c, err);
   if (!(row = es_chunk_add_row(out, line))) return es_err_set(err, ES_ENOMEM, "out of memory");
   for (i = 0; i < c->ncols; i++) {
     int fi = c->colmap[i];
     if (fi < 0) continue;
-    /* Missing trailing cells read as empty ones, as pandas fills them with NaN. */
-    if ((rc = conv_cell(c, i, i < c->f.n ? &c->f.v[i] : &empty, &row[fi], &out->arena, err))) {
-      out->nrows--;
-      return rc;
-    }
+    if ((rc = conv_cell(c, i, &c->f.v[i], &row[fi], &out->arena, err))) goto drop;
   }
+  if ((rc = es_loader_check_row(&c->base, row, line, err))) goto drop;
   return 0;
+drop:
+  out->nrows--;
+  return rc;
 }
 
 /* The next record into c->f: 1, or 0 at end of file, or a negative es_code. */
@@ -163,55 +177,69 @@ static int next_record(csv_loader *c, size_t *rec_end, es_error *err) {
   }
 }
 
-static int is_blank(const es_csv_fields *f) {
-  return f->n == 1 && f->v[0].n == 0 && f->v[0].kind == ES_CSV_PLAIN;
+/* An empty line (not a line holding "", which Python's csv reads as one empty field). */
+static int is_blank(const csv_loader *c) {
+  const es_csv_field *v = c->f.v;
+  return c->f.n == 1 && v[0].n == 0 && v[0].kind == ES_CSV_PLAIN && c->r.buf[c->r.pos] != '"';
 }
 
-static int map_column(csv_loader *c, size_t col, es_error *err) {
-  const es_domain *d = c->base.domain;
-  const char *s;
-  size_t n, k, i;
-  if (cell_bytes(c, &c->f.v[col], &s, &n)) return es_err_set(err, ES_ENOMEM, "out of memory");
-  c->colmap[col] = -1;
-  for (k = 0; k < d->nfields; k++) {
-    if (strlen(d->fields[k].name) != n || memcmp(d->fields[k].name, s, n)) continue;
-    for (i = 0; i < col; i++)
-      if (c->colmap[i] == (int)k)
-        return es_load_fail(err, c->base.path, line_of(c, c->f.v[col].off), col + 1,
-                            d->fields[k].name, "duplicate column (also column %zu)", i + 1);
-    c->colmap[col] = (int)k;
+/* The header's names with quoting undone: plain ones point into the read buffer, the others
+   are decoded one after another into c->cell (grown once: their sizes add up to at most the
+   record's, which fits the buffer). */
+static int header_names(csv_loader *c, es_colname *names) {
+  size_t i, total = 0;
+  for (i = 0; i < c->ncols; i++)
+    if (c->f.v[i].kind != ES_CSV_PLAIN) total += c->f.v[i].n;
+  es_buf_clear(&c->cell);
+  if (es_buf_grow(&c->cell, total)) return ES_ENOMEM;
+  for (i = 0; i < c->ncols; i++) {
+    const es_csv_field *f = &c->f.v[i];
+    if (f->kind == ES_CSV_PLAIN) {
+      names[i].s = c->r.buf + f->off;
+      names[i].n = f->n;
+      continue;
+    }
+    names[i].s = c->cell.ptr + c->cell.len;
+    names[i].n = es_csv_decode(c->r.buf + f->off, f->n, f->kind, c->cell.ptr + c->cell.len);
+    c->cell.len += names[i].n;
   }
   return 0;
 }
 
-static int check_required(csv_loader *c, uint64_t line, es_error *err) {
-  const es_domain *d = c->base.domain;
-  size_t need[2] = {d->key, d->vector}, i, k;
-  for (k = 0; k < 2; k++) {
-    for (i = 0; i < c->ncols && c->colmap[i] != (int)need[k]; i++) {}
-    if (i == c->ncols)
-      return es_load_fail(err, c->base.path, line, 1, d->fields[need[k]].name,
-                          "the header has no such column (a %s file needs it)", d->name);
+/* Every field of the domain once, no other column unless the user drops unknown ones. */
+static int match_header(csv_loader *c, uint64_t line, es_error *err) {
+  es_colname *names = calloc(c->ncols, sizeof(*names));
+  es_buf where = ES_BUF_INIT;
+  int rc;
+  if (!(c->colmap = calloc(c->ncols, sizeof(int))) || !names || header_names(c, names)) {
+    rc = es_err_set(err, ES_ENOMEM, "%s: out of memory", c->base.path);
+    goto done;
   }
-  return 0;
+  es_buf_printf(&where, "%s:%llu", c->base.path, (unsigned long long)line);
+  if (where.oom) {
+    rc = es_err_set(err, ES_ENOMEM, "%s: out of memory", c->base.path);
+    goto done;
+  }
+  rc = es_columns_match(c->base.domain, where.ptr, names, c->ncols, c->ignore_unknown, c->colmap, err);
+done:
+  es_buf_free(&where);
+  free(names);
+  return rc;
 }
 
 /* 1 when the header was read, 0 for an empty file, or a negative es_code. */
 static int read_header(csv_loader *c, es_error *err) {
-  size_t end, i;
+  size_t end;
   uint64_t line;
   int rc;
   for (;;) {
     if ((rc = next_record(c, &end, err)) <= 0) return rc;
-    if (!is_blank(&c->f)) break;
+    if (!is_blank(c)) break;
     c->r.pos = end;
   }
   line = es_reader_line(&c->r, c->r.pos, 1);
   c->ncols = c->f.n;
-  if (!(c->colmap = malloc(c->ncols * sizeof(int)))) return es_err_set(err, ES_ENOMEM, "out of memory");
-  for (i = 0; i < c->ncols; i++)
-    if ((rc = map_column(c, i, err))) return rc;
-  if ((rc = check_required(c, line, err))) return rc;
+  if ((rc = match_header(c, line, err))) return rc;
   c->r.pos = end;
   c->header_done = 1;
   return 1;
@@ -234,11 +262,11 @@ static int csv_next(es_loader *l, es_chunk *out, size_t max_rows, es_error *err)
     return c->fail.code;
   }
   if ((rc = es_loader_check_next(l, out, &max_rows, err))) return rc;
-  if (!c->header_done && (rc = read_header(c, err)) <= 0) return rc < 0 ? fail(c, rc, err) : 0;
+  if (!c->header_done) return 0; /* an empty file: no header, no rows */
   while (added < max_rows) {
     if ((rc = next_record(c, &end, err)) < 0) return fail(c, rc, err);
     if (rc == 0) break;
-    if (!is_blank(&c->f)) {
+    if (!is_blank(c)) {
       if ((rc = convert_row(c, es_reader_line(&c->r, c->r.pos, 1), out, err))) return fail(c, rc, err);
       added++;
     }
@@ -260,23 +288,38 @@ static void csv_close(es_loader *l) {
   free(c);
 }
 
-es_loader_open_fn es_csv_open;
-
-int es_csv_open(const char *path, const es_domain *d, const es_loader_opts *opts, es_loader **out,
-                es_error *err) {
-  (void)opts; /* column rules: see load/columns.h */
+/* The header is read and held against the domain here, so a file with the wrong columns is
+   refused before a stream begins. m: read from memory instead of the file. */
+static int csv_open(const char *path, const es_reader_mem *m, const es_domain *d,
+                    const es_loader_opts *opts, es_loader **out, es_error *err) {
   csv_loader *c = calloc(1, sizeof(*c));
   int rc;
+  *out = NULL;
   if (!c) return es_err_set(err, ES_ENOMEM, "out of memory");
   c->r.fd = -1;
+  c->ignore_unknown = opts && opts->ignore_unknown_columns;
   c->base.next = csv_next;
   c->base.close = csv_close;
   if ((rc = es_loader_base_init(&c->base, "csv", d, path, err))) goto fail;
-  if ((rc = es_reader_open(&c->r, c->base.path, err))) goto fail;
+  rc = m ? es_reader_open_mem(&c->r, c->base.path, m, err) : es_reader_open(&c->r, c->base.path, err);
+  if (rc) goto fail;
   c->base.bytes_total = c->r.size;
+  if ((rc = read_header(c, err)) < 0) goto fail;
   *out = &c->base;
   return 0;
 fail:
   csv_close(&c->base);
   return rc;
+}
+
+es_loader_open_fn es_csv_open;
+
+int es_csv_open(const char *path, const es_domain *d, const es_loader_opts *opts, es_loader **out,
+                es_error *err) {
+  return csv_open(path, NULL, d, opts, out, err);
+}
+
+int es_csv_open_mem(const char *path, const es_reader_mem *m, const es_domain *d,
+                    const es_loader_opts *opts, es_loader **out, es_error *err) {
+  return csv_open(path, m, d, opts, out, err);
 }

@@ -1,9 +1,13 @@
-/* jsonl.c - JSON Lines input: one object per line with the proto's field names. */
+/* jsonl.c - JSON Lines input: one object per line holding every proto field of the domain once
+   (null standing for the proto default, except in the key and the vector). */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/buf.h"
+#include "core/log.h"
 #include "load/cells.h"
+#include "load/columns.h"
 #include "load/json.h"
 #include "load/loader_int.h"
 #include "load/reader.h"
@@ -12,6 +16,7 @@ typedef struct jsonl_loader {
   es_loader base;
   es_reader r;
   uint64_t line;    /* line number of buf[r.pos] */
+  int ignore_unknown;
   es_fvec vec;
   es_pvec strs;
   es_error fail;    /* once failed, every later next() repeats the error */
@@ -63,12 +68,14 @@ static int value_vector(rec *r, es_json *j, const es_field *fd, es_value *v) {
   return es_cell_vector(r->arena, &r->l->vec, v) ? oom(r) : 0;
 }
 
-/* One member's value into its field. null gives the field's empty value (a vector has none). */
+/* One member's value into its field. null is the field's proto default ("", 0, no skills), as
+   pandas' None/NaN is in a pickle; the key and the vector have none that could be meant. */
 static int value(rec *r, es_json *j, const es_field *fd, es_value *v) {
   const char *at = j->p;
   int rc;
   if (es_json_null(j)) {
     if (fd->type == ES_T_VECTOR) return rec_fail(r, at, fd->name, "expected an array of numbers, got null");
+    if (fd->flags & ES_F_KEY) return rec_fail(r, at, fd->name, "expected a string, got null (the key)");
     memset(v, 0, sizeof(*v));
     if (fd->type == ES_T_TEXT && !(v->s = es_arena_strndup(r->arena, "", 0))) return oom(r);
     return 0;
@@ -86,22 +93,29 @@ static int value(rec *r, es_json *j, const es_field *fd, es_value *v) {
   }
 }
 
-/* The member's key, matched against the domain's field names: the index or -1. */
-static int member_key(rec *r, es_json *j, int *field) {
-  const es_domain *d = r->l->base.domain;
-  const char *raw;
+/* A member's key as written (between its quotes) and as decoded, for matching and messages. */
+typedef struct key {
+  const char *raw, *name; /* name: decoded, or raw when it has no escapes or is too long */
+  size_t rawn, n;
   char tmp[64];
-  size_t n, k;
+} key;
+
+/* The member's key, matched against the domain's field names: the index or -1. */
+static int member_key(rec *r, es_json *j, key *k, int *field) {
+  const es_domain *d = r->l->base.domain;
+  size_t i;
   int esc, rc;
   *field = -1;
-  if ((rc = es_json_string_raw(j, &raw, &n, &esc))) return json_fail(r, j, NULL, rc);
-  if (esc) {
-    if (n >= sizeof(tmp)) return 0; /* longer than any field name even once decoded */
-    if ((rc = es_json_unescape(j, raw, n, tmp, &n))) return json_fail(r, j, NULL, rc);
-    raw = tmp;
+  if ((rc = es_json_string_raw(j, &k->raw, &k->rawn, &esc))) return json_fail(r, j, NULL, rc);
+  k->name = k->raw;
+  k->n = k->rawn;
+  /* A key longer than any field name even once decoded stays raw: it is unknown anyway. */
+  if (esc && k->rawn < sizeof(k->tmp)) {
+    if ((rc = es_json_unescape(j, k->raw, k->rawn, k->tmp, &k->n))) return json_fail(r, j, NULL, rc);
+    k->name = k->tmp;
   }
-  for (k = 0; k < d->nfields; k++)
-    if (strlen(d->fields[k].name) == n && !memcmp(d->fields[k].name, raw, n)) *field = (int)k;
+  for (i = 0; i < d->nfields; i++)
+    if (strlen(d->fields[i].name) == k->n && !memcmp(d->fields[i].name, k->name, k->n)) *field = (int)i;
   es_json_ws(j);
   if (j->p >= j->end || *j->p != ':') return rec_fail(r, j->p, NULL, "expected ':'");
   j->p++;
@@ -109,17 +123,62 @@ static int member_key(rec *r, es_json *j, int *field) {
   return 0;
 }
 
+/* A key the domain does not have: refused by name, with the field it most likely meant. */
+static int unknown_key(rec *r, const char *at, const key *k) {
+  const es_domain *d = r->l->base.domain;
+  es_buf b = ES_BUF_INIT;
+  char hint[96];
+  int rc;
+  es_buf_puts(&b, "unknown field ");
+  es_columns_quote(&b, k->name, k->n);
+  es_columns_hint(d, k->name, k->n, hint, sizeof(hint));
+  es_buf_printf(&b, "%s (pass %s to drop fields the %s domain does not have)", hint,
+                ES_COLUMNS_IGNORE_OPTION, d->name);
+  rc = b.oom ? oom(r) : rec_fail(r, at, NULL, b.ptr);
+  es_buf_free(&b);
+  return rc;
+}
+
+/* Every field must be there: a missing one read as its default would overwrite stored values. */
 static int check_present(rec *r, const char *at, unsigned seen) {
   const es_domain *d = r->l->base.domain;
-  if (!(seen & (1u << d->key))) return rec_fail(r, at, d->fields[d->key].name, "missing");
-  if (!(seen & (1u << d->vector))) return rec_fail(r, at, d->fields[d->vector].name, "missing");
-  return 0;
+  es_buf b = ES_BUF_INIT;
+  char fields[256];
+  size_t i, k = 0;
+  int rc;
+  if (seen == (1u << d->nfields) - 1) return 0;
+  for (i = 0; i < d->nfields; i++)
+    if (!(seen & (1u << i))) es_buf_printf(&b, "%s%s", k++ ? ", " : "", d->fields[i].name);
+  es_columns_list(d, fields, sizeof(fields));
+  if (b.oom)
+    rc = oom(r);
+  else
+    rc = es_load_fail(r->err, r->l->base.path, r->l->line, (uint64_t)(at - r->start) + 1, NULL,
+                      "missing field%s %s (a %s object has the fields %s)", es_plural(k), b.ptr,
+                      d->name, fields);
+  es_buf_free(&b);
+  return rc;
+}
+
+/* One member: its key, then its value into the row (or skipped, when the key is dropped). */
+static int member(rec *r, es_json *j, unsigned *seen) {
+  const es_domain *d = r->l->base.domain;
+  const char *at = j->p;
+  key k;
+  int f, rc;
+  if ((rc = member_key(r, j, &k, &f))) return rc;
+  if (f < 0) {
+    if (!r->l->ignore_unknown) return unknown_key(r, at, &k);
+    return (rc = es_json_skip(j)) ? json_fail(r, j, NULL, rc) : 0;
+  }
+  if (*seen & (1u << f)) return rec_fail(r, at, d->fields[f].name, "appears twice in the object");
+  *seen |= 1u << f;
+  return value(r, j, &d->fields[f], &r->row[f]);
 }
 
 static int parse_object(rec *r, es_json *j) {
-  const es_domain *d = r->l->base.domain;
   unsigned seen = 0;
-  int f, rc;
+  int rc;
   es_json_ws(j);
   if (j->p >= j->end || *j->p != '{') return rec_fail(r, j->p, NULL, "expected a JSON object");
   j->p++;
@@ -127,13 +186,7 @@ static int parse_object(rec *r, es_json *j) {
   if (j->p < j->end && *j->p == '}') return j->p++, check_present(r, j->p - 1, seen);
   for (;;) {
     es_json_ws(j);
-    if ((rc = member_key(r, j, &f))) return rc;
-    if (f < 0) {
-      if ((rc = es_json_skip(j))) return json_fail(r, j, NULL, rc);
-    } else {
-      if ((rc = value(r, j, &d->fields[f], &r->row[f]))) return rc;
-      seen |= 1u << f;
-    }
+    if ((rc = member(r, j, &seen))) return rc;
     es_json_ws(j);
     if (j->p < j->end && *j->p == ',') {
       j->p++;
@@ -144,7 +197,8 @@ static int parse_object(rec *r, es_json *j) {
   }
   j->p++;
   if (!es_json_at_end(j)) return rec_fail(r, j->p, NULL, "unexpected data after the object");
-  return check_present(r, j->p - 1, seen);
+  if ((rc = check_present(r, j->p - 1, seen))) return rc;
+  return es_loader_check_row(&r->l->base, r->row, r->l->line, r->err);
 }
 
 static int blank_line(const char *s, const char *e) {
@@ -224,24 +278,37 @@ static void jsonl_close(es_loader *base) {
   free(l);
 }
 
-es_loader_open_fn es_jsonl_open;
-
-int es_jsonl_open(const char *path, const es_domain *d, const es_loader_opts *opts, es_loader **out,
-                  es_error *err) {
-  (void)opts; /* column rules: see load/columns.h */
+/* m: read from memory instead of the file. */
+static int jsonl_open(const char *path, const es_reader_mem *m, const es_domain *d,
+                      const es_loader_opts *opts, es_loader **out, es_error *err) {
   jsonl_loader *l = calloc(1, sizeof(*l));
   int rc;
+  *out = NULL;
   if (!l) return es_err_set(err, ES_ENOMEM, "out of memory");
   l->r.fd = -1;
   l->line = 1;
+  l->ignore_unknown = opts && opts->ignore_unknown_columns;
   l->base.next = jsonl_next;
   l->base.close = jsonl_close;
   if ((rc = es_loader_base_init(&l->base, "jsonl", d, path, err))) goto fail;
-  if ((rc = es_reader_open(&l->r, l->base.path, err))) goto fail;
+  rc = m ? es_reader_open_mem(&l->r, l->base.path, m, err) : es_reader_open(&l->r, l->base.path, err);
+  if (rc) goto fail;
   l->base.bytes_total = l->r.size;
   *out = &l->base;
   return 0;
 fail:
   jsonl_close(&l->base);
   return rc;
+}
+
+es_loader_open_fn es_jsonl_open;
+
+int es_jsonl_open(const char *path, const es_domain *d, const es_loader_opts *opts, es_loader **out,
+                  es_error *err) {
+  return jsonl_open(path, NULL, d, opts, out, err);
+}
+
+int es_jsonl_open_mem(const char *path, const es_reader_mem *m, const es_domain *d,
+                      const es_loader_opts *opts, es_loader **out, es_error *err) {
+  return jsonl_open(path, m, d, opts, out, err);
 }

@@ -1,4 +1,5 @@
-/* loader.c - picks an input format by file extension from the format table. */
+/* loader.c - picks an input format by file extension from the format table; holds the rows of
+   every format to the server's checks. */
 #include "load/loader_int.h"
 
 #include <limits.h>
@@ -6,6 +7,9 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+
+#include "core/limits.h"
+#include "core/validate.h"
 
 /* One line per extension: X(format name, constructor suffix, extension). The line also declares
    the constructor es_<suffix>_open, so adding a format is adding one line here. */
@@ -84,6 +88,8 @@ int es_loader_base_init(es_loader *l, const char *format, const es_domain *d, co
   l->format = format;
   l->domain = d;
   l->bytes_read = l->bytes_total = 0;
+  l->dim = 0;
+  l->dim_line = 0;
   if (!(l->path = strdup(path))) return es_err_set(err, ES_ENOMEM, "%s: out of memory", path);
   return 0;
 }
@@ -101,5 +107,39 @@ int es_loader_check_next(es_loader *l, es_chunk *out, size_t *max_rows, es_error
                       out->domain->name, l->domain->name);
   if (*max_rows == 0) return es_err_set(err, ES_EINTERNAL, "loader asked for 0 rows");
   if (*max_rows > INT_MAX) *max_rows = INT_MAX;
+  return 0;
+}
+
+/* es_validate_row on a shallow copy whose UUID keys are copies too: the check lowercases a key
+   in place, and the client must send it as the file has it (the server lowercases it). */
+static int validate_as_is(const es_domain *d, const es_value *row, int32_t dim, es_error *err) {
+  es_value tmp[ES_MAX_FIELDS];
+  char keys[ES_MAX_FIELDS][40];
+  size_t i;
+  memcpy(tmp, row, d->nfields * sizeof(*row));
+  for (i = 0; i < d->nfields; i++)
+    if ((d->fields[i].flags & ES_F_UUID) && strnlen(row[i].s, 37) == 36) {
+      memcpy(keys[i], row[i].s, 37);
+      tmp[i].s = keys[i];
+    }
+  return es_validate_row(d, tmp, dim, err);
+}
+
+int es_loader_check_row(es_loader *l, const es_value *row, uint64_t line, es_error *err) {
+  const es_domain *d = l->domain;
+  size_t n = row[d->vector].vec.n;
+  const char *vname = d->fields[d->vector].name;
+  if (!l->dim) {
+    if (n < ES_DIM_MIN || n > ES_DIM_MAX)
+      return es_err_set(err, ES_EINVAL, "%s:%llu: field '%s': %zu values (a vector has %d to %d)",
+                        l->path, (unsigned long long)line, vname, n, ES_DIM_MIN, ES_DIM_MAX);
+    l->dim = (int32_t)n;
+    l->dim_line = line;
+  } else if (n != (size_t)l->dim) {
+    return es_err_set(err, ES_EINVAL, "%s:%llu: field '%s': %zu values, expected %d as in the first row (line %llu)",
+                      l->path, (unsigned long long)line, vname, n, (int)l->dim,
+                      (unsigned long long)l->dim_line);
+  }
+  if (validate_as_is(d, row, l->dim, err)) return es_err_prefix(err, "%s:%llu: ", l->path, (unsigned long long)line);
   return 0;
 }

@@ -22,9 +22,13 @@ struct es_loader {
   char *path;
   uint64_t bytes_read;      /* progress: bytes consumed so far ... */
   uint64_t bytes_total;     /* ... of the file's size */
+  int32_t dim;              /* the first row's vector length, which every row must have (0 before) */
+  uint64_t dim_line;        /* ... and that row's line, for messages */
   /* Appends up to max_rows rows to out (which the caller has reset). Returns the number of rows
      appended, 0 at the end of the file, or a negative es_code with err naming
-     "file:line:column: field 'x': what is wrong". */
+     "file:line:column: field 'x': what is wrong". The text formats hand out only rows that
+     pass the server's checks (es_loader_check_row), so a bad file fails here, in its own
+     terms, before anything of it is sent. */
   int (*next)(es_loader *l, es_chunk *out, size_t max_rows, es_error *err);
   void (*close)(es_loader *l);
 };

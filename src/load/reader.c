@@ -8,19 +8,62 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#if defined(__SANITIZE_ADDRESS__)
+#define ES_READER_ASAN 1
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer)
+#define ES_READER_ASAN 1
+#endif
+#endif
+
+#ifdef ES_READER_ASAN
+#include <sanitizer/asan_interface.h>
+/* Only buf[0, len] (data and sentinel) may be read: the rest of the buffer is stale bytes of
+   earlier reads or never written, and a parser looking there has a bug no test would see. */
+static void guard(es_reader *r) {
+  ASAN_UNPOISON_MEMORY_REGION(r->buf, r->len + 1);
+  if (r->cap > r->len) ASAN_POISON_MEMORY_REGION(r->buf + r->len + 1, r->cap - r->len);
+}
+/* Before the buffer is handed to read(), realloc() or free(). */
+static void unguard(es_reader *r) {
+  if (r->buf) ASAN_UNPOISON_MEMORY_REGION(r->buf, r->cap + 1);
+}
+#else
+static void guard(es_reader *r) { (void)r; }
+static void unguard(es_reader *r) { (void)r; }
+#endif
+
 static int open_fail(es_reader *r, int e, es_error *err) {
   if (e == ENOENT || e == ENOTDIR)
     return es_err_set(err, ES_ENOTFOUND, "%s: no such file", r->path);
   return es_err_set(err, ES_EIO, "%s: cannot open: %s", r->path, strerror(e));
 }
 
-int es_reader_open(es_reader *r, const char *path, es_error *err) {
-  struct stat st;
-  int rc;
+/* Allocates the buffer and reads the first bytes, skipping a BOM. A first read may return fewer
+   than the BOM's 3 bytes (a pipe, a short read), so reading goes on until 3 are there. */
+static int start(es_reader *r, size_t cap, es_error *err) {
+  int rc = 0;
+  r->cap = cap;
+  if (!(r->buf = malloc(r->cap + 1))) return es_err_set(err, ES_ENOMEM, "%s: out of memory", r->path);
+  r->buf[0] = '\0';
+  guard(r);
+  while (r->len < 3 && (rc = es_reader_more(r, err)) == 0) {}
+  if (rc < 0) return rc;
+  if (r->len >= 3 && !memcmp(r->buf, "\xef\xbb\xbf", 3)) r->pos = r->line_pos = 3;
+  return 0;
+}
+
+static void init(es_reader *r, const char *path) {
   memset(r, 0, sizeof(*r));
   r->fd = -1;
   r->path = path;
   r->line = 1;
+}
+
+int es_reader_open(es_reader *r, const char *path, es_error *err) {
+  struct stat st;
+  int rc;
+  init(r, path);
   r->fd = open(path, O_RDONLY | O_CLOEXEC);
   if (r->fd < 0) return open_fail(r, errno, err);
   if (fstat(r->fd, &st) == 0) {
@@ -33,28 +76,38 @@ int es_reader_open(es_reader *r, const char *path, es_error *err) {
 #ifdef POSIX_FADV_SEQUENTIAL
   posix_fadvise(r->fd, 0, 0, POSIX_FADV_SEQUENTIAL);
 #endif
-  r->cap = ES_READER_BUF;
-  if (!(r->buf = malloc(r->cap + 1))) {
-    rc = es_err_set(err, ES_ENOMEM, "%s: out of memory", path);
-    goto fail;
-  }
-  r->buf[0] = '\0';
-  if ((rc = es_reader_more(r, err)) < 0) goto fail;
-  if (r->len >= 3 && !memcmp(r->buf, "\xef\xbb\xbf", 3)) r->pos = r->line_pos = 3;
+  if ((rc = start(r, ES_READER_BUF, err))) goto fail;
   return 0;
 fail:
   es_reader_close(r);
   return rc;
 }
 
+int es_reader_open_mem(es_reader *r, const char *path, const es_reader_mem *m, es_error *err) {
+  int rc;
+  init(r, path);
+  r->mem = *m;
+  r->size = m->len;
+  if ((rc = start(r, m->cap ? m->cap : ES_READER_BUF, err))) es_reader_close(r);
+  return rc;
+}
+
+/* Lines ended in [p, end): every LF, and every CR not followed by LF. end[0] is readable (at
+   worst the buffer's sentinel), so a CR just before end looks at its successor too. */
+static uint64_t count_lines(const char *p, const char *end) {
+  const char *q;
+  uint64_t n = 0;
+  for (q = p; q < end && (q = memchr(q, '\n', (size_t)(end - q))); q++) n++;
+  if (!memchr(p, '\r', (size_t)(end - p))) return n; /* the usual file: no CR, one more pass */
+  for (q = p; q < end && (q = memchr(q, '\r', (size_t)(end - q))); q++)
+    if (q[1] != '\n') n++;
+  return n;
+}
+
 uint64_t es_reader_line(es_reader *r, size_t off, int advance) {
-  const char *p = r->buf + r->line_pos, *end = r->buf + off;
   uint64_t line = r->line;
   if (off < r->line_pos) return line; /* cannot count backwards; only misuse gets here */
-  while (p < end && (p = memchr(p, '\n', (size_t)(end - p)))) {
-    line++;
-    p++;
-  }
+  line += count_lines(r->buf + r->line_pos, r->buf + off);
   if (advance) {
     r->line = line;
     r->line_pos = off;
@@ -89,27 +142,47 @@ static int grow(es_reader *r, es_error *err) {
   return 0;
 }
 
+/* Up to room bytes from the source into buf[len]: the count, 0 at its end, -1 with errno. */
+static ssize_t fill(es_reader *r, size_t room) {
+  ssize_t n;
+  if (r->mem.max_read && room > r->mem.max_read) room = r->mem.max_read;
+  if (r->fd < 0) {
+    if (room > r->mem.len) room = r->mem.len;
+    if (room) memcpy(r->buf + r->len, r->mem.data, room);
+    r->mem.data = (const char *)r->mem.data + room;
+    r->mem.len -= room;
+    return (ssize_t)room;
+  }
+  do {
+    n = read(r->fd, r->buf + r->len, room);
+  } while (n < 0 && errno == EINTR);
+  return n;
+}
+
 int es_reader_more(es_reader *r, es_error *err) {
   ssize_t n;
-  int rc;
+  int rc = 0;
   if (r->eof) return 1;
   compact(r);
-  if (r->len == r->cap && (rc = grow(r, err))) return rc;
-  do {
-    n = read(r->fd, r->buf + r->len, r->cap - r->len);
-  } while (n < 0 && errno == EINTR);
-  if (n < 0) return es_err_set(err, ES_EIO, "%s: read failed: %s", r->path, strerror(errno));
-  if (n == 0) {
+  unguard(r);
+  if (r->len == r->cap && (rc = grow(r, err))) goto done;
+  if ((n = fill(r, r->cap - r->len)) < 0) {
+    rc = es_err_set(err, ES_EIO, "%s: read failed: %s", r->path, strerror(errno));
+  } else if (n == 0) {
     r->eof = 1;
-    return 1;
+    rc = 1;
+  } else {
+    r->len += (size_t)n;
+    r->buf[r->len] = '\0';
   }
-  r->len += (size_t)n;
-  r->buf[r->len] = '\0';
-  return 0;
+done:
+  guard(r);
+  return rc;
 }
 
 void es_reader_close(es_reader *r) {
   if (r->fd >= 0) close(r->fd);
+  unguard(r);
   free(r->buf);
   r->fd = -1;
   r->buf = NULL;

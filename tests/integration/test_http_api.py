@@ -1,4 +1,6 @@
 # test_http_api.py - `embedstream api` over real HTTP: every status code, traversal, async jobs.
+import csv
+import json
 import os
 import signal
 import sys
@@ -26,6 +28,12 @@ def make_data_dir():
     w("recruit", os.path.join(data, "recruit_dim8.csv"), 5, dim=8, seed=5, digits=4)
     w("recruit", os.path.join(data, "nested", "recruit_nested.csv"), 6, seed=6, digits=4)
     w("recruit", os.path.join(data, "recruit_big.csv"), 3000, seed=7, digits=3)
+    extra = [dict(r, salary="1") for r in h.make_rows("skill_embedding_dic", 3, seed=10, digits=4)]
+    with open(os.path.join(data, "skills_extra_column.csv"), "w", newline="", encoding="utf-8") as f:
+        cw = csv.writer(f)
+        cw.writerow(["skill", "salary", "position_category", "vector"])
+        for r in extra:
+            cw.writerow([r["skill"], r["salary"], r["position_category"], json.dumps(r["vector"])])
     bad = h.make_rows("recruit", 6, seed=8, digits=4)
     bad[4]["id"] = "not-a-uuid"
     h.write_rows("recruit", bad, os.path.join(data, "recruit_badrow.csv"))
@@ -167,6 +175,22 @@ class HttpApiTest(unittest.TestCase):
         self.assert_error(self.post("recruit", "recruit_small.csv", chunk_size="0"), 400)
         self.assert_error(self.post("recruit", "recruit_small.csv", **{"async": "maybe"}), 400)
 
+    def test_ignore_unknown_columns_query(self):
+        # issue 9: an unknown column is refused before sending, or dropped when the caller says so
+        before = self.store.count("skill_embedding_dic")
+        r = self.post("skill_embedding_dic", "skills_extra_column.csv")
+        self.assert_error(r, 400, "skills_extra_column.csv:1: unknown column 'salary'",
+                          "--ignore-unknown-columns")
+        self.assertEqual(self.store.count("skill_embedding_dic"), before)
+        self.assert_error(self.post("skill_embedding_dic", "skills_extra_column.csv",
+                                    ignore_unknown_columns="maybe"), 400, "ignore_unknown_columns")
+        r = self.post("skill_embedding_dic", "skills_extra_column.csv", ignore_unknown_columns="true")
+        self.assertEqual(r.status, 200, r)
+        self.assertEqual(r.json["rows_sent"], 3, r)
+        self.assertEqual(self.store.count("skill_embedding_dic"), before + 3)
+        params = self.call("/openapi.json").json["paths"]["/data/ingest/{domain}"]["post"]["parameters"]
+        self.assertIn("ignore_unknown_columns", [p["name"] for p in params])
+
     def test_400_unsupported_format(self):
         self.assert_error(self.post("recruit", "notes.txt"), 400, "unsupported")
 
@@ -176,13 +200,16 @@ class HttpApiTest(unittest.TestCase):
         self.assert_error(r, 400, "8", "384")
         self.assertEqual(self.store.count("recruit"), before)
 
-    def test_400_rows_the_server_rejected(self):
+    def test_400_bad_row_refused_before_sending(self):
+        # The loader holds rows to the server's checks, so the file is refused in its own terms
+        # (file:line) before a stream begins: no gRPC status, no ingest_log entry.
         before = self.store.count("recruit")
         r = self.post("recruit", "recruit_badrow.csv")
-        self.assert_error(r, 400, "'id'", "not-a-uuid")  # the server's own message
+        self.assert_error(r, 400, "recruit_badrow.csv:6:", "'id'", "not-a-uuid")
         self.assertEqual(r.json["code"], "INVALID_ARGUMENT", r)
-        self.assertEqual(r.json.get("grpc_status"), 3, r)  # INVALID_ARGUMENT from the server
-        self.assertEqual(self.store.count("recruit"), before, "a rejected stream stored rows")
+        self.assertIsNone(r.json.get("grpc_status"), r)
+        self.assertEqual(self.store.count("recruit"), before, "a refused file stored rows")
+        self.assertNotIn("recruit_badrow.csv", [e["file_name"] for e in self.store.ingest_log()])
         # The table holds 768-d skills: a 16-d stream is refused by the server (FAILED_PRECONDITION).
         self.assertEqual(self.post("skill_embedding_dic", "skills_dic.csv").status, 200)
         skills = self.store.count("skill_embedding_dic")

@@ -10,7 +10,10 @@
 
 #include "core/chunk.h"
 #include "core/domain.h"
+#include "core/buf.h"
 #include "load/loader.h"
+#include "load/loader_int.h"
+#include "load/rowfmt.h"
 
 static char tu_dir[256];
 
@@ -52,16 +55,18 @@ static inline const char *tu_write(const char *name, const char *data) {
   return tu_write_n(name, data, strlen(data));
 }
 
-/* Loads every row of path into c (initialised here), max_rows per next() call. Returns the row
-   count or the negative es_code of the first failure (err filled). */
-static inline long tu_load(const char *path, const char *domain, es_chunk *c, size_t max_rows, es_error *err) {
+/* Loads every row of path into c (initialised here), max_rows per next() call, with the loader
+   options opts (NULL: the defaults). Returns the row count or the negative es_code of the first
+   failure (err filled). */
+static inline long tu_load_opts(const char *path, const char *domain, const es_loader_opts *opts,
+                                es_chunk *c, size_t max_rows, es_error *err) {
   const es_domain *d = es_domain_find(domain);
   es_loader *l = NULL;
   long total = 0;
   int n;
   es_chunk_init(c, d);
   es_err_clear(err);
-  if ((n = es_loader_open(path, d, NULL, &l, err))) return n;
+  if ((n = es_loader_open(path, d, opts, &l, err))) return n;
   while ((n = es_loader_next(l, c, max_rows, err)) > 0) {
     if ((size_t)n > max_rows) {
       fprintf(stderr, "next() returned %d rows for max_rows %zu\n", n, max_rows);
@@ -72,6 +77,72 @@ static inline long tu_load(const char *path, const char *domain, es_chunk *c, si
   }
   es_loader_close(l);
   return n < 0 ? n : total;
+}
+
+static inline long tu_load(const char *path, const char *domain, es_chunk *c, size_t max_rows, es_error *err) {
+  return tu_load_opts(path, domain, NULL, c, max_rows, err);
+}
+
+/* Everything a loader makes of a file, as text: each row's line and JSON, then the outcome (the
+   error message, or "end"). m: read from memory in pieces instead of from path. */
+static inline void tu_dump(const char *path, const es_reader_mem *m, const char *domain,
+                           const es_loader_opts *opts, es_buf *out) {
+  const es_domain *d = es_domain_find(domain);
+  int jsonl = strstr(path, ".csv") == NULL;
+  es_loader *l = NULL;
+  es_chunk c;
+  es_error err;
+  size_t k;
+  int n;
+  es_buf_clear(out);
+  es_chunk_init(&c, d);
+  es_err_clear(&err);
+  if (!m) n = es_loader_open(path, d, opts, &l, &err);
+  else if (jsonl) n = es_jsonl_open_mem(path, m, d, opts, &l, &err);
+  else n = es_csv_open_mem(path, m, d, opts, &l, &err);
+  while (n == 0 && (n = es_loader_next(l, &c, 5, &err)) > 0) {
+    for (k = 0; k < c.nrows; k++) {
+      es_buf_printf(out, "%llu ", (unsigned long long)c.lines[k]);
+      es_rowfmt_jsonl(out, d, es_chunk_row(&c, k), ES_ROWFMT_G9);
+    }
+    es_chunk_reset(&c);
+  }
+  es_buf_printf(out, "%s\n", n ? err.msg : "end");
+  es_loader_close(l);
+  es_chunk_free(&c);
+}
+
+/* Whether reading data from memory in small pieces (tiny buffers, short reads) gives exactly
+   what reading the file gives: records straddling reads, buffer growth and the BOM across
+   reads must not change a row, a line number or a message. */
+static inline int tu_pieces_agree(const char *path, const char *domain, const es_loader_opts *opts) {
+  static const size_t shapes[][2] = {{1, 1}, {4, 1}, {8, 3}, {64, 7}, {3, 0}};
+  es_buf whole = ES_BUF_INIT, part = ES_BUF_INIT;
+  FILE *f = fopen(path, "rb");
+  char *data = NULL;
+  long size;
+  size_t i;
+  int ok = 1;
+  if (!f || fseek(f, 0, SEEK_END) || (size = ftell(f)) < 0 || fseek(f, 0, SEEK_SET) ||
+      !(data = malloc((size_t)size + 1)) || fread(data, 1, (size_t)size, f) != (size_t)size) {
+    perror(path);
+    exit(1);
+  }
+  fclose(f);
+  tu_dump(path, NULL, domain, opts, &whole);
+  for (i = 0; i < sizeof(shapes) / sizeof(shapes[0]); i++) {
+    es_reader_mem m = {data, (size_t)size, shapes[i][0], shapes[i][1]};
+    tu_dump(path, &m, domain, opts, &part);
+    if (whole.len != part.len || memcmp(whole.ptr, part.ptr, whole.len)) {
+      fprintf(stderr, "%s read with buffer %zu, reads of %zu:\n%s\nbut whole:\n%s\n", path,
+              shapes[i][0], shapes[i][1], part.ptr, whole.ptr);
+      ok = 0;
+    }
+  }
+  es_buf_free(&whole);
+  es_buf_free(&part);
+  free(data);
+  return ok;
 }
 
 static inline uint32_t tu_bits(float f) {

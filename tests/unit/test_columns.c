@@ -75,5 +75,28 @@ int main(void) {
     CHECK_EQ_INT(es_columns_match(es_domain_find("recruit"), "r.csv", cols, n, 0, map, &err), ES_EINVAL);
     CHECK_CONTAINS(err.msg, "unknown column 'a\\x00b\\x0a'");
   }
+  { /* thousands of stray cells: ten named, the rest counted */
+    es_colname cols[22];
+    int map22[22];
+    size_t n = split("id,company_name,exp_years,english_level,primary_keyword,vector", cols, 6), i;
+    for (i = n; i < 22; i++) cols[i] = (es_colname){"", 0};
+    CHECK_EQ_INT(es_columns_match(es_domain_find("recruit"), "r.csv", cols, 22, 0, map22, &err), ES_EINVAL);
+    CHECK_CONTAINS(err.msg, "unknown columns '', '', '', '', '', '', '', '', '', '' and 6 more (pass");
+  }
+  { /* a name that is not UTF-8 has its high bytes escaped: the message goes into JSON */
+    es_buf b = ES_BUF_INIT;
+    char name[100];
+    size_t i;
+    es_columns_quote(&b, "a\xff\xc3", 3);
+    CHECK_STR(b.ptr, "'a\\xff\\xc3'");
+    es_buf_clear(&b);
+    es_columns_quote(&b, "\xed\x95\x9c", 3); /* valid UTF-8 stays as it is */
+    CHECK_STR(b.ptr, "'\xed\x95\x9c'");
+    es_buf_clear(&b);
+    for (i = 0; i < 33; i++) memcpy(name + 3 * i, "\xed\x95\x9c", 3); /* 99 bytes, cut between characters */
+    es_columns_quote(&b, name, 99);
+    CHECK_EQ_INT(b.len, 1 + 78 + 4);
+    es_buf_free(&b);
+  }
   return tap_done("test_columns");
 }

@@ -1,27 +1,39 @@
-/* test_jsonl.c - the JSONL loader: escapes, nulls, unknown members, errors with line:column. */
+/* test_jsonl.c - the JSONL loader: escapes, nulls, every field once (issue 9, found 1),
+   unknown members, the server's row checks, errors with line:column. */
 #include <math.h>
 
+#include "load/json.h"
 #include "load_testutil.h"
 #include "tap.h"
 
 #define ID1 "018f0000-0000-7000-8000-000000000001"
 #define ID2 "018f0000-0000-7000-8000-000000000002"
+#define ID3 "018f0000-0000-7000-8000-000000000003"
 
 static es_value *row(es_chunk *c, size_t i) { return es_chunk_row(c, i); }
+
+/* Writes content and loads it; it must read the same in small pieces from memory. */
+static long load_opts(const char *name, const char *content, const char *domain,
+                      const es_loader_opts *opts, es_chunk *c, es_error *err) {
+  const char *p = tu_write(name, content);
+  CHECK(tu_pieces_agree(p, domain, opts));
+  return tu_load_opts(p, domain, opts, c, 100, err);
+}
 
 static void values(void) {
   es_chunk c;
   es_error err;
-  const char *p = tu_write(
+  long n = load_opts(
       "v.jsonl",
       "{\"candidate_id\": \"" ID1 "\", \"position_category\": \"a\\\"b\\\\c\\/d\\n\\t\\u00e9\\ud83d\\ude80\","
       " \"experience_years\": 4, \"original_resume\": \"\\ud55c\\uAD6D\", \"skills\": [\"go\", \"\\u0041\"],"
-      " \"vector\": [0.1, -2, 1e-45, -0, -0.0, NaN, -Infinity, 3.4028235677973366e38]}\n"
+      " \"vector\": [0.1, -2, 1e-45, -0, -0.0, 1, -1, 3.4028235677973366e38]}\n"
       "\n   \r\n"
-      "{\"vector\":[1],\"unknown\":{\"deep\":[1,{\"x\":null},true,false,\"s\"]},\"candidate_id\":\"" ID2 "\","
+      "{\"vector\":[1,2,3,4,5,6,7,8],\"candidate_id\":\"" ID2 "\","
       "\"position_category\":null,\"experience_years\":null,\"skills\":null,\"original_resume\":\"\"}\r\n"
-      "{\"candidate_id\": \"x\", \"vector\": [], \"experience_years\": 7.0, \"skills\": []}");
-  long n = tu_load(p, "candidate", &c, 100, &err);
+      "{\"candidate_id\": \"" ID3 "\", \"vector\": [1,2,3,4,5,6,7,8], \"experience_years\": 7.0, \"skills\": [],"
+      " \"position_category\": \"\", \"original_resume\": null}",
+      "candidate", NULL, &c, &err);
   CHECK_EQ_INT(n, 3);
   if (n == 3) {
     CHECK_STR(row(&c, 0)[0].s, ID1);
@@ -36,71 +48,142 @@ static void values(void) {
     CHECK_EQ_INT(tu_bits(row(&c, 0)[5].vec.v[2]), 1);
     CHECK_EQ_INT(tu_bits(row(&c, 0)[5].vec.v[3]), 0);
     CHECK_EQ_INT(tu_bits(row(&c, 0)[5].vec.v[4]), 0x80000000);
-    CHECK(isnan(row(&c, 0)[5].vec.v[5]));
-    CHECK_EQ_INT(tu_bits(row(&c, 0)[5].vec.v[6]), 0xff800000);
     CHECK_EQ_INT(tu_bits(row(&c, 0)[5].vec.v[7]), 0x7f7fffff); /* protobuf's FLT_MAX tie */
     CHECK_EQ_INT(c.lines[0], 1);
     CHECK_EQ_INT(c.lines[1], 4);
     CHECK_EQ_INT(c.lines[2], 5);
+    /* null in a text, number or list field is the proto default, as pandas None/NaN is */
     CHECK_STR(row(&c, 1)[1].s, "");
     CHECK_EQ_INT(row(&c, 1)[2].i, 0);
     CHECK_EQ_INT(row(&c, 1)[4].list.n, 0);
-    CHECK_EQ_INT(row(&c, 2)[5].vec.n, 0);
     CHECK_EQ_INT(row(&c, 2)[2].i, 7);
     CHECK_STR(row(&c, 2)[3].s, "");
   }
   es_chunk_free(&c);
 }
 
-static const char *fails(const char *content) {
+/* NaN and the infinities parse as Python's json.loads reads them (the row check then refuses
+   them, so the parser is asked directly). */
+static void non_finite_tokens(void) {
+  es_fvec v = {NULL, 0, 0};
+  es_json j;
+  const char *s = "[NaN, Infinity, -Infinity]";
+  es_json_init(&j, s, strlen(s));
+  CHECK_EQ_INT(es_json_floats(&j, &v), 0);
+  CHECK_EQ_INT(v.n, 3);
+  if (v.n == 3) {
+    CHECK(isnan(v.v[0]));
+    CHECK(isinf(v.v[1]) && v.v[1] > 0);
+    CHECK(isinf(v.v[2]) && v.v[2] < 0);
+  }
+  es_fvec_free(&v);
+}
+
+static const char *fails_opts(const char *content, const es_loader_opts *opts) {
   static es_error err;
   es_chunk c;
-  long n = tu_load(tu_write("d.jsonl", content), "recruit", &c, 100, &err);
+  long n = load_opts("d.jsonl", content, "recruit", opts, &c, &err);
   es_chunk_free(&c);
   CHECK_EQ_INT(n, ES_EINVAL);
   return err.msg;
 }
 
-#define OK_ROW "{\"id\": \"" ID1 "\", \"vector\": [1]}\n"
+static const char *fails(const char *content) { return fails_opts(content, NULL); }
+
+#define REST "\"company_name\": \"c\", \"exp_years\": 1, \"english_level\": \"e\", \"primary_keyword\": \"p\""
+#define OK_ROW "{\"id\": \"" ID1 "\", " REST ", \"vector\": [1]}\n"
+#define ROW_X(id, vec) "{\"id\": " id ", " REST ", \"vector\": " vec "}"
 
 static void errors(void) {
   /* columns are 1-based bytes of the line */
   CHECK_CONTAINS(fails(OK_ROW "{\"id\": \"" ID2 "\" \"vector\": [1]}\n"), "d.jsonl:2:47: expected ',' or '}'");
-  CHECK_CONTAINS(fails(OK_ROW OK_ROW "{\"id\": \"x\", \"vector\": [1, x]}\n"),
-                 "d.jsonl:3:27: field 'vector': expected an array of numbers (expected a number)");
-  CHECK_CONTAINS(fails("{\"id\": \"x\", \"vector\": \"abc\"}"), "d.jsonl:1:23: field 'vector': expected an array of numbers (expected '[')");
-  CHECK_CONTAINS(fails("{\"id\": \"x\", \"vector\": null}"), "d.jsonl:1:23: field 'vector': expected an array of numbers, got null");
-  CHECK_CONTAINS(fails("{\"id\": \"x\"}"), "d.jsonl:1:11: field 'vector': missing");
-  CHECK_CONTAINS(fails("{\"vector\": [1]}"), "field 'id': missing");
-  CHECK_CONTAINS(fails("{\"id\": \"x\", \"exp_years\": \"3\", \"vector\": [1]}"), "d.jsonl:1:26: field 'exp_years': expected an integer");
-  CHECK_CONTAINS(fails("{\"id\": \"x\", \"exp_years\": 2.5, \"vector\": [1]}"), "field 'exp_years': expected an integer");
-  CHECK_CONTAINS(fails("{\"id\": \"x\", \"exp_years\": -2147483649, \"vector\": [1]}"), "integer out of the int32 range");
-  CHECK_CONTAINS(fails("{\"id\": 5, \"vector\": [1]}"), "d.jsonl:1:8: field 'id': expected a string");
-  CHECK_CONTAINS(fails("{\"id\": \"\\ud83d x\", \"vector\": [1]}"), "d.jsonl:1:9: field 'id': lone high surrogate");
-  CHECK_CONTAINS(fails("{\"id\": \"\\udc00\", \"vector\": [1]}"), "lone low surrogate");
-  CHECK_CONTAINS(fails("{\"id\": \"a\\u0000b\", \"vector\": [1]}"), "NUL");
-  CHECK_CONTAINS(fails("{\"id\": \"a\\qb\", \"vector\": [1]}"), "d.jsonl:1:10: field 'id': invalid escape");
-  CHECK_CONTAINS(fails("{\"id\": \"a\tb\", \"vector\": [1]}"), "control character");
-  CHECK_CONTAINS(fails("{\"id\": \"x\", \"vector\": [1]} x"), "d.jsonl:1:28: unexpected data after the object");
+  CHECK_CONTAINS(fails(OK_ROW OK_ROW "{\"vector\": [1, x], \"id\": \"x\"}\n"),
+                 "d.jsonl:3:16: field 'vector': expected an array of numbers (expected a number)");
+  CHECK_CONTAINS(fails("{\"vector\": \"abc\"}"), "d.jsonl:1:12: field 'vector': expected an array of numbers (expected '[')");
+  CHECK_CONTAINS(fails("{\"vector\": null}"), "d.jsonl:1:12: field 'vector': expected an array of numbers, got null");
+  CHECK_CONTAINS(fails("{\"id\": null}"), "d.jsonl:1:8: field 'id': expected a string, got null (the key)");
+  CHECK_CONTAINS(fails("{\"exp_years\": \"3\"}"), "d.jsonl:1:15: field 'exp_years': expected an integer");
+  CHECK_CONTAINS(fails("{\"exp_years\": 2.5}"), "field 'exp_years': expected an integer");
+  CHECK_CONTAINS(fails("{\"exp_years\": -2147483649}"), "integer out of the int32 range");
+  CHECK_CONTAINS(fails("{\"id\": 5}"), "d.jsonl:1:8: field 'id': expected a string");
+  CHECK_CONTAINS(fails("{\"id\": \"\\ud83d x\"}"), "d.jsonl:1:9: field 'id': lone high surrogate");
+  CHECK_CONTAINS(fails("{\"id\": \"\\udc00\"}"), "lone low surrogate");
+  CHECK_CONTAINS(fails("{\"id\": \"a\\u0000b\"}"), "NUL");
+  CHECK_CONTAINS(fails("{\"id\": \"a\\qb\"}"), "d.jsonl:1:10: field 'id': invalid escape");
+  CHECK_CONTAINS(fails("{\"id\": \"a\tb\"}"), "control character");
+  CHECK_CONTAINS(fails(ROW_X("\"" ID1 "\"", "[1]") " x"), "d.jsonl:1:");
+  CHECK_CONTAINS(fails(ROW_X("\"" ID1 "\"", "[1]") " x"), "unexpected data after the object");
   CHECK_CONTAINS(fails("[1, 2]"), "d.jsonl:1:1: expected a JSON object");
-  CHECK_CONTAINS(fails("{\"id\": \"x\", \"vector\": [1" "0000000000000000000000000000000000000000000000000000000000000000000000"
+  CHECK_CONTAINS(fails("{\"vector\": [1" "0000000000000000000000000000000000000000000000000000000000000000000000"
                        "0000000000000000000000000000000000000000000000000000000000000000000000000000000000000000"
                        "0000000000000000000000000000000000000000000000000000000000000000000000000000000000000000"
                        "00000000000000000000000000000000000000000000000000000000000000000000000000000000000000000]}"),
                  "integer too large to convert to float");
-  CHECK_CONTAINS(fails("{\"id\": \"x\", \"vector\": [1], \"u\": [[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[["
-                       "[[[[[[[[[[[[[[[[]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]}"),
+  CHECK_CONTAINS(fails_opts("{\"u\": [[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[["
+                            "[[[[[[[[[[[[[[[[]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]}",
+                            &(es_loader_opts){1}),
                  "nested too deeply");
-  CHECK_CONTAINS(fails("{\"id\": \"x\xc3\", \"vector\": [1]}"), "field 'id': string is not valid UTF-8");
+  CHECK_CONTAINS(fails("{\"id\": \"x\xc3\"}"), "field 'id': string is not valid UTF-8");
+}
+
+/* Issue 9, found 1, in JSONL: an object without a field was stored with its default. */
+static void test_found1_jsonl_missing_field_refused(void) {
+  const char *m = fails(OK_ROW "{\"id\": \"" ID2 "\", \"company_name\": \"c\", \"english_level\": \"e\","
+                        " \"primary_keyword\": \"p\", \"vector\": [1]}\n");
+  CHECK_CONTAINS(m, "d.jsonl:2:128: missing field exp_years (a recruit object has the fields id, company_name, "
+                    "exp_years, english_level, primary_keyword, vector)");
+  CHECK_CONTAINS(fails("{\"id\": \"" ID1 "\", \"vector\": [1]}"),
+                 "d.jsonl:1:"); /* every missing one named */
+  CHECK_CONTAINS(fails("{\"id\": \"" ID1 "\", \"vector\": [1]}"),
+                 "missing fields company_name, exp_years, english_level, primary_keyword");
+  CHECK_CONTAINS(fails("{}"), "d.jsonl:1:2: missing fields id, company_name");
+  /* --ignore-unknown-columns never fills a missing field */
+  CHECK_CONTAINS(fails_opts("{\"id\": \"" ID1 "\", \"vector\": [1], \"x\": 1}", &(es_loader_opts){1}),
+                 "missing fields company_name");
+}
+
+static void test_found1_jsonl_unknown_key_suggests(void) {
+  CHECK_CONTAINS(fails(OK_ROW "{\"id\": \"" ID2 "\", \"exp_year\": 1}\n"),
+                 "d.jsonl:2:48: unknown field 'exp_year' (did you mean 'exp_years'?) (pass "
+                 "--ignore-unknown-columns to drop fields the recruit domain does not have)");
+  CHECK_CONTAINS(fails("{\"salary\": 1}"), "d.jsonl:1:2: unknown field 'salary' (pass");
+  /* an escaped key is matched, and named, decoded; a control character is shown escaped */
+  CHECK_CONTAINS(fails("{\"exp\\u005fyear\": 1}"), "unknown field 'exp_year' (did you mean 'exp_years'?)");
+  CHECK_CONTAINS(fails("{\"a\\nb\": 1}"), "unknown field 'a\\x0ab'");
+  CHECK_CONTAINS(fails(OK_ROW "{\"id\": \"" ID2 "\", \"id\": \"" ID3 "\"}\n"), "d.jsonl:2:48: field 'id': appears twice in the object");
+}
+
+static void ignore_unknown(void) {
+  es_loader_opts o = {1};
+  es_chunk c;
+  es_error err;
+  long n = load_opts("i.jsonl", "{\"extra\": {\"deep\": [1, {\"x\": null}, true, false, \"s\"]}, \"id\": \"" ID1 "\", "
+                     REST ", \"vector\": [1], \"exp_year\": 4}\n", "recruit", &o, &c, &err);
+  CHECK_EQ_INT(n, 1);
+  if (n == 1) CHECK_EQ_INT(row(&c, 0)[2].i, 1);
+  es_chunk_free(&c);
+}
+
+/* Every row handed out passes the server's checks at the first row's dimension. */
+static void server_checks(void) {
+  CHECK_CONTAINS(fails(OK_ROW ROW_X("\"" ID2 "\"", "[1, 2]") "\n"),
+                 "d.jsonl:2: field 'vector': 2 values, expected 1 as in the first row (line 1)");
+  CHECK_CONTAINS(fails(ROW_X("\"x\"", "[1]")), "d.jsonl:1: field 'id': 'x' is not a UUID");
+  CHECK_CONTAINS(fails(ROW_X("\"" ID1 "\"", "[NaN]")), "d.jsonl:1: field 'vector': value 0 is not finite");
+  CHECK_CONTAINS(fails(ROW_X("\"" ID1 "\"", "[]")), "d.jsonl:1: field 'vector': 0 values (a vector has 1 to 16000)");
+  CHECK_CONTAINS(fails("{\"id\": \"" ID1 "\", \"company_name\": \"c\", \"exp_years\": -3, \"english_level\": \"e\", "
+                       "\"primary_keyword\": \"p\", \"vector\": [1]}"),
+                 "d.jsonl:1: field 'exp_years': -3 is negative");
 }
 
 static void chunks_and_eof(void) {
   es_chunk c;
   es_error err;
-  char *text = malloc(2000 * 64), *p = text;
+  char *text = malloc(2000 * 80), *p = text;
   int i, ok = 1;
   long n;
-  for (i = 0; i < 2000; i++) p += sprintf(p, "{\"skill\": \"s%d\", \"vector\": [%d]}\n", i, i);
+  for (i = 0; i < 2000; i++)
+    p += sprintf(p, "{\"skill\": \"s%d\", \"position_category\": null, \"vector\": [%d]}\n", i, i);
   n = tu_load(tu_write_n("c.ndjson", text, (size_t)(p - text)), "skill_embedding_dic", &c, 3, &err);
   CHECK_EQ_INT(n, 2000);
   for (i = 0; n == 2000 && i < 2000; i++) {
@@ -118,7 +201,12 @@ static void chunks_and_eof(void) {
 int main(void) {
   tu_init();
   values();
+  non_finite_tokens();
   errors();
+  test_found1_jsonl_missing_field_refused();
+  test_found1_jsonl_unknown_key_suggests();
+  ignore_unknown();
+  server_checks();
   chunks_and_eof();
   tu_cleanup();
   return tap_done("test_jsonl");

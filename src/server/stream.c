@@ -15,6 +15,9 @@
 #include "server/server_int.h"
 #include "server/stream_log.h"
 
+/* The note of a stream committed whose response did not reach the client. */
+#define UNDELIVERED "committed, but the response was not delivered"
+
 /* Decoded rows staged at a time from a chunk message (see on_rows). */
 #define ES_STAGE_ROWS 1024
 
@@ -33,6 +36,7 @@ typedef struct es_stream {
   es_msgview view;
   es_rowsrc rows;
   double t0; /* monotonic */
+  int64_t log_id; /* the committed stream's ingest_log entry (0: none) */
   int delivered; /* the success response reached a live call */
   int accounted; /* outcome and duration went to the metrics */
 } es_stream;
@@ -259,6 +263,17 @@ static void account(es_stream *s, int grpc_status) {
   es_hist_observe(&s->srv->stats.stream_seconds, es_clock_mono() - s->t0);
 }
 
+/* Committed, but the call ended before the client had the response: ingest_log says so. */
+static void mark_partial(es_stream *s) {
+  es_store *st = s->srv->store;
+  es_error err;
+  es_err_clear(&err);
+  if (!st->set_log_status || !s->log_id) return;
+  if (st->set_log_status(st, s->log_id, ES_INGEST_PARTIAL, "; " UNDELIVERED, &err))
+    es_warn("stream %llu: could not mark its ingest_log entry partial: %s", (unsigned long long)s->w->id,
+            err.msg);
+}
+
 static int commit_and_respond(es_stream *s, es_error *err) {
   es_response r;
   es_buf buf = ES_BUF_INIT;
@@ -267,7 +282,8 @@ static int commit_and_respond(es_stream *s, es_error *err) {
   double t = es_clock_mono();
   int rc;
   s->txn = NULL; /* commit frees it whatever the outcome */
-  rc = tx->commit(tx, &s->tot, err);
+  es_debug("stream %llu: committing", (unsigned long long)s->w->id);
+  rc = tx->commit(tx, &s->tot, &s->log_id, err);
   es_hist_observe(&st->commit_seconds, es_clock_mono() - t);
   if (rc) return err->code;
   es_worker_answering(s->w);
@@ -286,6 +302,7 @@ static int commit_and_respond(es_stream *s, es_error *err) {
   account(s, GRPC_STATUS_OK);
   s->delivered = es_call_finish(&s->io, GRPC_STATUS_OK, "", buf.ptr, buf.len) == 0;
   es_buf_free(&buf);
+  if (!s->delivered) mark_partial(s);
   return 0;
 }
 
@@ -297,10 +314,15 @@ static void explain_cancel(es_stream *s, es_error *err) {
     es_err_set(err, ES_EDEADLINE, "deadline exceeded");
 }
 
+/* Ended from outside (peer, transport, deadline, idleness, shutdown) or refused. */
+static es_ingest_status ingest_status(int code) {
+  return code == ES_ECANCELLED || code == ES_EDEADLINE ? ES_INGEST_CANCELLED : ES_INGEST_FAILED;
+}
+
 static void fail(es_stream *s, es_error *err) {
   /* Once the grace period is over, whatever failed failed because we cancelled it. */
   if (err->code == ES_ECANCELLED || atomic_load(&s->srv->cancelling)) explain_cancel(s, err);
-  if (s->txn) s->txn->abort(s->txn, &s->tot, err->msg);
+  if (s->txn) s->txn->abort(s->txn, &s->tot, ingest_status(err->code), err->msg);
   s->txn = NULL;
   es_server_stats_add(&s->srv->stats.streams_failed, 1);
   account(s, es_code_to_grpc(err->code));
@@ -329,7 +351,7 @@ void es_stream_run(es_worker *w) {
   es_stream_log_end(w->id, s.peer, s.domain ? s.domain->name : NULL, s.file_name, s.tot.rows,
                     s.tot.chunks, es_clock_mono() - s.t0, rc ? es_code_to_grpc(err.code) : 0,
                     rc ? err.msg
-                       : (s.delivered ? NULL : "committed, but the response was not delivered"));
+                       : (s.delivered ? NULL : UNDELIVERED));
   es_call_close(&s.io);
   es_msgview_free(&s.view);
   es_rowsrc_free(&s.rows);

@@ -1,0 +1,336 @@
+# test_integrity_server.py - issue 9, server side: a stream is stored whole or not at all, and exactly as sent.
+"""Regression tests for what issue 9 found on the server, each run against every store backend
+(SQLite, and PostgreSQL when Debian's PostgreSQL 15 is installed):
+
+  found 2  a stream the transport aborts (RST_STREAM, connection reset or closed, a message cut
+           short, a message over the limit, a deadline) is rolled back and ingest_log says
+           `cancelled`/`failed` with the reason; `partial` only for a committed stream whose
+           response could not be delivered;
+  found 3/4 (test_integrity_strings.py) strings;  found 5 idle streams;  compression bombs;
+  found 8  (test_integrity_memory.py) memory after a burst.
+
+Faults are injected with tests/integration/h2raw.py, a raw HTTP/2 client that writes the gRPC
+framing by hand.
+"""
+import os
+import sys
+import threading
+import time
+import unittest
+
+import grpc
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import harness as h  # noqa: E402
+import h2raw  # noqa: E402
+
+import test_server as ts  # noqa: E402  (its debug_env; its tests do not run here)
+
+METHOD = h.METHOD
+DIM = h.DIM
+md = h.md
+wire = h.serialize
+
+
+def pb2():
+    return h.protos()[0]
+
+
+def recruit_chunk(start, n, dim=DIM, **fields):
+    """h.recruit_chunk with some fields of every row replaced."""
+    m = h.recruit_chunk(start, n, dim)
+    for row in m.recruit_chunk.rows:
+        for k, v in fields.items():
+            setattr(row, k, v)
+    return m
+
+
+def debug_env(**extra):
+    env = ts.debug_env()  # a line per staged chunk and before each commit
+    env.update(extra)
+    return env
+
+
+class ServerCase:
+    """Mixin: a fresh store (StoreTestMixin) and a server on it, per test."""
+
+    server_args = ()
+
+    def setUp(self):
+        super().setUp()
+        self.srv = h.Server(self.store.url, args=self.server_args, grace=5,
+                            env=debug_env()).__enter__()
+        self.addCleanup(self.srv.__exit__, None, None, None)
+        self.channel = grpc.insecure_channel(self.srv.addr)
+        self.addCleanup(self.channel.close)
+        self.ingest = self.channel.stream_unary(
+            METHOD, request_serializer=wire,
+            response_deserializer=pb2().IngestDataResponse.FromString)
+
+    def send(self, messages, timeout=30, **kw):
+        """(StatusCode, details, response or None) of a whole stream through grpcio."""
+        try:
+            resp = self.ingest(iter(list(messages)), timeout=h.scaled(timeout), **kw)
+            return grpc.StatusCode.OK, "", resp
+        except grpc.RpcError as e:
+            return e.code(), e.details() or "", None
+
+    def raw(self):
+        c = h2raw.H2Conn(self.srv.host, self.srv.port)
+        self.addCleanup(c.abort)
+        return c
+
+    def end_line(self, stream_id):
+        """The server's end line for stream N (the outcome and the rest of the line)."""
+        m = self.srv.wait_for_log(r"stream %d end: .* outcome=(\S+)(.*)" % stream_id)
+        return m.group(1), m.group(2)
+
+    def last_log(self):
+        log = self.store.ingest_log()
+        self.assertTrue(log, "no ingest_log entry")
+        return log[-1]
+
+    def assert_rolled_back(self, stream_id, statuses=("cancelled", "failed"), words=()):
+        """Stream N ended without storing anything, and ingest_log says why."""
+        outcome, rest = self.end_line(stream_id)
+        self.assertNotEqual(outcome, "success", rest)
+        self.assertEqual(self.store.count("recruit"), 0, "rows of an aborted stream were stored")
+        entry = self.last_log()
+        self.assertIn(entry["status"], statuses, entry)
+        self.assertTrue(entry["message"], entry)
+        for w in words:
+            self.assertIn(w.lower(), entry["message"].lower(), entry)
+        return entry
+
+    def assert_still_serves(self, start=1000):
+        code, details, resp = self.send([md(file_name="after.csv"), recruit_chunk(start, 2)])
+        self.assertEqual(code, grpc.StatusCode.OK, details)
+        self.assertEqual(resp.total_rows_received, 2)
+
+    def open_to_chunk(self, file_name="integrity.csv", stream_id=1, **call):
+        """A raw call that sent metadata and one valid chunk the server has staged."""
+        c = self.raw()
+        sid = c.start_call(METHOD, **call)
+        c.send_message(sid, wire(md(file_name=file_name)))
+        c.send_message(sid, wire(recruit_chunk(0, 3)))
+        self.srv.wait_for_log(r"stream %d: chunk 1 staged" % stream_id)
+        return c, sid
+
+
+class TransportAborts(ServerCase):
+    """Found 2: nothing of a stream is stored unless the client half-closed after whole messages."""
+
+    server_args = ("--max-message-bytes", "65536")
+
+    def test_found2_rst_stream_after_chunk_not_committed(self):
+        c, sid = self.open_to_chunk()
+        c.reset(sid, h2raw.ErrorCodes.CANCEL)
+        self.assert_rolled_back(1, ("cancelled",))
+        self.assert_still_serves()
+
+    def test_found2_connection_reset_after_chunk_not_committed(self):
+        c, _ = self.open_to_chunk()
+        c.abort()
+        self.assert_rolled_back(1, ("cancelled",))
+        self.assert_still_serves()
+
+    def test_found2_connection_closed_without_half_close_not_committed(self):
+        c, _ = self.open_to_chunk()
+        c.close()  # GOAWAY and FIN: the stream never got END_STREAM
+        self.assert_rolled_back(1, ("cancelled",))
+        self.assert_still_serves()
+
+    def test_found2_message_cut_short_then_reset_not_committed(self):
+        c, sid = self.open_to_chunk()
+        c.send_prefix_only(sid, 4000, wire(recruit_chunk(3, 3))[:100])
+        c.pump(0.2)
+        c.abort()
+        self.assert_rolled_back(1, ("cancelled",))
+        self.assert_still_serves()
+
+    # gRPC core 1.51 (and its master today) drops a partial message silently when END_STREAM
+    # arrives (chttp2_transport.cc, grpc_chttp2_maybe_complete_recv_message: Pending while
+    # read_closed -> frame_storage reset, no message, no error; upstream grpc/grpc#5268, open).
+    # The server application receives exactly what a clean half-close gives it, before and after
+    # its status, so it cannot tell. Kept as the regression test for when gRPC reports it.
+    @unittest.expectedFailure
+    def test_found2_message_cut_short_then_end_stream_not_committed(self):
+        c, sid = self.open_to_chunk()
+        c.send_prefix_only(sid, 4000, wire(recruit_chunk(3, 3))[:100], end_stream=True)
+        res = c.wait_result(sid, h.scaled(10))
+        self.assertNotEqual(res.status, 0, "a stream whose last message was cut short got OK")
+        self.assert_rolled_back(1)
+        self.assert_still_serves()
+
+
+    def test_found2_message_over_limit_not_committed(self):
+        c, sid = self.open_to_chunk()
+        c.send_message(sid, b"\x12" * 70000)
+        res = c.wait_result(sid, h.scaled(10))
+        self.assertEqual(res.status, grpc.StatusCode.RESOURCE_EXHAUSTED.value[0], res)
+        self.assert_rolled_back(1)
+        self.assert_still_serves()
+
+    def test_found2_deadline_not_committed(self):
+        c, sid = self.open_to_chunk(timeout_s=h.scaled(1.5))
+        res = c.wait_result(sid, h.scaled(10))
+        self.assertEqual(res.status, grpc.StatusCode.DEADLINE_EXCEEDED.value[0], res)
+        self.assert_rolled_back(1, ("cancelled",), ("deadline",))
+        self.assert_still_serves()
+
+    def test_found2_grpcio_cancel_recorded_cancelled(self):
+        go = threading.Event()
+
+        def requests():
+            yield md()
+            yield recruit_chunk(0, 3)
+            go.wait(h.scaled(30))
+
+        fut = self.ingest.future(requests(), timeout=h.scaled(30))
+        self.srv.wait_for_log(r"stream 1: chunk 1 staged")
+        fut.cancel()
+        go.set()
+        self.assert_rolled_back(1, ("cancelled",))
+
+
+class FlowControl(ServerCase):
+    """Found 2 with the default message limit: a burst past the window, within the limit."""
+
+    # gRPC core 1.51 handles a DATA frame past the window as a stream error that closes only the
+    # read side (parsing.cc, init_data_frame_parser: grpc_chttp2_mark_stream_closed(t, s, true,
+    # false, err) plus RST_STREAM to the peer): RECV_MESSAGE ends with no message and no error,
+    # sending still works, and the error reaches RECV_CLOSE_ON_SERVER only after the server has
+    # sent its status. The server commits; ingest_log then says `partial` (the client never got
+    # the response). Kept as the regression test for when gRPC reports the read error earlier.
+    @unittest.expectedFailure
+    def test_found2_burst_past_flow_control_window_not_committed(self):
+        c, sid = self.open_to_chunk()
+        # One 3 MB message (under the 16 MiB limit), sent at once, past any window the server
+        # opened: the server resets the stream (PROTOCOL_ERROR) and must not commit the chunk.
+        c.send_data_unchecked(sid, h2raw.grpc_frame(wire(recruit_chunk(3, 1)) * 50000)[:3000000])
+        res = c.wait_result(sid, h.scaled(10))
+        self.assertTrue(res.reset_code is not None or res.conn_lost or res.status not in (None, 0), res)
+        self.assert_rolled_back(1)
+        self.assert_still_serves()
+
+
+    def test_found2_burst_past_flow_control_window_never_logged_success(self):
+        c, sid = self.open_to_chunk()
+        c.send_data_unchecked(sid, h2raw.grpc_frame(wire(recruit_chunk(3, 1)) * 50000)[:3000000])
+        c.wait_result(sid, h.scaled(10))
+        self.end_line(1)
+        entry = self.last_log()
+        self.assertIn(entry["status"], ("partial", "cancelled", "failed"), entry)
+
+
+class PartialOnlyWhenUndelivered(ServerCase):
+    """`partial` means committed but the response never reached the client: the call was
+    cancelled while the commit was running (the commit is held by a lock on the store)."""
+
+    def hold_commit(self):
+        """A context manager that blocks the server's next commit until it exits."""
+        if isinstance(self.store, h.SqliteStore):
+            return _SqliteWriteLock(self.store.path)
+        return _PgLogLock(self.store)
+
+    def test_partial_when_cancelled_during_commit(self):
+        self.assert_still_serves(start=500)  # creates the tables (PostgreSQL makes them lazily)
+        with self.hold_commit():
+            c = self.raw()
+            sid = c.start_call(METHOD)
+            c.send_message(sid, wire(md(file_name="late-cancel.csv")))
+            c.send_message(sid, wire(recruit_chunk(0, 3)), end_stream=True)
+            self.srv.wait_for_log(r"stream 2: committing")
+            c.reset(sid, h2raw.ErrorCodes.CANCEL)
+            _ping_roundtrip(c)  # the server's transport has read the RST_STREAM
+        outcome, rest = self.end_line(2)
+        self.assertEqual(outcome, "success", rest)
+        self.assertIn("not delivered", rest)
+        entry = self.last_log()
+        self.assertEqual(entry["file_name"], "late-cancel.csv")
+        self.assertEqual(entry["status"], "partial", entry)
+        self.assertIn("not delivered", entry["message"])
+        self.assertEqual(self.store.count("recruit"), 5)
+
+    def test_success_when_delivered(self):
+        self.assert_still_serves()
+        entry = self.last_log()
+        self.assertEqual(entry["status"], "success", entry)
+
+
+def _ping_roundtrip(c, timeout=10.0):
+    """Sends a PING and waits for its ACK: every frame sent before it has been processed."""
+    acks = []
+    orig = c._handle
+
+    def handle(ev):
+        if isinstance(ev, h2raw.h2.events.PingAckReceived):
+            acks.append(ev)
+        orig(ev)
+    c._handle = handle
+    c.conn.ping(b"es-ping!")
+    c._flush()
+    deadline = time.monotonic() + h.scaled(timeout)
+    while not acks and time.monotonic() < deadline:
+        if not c.pump(0.05):
+            break
+    c._handle = orig
+
+
+class _SqliteWriteLock:
+    def __init__(self, path):
+        import sqlite3
+        self.con = sqlite3.connect(path, timeout=30, isolation_level=None)
+
+    def __enter__(self):
+        self.con.execute("BEGIN IMMEDIATE")
+        return self
+
+    def __exit__(self, *exc):
+        self.con.execute("ROLLBACK")
+        self.con.close()
+        return False
+
+
+class _PgLogLock:
+    """A psql session holding ingest_log exclusively: the commit's log insert waits on it."""
+
+    def __init__(self, store):
+        import subprocess
+        import pgserver
+        self.store = store
+        env = dict(os.environ, PGAPPNAME="es-locker")
+        self.p = subprocess.Popen([pgserver.PSQL, "-X", "-q", "-h", "127.0.0.1", "-p", str(store.pg.port),
+                                   "-U", "postgres", "-d", store.db], stdin=subprocess.PIPE,
+                                  stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=env, text=True)
+
+    def _locked(self):
+        return self.store.pg.scalar(
+            self.store.db, "SELECT count(*) FROM pg_locks l JOIN pg_stat_activity a USING (pid) "
+            "WHERE a.application_name = 'es-locker' AND l.granted "
+            "AND l.relation = 'ingest_log'::regclass AND l.mode = 'AccessExclusiveLock'") == "1"
+
+    def __enter__(self):
+        self.p.stdin.write("BEGIN; LOCK TABLE ingest_log IN ACCESS EXCLUSIVE MODE;\n")
+        self.p.stdin.flush()
+        h.wait_until(self._locked, h.scaled(30), "psql to lock ingest_log")
+        return self
+
+    def __exit__(self, *exc):
+        try:
+            self.p.stdin.write("ROLLBACK;\n\\q\n")
+            self.p.stdin.close()
+            self.p.wait(h.scaled(30))
+        finally:
+            if self.p.poll() is None:
+                self.p.kill()
+                self.p.wait()
+        return False
+
+
+h.store_test_classes(TransportAborts, globals())
+h.store_test_classes(FlowControl, globals())
+h.store_test_classes(PartialOnlyWhenUndelivered, globals())
+
+if __name__ == "__main__":
+    h.main()

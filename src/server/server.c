@@ -36,6 +36,7 @@ void es_server_opts_init(es_server_opts *o) {
   o->max_streams = 16;
   o->max_message_bytes = ES_DEFAULT_MAX_MESSAGE;
   o->grace_s = 30;
+  o->idle_timeout_s = 60;
   o->metrics_listen = NULL;
 }
 
@@ -49,6 +50,7 @@ static int check_opts(const es_server_opts *o, es_error *err) {
   if (o->max_message_bytes < 1 || o->max_message_bytes > INT_MAX)
     return es_err_set(err, ES_EUSAGE, "max message bytes must be in 1..%d", INT_MAX);
   if (o->grace_s < 0) return es_err_set(err, ES_EUSAGE, "grace must not be negative");
+  if (o->idle_timeout_s < 0) return es_err_set(err, ES_EUSAGE, "idle timeout must not be negative");
   colon = o->metrics_listen ? strrchr(o->metrics_listen, ':') : NULL;
   if (o->metrics_listen && (!colon || colon == o->metrics_listen || !colon[1]))
     return es_err_set(err, ES_EUSAGE, "metrics address '%s' is not HOST:PORT", o->metrics_listen);

@@ -221,6 +221,7 @@ static int receive_all(es_stream *s, es_error *err) {
   for (;;) {
     grpc_byte_buffer *bb = NULL;
     rc = es_call_recv_wait(&s->io, &bb, err);
+    if (rc == ES_EDEADLINE) return rc; /* idle: the message says so */
     if (rc == ES_ECANCELLED)
       return es_err_set(err, rc,
                         "receiving failed: a message over --max-message-bytes (%zu), a "
@@ -344,6 +345,7 @@ void es_stream_run(es_worker *w) {
   es_rowsrc_init(&s.rows);
   es_err_clear(&err);
   rc = es_call_open(&s.io, w->call, w->cq, w->deadline, &err);
+  s.io.idle_s = s.srv->opts.idle_timeout_s;
   es_call_peer(&s.io, s.peer, sizeof(s.peer));
   if (!rc) rc = receive_all(&s, &err);
   if (!rc) rc = commit_and_respond(&s, &err);

@@ -223,6 +223,77 @@ class FlowControl(ServerCase):
         self.assertIn(entry["status"], ("partial", "cancelled", "failed"), entry)
 
 
+class IdleStreams(ServerCase):
+    """Found 5: --idle-timeout ends a stream that sends no complete message, and frees its slot."""
+
+    server_args = ("--max-streams", "16", "--idle-timeout", "1")
+
+    def stall(self, n, prefix=False):
+        """n raw calls that send metadata (and, with prefix, the start of a message), then nothing."""
+        calls = []
+        for i in range(n):
+            c = self.raw()
+            sid = c.start_call(METHOD)
+            c.send_message(sid, wire(md(file_name="stalled-%d.csv" % i)))
+            if prefix:
+                c.send_prefix_only(sid, 4000, wire(recruit_chunk(10 * i, 1))[:50])
+            calls.append((c, sid))
+        return calls
+
+    def test_found5_stalled_clients_do_not_lock_others_out(self):
+        calls = self.stall(16)
+        h.wait_until(lambda: self.srv.log.count(" start: ") >= 16, h.scaled(10), "16 streams to start")
+        t0 = time.monotonic()
+        code, details, _ = self.send([md(), recruit_chunk(0, 1)])
+        self.assertEqual(code, grpc.StatusCode.RESOURCE_EXHAUSTED, "the 16 stalled streams hold every slot")
+
+        def admitted():
+            code, details, resp = self.send([md(file_name="normal.csv"), recruit_chunk(0, 2)])
+            return resp if code == grpc.StatusCode.OK else None
+        resp = h.wait_until(admitted, 1 + h.scaled(4), "a normal stream to be admitted", interval=0.05)
+        self.assertLess(time.monotonic() - t0, 1 + h.scaled(4))
+        self.assertEqual(resp.total_rows_received, 2)
+        for c, sid in calls:
+            res = c.wait_result(sid, h.scaled(10))
+            self.assertEqual(res.status, grpc.StatusCode.DEADLINE_EXCEEDED.value[0], res)
+            self.assertIn("--idle-timeout 1", res.message)
+        stalled = [e for e in self.store.ingest_log() if e["file_name"].startswith("stalled-")]
+        self.assertEqual(len(stalled), 16, stalled)
+        for e in stalled:
+            self.assertEqual(e["status"], "cancelled", e)
+            self.assertIn("idle", e["message"])
+        self.assertEqual(self.store.count("recruit"), 2)
+
+    def test_found5_message_prefix_then_silence_ended(self):
+        (c, sid), = self.stall(1, prefix=True)
+        res = c.wait_result(sid, h.scaled(10))
+        self.assertEqual(res.status, grpc.StatusCode.DEADLINE_EXCEEDED.value[0], res)
+        self.assertIn("no complete message for 1 s", res.message)
+        self.assert_rolled_back(1, ("cancelled",), ("idle",))
+
+    def test_steady_slow_client_is_not_idle(self):
+        def requests():
+            yield md(file_name="slow.csv")
+            for i in range(4):
+                time.sleep(0.4)  # the client's own pace, under the idle timeout
+                yield recruit_chunk(10 * i, 1)
+        code, details, resp = self.send(requests())
+        self.assertEqual(code, grpc.StatusCode.OK, details)
+        self.assertEqual(resp.total_rows_received, 4)
+
+
+class IdleTimeoutOff(ServerCase):
+    server_args = ("--idle-timeout", "0")
+
+    def test_zero_never_ends_a_quiet_stream(self):
+        def requests():
+            yield md(file_name="quiet.csv")
+            time.sleep(1.5)  # longer than the shortest timeout; 0 means none
+            yield recruit_chunk(0, 1)
+        code, details, resp = self.send(requests())
+        self.assertEqual(code, grpc.StatusCode.OK, details)
+
+
 class PartialOnlyWhenUndelivered(ServerCase):
     """`partial` means committed but the response never reached the client: the call was
     cancelled while the commit was running (the commit is held by a lock on the store)."""
@@ -330,6 +401,8 @@ class _PgLogLock:
 
 h.store_test_classes(TransportAborts, globals())
 h.store_test_classes(FlowControl, globals())
+h.store_test_classes(IdleStreams, globals())
+h.store_test_classes(IdleTimeoutOff, globals())
 h.store_test_classes(PartialOnlyWhenUndelivered, globals())
 
 if __name__ == "__main__":

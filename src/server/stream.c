@@ -48,11 +48,12 @@ static const char *case_domain(int chunk_case) {
 }
 
 static int begin(es_stream *s, const es_meta *m, es_error *err) {
-  const es_domain *d = es_domain_find(m->domain ? m->domain : "");
+  const char *name = m->domain ? m->domain : "";
+  const es_domain *d = es_domain_find(name);
   es_stream_info info;
-  if (!d)
-    return es_err_set(err, ES_EINVAL, "unknown domain '%.100s' in metadata (expected one of: %s)",
-                      m->domain ? m->domain : "", es_domain_names());
+  if (!d) /* the name is text (checked on the wire): quoted whole characters only */
+    return es_err_set(err, ES_EINVAL, "unknown domain '%.*s' in metadata (expected one of: %s)",
+                      (int)es_utf8_cut(name, strlen(name), 100), name, es_domain_names());
   if (m->dim < ES_DIM_MIN || m->dim > ES_DIM_MAX)
     return es_err_set(err, ES_EINVAL, "metadata vector_dimension %d is out of range (%d..%d)",
                       (int)m->dim, ES_DIM_MIN, ES_DIM_MAX);
@@ -168,10 +169,13 @@ static int on_rows(es_stream *s, int chunk_case, size_t len, es_error *err) {
     rc = apply(s, &info, err); /* names both domains */
   } else if (!(rc = count_chunk(s, err))) {
     for (;;) {
+      es_codec_fault fault = ES_CODEC_UNDECODABLE;
       if ((rc = es_rowsrc_next(&s->rows, &row, &n, err)) == 0) break; /* no more rows */
-      if (rc > 0) rc = es_codec_unpack_row(&s->chunk, row, n, err);
+      if (rc > 0) rc = es_codec_unpack_row(&s->chunk, row, n, &fault, err);
       if (rc) {
-        es_err_prefix(err, "message %llu: ", (unsigned long long)s->msgs);
+        if (rc == ES_EINVAL) es_err_prefix(err, "chunk %llu, row %zu: ", (unsigned long long)s->tot.chunks,
+                                           first + s->chunk.nrows);
+        else es_err_prefix(err, "message %llu: ", (unsigned long long)s->msgs);
         break;
       }
       if (s->chunk.nrows == ES_STAGE_ROWS) {
@@ -189,6 +193,15 @@ static int on_rows(es_stream *s, int chunk_case, size_t len, es_error *err) {
   return rc;
 }
 
+/* A message protobuf-c could not decode, or one with a string that is not text: the message
+   says where, a row as validation errors name it (the chunk it would have been). */
+static int refuse_message(es_stream *s, const es_request_info *info, es_error *err) {
+  if (info->fault == ES_CODEC_TEXT_ROW)
+    return es_err_prefix(err, "chunk %llu, row %zu: ", (unsigned long long)s->tot.chunks + 1, info->fault_row);
+  if (info->fault == ES_CODEC_TEXT_META) return es_err_prefix(err, "metadata ");
+  return es_err_prefix(err, "message %llu: ", (unsigned long long)s->msgs);
+}
+
 static int on_message(es_stream *s, grpc_byte_buffer *bb, es_error *err) {
   es_request_info info;
   size_t len;
@@ -204,8 +217,7 @@ static int on_message(es_stream *s, grpc_byte_buffer *bb, es_error *err) {
   es_msgview_release(&s->view); /* protobuf-c copied what it needs into the chunk's arena */
   if (rc) {
     count_bytes(s, len);
-    es_err_prefix(err, "message %llu: ", (unsigned long long)s->msgs);
-    return err->code;
+    return refuse_message(s, &info, err);
   }
   rc = apply(s, &info, err);
   count_bytes(s, len);
@@ -247,11 +259,15 @@ static int receive_all(es_stream *s, es_error *err) {
   return 0;
 }
 
+/* The response's message. A long file name is cut on a character boundary and says so (the
+   response must stay UTF-8); ingest_log keeps it whole. */
 static void success_text(es_stream *s, char *out, size_t n) {
   int null_store = !strcmp(s->srv->store->name, "null");
-  snprintf(out, n, "%s %llu row%s from %.200s (%s, %d-d) in %llu chunk%s%s",
+  const char *name = *s->file_name ? s->file_name : "(no file name)";
+  size_t len = strlen(name), cut = es_utf8_cut(name, len, 200);
+  snprintf(out, n, "%s %llu row%s from %.*s%s (%s, %d-d) in %llu chunk%s%s",
            null_store ? "validated" : "stored", (unsigned long long)s->tot.rows, es_plural(s->tot.rows),
-           *s->file_name ? s->file_name : "(no file name)", s->domain->name, (int)s->dim,
+           (int)cut, name, cut < len ? "..." : "", s->domain->name, (int)s->dim,
            (unsigned long long)s->tot.chunks, es_plural(s->tot.chunks),
            null_store ? " (null store: nothing kept)" : "");
 }

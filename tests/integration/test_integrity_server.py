@@ -36,6 +36,9 @@ def pb2():
     return h.protos()[0]
 
 
+uuid = h.uuid_key
+
+
 def recruit_chunk(start, n, dim=DIM, **fields):
     """h.recruit_chunk with some fields of every row replaced."""
     m = h.recruit_chunk(start, n, dim)
@@ -223,6 +226,78 @@ class FlowControl(ServerCase):
         self.assertIn(entry["status"], ("partial", "cancelled", "failed"), entry)
 
 
+def meta_bytes(domain=b"recruit", file_name=b"strings.csv", dim=DIM):
+    """An IngestDataRequest with metadata, by hand: protobuf runtimes refuse to encode non-UTF-8."""
+    inner = ts.field(1, 2, domain) + ts.field(2, 2, file_name) + ts.varint(3 << 3) + ts.varint(dim)
+    return ts.field(1, 2, inner)
+
+
+class Strings(ServerCase):
+    """Found 3 and 4: every string is UTF-8 without NUL, or the stream is refused naming the
+    field; nothing is cut at a NUL, and what is stored and echoed is what was sent."""
+
+    def assert_refused(self, messages, *words):
+        code, details, _ = self.send(messages)
+        self.assertEqual(code, grpc.StatusCode.INVALID_ARGUMENT, details)
+        for w in words:
+            self.assertIn(w, details)
+        self.assertEqual(self.store.count("recruit") + self.store.count("candidate"), 0)
+        return details
+
+    def test_found4_nul_in_company_name_refused(self):
+        bad = recruit_chunk(10, 3)
+        bad.recruit_chunk.rows[1].company_name = "Ac\x00me"
+        self.assert_refused([md(), recruit_chunk(0, 2), bad], "chunk 2, row 1: field 'company_name'",
+                            "NUL")
+        self.assertEqual(self.last_log()["status"], "failed")
+
+    def test_found4_nul_in_a_row_of_a_message_decoded_whole(self):
+        """An unknown field before the rows sends the message down protobuf-c's whole path."""
+        bad = recruit_chunk(0, 3)
+        bad.recruit_chunk.rows[2].primary_keyword = "C\x00"
+        body = ts.field(9, 0, ts.varint(1)) + bad.recruit_chunk.SerializeToString()
+        self.assert_refused([md(), ts.chunk_request(body)],
+                            "chunk 1, row 2: field 'primary_keyword'", "NUL")
+
+    def test_found4_nul_in_domain_refused(self):
+        self.assert_refused([md(domain="recruit\x00x"), recruit_chunk(0, 1)],
+                            "metadata field 'domain'", "NUL")
+
+    def test_found4_nul_in_file_name_refused(self):
+        self.assert_refused([md(file_name="a\x00b"), recruit_chunk(0, 1)],
+                            "metadata field 'file_name'", "NUL")
+
+    def test_found3_file_name_not_utf8_refused(self):
+        self.assert_refused([meta_bytes(file_name=b"r\xe9sum\xe9.csv"), recruit_chunk(0, 1)],
+                            "metadata field 'file_name'", "not valid UTF-8")
+        self.assert_still_serves()
+
+    def test_skills_item_not_utf8_refused(self):
+        p = pb2()
+        row = p.CandidateRow(candidate_id=uuid(1), position_category="dev", experience_years=1,
+                             original_resume="r", skills=["go", "rust"], vector=[0.5] * DIM)
+        raw = row.SerializeToString() + ts.field(5, 2, b"c\xe2\x82")
+        body = ts.field(1, 2, raw)
+        req = ts.field(p.IngestDataRequest.DESCRIPTOR.fields_by_name["candidate_chunk"].number, 2, body)
+        self.assert_refused([md(domain="candidate"), req], "chunk 1, row 0: field 'skills': item 2",
+                            "not valid UTF-8")
+
+    def test_found3_text_stored_and_echoed_exactly(self):
+        name = "이력서 \u00e9t\u00e9 \U0001f600 \"q\", ,;\t" + "\u00e9" * 150 + ".csv"  # > 200 bytes
+        company = "Acme \u00e9 \U0001f600 \u4e2d\u6587 \"quoted\"\r\nnext"
+        code, details, resp = self.send([md(file_name=name), recruit_chunk(0, 2, company_name=company)])
+        self.assertEqual(code, grpc.StatusCode.OK, details)  # the response deserialized: UTF-8
+        self.assertIn(name[:40], resp.message)
+        self.assertTrue(resp.message.encode("utf-8"))
+        self.assertEqual({r["company_name"] for r in self.store.rows("recruit").values()}, {company})
+        self.assertEqual(self.last_log()["file_name"], name)
+
+    def test_short_file_name_echoed_whole(self):
+        code, details, resp = self.send([md(file_name="\u00e9t\u00e9.csv"), recruit_chunk(0, 1)])
+        self.assertEqual(code, grpc.StatusCode.OK, details)
+        self.assertIn("from \u00e9t\u00e9.csv (recruit", resp.message)
+
+
 class IdleStreams(ServerCase):
     """Found 5: --idle-timeout ends a stream that sends no complete message, and frees its slot."""
 
@@ -401,6 +476,7 @@ class _PgLogLock:
 
 h.store_test_classes(TransportAborts, globals())
 h.store_test_classes(FlowControl, globals())
+h.store_test_classes(Strings, globals())
 h.store_test_classes(IdleStreams, globals())
 h.store_test_classes(IdleTimeoutOff, globals())
 h.store_test_classes(PartialOnlyWhenUndelivered, globals())

@@ -81,6 +81,10 @@ static int create_server(es_srv *srv, int *port, es_error *err) {
          one is decoded (a message being received still gets a window for all of it). */
       int_arg(GRPC_ARG_HTTP2_BDP_PROBE, 0),
       int_arg(GRPC_ARG_HTTP2_STREAM_LOOKAHEAD_BYTES, STREAM_LOOKAHEAD),
+      /* Compressed messages reach us compressed and are inflated within --max-message-bytes
+         (inflate.c): gRPC core 1.51 inflates a whole message before checking its size, so a
+         260 KB gzip bomb would cost 256 MiB. */
+      int_arg(GRPC_ARG_ENABLE_PER_MESSAGE_DECOMPRESSION, 0),
       /* gRPC would otherwise share a busy port with another server silently. */
       int_arg(GRPC_ARG_ALLOW_REUSEPORT, 0),
   };

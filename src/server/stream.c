@@ -209,9 +209,12 @@ static int on_message(es_stream *s, grpc_byte_buffer *bb, es_error *err) {
   s->msgs++;
   es_chunk_reset(&s->chunk);
   if (s->domain && es_rowsrc_open(&s->rows, bb, &chunk_case, &len)) return on_rows(s, chunk_case, len, err);
-  rc = es_msgview_take(&s->view, bb, err);
-  if (rc) return rc;
+  rc = es_msgview_take(&s->view, bb, s->srv->opts.max_message_bytes, err);
+  if (rc) return es_err_prefix(err, "message %llu: ", (unsigned long long)s->msgs);
   len = s->view.len;
+  if (s->view.wire_len)
+    es_debug("stream %llu: message %llu inflated from %zu to %zu bytes", (unsigned long long)s->w->id,
+             (unsigned long long)s->msgs, s->view.wire_len, len);
   es_server_stats_add(&s->srv->stats.bytes_received, len);
   rc = es_codec_unpack_request(&s->chunk, s->view.data, s->view.len, &info, err);
   es_msgview_release(&s->view); /* protobuf-c copied what it needs into the chunk's arena */

@@ -15,7 +15,7 @@
 
 typedef struct pass {
   z_stream z;
-  const grpc_slice_buffer *sb;
+  grpc_slice_buffer *sb;
   size_t next;    /* next slice to feed */
   uint8_t *out;   /* NULL: count only */
   size_t out_cap; /* bytes out may take */
@@ -39,10 +39,11 @@ static int start(pass *p, grpc_compression_algorithm a, es_error *err) {
 /* Gives zlib the next non-empty slice; 0 when there is none left. */
 static int feed(pass *p) {
   while (p->next < p->sb->count) {
-    grpc_slice s = p->sb->slices[p->next++];
-    if (GRPC_SLICE_LENGTH(s)) {
-      p->z.next_in = GRPC_SLICE_START_PTR(s);
-      p->z.avail_in = (uInt)GRPC_SLICE_LENGTH(s); /* messages are < INT_MAX (--max-message-bytes) */
+    /* By address: a small slice holds its bytes inline, in the struct itself. */
+    grpc_slice *s = &p->sb->slices[p->next++];
+    if (GRPC_SLICE_LENGTH(*s)) {
+      p->z.next_in = GRPC_SLICE_START_PTR(*s);
+      p->z.avail_in = (uInt)GRPC_SLICE_LENGTH(*s); /* messages are < INT_MAX (--max-message-bytes) */
       return 1;
     }
   }

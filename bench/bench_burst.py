@@ -17,19 +17,17 @@ Bar (issue 9): after - before < 64 MiB.
 import argparse
 import os
 import shutil
-import struct
 import sys
 import tempfile
 import threading
 import time
 
-HERE = os.path.dirname(os.path.abspath(__file__))
-SRC = os.path.dirname(HERE)
-sys.path.insert(0, os.path.join(SRC, "tests", "integration"))
+from common import DEFAULT_BIN, ITEST, start_server, stop_server
 
+sys.path.insert(0, ITEST)
 import grpc  # noqa: E402
 
-import harness as h  # noqa: E402
+import harness as h  # noqa: E402  (the generated stubs)
 
 METHOD = "/embedding.EmbeddingStreamService/IngestDataStream"
 BAR_MIB = 64
@@ -69,6 +67,51 @@ def store_url(kind, work):
     return pg.url(pg.create_database()), pg
 
 
+def burst(addr, p, msgs, opts):
+    """Sends every stream at once, one thread each; returns (wall seconds, errors)."""
+    errors = []
+
+    def run(i):
+        ch = grpc.insecure_channel(addr, options=opts + [("grpc.use_local_subchannel_pool", 1)])
+        try:
+            f = ch.stream_unary(METHOD, request_serializer=lambda b: b,
+                                response_deserializer=p.IngestDataResponse.FromString)
+            f(iter(msgs[i]), timeout=600)
+        except grpc.RpcError as e:
+            errors.append("%s: %s" % (e.code(), e.details()))
+        finally:
+            ch.close()
+    threads = [threading.Thread(target=run, args=(i,)) for i in range(len(msgs))]
+    t0 = time.monotonic()
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    return time.monotonic() - t0, errors
+
+
+def measure(a, url, msgs, p, work):
+    """(before, peak, after, wall, errors) of one burst against a fresh server."""
+    srv, addr = start_server([a.bin, "serve", "--listen", "127.0.0.1:0", "--store", url,
+                              "--max-streams", str(a.streams), "--grace", "60"],
+                             os.path.join(work, "serve.log"))
+    try:
+        opts = [("grpc.max_send_message_length", 64 << 20)]
+        with grpc.insecure_channel(addr, options=opts) as warm:
+            call = warm.stream_unary(METHOD, request_serializer=lambda b: b,
+                                     response_deserializer=p.IngestDataResponse.FromString)
+            call(iter(stream_messages(p, 9999, 10, a.dim, 10)), timeout=60)
+        time.sleep(1.0)  # settle: what a freshly started, idle server holds
+        before = mib(srv.pid, "VmRSS")
+        wall, errors = burst(addr, p, msgs, opts)
+        peak = mib(srv.pid, "VmHWM")
+        time.sleep(a.after)  # the measurement's own interval, not a wait for readiness
+        after = mib(srv.pid, "VmRSS")
+    finally:
+        stop_server(srv)
+    return before, peak, after, wall, errors
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--streams", type=int, default=50)
@@ -77,49 +120,15 @@ def main():
     ap.add_argument("--chunk", type=int, default=1000)
     ap.add_argument("--after", type=float, default=10.0)
     ap.add_argument("--store", default="sqlite", choices=("sqlite", "null", "postgres"))
-    ap.add_argument("--bin", default=os.path.join(SRC, "build", "embedstream"))
+    ap.add_argument("--bin", default=DEFAULT_BIN)
     a = ap.parse_args()
     p = h.protos()[0]
     work = tempfile.mkdtemp(prefix="es-burst-")
     url, pg = store_url(a.store, work)
-    print("building %d streams of %d rows (%d-d) ..." % (a.streams, a.rows, a.dim), flush=True)
-    msgs = [stream_messages(p, s, a.rows, a.dim, a.chunk) for s in range(a.streams)]
-    srv = h.ServerProcess([a.bin, "serve", "--listen", "127.0.0.1:0", "--store", url,
-                           "--max-streams", str(a.streams), "--grace", "60"],
-                          name="bench-serve", check_exit=False)
     try:
-        with srv:
-            pid = srv.proc.pid
-            opts = [("grpc.max_send_message_length", 64 << 20)]
-            warm = grpc.insecure_channel(srv.addr, options=opts)
-            call = warm.stream_unary(METHOD, request_serializer=lambda b: b,
-                                     response_deserializer=p.IngestDataResponse.FromString)
-            call(iter(stream_messages(p, 9999, 10, a.dim, 10)), timeout=60)
-            time.sleep(1.0)  # settle: what a freshly started, idle server holds
-            before = mib(pid, "VmRSS")
-            errors = []
-
-            def run(i):
-                ch = grpc.insecure_channel(srv.addr, options=opts + [("grpc.use_local_subchannel_pool", 1)])
-                try:
-                    f = ch.stream_unary(METHOD, request_serializer=lambda b: b,
-                                        response_deserializer=p.IngestDataResponse.FromString)
-                    f(iter(msgs[i]), timeout=600)
-                except grpc.RpcError as e:
-                    errors.append("%s: %s" % (e.code(), e.details()))
-                finally:
-                    ch.close()
-            threads = [threading.Thread(target=run, args=(i,)) for i in range(a.streams)]
-            t0 = time.monotonic()
-            for t in threads:
-                t.start()
-            for t in threads:
-                t.join()
-            wall = time.monotonic() - t0
-            peak = mib(pid, "VmHWM")
-            time.sleep(a.after)  # the measurement's own interval, not a wait for readiness
-            after = mib(pid, "VmRSS")
-            warm.close()
+        print("building %d streams of %d rows (%d-d) ..." % (a.streams, a.rows, a.dim), flush=True)
+        msgs = [stream_messages(p, s, a.rows, a.dim, a.chunk) for s in range(a.streams)]
+        before, peak, after, wall, errors = measure(a, url, msgs, p, work)
         rows = a.streams * a.rows
         print("command: %s" % " ".join([sys.executable] + sys.argv))
         print("store %s: %d streams x %d rows (%d-d), %d failed" % (a.store, a.streams, a.rows, a.dim,

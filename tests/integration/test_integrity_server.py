@@ -6,8 +6,9 @@
            short, a message over the limit, a deadline) is rolled back and ingest_log says
            `cancelled`/`failed` with the reason; `partial` only for a committed stream whose
            response could not be delivered;
-  found 3/4 (test_integrity_strings.py) strings;  found 5 idle streams;  compression bombs;
-  found 8  (test_integrity_memory.py) memory after a burst.
+  found 3/4 strings: UTF-8 without NUL, stored and echoed exactly as sent;
+  found 5  idle streams (--idle-timeout);  compression bombs (inflated within the limit);
+  found 8  is in test_integrity_memory.py (it cannot run under ASan).
 
 Faults are injected with tests/integration/h2raw.py, a raw HTTP/2 client that writes the gRPC
 framing by hand.
@@ -198,23 +199,28 @@ class TransportAborts(ServerCase):
 
 
 class FlowControl(ServerCase):
-    """Found 2 with the default message limit: a burst past the window, within the limit. Whether
-    a burst overflows depends on how far the server's window grew while the burst arrived; when
-    it did not (no RST_STREAM PROTOCOL_ERROR), the idle timeout ends the stream instead."""
+    """Found 2 with the default message limit: a burst past the window, within the limit.
+    Whether a burst overflows depends on how far the server's window grew while it arrived;
+    when it did not, the idle timeout ends that stream and the burst is tried again."""
 
     server_args = ("--idle-timeout", "2")
+    TRIES = 5
 
     def burst(self):
-        c, sid = self.open_to_chunk()
-        # One 3 MB message (under the 16 MiB limit), sent at once, past the window the server
-        # opened: the server resets the stream (PROTOCOL_ERROR) and must not commit the chunk.
-        c.send_data_unchecked(sid, h2raw.grpc_frame(wire(recruit_chunk(3, 1)) * 50000)[:3000000])
-        # Nothing is read until the server is done with the stream: h2 would answer the server's
-        # frames on a stream it reset with RST_STREAM, which the server may or may not see in time.
-        self.end_line(1)
-        res = c.wait_result(sid, h.scaled(10))
-        self.assertNotEqual(res.status, 0, res)
-        return res
+        """Stream k that sent metadata, a chunk and then one 3 MB message (under the 16 MiB
+        limit) at once, past the window the server opened: the server resets the stream
+        (PROTOCOL_ERROR) and must not commit the chunk."""
+        for k in range(1, self.TRIES + 1):
+            c, sid = self.open_to_chunk(file_name="burst-%d.csv" % k, stream_id=k)
+            c.send_data_unchecked(sid, h2raw.grpc_frame(wire(recruit_chunk(3, 1)) * 50000)[:3000000])
+            # Nothing is read until the server is done with the stream: h2 would answer the
+            # server's frames on a stream it reset with RST_STREAM, which the server may or may
+            # not see in time.
+            _, rest = self.end_line(k)
+            c.abort()
+            if "idle" not in rest:
+                return k
+        self.fail("%d bursts all fit the server's window: no overflow to test" % self.TRIES)
 
     # gRPC core 1.51 handles a DATA frame past the window as a stream error that closes only the
     # read side (parsing.cc, init_data_frame_parser: grpc_chttp2_mark_stream_closed(t, s, true,
@@ -224,15 +230,14 @@ class FlowControl(ServerCase):
     # the response). Kept as the regression test for when gRPC reports the read error earlier.
     @unittest.expectedFailure
     def test_found2_burst_past_flow_control_window_not_committed(self):
-        res = self.burst()
-        if res.reset_code != h2raw.ErrorCodes.PROTOCOL_ERROR:
-            self.skipTest("the burst fit the server's window this time: %r" % res)
-        self.assert_rolled_back(1)
+        k = self.burst()
+        self.assert_rolled_back(k)
         self.assert_still_serves()
 
     def test_found2_burst_past_flow_control_window_never_logged_success(self):
         self.burst()
         entry = self.last_log()
+        self.assertTrue(entry["file_name"].startswith("burst-"), entry)
         self.assertIn(entry["status"], ("partial", "cancelled", "failed"), entry)
         self.assert_still_serves()
 
@@ -486,49 +491,6 @@ class IdleTimeoutOff(ServerCase):
         self.assertEqual(code, grpc.StatusCode.OK, details)
 
 
-class MemoryReturns(ServerCase):
-    """Found 8: memory a burst of streams used goes back to the system once it is over (the
-    figures for the issue's 50 x 20k-row burst come from bench/bench_burst.py)."""
-
-    server_args = ("--max-streams", "32")
-    STREAMS, ROWS, DIM = 32, 4000, 384
-    BOUND_MIB = 64
-
-    def test_found8_memory_returns_after_a_burst(self):
-        if h.SANITIZE:
-            self.skipTest("ASan keeps freed memory in quarantine: RSS says nothing here")
-        p = pb2()
-        chunks = [wire(recruit_chunk(i, 1000, dim=self.DIM)) for i in range(0, self.ROWS, 1000)]
-        meta = wire(md(dim=self.DIM, file_name="burst.csv"))
-        code, details, _ = self.send([meta, chunks[0]])  # warm: the store open, a stream's buffers used
-        self.assertEqual(code, grpc.StatusCode.OK, details)
-        pid = self.srv.proc.pid
-        before = rss_mib(pid)
-        errors = []
-
-        def one():
-            ch = grpc.insecure_channel(self.srv.addr, options=[("grpc.use_local_subchannel_pool", 1)])
-            try:
-                f = ch.stream_unary(METHOD, request_serializer=wire,
-                                    response_deserializer=p.IngestDataResponse.FromString)
-                f(iter([meta] + chunks), timeout=h.scaled(300))
-            except grpc.RpcError as e:
-                errors.append(e)
-            finally:
-                ch.close()
-        threads = [threading.Thread(target=one) for _ in range(self.STREAMS)]
-        for t in threads:
-            t.start()
-        for t in threads:
-            t.join()
-        self.assertEqual(errors, [])
-        peak = peak_rss_mib(pid)
-        self.assertGreater(peak - before, self.BOUND_MIB, "the burst was too small to tell")
-        h.wait_until(lambda: rss_mib(pid) - before < self.BOUND_MIB, h.scaled(15),
-                     "server RSS to come back within %d MiB of %.0f MiB (peak %.0f MiB)"
-                     % (self.BOUND_MIB, before, peak), interval=0.5)
-
-
 class PartialOnlyWhenUndelivered(ServerCase):
     """`partial` means committed but the response never reached the client: the call was
     cancelled while the commit was running (the commit is held by a lock on the store)."""
@@ -640,7 +602,6 @@ h.store_test_classes(Strings, globals())
 h.store_test_classes(Compression, globals())
 h.store_test_classes(IdleStreams, globals())
 h.store_test_classes(IdleTimeoutOff, globals())
-h.store_test_classes(MemoryReturns, globals())
 h.store_test_classes(PartialOnlyWhenUndelivered, globals())
 
 if __name__ == "__main__":

@@ -3,7 +3,8 @@
 
    The first input byte chooses how the rest is cut into slices (so rows and varints straddle
    slice edges); the rest is the request. Whenever the row path takes the message, both paths
-   must agree on success, on the row count and on every row's key and vector bits. */
+   must agree on success, on the row count and on every row's key and vector bits; and when both
+   refuse a string that is not text (core/wiretext.c), on the row, the field and the message. */
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -53,11 +54,19 @@ static void same_rows(const es_chunk *a, const es_chunk *b) {
   }
 }
 
+/* Both paths refused the message: a text fault seen by both must be the same one. */
+static void same_fault(es_codec_fault each_fault, size_t each_row, const char *each_msg,
+                       const es_request_info *info, const char *whole_msg) {
+  if (each_fault != ES_CODEC_TEXT_ROW || info->fault != ES_CODEC_TEXT_ROW) return;
+  if (each_row != info->fault_row || strcmp(each_msg, whole_msg)) abort();
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
   es_rowsrc rs;
   es_request_info info;
   es_chunk whole, each;
-  es_error err;
+  es_codec_fault fault = ES_CODEC_UNDECODABLE;
+  es_error err, each_err;
   grpc_byte_buffer *bb;
   const es_domain *d;
   const uint8_t *row;
@@ -75,8 +84,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
   if (!d || len != size - 1) abort();
   es_chunk_init(&whole, d);
   es_chunk_init(&each, d);
-  while ((rc = es_rowsrc_next(&rs, &row, &n, &err)) > 0)
-    if (es_codec_unpack_row(&each, row, n, &err)) {
+  es_err_clear(&each_err);
+  while ((rc = es_rowsrc_next(&rs, &row, &n, &each_err)) > 0)
+    if (es_codec_unpack_row(&each, row, n, &fault, &each_err)) {
       ok_each = 0;
       break;
     }
@@ -90,6 +100,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
   free(copy);
   if (ok_whole != ok_each) abort();
   if (ok_whole) same_rows(&whole, &each);
+  else same_fault(fault, each.nrows, each_err.msg, &info, err.msg);
   es_chunk_free(&whole);
   es_chunk_free(&each);
   return 0;

@@ -34,10 +34,19 @@ def main():
             for i in range(2)])),
         "empty": p.IngestDataRequest(recruit_chunk=p.RecruitRowChunk()),
     }
+    # Strings that are not text (a NUL, bytes that are not UTF-8): the runtime will not encode
+    # them, so they are patched into the bytes of encoded rows of the same length.
+    bad = {}
+    for tag, repl in (("nul", b"c\x00"), ("latin1", b"c\xe9"), ("cut", b"\xe2\x82")):
+        m = p.IngestDataRequest(recruit_chunk=p.RecruitRowChunk(rows=[
+            p.RecruitRow(id=uid % i, company_name="cc", exp_years=i, vector=[1.0]) for i in range(3)]))
+        data = m.SerializeToString()
+        at = data.rfind(b"cc")  # the last row's company_name
+        bad["text-" + tag] = data[:at] + repl + data[at + 2:]
     shutil.rmtree(gen)
     n = 0
-    for name, m in msgs.items():
-        data = m.SerializeToString()
+    for name, m in list(msgs.items()) + list(bad.items()):
+        data = m if isinstance(m, bytes) else m.SerializeToString()
         for how in (0x00, 0x02, 0x07, 0x3f, 0x41, 0x45):
             with open(os.path.join(out, "%s-%02x" % (name, how)), "wb") as f:
                 f.write(bytes([how]) + data)

@@ -9,7 +9,7 @@
 
 #define GRACE_LIMIT_S 86400
 
-enum { O_LISTEN, O_STORE, O_MAX_STREAMS, O_MAX_MESSAGE, O_GRACE, O_METRICS };
+enum { O_LISTEN, O_STORE, O_MAX_STREAMS, O_MAX_MESSAGE, O_GRACE, O_IDLE, O_METRICS };
 
 static const es_opt opts[] = {
     {O_LISTEN, "listen", 'l', "HOST:PORT", "address to listen on; port 0 picks a free one",
@@ -24,6 +24,10 @@ static const es_opt opts[] = {
     {O_GRACE, "grace", 0, "SECONDS",
      "on SIGINT/SIGTERM, time streams in flight get to finish before\n"
      "they are cancelled and rolled back",
+     NULL},
+    {O_IDLE, "idle-timeout", 0, "SECONDS",
+     "a stream with no complete message for this long is ended with\n"
+     "DEADLINE_EXCEEDED and rolled back; 0 = never",
      NULL},
     {O_METRICS, "metrics-listen", 0, "HOST:PORT",
      "serve Prometheus metrics at http://HOST:PORT/metrics; port 0\n"
@@ -51,6 +55,8 @@ static int apply(void *ctx, int id, const char *v, es_opts_why *why) {
     return 0;
   case O_GRACE:
     return es_opts_int(v, 0, GRACE_LIMIT_S, &o->grace_s, why);
+  case O_IDLE:
+    return es_opts_int(v, 0, GRACE_LIMIT_S, &o->idle_timeout_s, why);
   case O_METRICS:
     if (es_opts_hostport(v, why)) return -1;
     o->metrics_listen = v;
@@ -68,6 +74,7 @@ static void show_default(int id, char *out, size_t cap) {
   case O_MAX_STREAMS: snprintf(out, cap, "%d, at most %d", d.max_streams, ES_MAX_STREAMS_LIMIT); break;
   case O_MAX_MESSAGE: snprintf(out, cap, "%zu, at least %u", d.max_message_bytes, ES_MIN_MAX_MESSAGE); break;
   case O_GRACE: snprintf(out, cap, "%d, at most %d", d.grace_s, GRACE_LIMIT_S); break;
+  case O_IDLE: snprintf(out, cap, "%d, at most %d", d.idle_timeout_s, GRACE_LIMIT_S); break;
   }
 }
 

@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/wiretext.h"
 #include "embedding_stream.pb-c.h"
 
 /* protobuf-c allocates through this: everything lands in the chunk's arena and is released
@@ -66,6 +67,22 @@ static void **chunk_slot(Embedding__IngestDataRequest *req, int chunk_case) {
   return f ? &AT(req, f->offset, void *) : NULL;
 }
 
+/* After protobuf-c decoded the request: its strings, on the wire. A string inside a chunk field
+   sits in a row (request > chunk > row > string); any other one is in the metadata. */
+static int check_request_text(const uint8_t *data, size_t len, es_request_info *info, es_error *err) {
+  es_wiretext_bad bad;
+  int rc = es_wiretext_check(&embedding__ingest_data_request__descriptor, data, len, &bad);
+  if (rc == 0) return 0;
+  if (rc < 0) return es_err_set(err, ES_EINVAL, "message is not a valid IngestDataRequest (%zu bytes)", len);
+  if (bad.depth == 3 && es_domain_by_case((int)bad.path[0].field->id)) {
+    info->fault = ES_CODEC_TEXT_ROW;
+    info->fault_row = bad.path[1].item;
+  } else {
+    info->fault = ES_CODEC_TEXT_META;
+  }
+  return es_wiretext_err(&bad, err);
+}
+
 int es_codec_unpack_request(es_chunk *c, const uint8_t *data, size_t len, es_request_info *info,
                             es_error *err) {
   ProtobufCAllocator alloc = {arena_pb_alloc, arena_pb_free, &c->arena};
@@ -76,6 +93,7 @@ int es_codec_unpack_request(es_chunk *c, const uint8_t *data, size_t len, es_req
   memset(info, 0, sizeof(*info));
   req = embedding__ingest_data_request__unpack(&alloc, len, data);
   if (!req) return es_err_set(err, ES_EINVAL, "message is not a valid IngestDataRequest (%zu bytes)", len);
+  if (check_request_text(data, len, info, err)) return err->code;
   if (req->metadata) {
     info->has_meta = 1;
     info->meta.domain = req->metadata->domain;
@@ -107,15 +125,22 @@ int es_codec_chunk_key(uint64_t key) {
   return d ? d->chunk_case : 0;
 }
 
-int es_codec_unpack_row(es_chunk *c, const uint8_t *data, size_t len, es_error *err) {
+int es_codec_unpack_row(es_chunk *c, const uint8_t *data, size_t len, es_codec_fault *fault,
+                        es_error *err) {
   ProtobufCAllocator alloc = {arena_pb_alloc, arena_pb_free, &c->arena};
   const es_domain *d = c->domain;
   const ProtobufCMessageDescriptor *md = d->pb_row;
   ProtobufCMessage *msg = protobuf_c_message_unpack(md, &alloc, len, data);
+  es_wiretext_bad bad;
   es_value *row;
-  if (!msg)
-    return es_err_set(err, ES_EINVAL, "row %zu is not a valid %s (%zu bytes)", c->nrows + 1, md->short_name, len);
-  if (!(row = es_chunk_add_row(c, 0))) return es_err_set(err, ES_ENOMEM, "out of memory decoding row %zu", c->nrows + 1);
+  int text = msg ? es_wiretext_check(md, data, len, &bad) : -1;
+  *fault = ES_CODEC_UNDECODABLE;
+  if (text < 0) return es_err_set(err, ES_EINVAL, "not a valid %s (%zu bytes)", md->short_name, len);
+  if (text) {
+    *fault = ES_CODEC_TEXT_ROW;
+    return es_wiretext_err(&bad, err);
+  }
+  if (!(row = es_chunk_add_row(c, 0))) return es_err_set(err, ES_ENOMEM, "out of memory decoding a row");
   wire_row(d, msg, row);
   return 0;
 }

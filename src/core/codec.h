@@ -15,6 +15,10 @@ typedef struct es_meta {
   int32_t dim;
 } es_meta;
 
+/* Why a request or row was refused: protobuf-c could not decode it, or it decoded but a string
+   field in it is not text (UTF-8 without NUL), in the metadata or in a row. */
+typedef enum { ES_CODEC_UNDECODABLE = 0, ES_CODEC_TEXT_META, ES_CODEC_TEXT_ROW } es_codec_fault;
+
 /* What one decoded request held. Strings live in the chunk's arena. */
 typedef struct es_request_info {
   int has_meta;
@@ -22,6 +26,8 @@ typedef struct es_request_info {
   int chunk_case;  /* oneof case of chunk_data, 0 when unset */
   size_t rows;     /* rows in that chunk message */
   int appended;    /* 1 when the rows were appended to the chunk (case matched its domain) */
+  es_codec_fault fault; /* after ES_EINVAL: why */
+  size_t fault_row;     /* ES_CODEC_TEXT_ROW: the row's index in its chunk message */
 } es_request_info;
 
 typedef struct es_response {
@@ -32,7 +38,8 @@ typedef struct es_response {
 } es_response;
 
 /* Server side. Decodes one request into c's arena; when the chunk case matches c->domain the
-   rows are appended to c (pointers into the decoded message, nothing copied). */
+   rows are appended to c (pointers into the decoded message, nothing copied). Every string field
+   must be text (core/wiretext.h): else ES_EINVAL naming the field, info->fault says where. */
 int es_codec_unpack_request(es_chunk *c, const uint8_t *data, size_t len, es_request_info *info,
                             es_error *err);
 
@@ -43,8 +50,10 @@ int es_codec_unpack_request(es_chunk *c, const uint8_t *data, size_t len, es_req
    every row's bytes are decoded by protobuf-c. */
 #define ES_CODEC_ROW_KEY 0x0A /* field 1 (rows), length-delimited */
 int es_codec_chunk_key(uint64_t key);
-/* Appends the row encoded in data[0..len) to c (of c->domain). ES_EINVAL when it is not one. */
-int es_codec_unpack_row(es_chunk *c, const uint8_t *data, size_t len, es_error *err);
+/* Appends the row encoded in data[0..len) to c (of c->domain). ES_EINVAL when it is not one, or
+   when one of its strings is not text (*fault says which; the message names the field). */
+int es_codec_unpack_row(es_chunk *c, const uint8_t *data, size_t len, es_codec_fault *fault,
+                        es_error *err);
 
 /* Client side. Sizes are exact protobuf encodings. */
 size_t es_codec_meta_size(const es_meta *m);

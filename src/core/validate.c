@@ -1,43 +1,68 @@
-/* validate.c - row validation shared by the server (authoritative) and tests. */
+/* validate.c - row validation shared by the server (authoritative) and tests, and the one UTF-8
+   scanner of the project. */
 #include "core/validate.h"
 
 #include <math.h>
 #include <stdint.h>
 #include <string.h>
 
-int es_utf8_valid(const char *str, size_t n) {
+/* The one UTF-8 scanner: returns ES_TEXT_OK, ES_TEXT_NUL (only when nul_bad) or
+   ES_TEXT_NOT_UTF8, with the offset of the offending byte in *at. */
+static es_text_verdict scan_utf8(const char *str, size_t n, int nul_bad, size_t *at) {
   const unsigned char *s = (const unsigned char *)str, *end = s + n;
+  const uint64_t lo = 0x0101010101010101ull, hi = 0x8080808080808080ull;
   while (s < end) {
     unsigned c = *s;
     size_t len, k;
     unsigned cp, min;
     uint64_t w;
-    /* ASCII, the common case, eight bytes at a time */
+    /* ASCII, the common case, eight bytes at a time (a zero byte sets a high bit of w - lo) */
     if ((size_t)(end - s) >= 8) {
       memcpy(&w, s, 8);
-      if (!(w & 0x8080808080808080ull)) {
+      if (!(w & hi) && !(nul_bad && ((w - lo) & hi))) {
         s += 8;
         continue;
       }
     }
+    *at = (size_t)(s - (const unsigned char *)str);
     if (c < 0x80) {
+      if (!c && nul_bad) return ES_TEXT_NUL;
       s++;
       continue;
     }
     if ((c & 0xE0) == 0xC0) { len = 2; cp = c & 0x1F; min = 0x80; }
     else if ((c & 0xF0) == 0xE0) { len = 3; cp = c & 0x0F; min = 0x800; }
     else if ((c & 0xF8) == 0xF0) { len = 4; cp = c & 0x07; min = 0x10000; }
-    else return 0;
-    if ((size_t)(end - s) < len) return 0;
+    else return ES_TEXT_NOT_UTF8;
+    if ((size_t)(end - s) < len) return ES_TEXT_NOT_UTF8;
     for (k = 1; k < len; k++) {
-      if ((s[k] & 0xC0) != 0x80) return 0;
+      if ((s[k] & 0xC0) != 0x80) return ES_TEXT_NOT_UTF8;
       cp = (cp << 6) | (s[k] & 0x3F);
     }
     /* overlong forms, UTF-16 surrogates and code points past U+10FFFF are not UTF-8 */
-    if (cp < min || cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF)) return 0;
+    if (cp < min || cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF)) return ES_TEXT_NOT_UTF8;
     s += len;
   }
-  return 1;
+  return ES_TEXT_OK;
+}
+
+int es_utf8_valid(const char *s, size_t n) {
+  size_t at;
+  return scan_utf8(s, n, 0, &at) == ES_TEXT_OK;
+}
+
+es_text_verdict es_text_check(const char *s, size_t n, size_t *at) {
+  size_t where = 0;
+  es_text_verdict v = scan_utf8(s, n, 1, &where);
+  if (at) *at = where;
+  return v;
+}
+
+size_t es_utf8_cut(const char *s, size_t n, size_t max) {
+  if (n <= max) return n;
+  /* back over continuation bytes to the start of the character that does not fit */
+  while (max > 0 && ((unsigned char)s[max] & 0xC0) == 0x80) max--;
+  return max;
 }
 
 /* 1 for the hex digits, 2 for '-': one load per character instead of three range tests. */
@@ -86,13 +111,13 @@ static int all_finite(const float *v, size_t n) {
   return 1;
 }
 
+/* UTF-8 and NUL were checked on the wire (core/wiretext.c) before the row was decoded. */
 static int check_text(const es_field *f, char *s, es_error *err) {
-  size_t n = strlen(s);
-  if (!es_utf8_valid(s, n)) return es_err_set(err, ES_EINVAL, "field '%s': not valid UTF-8", f->name);
-  if ((f->flags & (ES_F_NONEMPTY | ES_F_UUID)) && n == 0)
+  if ((f->flags & (ES_F_NONEMPTY | ES_F_UUID)) && !*s)
     return es_err_set(err, ES_EINVAL, "field '%s': must not be empty", f->name);
   if ((f->flags & ES_F_UUID) && es_uuid_normalize(s))
-    return es_err_set(err, ES_EINVAL, "field '%s': '%.64s' is not a UUID", f->name, s);
+    return es_err_set(err, ES_EINVAL, "field '%s': '%.*s' is not a UUID", f->name,
+                      (int)es_utf8_cut(s, strlen(s), 64), s);
   return 0;
 }
 
@@ -109,11 +134,7 @@ int es_validate_row(const es_domain *d, es_value *row, int32_t dim, es_error *er
       if ((f->flags & ES_F_NONNEG) && v->i < 0)
         return es_err_set(err, ES_EINVAL, "field '%s': %d is negative", f->name, (int)v->i);
       break;
-    case ES_T_STRLIST:
-      for (k = 0; k < v->list.n; k++)
-        if (!es_utf8_valid(v->list.items[k], strlen(v->list.items[k])))
-          return es_err_set(err, ES_EINVAL, "field '%s': item %zu is not valid UTF-8", f->name, k);
-      break;
+    case ES_T_STRLIST: break; /* checked on the wire, like the text fields */
     case ES_T_VECTOR:
       if (v->vec.n != (size_t)dim)
         return es_err_set(err, ES_EINVAL, "field '%s': %zu values, expected %d", f->name, v->vec.n,

@@ -94,6 +94,7 @@ static void *worker_main(void *arg) {
   es_worker *w = arg;
   es_srv *srv = w->srv;
   es_stream_run(w);
+  atomic_fetch_add(&srv->streams_ended, 1); /* memory to give back (server.c) */
   pthread_mutex_lock(&srv->mu);
   uncount(w);
   w->busy = 0;

@@ -14,19 +14,57 @@ static char tag_close_storage, tag_op_storage, tag_recv_storage;
 #define TAG_OP ((void *)&tag_op_storage)
 #define TAG_RECV ((void *)&tag_recv_storage)
 
-/* Waits for tag; remembers the call's end and a receive's completion if they show up first.
-   Returns the event's success. */
-static int wait_for(es_call *c, void *tag) {
+/* Waits for tag until deadline; remembers the call's end and a receive's completion if they show
+   up first. Returns 1 once tag completed (its success in *ok), 0 when the deadline passed. */
+static int wait_until(es_call *c, void *tag, gpr_timespec deadline, int *ok) {
   for (;;) {
-    grpc_event ev = grpc_completion_queue_next(c->cq, gpr_inf_future(GPR_CLOCK_REALTIME), NULL);
-    if (ev.type != GRPC_OP_COMPLETE) return 0; /* the queue never shuts down while in use */
+    grpc_event ev = grpc_completion_queue_next(c->cq, deadline, NULL);
+    if (ev.type == GRPC_QUEUE_TIMEOUT) return 0;
+    if (ev.type != GRPC_OP_COMPLETE) { /* the queue never shuts down while in use */
+      *ok = 0;
+      return 1;
+    }
     if (ev.tag == TAG_CLOSE) c->close_done = 1;
     if (ev.tag == TAG_RECV) {
       c->recv_done = 1;
       c->recv_ok = ev.success;
     }
-    if (ev.tag == tag) return ev.success;
+    if (ev.tag == tag) {
+      *ok = ev.success;
+      return 1;
+    }
   }
+}
+
+/* Waits for tag as long as it takes; returns the event's success. */
+static int wait_for(es_call *c, void *tag) {
+  int ok = 0;
+  wait_until(c, tag, gpr_inf_future(GPR_CLOCK_REALTIME), &ok);
+  return ok;
+}
+
+/* No message completed within idle_s: the call is ended here with DEADLINE_EXCEEDED (which
+   also fails the receive), and the stream is told why. */
+static int end_idle(es_call *c, es_error *err) {
+  char why[160];
+  snprintf(why, sizeof(why), "stream idle: no complete message for %g s (--idle-timeout %g)", c->idle_s,
+           c->idle_s);
+  grpc_call_cancel_with_status(c->call, GRPC_STATUS_DEADLINE_EXCEEDED, why, NULL);
+  c->finished = 1; /* the status went out with the cancel */
+  if (!c->recv_done) wait_for(c, TAG_RECV);
+  return es_err_set(err, ES_EDEADLINE, "%s", why);
+}
+
+/* Waits for the receive under way, at most idle_s seconds when that is set. */
+static int wait_recv(es_call *c, es_error *err) {
+  gpr_timespec deadline = gpr_inf_future(GPR_CLOCK_MONOTONIC);
+  int ok = 0;
+  if (c->recv_done) return 0;
+  if (c->idle_s > 0)
+    deadline = gpr_time_add(gpr_now(GPR_CLOCK_MONOTONIC),
+                            gpr_time_from_millis((int64_t)(c->idle_s * 1000.0), GPR_TIMESPAN));
+  if (!wait_until(c, TAG_RECV, deadline, &ok)) return end_idle(c, err);
+  return 0;
 }
 
 static void op_init(grpc_op *op, grpc_op_type type) {
@@ -71,10 +109,16 @@ int es_call_recv_start(es_call *c, es_error *err) {
 }
 
 int es_call_recv_wait(es_call *c, grpc_byte_buffer **bb, es_error *err) {
+  int rc;
   *bb = NULL;
   if (!c->recv_started) return es_err_set(err, ES_EINTERNAL, "no receive under way");
-  if (!c->recv_done) wait_for(c, TAG_RECV);
+  rc = wait_recv(c, err);
   c->recv_started = 0;
+  if (rc) {
+    if (c->recv_bb) grpc_byte_buffer_destroy(c->recv_bb);
+    c->recv_bb = NULL;
+    return rc;
+  }
   *bb = c->recv_bb;
   c->recv_bb = NULL;
   if (!c->recv_ok) {

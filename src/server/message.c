@@ -1,11 +1,11 @@
 /* message.c - turns a received gRPC message into one contiguous byte range for protobuf-c,
-   copying only when gRPC delivered it in several slices. */
+   copying only when gRPC delivered it in several slices, inflating it when it came compressed. */
 #include "server/message.h"
 
 #include <stdlib.h>
 #include <string.h>
 
-#include <grpc/byte_buffer_reader.h>
+#include "server/inflate.h"
 
 static const uint8_t no_bytes[1];
 
@@ -29,8 +29,7 @@ static int copy_slices(es_msgview *v, const grpc_slice_buffer *sb, es_error *err
   return 0;
 }
 
-int es_msgview_take(es_msgview *v, grpc_byte_buffer *bb, es_error *err) {
-  grpc_byte_buffer_reader reader;
+int es_msgview_take(es_msgview *v, grpc_byte_buffer *bb, size_t max, es_error *err) {
   int rc = 0;
   es_msgview_release(v);
   if (bb->type == GRPC_BB_RAW && bb->data.raw.compression == GRPC_COMPRESS_NONE) {
@@ -48,26 +47,20 @@ int es_msgview_take(es_msgview *v, grpc_byte_buffer *bb, es_error *err) {
     grpc_byte_buffer_destroy(bb);
     return rc;
   }
-  if (!grpc_byte_buffer_reader_init(&reader, bb)) {
-    grpc_byte_buffer_destroy(bb);
-    return es_err_set(err, ES_EINVAL, "cannot decompress the message");
-  }
-  v->owned = grpc_byte_buffer_reader_readall(&reader);
-  v->has_owned = 1;
-  grpc_byte_buffer_reader_destroy(&reader);
+  /* Compressed: inflated here, within the limit (gRPC's own decompression is off). */
+  v->wire_len = bb->data.raw.slice_buffer.length;
+  rc = es_inflate_message(bb, max, &v->copy, &v->cap, &v->len, err);
   grpc_byte_buffer_destroy(bb);
-  v->data = GRPC_SLICE_LENGTH(v->owned) ? GRPC_SLICE_START_PTR(v->owned) : no_bytes;
-  v->len = GRPC_SLICE_LENGTH(v->owned);
-  return 0;
+  v->data = v->len ? v->copy : no_bytes;
+  return rc;
 }
 
 void es_msgview_release(es_msgview *v) {
   if (v->bb) grpc_byte_buffer_destroy(v->bb);
   v->bb = NULL;
-  if (v->has_owned) grpc_slice_unref(v->owned);
-  v->has_owned = 0;
   v->data = NULL;
   v->len = 0;
+  v->wire_len = 0;
 }
 
 void es_msgview_free(es_msgview *v) {

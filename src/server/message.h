@@ -13,15 +13,15 @@ typedef struct es_msgview {
   const uint8_t *data;
   size_t len;
   grpc_byte_buffer *bb; /* kept while data points into its only slice */
-  grpc_slice owned;     /* inflated copy of a compressed message */
-  int has_owned;
-  uint8_t *copy;        /* reused across messages of a stream for multi-slice messages */
+  uint8_t *copy;        /* reused across messages of a stream: joined slices, inflated bytes */
+  size_t wire_len;      /* a compressed message's size as received (0: it was not) */
   size_t cap;
 } es_msgview;
 
 void es_msgview_init(es_msgview *v);
-/* Takes ownership of bb and points data/len at its bytes. */
-int es_msgview_take(es_msgview *v, grpc_byte_buffer *bb, es_error *err);
+/* Takes ownership of bb and points data/len at its bytes; a compressed message is inflated,
+   refused (ES_EEXHAUSTED) when it would inflate past max bytes. */
+int es_msgview_take(es_msgview *v, grpc_byte_buffer *bb, size_t max, es_error *err);
 /* Drops the current message (keeps the copy buffer for the next one). */
 void es_msgview_release(es_msgview *v);
 void es_msgview_free(es_msgview *v);

@@ -15,6 +15,7 @@
 #include "core/clock.h"
 #include "core/log.h"
 #include "server/call.h"
+#include "server/memory.h"
 #include "server/server_int.h"
 
 #define STREAM_LOOKAHEAD (1024 * 1024)
@@ -25,6 +26,9 @@
 #define IDLE_SETTLE_S 0.5
 /* How long health Watch calls get to receive their final status at the end of a drain. */
 #define WATCH_END_S 1.0
+/* After streams end, freed memory goes back to the system this often, this many times. */
+#define MEMORY_TICK_S 1
+#define MEMORY_TICKS 3
 
 static char tag_shutdown_storage;
 #define TAG_SHUTDOWN ((void *)&tag_shutdown_storage)
@@ -36,6 +40,7 @@ void es_server_opts_init(es_server_opts *o) {
   o->max_streams = 16;
   o->max_message_bytes = ES_DEFAULT_MAX_MESSAGE;
   o->grace_s = 30;
+  o->idle_timeout_s = 60;
   o->metrics_listen = NULL;
 }
 
@@ -49,6 +54,7 @@ static int check_opts(const es_server_opts *o, es_error *err) {
   if (o->max_message_bytes < 1 || o->max_message_bytes > INT_MAX)
     return es_err_set(err, ES_EUSAGE, "max message bytes must be in 1..%d", INT_MAX);
   if (o->grace_s < 0) return es_err_set(err, ES_EUSAGE, "grace must not be negative");
+  if (o->idle_timeout_s < 0) return es_err_set(err, ES_EUSAGE, "idle timeout must not be negative");
   colon = o->metrics_listen ? strrchr(o->metrics_listen, ':') : NULL;
   if (o->metrics_listen && (!colon || colon == o->metrics_listen || !colon[1]))
     return es_err_set(err, ES_EUSAGE, "metrics address '%s' is not HOST:PORT", o->metrics_listen);
@@ -79,6 +85,10 @@ static int create_server(es_srv *srv, int *port, es_error *err) {
          one is decoded (a message being received still gets a window for all of it). */
       int_arg(GRPC_ARG_HTTP2_BDP_PROBE, 0),
       int_arg(GRPC_ARG_HTTP2_STREAM_LOOKAHEAD_BYTES, STREAM_LOOKAHEAD),
+      /* Compressed messages reach us compressed and are inflated within --max-message-bytes
+         (inflate.c): gRPC core 1.51 inflates a whole message before checking its size, so a
+         260 KB gzip bomb would cost 256 MiB. */
+      int_arg(GRPC_ARG_ENABLE_PER_MESSAGE_DECOMPRESSION, 0),
       /* gRPC would otherwise share a busy port with another server silently. */
       int_arg(GRPC_ARG_ALLOW_REUSEPORT, 0),
   };
@@ -146,6 +156,29 @@ static int wait_grace(es_srv *srv, const sigset_t *sigs) {
   return 0;
 }
 
+/* Waits for SIGINT/SIGTERM. Meanwhile, once a second, memory freed by streams that ended is
+   given back: gRPC frees a stream's transport buffers on its own threads after the stream's
+   worker is gone, so the release runs for a few ticks after each end, not once at the end. */
+static int wait_signal(es_srv *srv, const sigset_t *sigs) {
+  uint64_t seen = 0;
+  int ticks_left = 0;
+  for (;;) {
+    struct timespec tick = {MEMORY_TICK_S, 0};
+    uint64_t ended;
+    int sig = sigtimedwait(sigs, NULL, &tick);
+    if (sig > 0) return sig;
+    ended = atomic_load(&srv->streams_ended);
+    if (ended != seen) {
+      seen = ended;
+      ticks_left = MEMORY_TICKS;
+    }
+    if (ticks_left > 0) {
+      ticks_left--;
+      es_memory_release();
+    }
+  }
+}
+
 static void drain(es_srv *srv, int sig, const sigset_t *sigs) {
   int over, n = es_active_streams(srv);
   es_info("received %s: no longer accepting streams; %d in flight, waiting up to %d s for them",
@@ -200,6 +233,7 @@ static es_srv *srv_new(const es_server_opts *o, es_error *err) {
   atomic_init(&srv->cancelling, 0);
   atomic_init(&srv->accept_done, 0);
   atomic_init(&srv->next_id, 0);
+  atomic_init(&srv->streams_ended, 0);
   es_server_stats_init(&srv->stats);
   return srv;
 }
@@ -234,6 +268,7 @@ int es_server_run(const es_server_opts *o, es_error *err) {
   sigaddset(&sigs, SIGINT);
   sigaddset(&sigs, SIGTERM);
   pthread_sigmask(SIG_BLOCK, &sigs, NULL);
+  es_memory_setup();
   if (!(srv = srv_new(o, err))) return err->code;
   if ((rc = es_store_open(o->store_url, &srv->store, err))) goto done;
   grpc_init();
@@ -252,8 +287,7 @@ int es_server_run(const es_server_opts *o, es_error *err) {
   }
   acceptor_up = 1;
   log_ready(srv, port);
-  while (sigwait(&sigs, &sig) != 0) { /* only EINTR-like failures; wait again */
-  }
+  sig = wait_signal(srv, &sigs);
   drain(srv, sig, &sigs);
   es_info("server stopped");
 done:

@@ -15,6 +15,7 @@ typedef struct es_server_opts {
   int max_streams;           /* streams at once; more get RESOURCE_EXHAUSTED */
   size_t max_message_bytes;
   int grace_s;               /* on SIGINT/SIGTERM, how long streams in flight may finish */
+  int idle_timeout_s;        /* a stream without a complete message this long ends; 0: never */
   const char *metrics_listen;/* NULL: no metrics endpoint */
 } es_server_opts;
 

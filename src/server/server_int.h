@@ -50,6 +50,7 @@ struct es_srv {
   atomic_int cancelling;   /* grace period over: open streams are being cancelled */
   atomic_int accept_done;  /* the acceptor saw the shutdown notification */
   atomic_uint_fast64_t next_id;
+  atomic_uint_fast64_t streams_ended; /* for the main thread's memory release */
   es_server_stats stats;
   es_health *health;         /* grpc.health.v1.Health, on its own thread */
   es_metrics_http *metrics;  /* NULL without --metrics-listen */

@@ -15,6 +15,9 @@
 #include "server/server_int.h"
 #include "server/stream_log.h"
 
+/* The note of a stream committed whose response did not reach the client. */
+#define UNDELIVERED "committed, but the response was not delivered"
+
 /* Decoded rows staged at a time from a chunk message (see on_rows). */
 #define ES_STAGE_ROWS 1024
 
@@ -33,6 +36,7 @@ typedef struct es_stream {
   es_msgview view;
   es_rowsrc rows;
   double t0; /* monotonic */
+  int64_t log_id; /* the committed stream's ingest_log entry (0: none) */
   int delivered; /* the success response reached a live call */
   int accounted; /* outcome and duration went to the metrics */
 } es_stream;
@@ -44,11 +48,12 @@ static const char *case_domain(int chunk_case) {
 }
 
 static int begin(es_stream *s, const es_meta *m, es_error *err) {
-  const es_domain *d = es_domain_find(m->domain ? m->domain : "");
+  const char *name = m->domain ? m->domain : "";
+  const es_domain *d = es_domain_find(name);
   es_stream_info info;
-  if (!d)
-    return es_err_set(err, ES_EINVAL, "unknown domain '%.100s' in metadata (expected one of: %s)",
-                      m->domain ? m->domain : "", es_domain_names());
+  if (!d) /* the name is text (checked on the wire): quoted whole characters only */
+    return es_err_set(err, ES_EINVAL, "unknown domain '%.*s' in metadata (expected one of: %s)",
+                      (int)es_utf8_cut(name, strlen(name), 100), name, es_domain_names());
   if (m->dim < ES_DIM_MIN || m->dim > ES_DIM_MAX)
     return es_err_set(err, ES_EINVAL, "metadata vector_dimension %d is out of range (%d..%d)",
                       (int)m->dim, ES_DIM_MIN, ES_DIM_MAX);
@@ -164,10 +169,13 @@ static int on_rows(es_stream *s, int chunk_case, size_t len, es_error *err) {
     rc = apply(s, &info, err); /* names both domains */
   } else if (!(rc = count_chunk(s, err))) {
     for (;;) {
+      es_codec_fault fault = ES_CODEC_UNDECODABLE;
       if ((rc = es_rowsrc_next(&s->rows, &row, &n, err)) == 0) break; /* no more rows */
-      if (rc > 0) rc = es_codec_unpack_row(&s->chunk, row, n, err);
+      if (rc > 0) rc = es_codec_unpack_row(&s->chunk, row, n, &fault, err);
       if (rc) {
-        es_err_prefix(err, "message %llu: ", (unsigned long long)s->msgs);
+        if (rc == ES_EINVAL) es_err_prefix(err, "chunk %llu, row %zu: ", (unsigned long long)s->tot.chunks,
+                                           first + s->chunk.nrows);
+        else es_err_prefix(err, "message %llu: ", (unsigned long long)s->msgs);
         break;
       }
       if (s->chunk.nrows == ES_STAGE_ROWS) {
@@ -185,6 +193,15 @@ static int on_rows(es_stream *s, int chunk_case, size_t len, es_error *err) {
   return rc;
 }
 
+/* A message protobuf-c could not decode, or one with a string that is not text: the message
+   says where, a row as validation errors name it (the chunk it would have been). */
+static int refuse_message(es_stream *s, const es_request_info *info, es_error *err) {
+  if (info->fault == ES_CODEC_TEXT_ROW)
+    return es_err_prefix(err, "chunk %llu, row %zu: ", (unsigned long long)s->tot.chunks + 1, info->fault_row);
+  if (info->fault == ES_CODEC_TEXT_META) return es_err_prefix(err, "metadata ");
+  return es_err_prefix(err, "message %llu: ", (unsigned long long)s->msgs);
+}
+
 static int on_message(es_stream *s, grpc_byte_buffer *bb, es_error *err) {
   es_request_info info;
   size_t len;
@@ -192,16 +209,18 @@ static int on_message(es_stream *s, grpc_byte_buffer *bb, es_error *err) {
   s->msgs++;
   es_chunk_reset(&s->chunk);
   if (s->domain && es_rowsrc_open(&s->rows, bb, &chunk_case, &len)) return on_rows(s, chunk_case, len, err);
-  rc = es_msgview_take(&s->view, bb, err);
-  if (rc) return rc;
+  rc = es_msgview_take(&s->view, bb, s->srv->opts.max_message_bytes, err);
+  if (rc) return es_err_prefix(err, "message %llu: ", (unsigned long long)s->msgs);
   len = s->view.len;
+  if (s->view.wire_len)
+    es_debug("stream %llu: message %llu inflated from %zu to %zu bytes", (unsigned long long)s->w->id,
+             (unsigned long long)s->msgs, s->view.wire_len, len);
   es_server_stats_add(&s->srv->stats.bytes_received, len);
   rc = es_codec_unpack_request(&s->chunk, s->view.data, s->view.len, &info, err);
   es_msgview_release(&s->view); /* protobuf-c copied what it needs into the chunk's arena */
   if (rc) {
     count_bytes(s, len);
-    es_err_prefix(err, "message %llu: ", (unsigned long long)s->msgs);
-    return err->code;
+    return refuse_message(s, &info, err);
   }
   rc = apply(s, &info, err);
   count_bytes(s, len);
@@ -217,6 +236,7 @@ static int receive_all(es_stream *s, es_error *err) {
   for (;;) {
     grpc_byte_buffer *bb = NULL;
     rc = es_call_recv_wait(&s->io, &bb, err);
+    if (rc == ES_EDEADLINE) return rc; /* idle: the message says so */
     if (rc == ES_ECANCELLED)
       return es_err_set(err, rc,
                         "receiving failed: a message over --max-message-bytes (%zu), a "
@@ -242,11 +262,15 @@ static int receive_all(es_stream *s, es_error *err) {
   return 0;
 }
 
+/* The response's message. A long file name is cut on a character boundary and says so (the
+   response must stay UTF-8); ingest_log keeps it whole. */
 static void success_text(es_stream *s, char *out, size_t n) {
   int null_store = !strcmp(s->srv->store->name, "null");
-  snprintf(out, n, "%s %llu row%s from %.200s (%s, %d-d) in %llu chunk%s%s",
+  const char *name = *s->file_name ? s->file_name : "(no file name)";
+  size_t len = strlen(name), cut = es_utf8_cut(name, len, 200);
+  snprintf(out, n, "%s %llu row%s from %.*s%s (%s, %d-d) in %llu chunk%s%s",
            null_store ? "validated" : "stored", (unsigned long long)s->tot.rows, es_plural(s->tot.rows),
-           *s->file_name ? s->file_name : "(no file name)", s->domain->name, (int)s->dim,
+           (int)cut, name, cut < len ? "..." : "", s->domain->name, (int)s->dim,
            (unsigned long long)s->tot.chunks, es_plural(s->tot.chunks),
            null_store ? " (null store: nothing kept)" : "");
 }
@@ -259,6 +283,17 @@ static void account(es_stream *s, int grpc_status) {
   es_hist_observe(&s->srv->stats.stream_seconds, es_clock_mono() - s->t0);
 }
 
+/* Committed, but the call ended before the client had the response: ingest_log says so. */
+static void mark_partial(es_stream *s) {
+  es_store *st = s->srv->store;
+  es_error err;
+  es_err_clear(&err);
+  if (!st->set_log_status || !s->log_id) return;
+  if (st->set_log_status(st, s->log_id, ES_INGEST_PARTIAL, "; " UNDELIVERED, &err))
+    es_warn("stream %llu: could not mark its ingest_log entry partial: %s", (unsigned long long)s->w->id,
+            err.msg);
+}
+
 static int commit_and_respond(es_stream *s, es_error *err) {
   es_response r;
   es_buf buf = ES_BUF_INIT;
@@ -267,7 +302,8 @@ static int commit_and_respond(es_stream *s, es_error *err) {
   double t = es_clock_mono();
   int rc;
   s->txn = NULL; /* commit frees it whatever the outcome */
-  rc = tx->commit(tx, &s->tot, err);
+  es_debug("stream %llu: committing", (unsigned long long)s->w->id);
+  rc = tx->commit(tx, &s->tot, &s->log_id, err);
   es_hist_observe(&st->commit_seconds, es_clock_mono() - t);
   if (rc) return err->code;
   es_worker_answering(s->w);
@@ -286,6 +322,7 @@ static int commit_and_respond(es_stream *s, es_error *err) {
   account(s, GRPC_STATUS_OK);
   s->delivered = es_call_finish(&s->io, GRPC_STATUS_OK, "", buf.ptr, buf.len) == 0;
   es_buf_free(&buf);
+  if (!s->delivered) mark_partial(s);
   return 0;
 }
 
@@ -297,10 +334,15 @@ static void explain_cancel(es_stream *s, es_error *err) {
     es_err_set(err, ES_EDEADLINE, "deadline exceeded");
 }
 
+/* Ended from outside (peer, transport, deadline, idleness, shutdown) or refused. */
+static es_ingest_status ingest_status(int code) {
+  return code == ES_ECANCELLED || code == ES_EDEADLINE ? ES_INGEST_CANCELLED : ES_INGEST_FAILED;
+}
+
 static void fail(es_stream *s, es_error *err) {
   /* Once the grace period is over, whatever failed failed because we cancelled it. */
   if (err->code == ES_ECANCELLED || atomic_load(&s->srv->cancelling)) explain_cancel(s, err);
-  if (s->txn) s->txn->abort(s->txn, &s->tot, err->msg);
+  if (s->txn) s->txn->abort(s->txn, &s->tot, ingest_status(err->code), err->msg);
   s->txn = NULL;
   es_server_stats_add(&s->srv->stats.streams_failed, 1);
   account(s, es_code_to_grpc(err->code));
@@ -322,6 +364,7 @@ void es_stream_run(es_worker *w) {
   es_rowsrc_init(&s.rows);
   es_err_clear(&err);
   rc = es_call_open(&s.io, w->call, w->cq, w->deadline, &err);
+  s.io.idle_s = s.srv->opts.idle_timeout_s;
   es_call_peer(&s.io, s.peer, sizeof(s.peer));
   if (!rc) rc = receive_all(&s, &err);
   if (!rc) rc = commit_and_respond(&s, &err);
@@ -329,7 +372,7 @@ void es_stream_run(es_worker *w) {
   es_stream_log_end(w->id, s.peer, s.domain ? s.domain->name : NULL, s.file_name, s.tot.rows,
                     s.tot.chunks, es_clock_mono() - s.t0, rc ? es_code_to_grpc(err.code) : 0,
                     rc ? err.msg
-                       : (s.delivered ? NULL : "committed, but the response was not delivered"));
+                       : (s.delivered ? NULL : UNDELIVERED));
   es_call_close(&s.io);
   es_msgview_free(&s.view);
   es_rowsrc_free(&s.rows);

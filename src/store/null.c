@@ -37,11 +37,12 @@ static int null_stage(es_txn *tx, const es_chunk *c, es_error *err) {
   return 0;
 }
 
-static int null_commit(es_txn *tx, const es_stream_totals *tot, es_error *err) {
+static int null_commit(es_txn *tx, const es_stream_totals *tot, int64_t *log_id, es_error *err) {
   null_txn *t = (null_txn *)tx;
   null_store *s = (null_store *)tx->store;
   null_counts *n = &s->counts[t->domain];
   (void)err;
+  if (log_id) *log_id = 0; /* no log kept */
   pthread_mutex_lock(&s->mu);
   n->rows += t->rows;
   n->chunks += tot ? tot->chunks : 0;
@@ -52,10 +53,11 @@ static int null_commit(es_txn *tx, const es_stream_totals *tot, es_error *err) {
   return 0;
 }
 
-static void null_abort(es_txn *tx, const es_stream_totals *tot, const char *reason) {
+static void null_abort(es_txn *tx, const es_stream_totals *tot, es_ingest_status status, const char *reason) {
   null_txn *t = (null_txn *)tx;
   null_store *s = (null_store *)tx->store;
   (void)tot;
+  (void)status;
   (void)reason;
   pthread_mutex_lock(&s->mu);
   s->counts[t->domain].aborted++;

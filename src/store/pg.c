@@ -56,6 +56,7 @@ int es_pg_open(const char *url, const char *rest, es_store **out, es_error *err)
   s->base.stats_json = es_pg_stats_json;
   s->base.close = pg_close;
   s->base.interrupt = pg_interrupt;
+  s->base.set_log_status = es_pg_set_log_status;
   if ((rc = es_pg_url_parse(url, rest, &conninfo, &s->display, &s->opts, err))) goto done;
   if ((rc = es_pg_pool_init(&s->pool, conninfo, s->opts.pool_max, err))) goto done;
   s->pool_ok = 1;

@@ -219,6 +219,9 @@ struct es_pg_store {
 
 /* pg_txn.c */
 int es_pg_begin(es_store *st, const es_stream_info *info, es_txn **out, es_error *err);
+/* es_store.set_log_status: rewrites an ingest_log row's status (a response not delivered). */
+int es_pg_set_log_status(es_store *st, int64_t log_id, es_ingest_status status, const char *note,
+                         es_error *err);
 /* pg_stats.c */
 int es_pg_stats_json(es_store *st, es_buf *out, es_error *err);
 

@@ -117,11 +117,13 @@ static int pg_stage(es_txn *tx, const es_chunk *c, es_error *err) {
   return 0;
 }
 
-/* ingest_log row, in whatever transaction the connection is in (or autocommit). */
-static int write_log(PGconn *c, const es_pg_txn *t, const es_stream_totals *tot, const char *status,
-                     const char *message, es_error *err) {
+/* ingest_log row, in whatever transaction the connection is in (or autocommit); *log_id (may
+   be NULL) receives its id. */
+static int write_log(PGconn *c, const es_pg_txn *t, const es_stream_totals *tot, es_ingest_status status,
+                     const char *message, int64_t *log_id, es_error *err) {
   char dim[16], rows[24], chunks[24], started[40], finished[40];
-  const char *params[9] = {t->table.d->name, t->file_name, dim, rows, chunks, status, message, started, finished};
+  const char *params[9] = {t->table.d->name, t->file_name, dim, rows, chunks, es_store_status_name(status),
+                           message, started, finished};
   PGresult *r;
   int rc = 0;
   snprintf(dim, sizeof(dim), "%d", (int)t->dim);
@@ -132,15 +134,16 @@ static int write_log(PGconn *c, const es_pg_txn *t, const es_stream_totals *tot,
   r = PQexecParams(c,
                    "INSERT INTO ingest_log(domain, file_name, vector_dimension, \"rows\", chunks, status, message, "
                    "started_at, finished_at) VALUES ($1, $2, $3, $4, $5, $6, $7, to_timestamp($8::float8), "
-                   "to_timestamp($9::float8))",
+                   "to_timestamp($9::float8)) RETURNING id",
                    9, NULL, params, NULL, NULL, 0);
-  if (!r || PQresultStatus(r) != PGRES_COMMAND_OK) rc = es_pg_fail(c, r, err, "writing ingest_log");
+  if (!r || PQresultStatus(r) != PGRES_TUPLES_OK || PQntuples(r) != 1) rc = es_pg_fail(c, r, err, "writing ingest_log");
+  else if (log_id) *log_id = strtoll(PQgetvalue(r, 0, 0), NULL, 10);
   PQclear(r);
   return rc;
 }
 
 /* After the stream's transaction is gone; on its own connection if that still works. */
-static void log_failure(es_pg_txn *t, const es_stream_totals *tot, const char *reason) {
+static void log_failure(es_pg_txn *t, const es_stream_totals *tot, es_ingest_status status, const char *reason) {
   es_error e;
   PGconn *c = t->conn;
   es_err_clear(&e);
@@ -152,20 +155,20 @@ static void log_failure(es_pg_txn *t, const es_stream_totals *tot, const char *r
     if (es_pg_pool_get(&t->st->pool, &c, &e)) goto fail;
     t->conn = c;
   }
-  if (write_log(c, t, tot, "failed", reason, &e)) goto fail;
+  if (write_log(c, t, tot, status, reason, NULL, &e)) goto fail;
   return;
 fail:
   es_warn("could not record the failed %s stream in ingest_log: %s", t->table.d->name, e.msg);
 }
 
-static int commit_txn(es_pg_txn *t, const es_stream_totals *tot, es_error *err) {
+static int commit_txn(es_pg_txn *t, const es_stream_totals *tot, int64_t *log_id, es_error *err) {
   char msg[96];
   PGresult *r;
   int rc;
   snprintf(msg, sizeof(msg), "%llu row%s: %llu copied in, %llu upserted", (unsigned long long)t->rows,
            es_plural(t->rows), (unsigned long long)t->w.direct, (unsigned long long)t->w.merged);
   if ((rc = es_pg_writer_finish(&t->w, err))) return rc;
-  if ((rc = write_log(t->conn, t, tot, "success", msg, err))) return rc;
+  if ((rc = write_log(t->conn, t, tot, ES_INGEST_SUCCESS, msg, log_id, err))) return rc;
   r = PQexec(t->conn, "COMMIT");
   if (!r || PQresultStatus(r) != PGRES_COMMAND_OK) rc = es_pg_fail(t->conn, r, err, "committing");
   else if (strcmp(PQcmdStatus(r), "COMMIT")) /* the server rolled back instead */
@@ -174,20 +177,41 @@ static int commit_txn(es_pg_txn *t, const es_stream_totals *tot, es_error *err) 
   return rc;
 }
 
-static int pg_commit(es_txn *tx, const es_stream_totals *tot, es_error *err) {
+static int pg_commit(es_txn *tx, const es_stream_totals *tot, int64_t *log_id, es_error *err) {
   es_pg_txn *t = (es_pg_txn *)tx;
+  int64_t id = 0;
   int rc;
   if (t->failed) rc = es_err_set(err, ES_EINTERNAL, "postgres: commit of a stream that failed");
-  else rc = commit_txn(t, tot, err);
-  if (rc) log_failure(t, tot, err ? err->msg : "commit failed");
+  else rc = commit_txn(t, tot, &id, err);
+  if (rc) log_failure(t, tot, ES_INGEST_FAILED, err ? err->msg : "commit failed");
+  if (log_id) *log_id = rc ? 0 : id;
   txn_free(t);
   return rc;
 }
 
-static void pg_abort(es_txn *tx, const es_stream_totals *tot, const char *reason) {
+static void pg_abort(es_txn *tx, const es_stream_totals *tot, es_ingest_status status, const char *reason) {
   es_pg_txn *t = (es_pg_txn *)tx;
-  log_failure(t, tot, reason ? reason : "aborted");
+  log_failure(t, tot, status, reason ? reason : "aborted");
   txn_free(t);
+}
+
+int es_pg_set_log_status(es_store *st, int64_t log_id, es_ingest_status status, const char *note,
+                         es_error *err) {
+  es_pg_store *s = (es_pg_store *)st;
+  char id[24];
+  const char *params[3] = {es_store_status_name(status), note ? note : "", id};
+  PGconn *c = NULL;
+  PGresult *r;
+  int rc;
+  snprintf(id, sizeof(id), "%lld", (long long)log_id);
+  if ((rc = es_pg_pool_get(&s->pool, &c, err))) return rc;
+  r = PQexecParams(c, "UPDATE ingest_log SET status = $1, message = coalesce(message, '') || $2 WHERE id = $3",
+                   3, NULL, params, NULL, NULL, 0);
+  if (!r || PQresultStatus(r) != PGRES_COMMAND_OK) rc = es_pg_fail(c, r, err, "updating ingest_log");
+  PQclear(r);
+  if (PQstatus(c) == CONNECTION_OK) es_pg_pool_put(&s->pool, c);
+  else es_pg_pool_discard(&s->pool, c);
+  return rc;
 }
 
 int es_pg_begin(es_store *st, const es_stream_info *info, es_txn **out, es_error *err) {

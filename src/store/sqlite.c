@@ -105,6 +105,7 @@ int es_sqlite_open(const char *url, const char *rest, es_store **out, es_error *
   s->base.begin = es_sq_begin;
   s->base.stats_json = es_sq_stats_json;
   s->base.close = sq_close;
+  s->base.set_log_status = es_sq_set_log_status;
   s->path = strdup(rest);
   s->url = malloc(n + 8);
   if (!s->path || !s->url) {

@@ -55,6 +55,7 @@ int es_sq_sql_insert_stage(es_buf *b, const es_domain *d);
 int es_sq_sql_upsert(es_buf *b, const es_domain *d);
 extern const char es_sq_sql_ingest_log[];
 extern const char es_sq_sql_insert_log[];
+extern const char es_sq_sql_set_log_status[];
 
 /* sqlite_util.c */
 /* Maps an SQLite result to an es_code (BUSY/LOCKED are retryable) and fills err. */
@@ -77,6 +78,9 @@ void es_sq_ckpt_stop(es_sq_store *s); /* safe when never started */
 
 /* sqlite_txn.c */
 int es_sq_begin(es_store *st, const es_stream_info *info, es_txn **out, es_error *err);
+/* es_store.set_log_status */
+int es_sq_set_log_status(es_store *st, int64_t log_id, es_ingest_status status, const char *note,
+                         es_error *err);
 /* sqlite_stats.c */
 int es_sq_stats_json(es_store *st, es_buf *out, es_error *err);
 

@@ -11,6 +11,9 @@ const char es_sq_sql_insert_log[] =
     "INSERT INTO main.ingest_log(domain, file_name, vector_dimension, rows, chunks, status, message, "
     "started_at, finished_at) VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)";
 
+const char es_sq_sql_set_log_status[] =
+    "UPDATE main.ingest_log SET status = ?1, message = coalesce(message, '') || ?2 WHERE id = ?3";
+
 static const char *column_type(es_type t) {
   switch (t) {
   case ES_T_INT: return "INTEGER";

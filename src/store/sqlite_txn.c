@@ -126,7 +126,8 @@ static int sq_stage(es_txn *tx, const es_chunk *c, es_error *err) {
 }
 
 /* Under commit_mu: the whole stream becomes visible at COMMIT, or nothing does. */
-static int publish(es_sq_txn *t, const char *upsert, const es_stream_totals *tot, es_error *err) {
+static int publish(es_sq_txn *t, const char *upsert, const es_stream_totals *tot, int64_t *log_id,
+                   es_error *err) {
   char msg[64];
   int rc;
   if ((rc = es_sq_exec(t->db, "BEGIN IMMEDIATE", "taking the write lock", err, t->st->path))) return rc;
@@ -134,27 +135,51 @@ static int publish(es_sq_txn *t, const char *upsert, const es_stream_totals *tot
   if ((rc = check_dim(t, err))) goto done;
   if ((rc = es_sq_exec(t->db, upsert, "upserting the staged rows", err, t->st->path))) goto done;
   snprintf(msg, sizeof(msg), "upserted %llu row%s", (unsigned long long)t->rows, es_plural(t->rows));
-  if ((rc = es_sq_log(t->db, t, tot, "success", msg, err))) goto done;
+  if ((rc = es_sq_log(t->db, t, tot, es_store_status_name(ES_INGEST_SUCCESS), msg, err))) goto done;
+  if (log_id) *log_id = (int64_t)sqlite3_last_insert_rowid(t->db);
   rc = es_sq_exec(t->db, "COMMIT", "committing", err, t->st->path);
 done:
   if (rc) sqlite3_exec(t->db, "ROLLBACK", NULL, NULL, NULL);
   return rc;
 }
 
-static void log_failure(es_sq_txn *t, const es_stream_totals *tot, const char *reason) {
+static void log_failure(es_sq_txn *t, const es_stream_totals *tot, es_ingest_status status,
+                        const char *reason) {
   es_error lerr;
   int rc;
   es_err_clear(&lerr);
   pthread_mutex_lock(&commit_mu);
-  rc = es_sq_log(t->db, t, tot, "failed", reason, &lerr);
+  rc = es_sq_log(t->db, t, tot, es_store_status_name(status), reason, &lerr);
   pthread_mutex_unlock(&commit_mu);
   if (rc) es_warn("could not record the failed %s stream in ingest_log: %s", t->domain->name, lerr.msg);
 }
 
-static int sq_commit(es_txn *tx, const es_stream_totals *tot, es_error *err) {
+int es_sq_set_log_status(es_store *st, int64_t log_id, es_ingest_status status, const char *note,
+                         es_error *err) {
+  es_sq_store *s = (es_sq_store *)st;
+  sqlite3_stmt *q = NULL;
+  int rc;
+  pthread_mutex_lock(&s->mu);
+  pthread_mutex_lock(&commit_mu); /* a write: takes its turn like the commits */
+  rc = sqlite3_prepare_v2(s->db, es_sq_sql_set_log_status, -1, &q, NULL);
+  if (rc == SQLITE_OK) {
+    sqlite3_bind_text(q, 1, es_store_status_name(status), -1, SQLITE_STATIC);
+    sqlite3_bind_text(q, 2, note ? note : "", -1, SQLITE_STATIC);
+    sqlite3_bind_int64(q, 3, (sqlite3_int64)log_id);
+    rc = sqlite3_step(q);
+  }
+  rc = rc == SQLITE_DONE ? 0 : es_sq_fail(s->db, rc, err, s->path, "updating ingest_log");
+  sqlite3_finalize(q);
+  pthread_mutex_unlock(&commit_mu);
+  pthread_mutex_unlock(&s->mu);
+  return rc;
+}
+
+static int sq_commit(es_txn *tx, const es_stream_totals *tot, int64_t *log_id, es_error *err) {
   es_sq_txn *t = (es_sq_txn *)tx;
   es_buf upsert = ES_BUF_INIT;
   int rc;
+  if (log_id) *log_id = 0;
   /* Ends the staging transaction: touches only the temp file, so it runs outside the turn. */
   if ((rc = es_sq_exec(t->db, "COMMIT", "ending the staging", err, t->st->path))) goto done;
   t->in_txn = 0;
@@ -163,23 +188,24 @@ static int sq_commit(es_txn *tx, const es_stream_totals *tot, es_error *err) {
     goto done;
   }
   pthread_mutex_lock(&commit_mu);
-  rc = publish(t, upsert.ptr, tot, err);
+  rc = publish(t, upsert.ptr, tot, log_id, err);
   pthread_mutex_unlock(&commit_mu);
   if (!rc) es_sq_ckpt_request(t->st);
 done:
   if (rc) {
     if (t->in_txn) sqlite3_exec(t->db, "ROLLBACK", NULL, NULL, NULL);
-    log_failure(t, tot, err ? err->msg : "commit failed");
+    log_failure(t, tot, ES_INGEST_FAILED, err ? err->msg : "commit failed");
   }
   es_buf_free(&upsert);
   txn_free(t);
   return rc;
 }
 
-static void sq_abort(es_txn *tx, const es_stream_totals *tot, const char *reason) {
+static void sq_abort(es_txn *tx, const es_stream_totals *tot, es_ingest_status status,
+                     const char *reason) {
   es_sq_txn *t = (es_sq_txn *)tx;
   if (t->in_txn) sqlite3_exec(t->db, "ROLLBACK", NULL, NULL, NULL);
-  log_failure(t, tot, reason ? reason : "aborted");
+  log_failure(t, tot, status, reason ? reason : "aborted");
   txn_free(t);
 }
 

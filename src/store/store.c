@@ -43,6 +43,15 @@ int es_store_open(const char *url, es_store **out, es_error *err) {
   return es_err_set(err, ES_EUSAGE, "unknown store '%s' (%s)", url, KNOWN_URLS);
 }
 
+const char *es_store_status_name(es_ingest_status s) {
+  switch (s) {
+  case ES_INGEST_SUCCESS: return "success";
+  case ES_INGEST_CANCELLED: return "cancelled";
+  case ES_INGEST_PARTIAL: return "partial";
+  default: return "failed";
+  }
+}
+
 void es_store_close(es_store *st) {
   if (st && st->close) st->close(st);
 }

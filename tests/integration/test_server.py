@@ -169,7 +169,7 @@ class ChunkFraming(ServerTest):
 
     def test_undecodable_row_refused(self):
         body = field(1, 2, self.rows_of(0, 1)[0]) + field(1, 2, b"\x0a\xff\xff")
-        self.assert_invalid([h.md(), chunk_request(body)], "message 2", "row 2", "RecruitRow")
+        self.assert_invalid([h.md(), chunk_request(body)], "chunk 1, row 1", "RecruitRow")
 
     def test_big_chunk_staged_in_batches_names_the_row(self):
         """A chunk of more rows than the server stages at once, over several gRPC slices:

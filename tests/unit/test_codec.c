@@ -164,6 +164,7 @@ static void test_rows_one_by_one(void) {
   const es_domain *d = es_domain_find("candidate");
   es_chunk in, whole, each;
   es_request_info info;
+  es_codec_fault fault;
   es_error err;
   size_t i, rows_bytes = 0, need, written = 0, pos, got;
   uint64_t key, len;
@@ -191,7 +192,7 @@ static void test_rows_one_by_one(void) {
     got = varint(buf + pos, written - pos, &len);
     CHECK(got > 0);
     pos += got;
-    CHECK_EQ_INT(es_codec_unpack_row(&each, buf + pos, (size_t)len, &err), 0);
+    CHECK_EQ_INT(es_codec_unpack_row(&each, buf + pos, (size_t)len, &fault, &err), 0);
     pos += (size_t)len;
   }
   CHECK_EQ_INT(each.nrows, whole.nrows);
@@ -200,9 +201,10 @@ static void test_rows_one_by_one(void) {
     CHECK_EQ_INT(es_chunk_row(&each, i)[4].list.n, es_chunk_row(&whole, i)[4].list.n);
     CHECK(!memcmp(es_chunk_row(&each, i)[5].vec.v, es_chunk_row(&whole, i)[5].vec.v, 8 * sizeof(float)));
   }
-  /* not a row: refused with the row's number and the message name */
-  CHECK_EQ_INT(es_codec_unpack_row(&each, (const uint8_t *)"\x0a\xff\xff", 3, &err), ES_EINVAL);
-  CHECK_CONTAINS(err.msg, "row 5 is not a valid CandidateRow");
+  /* not a row: refused with the message name */
+  CHECK_EQ_INT(es_codec_unpack_row(&each, (const uint8_t *)"\x0a\xff\xff", 3, &fault, &err), ES_EINVAL);
+  CHECK_CONTAINS(err.msg, "not a valid CandidateRow");
+  CHECK_EQ_INT(fault, ES_CODEC_UNDECODABLE);
   /* keys: only the three chunk fields, length-delimited */
   CHECK_EQ_INT(es_codec_chunk_key(1 << 3 | 2), 0); /* metadata */
   CHECK_EQ_INT(es_codec_chunk_key(2 << 3 | 2), 2);

@@ -52,8 +52,8 @@ static void test_counts(void) {
   add_skill_rows(&c, 2);
   CHECK_EQ_INT(tx->stage(tx, &c, &err), 0);
   CHECK_EQ_INT(tx2->stage(tx2, &c, &err), 0);
-  CHECK_EQ_INT(tx->commit(tx, &tot, &err), 0);
-  tx2->abort(tx2, &tot, "client went away");
+  CHECK_EQ_INT(tx->commit(tx, &tot, NULL, &err), 0);
+  tx2->abort(tx2, &tot, ES_INGEST_FAILED, "client went away");
   CHECK_EQ_INT(st->stats_json(st, &out, &err), 0);
   CHECK_CONTAINS(out.ptr, "\"store\":\"null:\"");
   CHECK_CONTAINS(out.ptr, "\"skill_embedding_dic\":{\"rows\":5,\"chunks\":2,\"streams_committed\":1,"

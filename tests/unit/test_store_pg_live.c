@@ -123,10 +123,10 @@ static int stream(es_store *st, const char *domain, int32_t dim, const char *fil
     rc = tx->stage(tx, &chunks[i], err);
   }
   if (rc || !commit) {
-    tx->abort(tx, &tot, rc ? err->msg : "client went away");
+    tx->abort(tx, &tot, ES_INGEST_FAILED, rc ? err->msg : "client went away");
     return rc;
   }
-  return tx->commit(tx, &tot, err);
+  return tx->commit(tx, &tot, NULL, err);
 }
 
 static void test_stream_upsert_and_abort(void) {
@@ -151,7 +151,7 @@ static void test_stream_upsert_and_abort(void) {
   CHECK_EQ_INT(tx->stage(tx, &ch[0], &err), 0);
   if (!serial) CHECK_EQ_INT(count("recruit"), 0); /* not visible before commit */
   CHECK_EQ_INT(tx->stage(tx, &ch[1], &err), 0);
-  CHECK_EQ_INT(tx->commit(tx, &tot, &err), 0);
+  CHECK_EQ_INT(tx->commit(tx, &tot, NULL, &err), 0);
   CHECK_EQ_INT(count("recruit"), 3);
   check_recruit(U1, 3, 4);
   check_recruit(U2, 5, 4);
@@ -186,6 +186,26 @@ static void test_stream_upsert_and_abort(void) {
   check_recruit(U1, 7, 4);
   CHECK_STR(scalar("SELECT status||'|'||message||'|'||file_name FROM ingest_log ORDER BY id DESC LIMIT 1"),
             "failed|client went away|c.csv");
+
+  /* A cancelled stream says so; a committed one whose response was lost is marked partial. */
+  tx = NULL;
+  CHECK_EQ_INT(st->begin(st, &info, &tx, &err), 0);
+  if (tx) tx->abort(tx, &tot, ES_INGEST_CANCELLED, "cancelled by the client");
+  CHECK_STR(scalar("SELECT status||'|'||message FROM ingest_log ORDER BY id DESC LIMIT 1"),
+            "cancelled|cancelled by the client");
+  {
+    int64_t id = 0;
+    char sql[128];
+    tx = NULL;
+    CHECK_EQ_INT(st->begin(st, &info, &tx, &err), 0);
+    if (tx) CHECK_EQ_INT(tx->commit(tx, &tot, &id, &err), 0);
+    CHECK(id > 0);
+    snprintf(sql, sizeof(sql), "SELECT status FROM ingest_log WHERE id = %lld", (long long)id);
+    CHECK_STR(scalar(sql), "success");
+    CHECK_EQ_INT(st->set_log_status(st, id, ES_INGEST_PARTIAL, "; not delivered", &err), 0);
+    snprintf(sql, sizeof(sql), "SELECT status||'|'||message FROM ingest_log WHERE id = %lld", (long long)id);
+    CHECK_STR(scalar(sql), "partial|0 rows: 0 copied in, 0 upserted; not delivered");
+  }
 
   /* Another dimension than the table's: FAILED_PRECONDITION naming both. */
   CHECK_EQ_INT(stream(st, "recruit", 8, "d.csv", ch, 0, 1, &err), ES_EPRECOND);
@@ -354,9 +374,9 @@ static void test_pool_cap(void) {
   CHECK_EQ_INT(st->begin(st, &info, &a, &err), 0);
   CHECK_EQ_INT(st->begin(st, &info, &b, &err), ES_EEXHAUSTED);
   CHECK_CONTAINS(err.msg, "es_pool_max");
-  if (a) a->abort(a, NULL, "test");
+  if (a) a->abort(a, NULL, ES_INGEST_FAILED, "test");
   CHECK_EQ_INT(st->begin(st, &info, &b, &err), 0);
-  if (b) b->abort(b, NULL, "test");
+  if (b) b->abort(b, NULL, ES_INGEST_FAILED, "test");
   es_store_close(st);
 }
 
@@ -380,9 +400,9 @@ static void test_overlapping_streams(void) {
   if (ta && tb) {
     CHECK_EQ_INT(ta->stage(ta, &a, &err), 0);
     CHECK_EQ_INT(tb->stage(tb, &b, &err), 0);
-    CHECK_EQ_INT(tb->commit(tb, &tot, &err), 0);
+    CHECK_EQ_INT(tb->commit(tb, &tot, NULL, &err), 0);
     CHECK_EQ_INT(count("recruit"), 1);
-    CHECK_EQ_INT(ta->commit(ta, &tot, &err), 0);
+    CHECK_EQ_INT(ta->commit(ta, &tot, NULL, &err), 0);
     CHECK_EQ_INT(count("recruit"), 2);
   }
   es_chunk_free(&a);
@@ -412,8 +432,8 @@ static void test_connection_killed(void) {
                      "WHERE application_name = 'embedstream' AND xact_start IS NOT NULL"), "1");
     /* The loss shows when data next goes out, or at the latest when the stream commits. */
     rc = tx->stage(tx, &ch, &err);
-    if (rc) tx->abort(tx, NULL, err.msg);
-    else rc = tx->commit(tx, &tot, &err);
+    if (rc) tx->abort(tx, NULL, ES_INGEST_FAILED, err.msg);
+    else rc = tx->commit(tx, &tot, NULL, &err);
     CHECK_EQ_INT(rc, ES_EUNAVAIL);
   }
   CHECK_EQ_INT(count("recruit"), 0);

@@ -181,11 +181,11 @@ static int run_stream(es_store *st, const char *domain, int dim, const char *fil
   for (i = 0; i < n; i++) {
     tot.rows += chunks[i].nrows;
     if ((rc = tx->stage(tx, &chunks[i], err))) {
-      tx->abort(tx, &tot, err->msg);
+      tx->abort(tx, &tot, ES_INGEST_FAILED, err->msg);
       return rc;
     }
   }
-  return tx->commit(tx, &tot, err);
+  return tx->commit(tx, &tot, NULL, err);
 }
 
 static es_store *open_store(const char *path) {
@@ -302,7 +302,7 @@ static void test_abort(void) {
   if (tx) {
     CHECK_EQ_INT(tx->stage(tx, &c, &err), 0);
     CHECK_EQ_INT(tx->stage(tx, &c, &err), 0);
-    tx->abort(tx, &tot, "chunk 3, row 0: vector has 15 values");
+    tx->abort(tx, &tot, ES_INGEST_FAILED, "chunk 3, row 0: vector has 15 values");
   }
   CHECK_EQ_INT(query_int(path, "SELECT count(*) FROM skill_embedding_dic"), 0);
   CHECK_STR(query_text(path, "SELECT status FROM ingest_log", t, sizeof(t)), "failed");
@@ -315,10 +315,27 @@ static void test_abort(void) {
     es_chunk_row(&c, 1)[2].vec.n = 15;
     CHECK_EQ_INT(tx->stage(tx, &c, &err), ES_EINVAL);
     es_chunk_row(&c, 1)[2].vec.n = 16;
-    tx->abort(tx, &tot, err.msg);
+    tx->abort(tx, &tot, ES_INGEST_FAILED, err.msg);
   }
   CHECK_EQ_INT(query_int(path, "SELECT count(*) FROM skill_embedding_dic"), 0);
   CHECK_EQ_INT(query_int(path, "SELECT count(*) FROM ingest_log WHERE status='failed'"), 2);
+  /* A cancelled stream says so; a committed one whose response was lost is marked partial. */
+  CHECK_EQ_INT(st->begin(st, &info, &tx, &err), 0);
+  if (tx) tx->abort(tx, &tot, ES_INGEST_CANCELLED, "cancelled by the client");
+  CHECK_STR(query_text(path, "SELECT status || '|' || message FROM ingest_log ORDER BY id DESC", t, sizeof(t)),
+            "cancelled|cancelled by the client");
+  {
+    int64_t id = 0;
+    char sql[128];
+    CHECK_EQ_INT(st->begin(st, &info, &tx, &err), 0);
+    if (tx) CHECK_EQ_INT(tx->stage(tx, &c, &err), 0);
+    if (tx) CHECK_EQ_INT(tx->commit(tx, &tot, &id, &err), 0);
+    CHECK(id > 0);
+    CHECK_EQ_INT(st->set_log_status(st, id, ES_INGEST_PARTIAL, "; not delivered", &err), 0);
+    snprintf(sql, sizeof(sql), "SELECT status || '|' || message FROM ingest_log WHERE id = %lld", (long long)id);
+    CHECK_STR(query_text(path, sql, t, sizeof(t)), "partial|upserted 2 rows; not delivered");
+    CHECK_EQ_INT(query_int(path, "SELECT count(*) FROM skill_embedding_dic"), 2);
+  }
   es_chunk_free(&c);
   es_store_close(st);
 }
@@ -349,7 +366,7 @@ static void *work(void *arg) {
     tot.chunks++;
   }
   pthread_barrier_wait(w->staged);
-  if (tx) w->rc_commit = w->rc_stage ? (tx->abort(tx, &tot, "stage failed"), -1) : tx->commit(tx, &tot, &err);
+  if (tx) w->rc_commit = w->rc_stage ? (tx->abort(tx, &tot, ES_INGEST_FAILED, "stage failed"), -1) : tx->commit(tx, &tot, NULL, &err);
   if (w->rc_commit) fprintf(stderr, "thread commit: %s\n", err.msg);
   es_chunk_free(&c);
   return NULL;
@@ -401,9 +418,9 @@ static void test_dimension(void) {
   if (a && b) {
     CHECK_EQ_INT(a->stage(a, &c8, &err), 0);
     CHECK_EQ_INT(b->stage(b, &c4, &err), 0);
-    CHECK_EQ_INT(a->commit(a, &tot, &err), 0);
+    CHECK_EQ_INT(a->commit(a, &tot, NULL, &err), 0);
     es_err_clear(&err);
-    CHECK_EQ_INT(b->commit(b, &tot, &err), ES_EPRECOND);
+    CHECK_EQ_INT(b->commit(b, &tot, NULL, &err), ES_EPRECOND);
     CHECK_CONTAINS(err.msg, "table candidate holds 8-d vectors, stream declares 4");
   }
   CHECK_EQ_INT(query_int(path, "SELECT count(*) FROM candidate"), 1);
@@ -517,7 +534,7 @@ static void bench(void) {
     tot.chunks++;
   }
   clock_gettime(CLOCK_MONOTONIC, &t1);
-  if (tx) CHECK_EQ_INT(tx->commit(tx, &tot, &err), 0);
+  if (tx) CHECK_EQ_INT(tx->commit(tx, &tot, NULL, &err), 0);
   clock_gettime(CLOCK_MONOTONIC, &t2);
   {
     double s1 = (double)(t1.tv_sec - t0.tv_sec) + (double)(t1.tv_nsec - t0.tv_nsec) / 1e9;

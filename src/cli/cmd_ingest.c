@@ -57,7 +57,7 @@ static const es_cmd_spec spec = {
                 "embedstream ingest -d candidate -f candidate.jsonl -s ingest.internal:50052 --retries 5\n"
                 "EMBEDSTREAM_SERVER=10.0.0.7:50052 embedstream ingest -d recruit -f jobs.pkl",
     .footer = "Exit codes: 0 stored, 1 other failure, 2 usage or bad input file, 3 rejected by the\n"
-              "server, 4 server unreachable after the retries.",
+              "server, 4 server unreachable after the retries or busy for --busy-timeout.",
     .apply = apply,
     .show_default = show_default,
 };

@@ -118,11 +118,15 @@ typedef struct es_attempt {
   int have_response;
   es_response response;
   uint64_t rows_sent, chunks_sent;
+  /* from the trailing metadata (core/trailer.h): a busy server's pushback */
+  int has_pushback;
+  uint64_t pushback_ms;
 } es_attempt;
 
 /* Streams metadata and then every message of p over one new channel. Returns 0 when the call
    ran to a status (check a->grpc_status), or a negative es_code for a failure on this side:
    bad input row (ES_EINVAL from the producer), cancel (ES_ECANCELLED), gRPC setup. */
 int es_client_call(const es_call_cfg *cfg, es_producer *p, es_attempt *a, es_error *err);
+
 
 #endif

@@ -1,6 +1,8 @@
 # pyserver.py - a minimal conforming IngestDataStream server in Python, for interop tests and the benchmark.
 """Counts rows and chunks (a null store); optionally records every row it received and fails the
-first N streams with UNAVAILABLE (after their first chunk, so a client must resend from the start).
+first N streams with UNAVAILABLE (after their first chunk, so a client must resend from the start),
+or with another status and trailing metadata (fail_code, fail_trailers: a busy server's
+RESOURCE_EXHAUSTED with or without grpc-retry-pushback-ms).
 
 In-process:  srv = PyServer(record=True, fail_first=1).start(); srv.addr; ...; srv.stop()
 As a program: pyserver.py [--listen 127.0.0.1:0] [--fail-first N] [--workers N]; logs
@@ -52,10 +54,13 @@ class Stream:
 
 
 class Servicer:
-    def __init__(self, pb2, record=False, fail_first=0):
+    def __init__(self, pb2, record=False, fail_first=0, fail_code=grpc.StatusCode.UNAVAILABLE,
+                 fail_trailers=()):
         self.pb2 = pb2
         self.record = record
         self.fail_left = fail_first
+        self.fail_code = fail_code
+        self.fail_trailers = tuple(fail_trailers)
         self.lock = threading.Lock()
         self.streams = []
 
@@ -69,6 +74,11 @@ class Servicer:
     def _end(self, context, st, code, details):
         st.outcome = code.name
         context.abort(code, details)
+
+    def _fail(self, context, st):
+        if self.fail_trailers:
+            context.set_trailing_metadata(self.fail_trailers)
+        self._end(context, st, self.fail_code, "pyserver: failing on purpose")
 
     def IngestDataStream(self, request_iterator, context):  # noqa: N802 (gRPC's name)
         st = Stream()
@@ -102,11 +112,11 @@ class Servicer:
             if self.record:
                 st.rows.extend(_row_dict(st.domain, r) for r in rows)
             if fail:
-                self._end(context, st, grpc.StatusCode.UNAVAILABLE, "pyserver: failing on purpose")
+                self._fail(context, st)
         if st.domain is None:
             self._end(context, st, grpc.StatusCode.INVALID_ARGUMENT, "no metadata")
         if fail:
-            self._end(context, st, grpc.StatusCode.UNAVAILABLE, "pyserver: failing on purpose")
+            self._fail(context, st)
         st.outcome = "success"
         return self.pb2.IngestDataResponse(
             status="success",
@@ -119,9 +129,9 @@ class Servicer:
 
 
 class PyServer:
-    def __init__(self, listen="127.0.0.1:0", record=False, fail_first=0, workers=8):
+    def __init__(self, listen="127.0.0.1:0", record=False, fail_first=0, workers=8, **servicer):
         pb2, pb2_grpc = harness.protos()
-        self.servicer = Servicer(pb2, record, fail_first)
+        self.servicer = Servicer(pb2, record, fail_first, **servicer)
         self.server = grpc.server(
             concurrent.futures.ThreadPoolExecutor(max_workers=workers),
             options=[("grpc.max_send_message_length", MAX_MESSAGE),

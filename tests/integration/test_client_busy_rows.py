@@ -74,6 +74,70 @@ class BusyServer(unittest.TestCase):
         self.srv.wait_for_log(r'start: .*file="held.csv"')
         return held
 
+    def file(self, name, n, seed):
+        return h.write_domain_file("recruit", os.path.join(self.dir, name), n, dim=DIM, seed=seed)
+
+    def test_found6_busy_server_all_clients_succeed(self):
+        paths = [self.file("c%02d.csv" % i, 40, 100 + i) for i in range(20)]
+        held = self.hold_slot()
+        procs = [h.start_ingest("recruit", p, self.srv.addr, dim=DIM, chunk_size=10, args=BUSY_RETRY)
+                 for p in paths]
+        # Three refusals each would have been the end before; with the slot still held.
+        h.wait_until(lambda: refusals(self.srv) >= 60 or all(p.poll() is not None for p in procs),
+                     h.scaled(120), "60 refusals")
+        held.abandon()  # the held stream is rolled back: the table holds our files only
+        results = [h.finish_ingest(p, 600) for p in procs]
+        expected = {}
+        for path, res in zip(paths, results):
+            self.assertEqual(res.code, 0, (path, res))
+            self.assertEqual(res.out["rows_sent"], 40, res.out)
+            expected.update(h.expected_store("recruit", path))
+        self.assertEqual(self.store.rows("recruit"), expected)
+
+    def test_found6_busy_timeout_expires_exit4(self):
+        path = self.file("late.csv", 5, 3)
+        self.hold_slot()
+        t0 = time.monotonic()
+        res = h.run_ingest("recruit", path, self.srv.addr, dim=DIM, retries=1,
+                           args=("--busy-timeout", "2.5"))
+        took = time.monotonic() - t0
+        self.assertEqual(res.code, 4, res)
+        msg = res.out["message"]
+        self.assertRegex(msg, r"busy for \d+\.\d s", msg)
+        self.assertIn("--busy-timeout 2.5", msg)
+        self.assertIn(msg, res.err)
+        self.assertEqual(res.out["status"], "failed", res.out)
+        self.assertGreaterEqual(took, 2.5)
+        self.assertLess(took, h.scaled(20))
+        # It waited and came back (with --retries 1): busy refusals are not attempts used up.
+        self.assertGreaterEqual(refusals(self.srv), 2)
+        self.assertEqual(self.store.count("recruit"), 0)
+
+    def test_busy_refusals_do_not_use_up_retries(self):
+        path = self.file("patient.csv", 12, 4)
+        held = self.hold_slot()
+        p = h.start_ingest("recruit", path, self.srv.addr, dim=DIM, retries=1, args=BUSY_RETRY)
+        h.wait_until(lambda: refusals(self.srv) >= 2 or p.poll() is not None, h.scaled(30),
+                     "two refusals")
+        held.abandon()
+        res = h.finish_ingest(p)
+        self.assertEqual(res.code, 0, res)
+        self.assertEqual(self.store.rows("recruit"), h.expected_store("recruit", path))
+
+    def test_busy_timeout_zero_gives_up_at_the_first_refusal(self):
+        path = self.file("now.csv", 3, 5)
+        self.hold_slot()
+        res = h.run_ingest("recruit", path, self.srv.addr, dim=DIM, args=("--busy-timeout", "0"))
+        self.assertEqual(res.code, 4, res)
+        self.assertIn("busy", res.out["message"])
+        self.assertEqual(refusals(self.srv), 1)
+
+    def test_bad_busy_timeout_is_a_usage_error(self):
+        path = self.file("x.csv", 1, 6)
+        for bad in ("-1", "soon", "nan", ""):
+            res = h.run_ingest("recruit", path, self.srv.addr, args=("--busy-timeout", bad))
+            self.assertEqual(res.code, 2, (bad, res))
+
     def test_grpcio_client_reads_the_pushback_trailer(self):
         self.hold_slot()
         try:
@@ -121,6 +185,39 @@ class BusyServer(unittest.TestCase):
         # Told to wait about a second; without the trailer it would have retried in 0.05 s.
         self.assertEqual(refusals(self.srv), 1, "retried before the pushback was over")
         self.assertGreaterEqual(time.monotonic() - t0, 0.5)
+
+
+class PushbackFromAnyServer(unittest.TestCase):
+    """Our client against a stock grpcio server refusing with RESOURCE_EXHAUSTED."""
+
+    def setUp(self):
+        self.path = h.write_domain_file("recruit", os.path.join(h.tempdir(), "r.csv"), 9, dim=DIM)
+
+    def ingest(self, srv, *args, retries=2):
+        return h.run_ingest("recruit", self.path, srv.addr, dim=DIM, chunk_size=4, retries=retries,
+                            args=("--backoff-min", "0.05", "--backoff-max", "0.1") + args)
+
+    def test_pushback_waits_without_counting(self):
+        with PyServer(fail_first=3, fail_code=grpc.StatusCode.RESOURCE_EXHAUSTED,
+                      fail_trailers=[("grpc-retry-pushback-ms", "200")]) as srv:
+            t0 = time.monotonic()
+            res = self.ingest(srv, retries=1)
+            took = time.monotonic() - t0
+        self.assertEqual(res.code, 0, res)
+        self.assertEqual(res.out["rows_sent"], 9, res.out)
+        self.assertEqual(len(srv.servicer.streams), 4)
+        self.assertGreaterEqual(took, 0.6)  # three waits of at least 200 ms
+
+    def test_without_pushback_resource_exhausted_counts_as_before(self):
+        for trailers in ([], [("grpc-retry-pushback-ms", "-1")], [("grpc-retry-pushback-ms", "soon")]):
+            with self.subTest(trailers=trailers):
+                with PyServer(fail_first=5, fail_code=grpc.StatusCode.RESOURCE_EXHAUSTED,
+                              fail_trailers=trailers) as srv:
+                    res = self.ingest(srv)
+                self.assertEqual(res.code, 4, res)
+                self.assertIn("gave up after 2 attempts", res.out["message"])
+                self.assertNotIn("busy", res.out["message"])
+                self.assertEqual(len(srv.servicer.streams), 2)
 
 
 class RowErrors(unittest.TestCase):

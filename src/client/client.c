@@ -72,9 +72,11 @@ static void describe_status(const es_attempt *a, char *out, size_t cap) {
            a->details[0] ? a->details : "(no details)");
 }
 
-/* Turns a finished call into the result; returns the es_code to give the caller. */
-static int settle(const es_attempt *a, es_ingest_result *res, es_error *err) {
-  char what[640];
+/* Turns a finished call into the result; returns the es_code to give the caller. A rejected
+   row is named in the file's terms when the server said which it was. */
+static int settle(const es_ingest_opts *o, const es_producer *p, const es_attempt *a,
+                  es_ingest_result *res, es_error *err) {
+  char what[900];
   res->grpc_status = a->grpc_status;
   res->rows_sent = a->rows_sent;
   res->chunks_sent = a->chunks_sent;
@@ -84,20 +86,23 @@ static int settle(const es_attempt *a, es_ingest_result *res, es_error *err) {
       return es_err_set(err, ES_EINTERNAL, "the server ended the call with OK but sent no response");
     }
     res->response = a->response;
-    res->rows_sent = a->response.rows > 0 ? (uint64_t)a->response.rows : 0;
-    res->chunks_sent = a->response.chunks > 0 ? (uint64_t)a->response.chunks : 0;
     if (strcmp(a->response.status, "success") != 0) {
       res->outcome = ES_INGEST_REJECTED;
       return es_err_set(err, ES_EINVAL, "the server answered status '%s': %s",
                         a->response.status, a->response.message);
     }
+    res->rows_stored = a->response.rows > 0 ? (uint64_t)a->response.rows : 0;
     res->outcome = ES_INGEST_OK;
     return 0;
   }
-  describe_status(a, what, sizeof(what));
   /* INTERNAL and UNKNOWN are a server's bug or crash, not a verdict on the stream. */
   res->outcome = a->grpc_status == 13 || a->grpc_status == 2 ? ES_INGEST_FAILED : ES_INGEST_REJECTED;
   snprintf(res->response.status, sizeof(res->response.status), "failed");
+  if (es_client_row_error(o, p, a, what, sizeof(what))) {
+    snprintf(res->response.message, sizeof(res->response.message), "%s", what);
+    return es_err_set(err, es_code_from_grpc(a->grpc_status), "%s", what);
+  }
+  describe_status(a, what, sizeof(what));
   snprintf(res->response.message, sizeof(res->response.message), "%s", what);
   return es_err_set(err, es_code_from_grpc(a->grpc_status), "the server refused the stream: %s", what);
 }
@@ -205,7 +210,7 @@ static int retry_loop(const es_ingest_opts *o, es_call_cfg *cfg, es_producer *p,
     }
     rs.busy = 0;
     rs.counted++;
-    if (!es_grpc_retryable(a.grpc_status)) return settle(&a, res, err);
+    if (!es_grpc_retryable(a.grpc_status)) return settle(o, p, &a, res, err);
     if (rs.counted >= o->retries) return give_up(&a, rs.counted, res, err);
     wait = es_backoff_delay(rs.counted + 1, o->backoff_min_s, o->backoff_max_s, &rs.seed);
     es_warn("attempt %d of %d failed with %s (%s); retrying in %.1f s", rs.counted, o->retries,

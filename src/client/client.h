@@ -49,6 +49,7 @@ typedef enum {
 typedef struct es_ingest_result {
   es_response response;        /* what the server answered (status, message, totals) */
   uint64_t rows_sent, chunks_sent; /* by the last attempt */
+  uint64_t rows_stored;        /* what the server committed: its total on success, else 0 */
   double seconds;
   int attempts;                /* calls made, busy refusals included */
   int busy_refusals;           /* of those, refusals of a busy server (waited for) */

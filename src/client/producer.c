@@ -50,7 +50,9 @@ int es_producer_open(es_producer *p, const char *path, es_error *err) {
   p->wait_slot = 0;
   es_err_clear(&p->err);
   es_chunk_reset(&p->chunk);
+  es_msgrows_reset(&p->sent);
   if ((n = es_loader_open(path, p->domain, &p->lopts, &p->loader, err)) < 0) return n;
+  p->format = p->loader->format;
   if ((n = read_batch(p, err)) < 0) return n;
   if (n == 0) return es_err_set(err, ES_EINVAL, "%s: the file holds no rows", path);
   return 0;
@@ -105,7 +107,9 @@ static int fill(es_producer *p, es_msg *m, es_error *err) {
     es_msgbuf_put(b);
     return 0;
   }
-  if ((rc = es_packer_finish(&pk, &off, &len, err)) < 0) goto fail;
+  if ((rc = es_packer_finish(&pk, &off, &len, err)) < 0 ||
+      (rc = es_msgrows_add(&p->sent, pk.rows, err)) < 0)
+    goto fail;
   s = es_msgbuf_slice(b, off, len); /* from here the slice owns b */
   m->bb = grpc_raw_byte_buffer_create(&s, 1); /* takes its own reference */
   grpc_slice_unref(s);
@@ -211,6 +215,7 @@ void es_producer_stop(es_producer *p) {
 void es_producer_free(es_producer *p) {
   es_producer_stop(p);
   es_chunk_free(&p->chunk);
+  es_msgrows_free(&p->sent);
   es_bufpool_release(p->pool); /* its buffers may outlive p, in slices gRPC still holds */
   p->pool = NULL;
   pthread_cond_destroy(&p->cv);

@@ -2,7 +2,9 @@
 """Counts rows and chunks (a null store); optionally records every row it received and fails the
 first N streams with UNAVAILABLE (after their first chunk, so a client must resend from the start),
 or with another status and trailing metadata (fail_code, fail_trailers: a busy server's
-RESOURCE_EXHAUSTED with or without grpc-retry-pushback-ms).
+RESOURCE_EXHAUSTED with or without grpc-retry-pushback-ms). check_dim rejects a row whose vector
+is not the metadata's dimension the way any server might: INVALID_ARGUMENT whose details say
+"chunk N, row M: ..." and no trailers of ours.
 
 In-process:  srv = PyServer(record=True, fail_first=1).start(); srv.addr; ...; srv.stop()
 As a program: pyserver.py [--listen 127.0.0.1:0] [--fail-first N] [--workers N]; logs
@@ -55,12 +57,13 @@ class Stream:
 
 class Servicer:
     def __init__(self, pb2, record=False, fail_first=0, fail_code=grpc.StatusCode.UNAVAILABLE,
-                 fail_trailers=()):
+                 fail_trailers=(), check_dim=False):
         self.pb2 = pb2
         self.record = record
         self.fail_left = fail_first
         self.fail_code = fail_code
         self.fail_trailers = tuple(fail_trailers)
+        self.check_dim = check_dim
         self.lock = threading.Lock()
         self.streams = []
 
@@ -79,6 +82,13 @@ class Servicer:
         if self.fail_trailers:
             context.set_trailing_metadata(self.fail_trailers)
         self._end(context, st, self.fail_code, "pyserver: failing on purpose")
+
+    def _check_dim(self, context, st, rows):
+        for i, r in enumerate(rows):
+            if len(r.vector) != st.dim:
+                self._end(context, st, grpc.StatusCode.INVALID_ARGUMENT,
+                          "chunk %d, row %d: field 'vector': %d values, expected %d"
+                          % (st.total_chunks, i, len(r.vector), st.dim))
 
     def IngestDataStream(self, request_iterator, context):  # noqa: N802 (gRPC's name)
         st = Stream()
@@ -111,6 +121,8 @@ class Servicer:
             st.total_rows += len(rows)
             if self.record:
                 st.rows.extend(_row_dict(st.domain, r) for r in rows)
+            if self.check_dim:
+                self._check_dim(context, st, rows)
             if fail:
                 self._fail(context, st)
         if st.domain is None:

@@ -90,6 +90,7 @@ class BusyServer(unittest.TestCase):
         expected = {}
         for path, res in zip(paths, results):
             self.assertEqual(res.code, 0, (path, res))
+            self.assertEqual(res.out["rows_stored"], 40, res.out)
             self.assertEqual(res.out["rows_sent"], 40, res.out)
             expected.update(h.expected_store("recruit", path))
         self.assertEqual(self.store.rows("recruit"), expected)
@@ -106,7 +107,7 @@ class BusyServer(unittest.TestCase):
         self.assertRegex(msg, r"busy for \d+\.\d s", msg)
         self.assertIn("--busy-timeout 2.5", msg)
         self.assertIn(msg, res.err)
-        self.assertEqual(res.out["status"], "failed", res.out)
+        self.assertEqual((res.out["status"], res.out["rows_stored"]), ("failed", 0), res.out)
         self.assertGreaterEqual(took, 2.5)
         self.assertLess(took, h.scaled(20))
         # It waited and came back (with --retries 1): busy refusals are not attempts used up.
@@ -204,7 +205,7 @@ class PushbackFromAnyServer(unittest.TestCase):
             res = self.ingest(srv, retries=1)
             took = time.monotonic() - t0
         self.assertEqual(res.code, 0, res)
-        self.assertEqual(res.out["rows_sent"], 9, res.out)
+        self.assertEqual((res.out["rows_sent"], res.out["rows_stored"]), (9, 9), res.out)
         self.assertEqual(len(srv.servicer.streams), 4)
         self.assertGreaterEqual(took, 0.6)  # three waits of at least 200 ms
 
@@ -233,6 +234,54 @@ class RowErrors(unittest.TestCase):
         self.addCleanup(srv.__exit__, None, None, None)
         return srv
 
+    def assert_rejected(self, res, where, reason):
+        self.assertEqual(res.code, 3, res)
+        msg = res.out["message"]
+        self.assertIn("%s: %s" % (where, reason), msg)
+        self.assertIn(msg, res.err)
+        self.assertEqual((res.out["status"], res.out["rows_stored"]), ("failed", 0), res.out)
+        self.assertLessEqual(res.out["rows_sent"], 900)
+        return msg
+
+    def test_found7_row_error_names_file_line(self):
+        # Row 699 is chunk 7, row 99 in chunks of 100; its line is further down than 701, since
+        # some rows' text spans lines.
+        path = write_with_bad_row(os.path.join(self.dir, "r.csv"), 900, 699, short_vector)
+        line = csv_start_lines(path)[699]
+        self.assertGreater(line, 701)
+        res = h.run_ingest("recruit", path, self.server().addr, dim=DIM, chunk_size=100)
+        msg = self.assert_rejected(res, "%s:%d" % (path, line), "field 'vector': 7 values, expected 8")
+        self.assertTrue(msg.endswith("(server: chunk 7, row 99)"), msg)
+        self.assertEqual(self.store.count("recruit"), 0)
+
+    def test_jsonl_line_through_split_messages(self):
+        # A small message limit splits chunks into messages of varying row counts: the server's
+        # "chunk" is a message, and the mapping must follow each message's own count.
+        path = write_with_bad_row(os.path.join(self.dir, "r.jsonl"), 600, 431, bad_id)
+        res = h.run_ingest("recruit", path, self.server().addr, dim=DIM, chunk_size=50,
+                           args=("--max-message-bytes", "2048"))
+        self.assert_rejected(res, "%s:%d" % (path, 432), "field 'id'")
+
+    def test_pickle_names_the_row_index(self):
+        import numpy as np
+        import pandas as pd
+        rows = h.make_rows("recruit", 300, dim=DIM, seed=9)
+        bad_id(rows[123])
+        df = pd.DataFrame({n: [r[n] for r in rows] for n, _ in h.DOMAINS["recruit"].fields})
+        df["vector"] = [np.asarray(v, dtype=np.float32) for v in df["vector"]]
+        path = os.path.join(self.dir, "r.pkl")
+        df.to_pickle(path)
+        res = h.run_ingest("recruit", path, self.server().addr, dim=DIM, chunk_size=50)
+        self.assert_rejected(res, "%s: row index 123" % path, "field 'id'")
+
+    def test_fallback_parses_details_of_a_stock_grpcio_server(self):
+        path = write_with_bad_row(os.path.join(self.dir, "r.csv"), 900, 699, short_vector)
+        line = csv_start_lines(path)[699]
+        with PyServer(check_dim=True) as srv:
+            res = h.run_ingest("recruit", path, srv.addr, dim=DIM, chunk_size=100)
+        self.assert_rejected(res, "%s:%d" % (path, line), "field 'vector': 7 values, expected 8")
+        self.assertTrue(res.out["message"].endswith("(server: chunk 7, row 99)"), res.out)
+
     def test_grpcio_client_gets_details_and_row_trailers(self):
         srv = self.server()
         good = recruit_chunk(0, 3)
@@ -249,6 +298,36 @@ class RowErrors(unittest.TestCase):
             trailers = dict(e.trailing_metadata() or ())
         self.assertEqual((trailers.get("embedstream-chunk"), trailers.get("embedstream-row")),
                          ("2", "2"), trailers)
+
+    def test_success_reports_rows_stored(self):
+        path = h.write_domain_file("recruit", os.path.join(self.dir, "ok.csv"), 25, dim=DIM)
+        res = h.run_ingest("recruit", path, self.server().addr, dim=DIM, chunk_size=10)
+        self.assertEqual(res.code, 0, res)
+        self.assertEqual((res.out["rows_sent"], res.out["rows_stored"], res.out["chunks_sent"]),
+                         (25, 25, 3), res.out)
+
+
+class HttpRowsStored(unittest.TestCase):
+    """The HTTP API's ingest results carry rows_stored too, and row errors in the file's terms."""
+
+    def test_rows_stored_and_row_error(self):
+        store = h.SqliteStore()
+        self.addCleanup(store.destroy)
+        data = h.tempdir()
+        h.write_domain_file("recruit", os.path.join(data, "ok.csv"), 30, dim=DIM)
+        write_with_bad_row(os.path.join(data, "bad.jsonl"), 40, 17, bad_id)
+        with h.Server(store.url) as srv, api.Api(data, srv.addr) as a:
+            r = api.call(a.base, api.ingest_path("recruit", "ok.csv", dim=DIM), "POST")
+            self.assertEqual(r.status, 200, r)
+            self.assertEqual((r.json["rows_sent"], r.json["rows_stored"]), (30, 30), r)
+            r = api.call(a.base, api.ingest_path("recruit", "bad.jsonl", dim=DIM), "POST")
+            self.assertEqual(r.status, 400, r)
+            self.assertIn("bad.jsonl:18: field 'id'", r.json["error"])
+            self.assertEqual(r.json["rows_stored"], 0, r)
+            spec = api.call(a.base, "/openapi.json").json
+        result = spec["components"]["schemas"]["IngestResult"]
+        self.assertIn("rows_stored", result["required"])
+        self.assertIn("rows_stored", result["properties"])
 
 
 if __name__ == "__main__":

@@ -30,6 +30,7 @@ int es_cli_client_apply(es_ingest_opts *o, int id, const char *v, es_opts_why *w
     return 0;
   case ES_CO_BACKOFF_MIN: return es_opts_double(v, 0, 3600, &o->backoff_min_s, why);
   case ES_CO_BACKOFF_MAX: return es_opts_double(v, 0, 3600, &o->backoff_max_s, why);
+  case ES_CO_BUSY_TIMEOUT: return es_opts_double(v, 0, 1e8, &o->busy_timeout_s, why);
   }
   return 1;
 }
@@ -46,6 +47,7 @@ int es_cli_client_default(int id, char *out, size_t cap) {
   case ES_CO_MAX_MESSAGE: snprintf(out, cap, "%zu", d.max_message_bytes); return 0;
   case ES_CO_BACKOFF_MIN: snprintf(out, cap, "%g, the spec's", d.backoff_min_s); return 0;
   case ES_CO_BACKOFF_MAX: snprintf(out, cap, "%g, the spec's", d.backoff_max_s); return 0;
+  case ES_CO_BUSY_TIMEOUT: snprintf(out, cap, "%g", d.busy_timeout_s); return 0;
   }
   return 1;
 }

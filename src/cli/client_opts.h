@@ -14,7 +14,8 @@ enum {
   ES_CO_RETRIES,
   ES_CO_MAX_MESSAGE,
   ES_CO_BACKOFF_MIN,
-  ES_CO_BACKOFF_MAX
+  ES_CO_BACKOFF_MAX,
+  ES_CO_BUSY_TIMEOUT
 };
 
 #define ES_CLI_CLIENT_OPTS                                                                       \
@@ -25,7 +26,12 @@ enum {
       {ES_CO_BANDWIDTH, "bandwidth-mbps", 0, "X", "network bandwidth for auto chunk sizing", NULL}, \
       {ES_CO_TIMEOUT, "timeout", 0, "SECONDS", "deadline of each attempt", NULL},                 \
       {ES_CO_RETRIES, "retries", 0, "N",                                                          \
-       "attempts in all on UNAVAILABLE, RESOURCE_EXHAUSTED, ABORTED,\nDEADLINE_EXCEEDED",         \
+       "attempts in all on UNAVAILABLE, RESOURCE_EXHAUSTED, ABORTED,\nDEADLINE_EXCEEDED; "         \
+       "a busy server's refusals (RESOURCE_EXHAUSTED with\ngrpc-retry-pushback-ms) do not count", \
+       NULL},                                                                                     \
+      {ES_CO_BUSY_TIMEOUT, "busy-timeout", 0, "SECONDS",                                          \
+       "how long to keep waiting, as the server's pushback says,\nfor a busy server (0: give up at " \
+       "once)",                                                                                   \
        NULL},                                                                                     \
       {ES_CO_MAX_MESSAGE, "max-message-bytes", 0, "N", "no message larger than this", NULL},      \
       {ES_CO_BACKOFF_MIN, "backoff-min", 0, "SECONDS",                                            \

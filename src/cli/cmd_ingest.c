@@ -52,14 +52,16 @@ static const es_cmd_spec spec = {
     .synopsis = "--domain D --file PATH [options]",
     .description = "Streams the rows of a CSV, JSONL or pandas .pkl file to an IngestDataStream server:\n"
                    "metadata first, then chunks. Prints one JSON object on stdout: status, message,\n"
-                   "rows_sent, chunks_sent, seconds.",
+                   "rows_sent, rows_stored (what the server committed: 0 unless it succeeded),\n"
+                   "chunks_sent, seconds. A row the server rejects is named by its file line\n"
+                   "(pickle: row index).",
     .opts = opts,
     .nopts = ES_OPTS_COUNT(opts),
     .examples = "embedstream ingest -d recruit -f examples/recruit.csv\n"
                 "embedstream ingest -d candidate -f candidate.jsonl -s ingest.internal:50052 --retries 5\n"
                 "EMBEDSTREAM_SERVER=10.0.0.7:50052 embedstream ingest -d recruit -f jobs.pkl",
     .footer = "Exit codes: 0 stored, 1 other failure, 2 usage or bad input file, 3 rejected by the\n"
-              "server, 4 server unreachable after the retries.",
+              "server, 4 server unreachable after the retries or busy for --busy-timeout.",
     .apply = apply,
     .show_default = show_default,
 };
@@ -83,16 +85,17 @@ static void on_progress(void *ud, const es_progress *p) {
   fflush(stderr);
 }
 
-static int print_json(const char *status, const char *message, uint64_t rows, uint64_t chunks,
-                      double seconds) {
+static int print_json(const char *status, const char *message, uint64_t rows, uint64_t stored,
+                      uint64_t chunks, double seconds) {
   es_buf b = ES_BUF_INIT;
   int rc;
   es_buf_puts(&b, "{\"status\":");
   es_buf_json_str(&b, status);
   es_buf_puts(&b, ",\"message\":");
   es_buf_json_str(&b, message);
-  es_buf_printf(&b, ",\"rows_sent\":%llu,\"chunks_sent\":%llu,\"seconds\":%.3f}",
-                (unsigned long long)rows, (unsigned long long)chunks, seconds);
+  es_buf_printf(&b, ",\"rows_sent\":%llu,\"rows_stored\":%llu,\"chunks_sent\":%llu,\"seconds\":%.3f}",
+                (unsigned long long)rows, (unsigned long long)stored, (unsigned long long)chunks,
+                seconds);
   rc = b.oom ? -1 : 0;
   if (!rc) rc = printf("%s\n", b.ptr) < 0 || fflush(stdout) ? -1 : 0;
   es_buf_free(&b);
@@ -129,10 +132,11 @@ int es_cmd_ingest(int argc, char **argv) {
   if (rc == 0) {
     es_info("ingested %llu row%s in %llu chunk%s in %.2f s", (unsigned long long)res.rows_sent,
             es_plural(res.rows_sent), (unsigned long long)res.chunks_sent, es_plural(res.chunks_sent), res.seconds);
-    rc = print_json("success", res.response.message, res.rows_sent, res.chunks_sent, res.seconds);
+    rc = print_json("success", res.response.message, res.rows_sent, res.rows_stored, res.chunks_sent,
+                    res.seconds);
   } else {
     es_error_log("ingest failed: %s", err.msg);
-    rc = print_json("failed", err.msg, res.rows_sent, res.chunks_sent, res.seconds);
+    rc = print_json("failed", err.msg, res.rows_sent, 0, res.chunks_sent, res.seconds);
   }
   return rc < 0 && code == ES_EXIT_OK ? ES_EXIT_FAIL : code;
 }

@@ -11,6 +11,7 @@
 #include "client/client_int.h"
 #include "core/clock.h"
 #include "core/log.h"
+#include "core/trailer.h"
 
 #define ES_METHOD "/embedding.EmbeddingStreamService/IngestDataStream"
 
@@ -177,6 +178,24 @@ static void on_sent(const es_call_cfg *cfg, call_state *s, es_producer *p, es_at
   abort_stream(s, rc, &err);
 }
 
+/* The trailers of core/trailer.h; a value that does not parse counts as absent. */
+static void read_trailers(const grpc_metadata_array *md, es_attempt *a) {
+  size_t i;
+  int has_chunk = 0, has_row = 0;
+  for (i = 0; i < md->count; i++) {
+    const grpc_metadata *m = &md->metadata[i];
+    const char *v = (const char *)GRPC_SLICE_START_PTR(m->value);
+    size_t n = GRPC_SLICE_LENGTH(m->value);
+    if (!grpc_slice_str_cmp(m->key, ES_TRAILER_PUSHBACK))
+      a->has_pushback = es_trailer_uint(v, n, &a->pushback_ms) == 0;
+    else if (!grpc_slice_str_cmp(m->key, ES_TRAILER_CHUNK))
+      has_chunk = es_trailer_uint(v, n, &a->pos_chunk) == 0;
+    else if (!grpc_slice_str_cmp(m->key, ES_TRAILER_ROW))
+      has_row = es_trailer_uint(v, n, &a->pos_row) == 0;
+  }
+  a->has_pos = has_chunk && has_row;
+}
+
 static void on_status(call_state *s, es_attempt *a, int ok) {
   size_t n;
   s->recv_pending = 0;
@@ -187,6 +206,7 @@ static void on_status(call_state *s, es_attempt *a, int ok) {
   if (n >= sizeof(a->details)) n = sizeof(a->details) - 1;
   memcpy(a->details, GRPC_SLICE_START_PTR(s->details), n);
   a->details[n] = '\0';
+  read_trailers(&s->trailing_md, a);
   if (s->status != GRPC_STATUS_OK && s->error_string) es_debug("gRPC error: %s", s->error_string);
 }
 

@@ -34,6 +34,8 @@ static int check_opts(const es_ingest_opts *o, const es_domain **d, int *dim, es
     return es_err_set(err, ES_EUSAGE, "message limit %zu is outside %d..%d bytes",
                       o->max_message_bytes, ES_MIN_MESSAGE, INT_MAX);
   if (o->retries < 1) return es_err_set(err, ES_EUSAGE, "retries must be at least 1 (attempts in all)");
+  if (!(o->busy_timeout_s >= 0))
+    return es_err_set(err, ES_EUSAGE, "the busy timeout must be 0 or more seconds");
   return 0;
 }
 
@@ -70,9 +72,11 @@ static void describe_status(const es_attempt *a, char *out, size_t cap) {
            a->details[0] ? a->details : "(no details)");
 }
 
-/* Turns a finished call into the result; returns the es_code to give the caller. */
-static int settle(const es_attempt *a, es_ingest_result *res, es_error *err) {
-  char what[640];
+/* Turns a finished call into the result; returns the es_code to give the caller. A rejected
+   row is named in the file's terms when the server said which it was. */
+static int settle(const es_ingest_opts *o, const es_producer *p, const es_attempt *a,
+                  es_ingest_result *res, es_error *err) {
+  char what[900];
   res->grpc_status = a->grpc_status;
   res->rows_sent = a->rows_sent;
   res->chunks_sent = a->chunks_sent;
@@ -82,20 +86,23 @@ static int settle(const es_attempt *a, es_ingest_result *res, es_error *err) {
       return es_err_set(err, ES_EINTERNAL, "the server ended the call with OK but sent no response");
     }
     res->response = a->response;
-    res->rows_sent = a->response.rows > 0 ? (uint64_t)a->response.rows : 0;
-    res->chunks_sent = a->response.chunks > 0 ? (uint64_t)a->response.chunks : 0;
     if (strcmp(a->response.status, "success") != 0) {
       res->outcome = ES_INGEST_REJECTED;
       return es_err_set(err, ES_EINVAL, "the server answered status '%s': %s",
                         a->response.status, a->response.message);
     }
+    res->rows_stored = a->response.rows > 0 ? (uint64_t)a->response.rows : 0;
     res->outcome = ES_INGEST_OK;
     return 0;
   }
-  describe_status(a, what, sizeof(what));
   /* INTERNAL and UNKNOWN are a server's bug or crash, not a verdict on the stream. */
   res->outcome = a->grpc_status == 13 || a->grpc_status == 2 ? ES_INGEST_FAILED : ES_INGEST_REJECTED;
   snprintf(res->response.status, sizeof(res->response.status), "failed");
+  if (es_client_row_error(o, p, a, what, sizeof(what))) {
+    snprintf(res->response.message, sizeof(res->response.message), "%s", what);
+    return es_err_set(err, es_code_from_grpc(a->grpc_status), "%s", what);
+  }
+  describe_status(a, what, sizeof(what));
   snprintf(res->response.message, sizeof(res->response.message), "%s", what);
   return es_err_set(err, es_code_from_grpc(a->grpc_status), "the server refused the stream: %s", what);
 }
@@ -113,6 +120,46 @@ static int give_up(const es_attempt *a, int attempts, es_ingest_result *res, es_
                     es_plural((unsigned long long)attempts), what);
 }
 
+/* How the retries stand: failures count against --retries; busy refusals only start or extend
+   a spell that --busy-timeout bounds. */
+typedef struct retry_state {
+  int counted;       /* attempts that failed otherwise than busy */
+  int busy;          /* in a spell of busy refusals ... */
+  double busy_since; /* ... since this monotonic time (its first refusal) */
+  uint64_t seed;     /* jitter */
+} retry_state;
+
+/* A full server's refusal: RESOURCE_EXHAUSTED with the standard pushback trailer. Without the
+   trailer (a message over a limit, say) it is an ordinary retryable failure. */
+static int is_busy(const es_attempt *a) {
+  return a->grpc_status == ES_GRPC_RESOURCE_EXHAUSTED && a->has_pushback;
+}
+
+/* After a busy refusal: 0 with *wait (the jittered pushback, cut to what is left of
+   --busy-timeout), or the es_code of giving up once the server has been busy that long. */
+static int on_busy(const es_ingest_opts *o, retry_state *rs, const es_attempt *a, double *wait,
+                   es_ingest_result *res, es_error *err) {
+  double now = es_clock_mono(), busy;
+  char what[640];
+  if (!rs->busy) rs->busy_since = now;
+  rs->busy = 1;
+  res->busy_refusals++;
+  busy = now - rs->busy_since;
+  describe_status(a, what, sizeof(what));
+  if (busy >= o->busy_timeout_s) {
+    give_up(a, rs->counted, res, NULL);
+    snprintf(res->response.message, sizeof(res->response.message),
+             "the server was busy for %.1f s (--busy-timeout %g, %d refusal%s): %s", busy,
+             o->busy_timeout_s, res->busy_refusals, res->busy_refusals == 1 ? "" : "s", what);
+    return es_err_set(err, ES_EEXHAUSTED, "%s", res->response.message);
+  }
+  *wait = es_pushback_delay(a->pushback_ms, &rs->seed);
+  if (*wait > o->busy_timeout_s - busy) *wait = o->busy_timeout_s - busy;
+  es_info("server busy (%s); trying again in %.1f s (busy for %.1f s, --busy-timeout %g)", what,
+          *wait, busy, o->busy_timeout_s);
+  return 0;
+}
+
 /* One attempt: reopen the file, check its first row, stream it. */
 static int attempt(const es_ingest_opts *o, es_call_cfg *cfg, es_producer *p, int dim,
                    es_attempt *a, es_error *err) {
@@ -123,14 +170,60 @@ static int attempt(const es_ingest_opts *o, es_call_cfg *cfg, es_producer *p, in
   return es_client_call(cfg, p, a, err);
 }
 
+/* Ends the loop on this side's failure (rc < 0) or a call without a status; 0 to go on. */
+static int attempt_failed(int rc, const es_attempt *a, es_ingest_result *res, es_error *err) {
+  if (rc < 0) { /* this side stopped it: bad input, cancel, gRPC setup */
+    res->outcome = rc == ES_EINVAL || rc == ES_ENOTFOUND || rc == ES_EIO || rc == ES_EUSAGE
+                       ? ES_INGEST_INPUT
+                       : ES_INGEST_FAILED;
+    res->rows_sent = a->rows_sent;
+    res->chunks_sent = a->chunks_sent;
+    return rc;
+  }
+  if (!a->got_status) {
+    res->outcome = ES_INGEST_FAILED;
+    return es_err_set(err, ES_EINTERNAL, "the call ended without a status");
+  }
+  return 0;
+}
+
+/* Attempts until one settles it: busy refusals wait their pushback, other retryable failures
+   back off and count against --retries. */
+static int retry_loop(const es_ingest_opts *o, es_call_cfg *cfg, es_producer *p, int dim,
+                      es_ingest_result *res, es_error *err) {
+  retry_state rs = {0, 0, 0, 0};
+  es_attempt a;
+  double wait = 0;
+  int rc, n;
+  rs.seed = (uint64_t)time(NULL) ^ ((uint64_t)getpid() << 32) ^ (uint64_t)(uintptr_t)&rs;
+  for (n = 1;; n++) {
+    if (wait > 0 && pause_for(wait, o->cancel)) {
+      res->outcome = ES_INGEST_FAILED;
+      return es_err_set(err, ES_ECANCELLED, "cancelled while waiting to retry");
+    }
+    cfg->attempt = res->attempts = n;
+    rc = attempt(o, cfg, p, dim, &a, err);
+    if ((rc = attempt_failed(rc, &a, res, err)) < 0) return rc;
+    if (is_busy(&a)) {
+      if ((rc = on_busy(o, &rs, &a, &wait, res, err)) < 0) return rc;
+      continue;
+    }
+    rs.busy = 0;
+    rs.counted++;
+    if (!es_grpc_retryable(a.grpc_status)) return settle(o, p, &a, res, err);
+    if (rs.counted >= o->retries) return give_up(&a, rs.counted, res, err);
+    wait = es_backoff_delay(rs.counted + 1, o->backoff_min_s, o->backoff_max_s, &rs.seed);
+    es_warn("attempt %d of %d failed with %s (%s); retrying in %.1f s", rs.counted, o->retries,
+            es_grpc_status_name(a.grpc_status), a.details, wait);
+  }
+}
+
 static int run(const es_ingest_opts *o, const es_domain *d, int dim, es_ingest_result *res,
                es_error *err) {
   es_producer p;
   es_call_cfg cfg;
-  es_attempt a;
   size_t rows = o->chunk_rows ? o->chunk_rows : es_chunk_rows_auto(o->bandwidth_mbps, dim);
-  uint64_t seed = (uint64_t)time(NULL) ^ ((uint64_t)getpid() << 32) ^ (uint64_t)(uintptr_t)&p;
-  int rc, n;
+  int rc;
   if ((rc = es_producer_init(&p, d, rows, o->max_message_bytes, err)) < 0) {
     res->outcome = ES_INGEST_FAILED;
     return rc;
@@ -143,36 +236,7 @@ static int run(const es_ingest_opts *o, const es_domain *d, int dim, es_ingest_r
   cfg.meta.dim = dim;
   es_debug("ingest %s into %s: dim %d, %zu rows per chunk, limit %zu bytes", o->file, d->name, dim,
            rows, o->max_message_bytes);
-  for (n = 1;; n++) {
-    if (n > 1) {
-      double wait = es_backoff_delay(n, o->backoff_min_s, o->backoff_max_s, &seed);
-      es_warn("attempt %d of %d failed with %s (%s); retrying in %.1f s", n - 1, o->retries,
-              es_grpc_status_name(a.grpc_status), a.details, wait);
-      if (pause_for(wait, o->cancel)) {
-        res->outcome = ES_INGEST_FAILED;
-        rc = es_err_set(err, ES_ECANCELLED, "cancelled while waiting to retry");
-        break;
-      }
-    }
-    cfg.attempt = res->attempts = n;
-    rc = attempt(o, &cfg, &p, dim, &a, err);
-    if (rc < 0) { /* this side stopped it: bad input, cancel, gRPC setup */
-      res->outcome = rc == ES_EINVAL || rc == ES_ENOTFOUND || rc == ES_EIO || rc == ES_EUSAGE
-                         ? ES_INGEST_INPUT
-                         : ES_INGEST_FAILED;
-      res->rows_sent = a.rows_sent;
-      res->chunks_sent = a.chunks_sent;
-      break;
-    }
-    if (!a.got_status) {
-      res->outcome = ES_INGEST_FAILED;
-      rc = es_err_set(err, ES_EINTERNAL, "the call ended without a status");
-      break;
-    }
-    if (es_grpc_retryable(a.grpc_status) && n < o->retries) continue;
-    rc = es_grpc_retryable(a.grpc_status) ? give_up(&a, n, res, err) : settle(&a, res, err);
-    break;
-  }
+  rc = retry_loop(o, &cfg, &p, dim, res, err);
   es_producer_free(&p);
   return rc;
 }

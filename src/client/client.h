@@ -27,7 +27,8 @@ typedef struct es_ingest_opts {
   size_t chunk_rows;           /* 0: auto (spec 5.2) */
   double bandwidth_mbps;       /* for auto sizing, default 1000 */
   double timeout_s;            /* deadline per attempt, default 600 */
-  int retries;                 /* attempts in all, default 3 */
+  int retries;                 /* attempts in all, default 3; busy refusals do not count */
+  double busy_timeout_s;       /* how long a busy server is waited for, default 600; 0: not */
   size_t max_message_bytes;    /* default 16 MiB */
   double backoff_min_s, backoff_max_s; /* default 2 and 10, as the spec's tenacity setting */
   es_loader_opts loader;       /* how the file is read (unknown columns) */
@@ -42,14 +43,16 @@ typedef enum {
   ES_INGEST_FAILED,      /* anything else: a server bug (INTERNAL), cancelled, out of memory */
   ES_INGEST_INPUT,       /* bad options or input file (a stream already begun is cancelled) */
   ES_INGEST_REJECTED,    /* the server refused the stream with a non-retryable status */
-  ES_INGEST_UNREACHABLE  /* retryable statuses on every attempt */
+  ES_INGEST_UNREACHABLE  /* retryable statuses on every attempt, or busy for --busy-timeout */
 } es_ingest_outcome;
 
 typedef struct es_ingest_result {
   es_response response;        /* what the server answered (status, message, totals) */
-  uint64_t rows_sent, chunks_sent;
+  uint64_t rows_sent, chunks_sent; /* by the last attempt */
+  uint64_t rows_stored;        /* what the server committed: its total on success, else 0 */
   double seconds;
-  int attempts;
+  int attempts;                /* calls made, busy refusals included */
+  int busy_refusals;           /* of those, refusals of a busy server (waited for) */
   int grpc_status;             /* last gRPC status, 0 on success or when no call ended */
   int outcome;                 /* es_ingest_outcome */
 } es_ingest_result;
@@ -67,6 +70,11 @@ size_t es_chunk_rows_auto(double bandwidth_mbps, int dim);
 /* Delay before attempt `attempt` (2, 3, ...): min, doubling up to max (2, 4, 8, 10 s with the
    spec's 2 and 10), jittered by +-25% within [min, max] from *seed (NULL: no jitter). */
 double es_backoff_delay(int attempt, double min_s, double max_s, uint64_t *seed);
+/* How long to wait after a busy refusal that said pushback_ms (grpc-retry-pushback-ms): never
+   less than the server asked, up to 50% more from *seed (NULL: no jitter) so that the clients it
+   turned away together do not all come back in the same instant; at least 50 ms, so that a
+   server saying 0 cannot make a client spin. */
+double es_pushback_delay(uint64_t pushback_ms, uint64_t *seed);
 /* Whether a gRPC status is worth sending the stream again for. */
 int es_grpc_retryable(int grpc_status);
 

@@ -67,12 +67,37 @@ int es_packer_finish(es_packer *pk, size_t *off, size_t *len, es_error *err);
    CPU cache when packed. */
 #define ES_PRODUCER_BATCH 512
 
+/* How many rows each chunk message carried (msgrows.c), as runs of equal counts: enough to turn
+   the server's "chunk N, row M" into the row's index in the file without keeping a number per
+   row (on this error path only the file is read again, for that row's line). */
+typedef struct es_msgrows_run {
+  uint64_t msgs; /* consecutive messages ... */
+  size_t rows;   /* ... of this many rows each */
+} es_msgrows_run;
+typedef struct es_msgrows {
+  es_msgrows_run *runs;
+  size_t n, cap;
+  uint64_t msgs; /* messages in all */
+} es_msgrows;
+
+/* Forgets the counts, keeping the memory. */
+void es_msgrows_reset(es_msgrows *m);
+void es_msgrows_free(es_msgrows *m);
+/* Counts the next message, of `rows` rows. */
+int es_msgrows_add(es_msgrows *m, size_t rows, es_error *err);
+/* The index in the file (0-based) of row `row` (0-based) of chunk message `chunk` (1-based, the
+   server's numbering): 0, or -1 when no message counted here held that row. */
+int es_msgrows_locate(const es_msgrows *m, uint64_t chunk, uint64_t row, uint64_t *file_row);
+
 /* Reads and packs on its own thread while the calling thread drives gRPC. */
 typedef struct es_producer {
   const es_domain *domain;
   size_t chunk_rows, max_msg;
   es_loader *loader;
   es_loader_opts lopts; /* how es_producer_open opens the file (zero: the defaults) */
+  const char *format;   /* the open file's format ("csv", "pickle", ...); outlives the loader */
+  es_msgrows sent;      /* rows per message packed from the open file, in order; read it only
+                           after es_producer_stop */
   es_chunk chunk;    /* the batch of rows read, not all packed yet */
   size_t next_row;   /* first row of chunk still to pack */
   size_t chunk_left; /* rows of the current chunk (chunk_rows rows of the file) not read yet */
@@ -118,11 +143,20 @@ typedef struct es_attempt {
   int have_response;
   es_response response;
   uint64_t rows_sent, chunks_sent;
+  /* from the trailing metadata (core/trailer.h): a busy server's pushback, a bad row's place */
+  int has_pushback, has_pos;
+  uint64_t pushback_ms, pos_chunk, pos_row;
 } es_attempt;
 
 /* Streams metadata and then every message of p over one new channel. Returns 0 when the call
    ran to a status (check a->grpc_status), or a negative es_code for a failure on this side:
    bad input row (ES_EINVAL from the producer), cancel (ES_ECANCELLED), gRPC setup. */
 int es_client_call(const es_call_cfg *cfg, es_producer *p, es_attempt *a, es_error *err);
+
+/* When the server named a row it rejected (our trailers, or "chunk N, row M" in its details)
+   and p sent that row: 1 with out = "FILE:LINE: REASON (server: chunk N, row M)", or
+   "FILE: row index I: ..." for a pickle. 0 otherwise. Reads the file again (after the call). */
+int es_client_row_error(const es_ingest_opts *o, const es_producer *p, const es_attempt *a,
+                        char *out, size_t cap);
 
 #endif

@@ -13,6 +13,7 @@ void es_ingest_opts_init(es_ingest_opts *o) {
   o->bandwidth_mbps = 1000;
   o->timeout_s = 600;
   o->retries = 3;
+  o->busy_timeout_s = 600;
   o->max_message_bytes = ES_DEFAULT_MAX_MESSAGE;
   o->backoff_min_s = 2;
   o->backoff_max_s = 10;
@@ -42,12 +43,17 @@ static uint64_t next_random(uint64_t *state) {
   return z ^ (z >> 31);
 }
 
+/* [0, 1) with 53 random bits. */
+static double uniform(uint64_t *state) {
+  return (double)(next_random(state) >> 11) / 9007199254740992.0;
+}
+
 /* Like tenacity's wait_exponential(multiplier=1, min=2, max=10) with the spec's values: the
    first retry waits min, each later one twice the previous, capped at max (2, 4, 8, 10, 10...).
    The jitter spreads each wait over +-25%, still inside [min, max], so clients that failed
    together do not all come back in the same instant. */
 double es_backoff_delay(int attempt, double min_s, double max_s, uint64_t *seed) {
-  double base, lo, hi, u;
+  double base, lo, hi;
   if (attempt < 2) return 0;
   if (!(min_s >= 0)) min_s = 0;
   if (!(max_s >= min_s)) max_s = min_s;
@@ -56,8 +62,16 @@ double es_backoff_delay(int attempt, double min_s, double max_s, uint64_t *seed)
   if (!seed) return base;
   lo = fmax(min_s, base * 0.75);
   hi = fmin(max_s, base * 1.25);
-  u = (double)(next_random(seed) >> 11) / 9007199254740992.0; /* [0, 1) with 53 bits */
-  return lo + (hi - lo) * u;
+  return lo + (hi - lo) * uniform(seed);
+}
+
+#define ES_PUSHBACK_MIN_S 0.05
+
+double es_pushback_delay(uint64_t pushback_ms, uint64_t *seed) {
+  double base = (double)pushback_ms / 1000;
+  if (base < ES_PUSHBACK_MIN_S) base = ES_PUSHBACK_MIN_S;
+  if (!seed) return base;
+  return base * (1 + 0.5 * uniform(seed));
 }
 
 int es_grpc_retryable(int s) {

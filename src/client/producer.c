@@ -50,7 +50,9 @@ int es_producer_open(es_producer *p, const char *path, es_error *err) {
   p->wait_slot = 0;
   es_err_clear(&p->err);
   es_chunk_reset(&p->chunk);
+  es_msgrows_reset(&p->sent);
   if ((n = es_loader_open(path, p->domain, &p->lopts, &p->loader, err)) < 0) return n;
+  p->format = p->loader->format;
   if ((n = read_batch(p, err)) < 0) return n;
   if (n == 0) return es_err_set(err, ES_EINVAL, "%s: the file holds no rows", path);
   return 0;
@@ -64,8 +66,18 @@ uint64_t es_producer_bytes_total(const es_producer *p) {
   return p->loader ? p->loader->bytes_total : 0;
 }
 
+static int stopping(es_producer *p) {
+  int stop;
+  pthread_mutex_lock(&p->mu);
+  stop = p->stop;
+  pthread_mutex_unlock(&p->mu);
+  return stop;
+}
+
 /* Packs batch after batch into one message until its chunk is complete, the limit is reached
-   or the file ends: 1 with *m, 0 at the end of the file, negative on an input error. */
+   or the file ends: 1 with *m, 0 at the end of the file, negative on an input error or when the
+   producer was stopped meanwhile (a busy server's refusal comes within a millisecond: the rest
+   of a 10 MB first message is then not parsed for nothing). */
 static int fill(es_producer *p, es_msg *m, es_error *err) {
   es_msgbuf *b;
   es_packer pk;
@@ -77,6 +89,10 @@ static int fill(es_producer *p, es_msg *m, es_error *err) {
   for (;;) {
     if (p->next_row == p->chunk.nrows) {
       if (p->chunk_left == 0 && pk.rows) break; /* its chunk is complete */
+      if (stopping(p)) {
+        rc = es_err_set(err, ES_ECANCELLED, "stopped");
+        goto fail;
+      }
       if ((rc = read_batch(p, err)) < 0) goto fail;
       if (rc == 0) break; /* end of the file */
     }
@@ -91,7 +107,9 @@ static int fill(es_producer *p, es_msg *m, es_error *err) {
     es_msgbuf_put(b);
     return 0;
   }
-  if ((rc = es_packer_finish(&pk, &off, &len, err)) < 0) goto fail;
+  if ((rc = es_packer_finish(&pk, &off, &len, err)) < 0 ||
+      (rc = es_msgrows_add(&p->sent, pk.rows, err)) < 0)
+    goto fail;
   s = es_msgbuf_slice(b, off, len); /* from here the slice owns b */
   m->bb = grpc_raw_byte_buffer_create(&s, 1); /* takes its own reference */
   grpc_slice_unref(s);
@@ -197,6 +215,7 @@ void es_producer_stop(es_producer *p) {
 void es_producer_free(es_producer *p) {
   es_producer_stop(p);
   es_chunk_free(&p->chunk);
+  es_msgrows_free(&p->sent);
   es_bufpool_release(p->pool); /* its buffers may outlive p, in slices gRPC still holds */
   p->pool = NULL;
   pthread_cond_destroy(&p->cv);

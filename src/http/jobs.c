@@ -102,8 +102,11 @@ static char *success_body(const es_job *j, const es_ingest_result *res, double s
   es_buf_json_str(&b, res->response.status);
   es_buf_puts(&b, ",\"message\":");
   es_buf_json_str(&b, res->response.message);
-  es_buf_printf(&b, ",\"rows_sent\":%ld,\"chunks_sent\":%ld,\"seconds\":%.3f,\"attempts\":%d",
-                (long)res->response.rows, (long)res->response.chunks, secs, res->attempts);
+  es_buf_printf(&b,
+                ",\"rows_sent\":%llu,\"rows_stored\":%llu,\"chunks_sent\":%llu,\"seconds\":%.3f,"
+                "\"attempts\":%d",
+                (unsigned long long)res->rows_sent, (unsigned long long)res->rows_stored,
+                (unsigned long long)res->chunks_sent, secs, res->attempts);
   es_buf_printf(&b, ",\"job_id\":\"%llu\"}", (unsigned long long)j->id);
   if (b.oom) es_buf_free(&b);
   return b.ptr;
@@ -117,7 +120,7 @@ static char *error_body(const es_job *j, int code, const char *msg, int grpc_sta
   es_buf_puts(&b, ",\"code\":");
   es_buf_json_str(&b, es_code_name(code));
   if (grpc_status) es_buf_printf(&b, ",\"grpc_status\":%d", grpc_status);
-  es_buf_printf(&b, ",\"attempts\":%d", attempts);
+  es_buf_printf(&b, ",\"attempts\":%d,\"rows_stored\":0", attempts); /* nothing, on any failure */
   es_buf_puts(&b, ",\"domain\":");
   es_buf_json_str(&b, j->domain);
   es_buf_puts(&b, ",\"file_name\":");

@@ -5,6 +5,7 @@
 
 #include "core/clock.h"
 #include "core/log.h"
+#include "core/trailer.h"
 #include "server/call.h"
 #include "server/server_int.h"
 
@@ -59,19 +60,62 @@ static void answer_other(pending *p) {
   es_call_close(&c);
 }
 
-/* Answers RESOURCE_EXHAUSTED at once with why; the call never reaches a worker. */
-static void refuse(es_srv *srv, pending *p, uint64_t id, const char *why) {
+/* What a refused client is told to wait (grpc-retry-pushback-ms): about until a slot frees,
+   that is the mean length of the streams that ended since the last estimate divided by the
+   slots, within [100 ms, 2 s]; a second before any stream has ended. Short streams then bring
+   waiting clients back soon enough to keep the slots busy (20 clients of 2000 rows against one
+   slot: 4.4-6.7 s, against 6.4-7.9 s with a fixed second and 3.0 s one after another), long ones
+   keep them from polling for nothing: each retry costs a client a connection and its first
+   message parsed again. */
+#define ES_PUSHBACK_MIN_MS 100
+#define ES_PUSHBACK_MAX_MS 2000
+#define ES_PUSHBACK_FIRST_MS 1000
+
+typedef struct busy_hint {
+  uint64_t ended; /* streams that had ended at the last estimate ... */
+  double seconds; /* ... and their summed duration */
+  long ms;        /* the estimate */
+} busy_hint;
+
+static long pushback_ms(es_srv *srv, busy_hint *b) {
+  es_histogram_view v;
+  uint64_t ended;
+  double ms;
+  es_hist_read(&srv->stats.stream_seconds, &v);
+  ended = v.cumulative[v.nbounds];
+  if (ended > b->ended) { /* the sum may lag the counts a little: the bounds absorb that */
+    ms = 1000 * (v.sum - b->seconds) / (double)(ended - b->ended) / srv->opts.max_streams;
+    b->ms = ms < ES_PUSHBACK_MIN_MS ? ES_PUSHBACK_MIN_MS
+            : ms > ES_PUSHBACK_MAX_MS ? ES_PUSHBACK_MAX_MS
+                                      : (long)ms;
+    b->ended = ended;
+    b->seconds = v.sum;
+  }
+  return b->ms;
+}
+
+/* Answers RESOURCE_EXHAUSTED at once with why and the pushback that makes it a "busy, come
+   back" rather than a failure; the call never reaches a worker. */
+static void refuse(es_srv *srv, pending *p, uint64_t id, const char *why, busy_hint *b) {
   es_call c;
   es_error err;
-  char peer[128];
+  char peer[128], ms[24];
+  grpc_metadata pushback;
+  memset(&pushback, 0, sizeof(pushback));
+  snprintf(ms, sizeof(ms), "%ld", pushback_ms(srv, b));
+  pushback.key = grpc_slice_from_static_string(ES_TRAILER_PUSHBACK);
+  pushback.value = grpc_slice_from_copied_string(ms);
   /* If the close watch cannot start here, es_call_finish adds it to the final batch. */
   es_call_open(&c, p->call, p->cq, p->deadline, &err);
+  c.trailers = &pushback;
+  c.ntrailers = 1;
   es_call_peer(&c, peer, sizeof(peer));
   es_server_stats_add(&srv->stats.streams_rejected, 1);
   es_server_stats_outcome(&srv->stats, GRPC_STATUS_RESOURCE_EXHAUSTED);
   es_call_finish(&c, GRPC_STATUS_RESOURCE_EXHAUSTED, why, NULL, 0);
-  es_warn("stream %llu refused: peer=%s outcome=RESOURCE_EXHAUSTED error=\"%s\"",
-          (unsigned long long)id, peer, why);
+  grpc_slice_unref(pushback.value);
+  es_warn("stream %llu refused: peer=%s outcome=RESOURCE_EXHAUSTED pushback=%sms error=\"%s\"",
+          (unsigned long long)id, peer, ms, why);
   es_call_close(&c);
 }
 
@@ -130,7 +174,7 @@ static void release_slot(es_srv *srv, es_worker *w) {
   pthread_mutex_unlock(&srv->mu);
 }
 
-static void dispatch(es_srv *srv, pending *p) {
+static void dispatch(es_srv *srv, pending *p, busy_hint *b) {
   uint64_t id = atomic_fetch_add(&srv->next_id, 1) + 1;
   es_worker *w = claim_slot(srv);
   grpc_metadata_array_destroy(&p->md);
@@ -138,7 +182,7 @@ static void dispatch(es_srv *srv, pending *p) {
     char why[128];
     snprintf(why, sizeof(why), "server busy: %d streams in flight (--max-streams %d); retry later",
              srv->opts.max_streams, srv->opts.max_streams);
-    refuse(srv, p, id, why);
+    refuse(srv, p, id, why, b);
     return;
   }
   /* The slot's previous thread has set busy = 0 and is returning: joining takes no time. */
@@ -152,7 +196,7 @@ static void dispatch(es_srv *srv, pending *p) {
   es_server_stats_add(&srv->stats.streams_started, 1);
   if (pthread_create(&w->thread, NULL, worker_main, w) != 0) {
     release_slot(srv, w);
-    refuse(srv, p, id, "server cannot start a thread for the stream; retry later");
+    refuse(srv, p, id, "server cannot start a thread for the stream; retry later", b);
     return;
   }
   w->joinable = 1;
@@ -166,7 +210,7 @@ static void drop_pending(pending *p) {
 }
 
 /* A request completed: serve or refuse the call, then ask for the next one unless stopping. */
-static void on_request(es_srv *srv, pending *p, int other, int success) {
+static void on_request(es_srv *srv, pending *p, int other, int success, busy_hint *b) {
   if (!success) { /* the server is shutting down: no call came */
     drop_pending(p);
     return;
@@ -178,7 +222,7 @@ static void on_request(es_srv *srv, pending *p, int other, int success) {
     grpc_call_details_destroy(&p->details);
   } else {
     grpc_call_details_destroy(&p->details);
-    dispatch(srv, p);
+    dispatch(srv, p, b);
   }
   if (!atomic_load(&srv->stopping)) request_call(srv, p, other);
 }
@@ -186,6 +230,7 @@ static void on_request(es_srv *srv, pending *p, int other, int success) {
 void *es_acceptor_main(void *arg) {
   es_srv *srv = arg;
   pending ingest, other;
+  busy_hint busy = {0, 0, ES_PUSHBACK_FIRST_MS};
   request_call(srv, &ingest, 0);
   request_call(srv, &other, 1);
   for (;;) {
@@ -193,9 +238,9 @@ void *es_acceptor_main(void *arg) {
     if (ev.type == GRPC_QUEUE_SHUTDOWN) break;
     if (ev.type != GRPC_OP_COMPLETE) continue;
     if (ev.tag == TAG_INGEST)
-      on_request(srv, &ingest, 0, ev.success);
+      on_request(srv, &ingest, 0, ev.success, &busy);
     else if (ev.tag == TAG_OTHER)
-      on_request(srv, &other, 1, ev.success);
+      on_request(srv, &other, 1, ev.success, &busy);
     else
       break; /* the shutdown notification: every call has ended */
   }

@@ -172,7 +172,9 @@ int es_call_finish(es_call *c, grpc_status_code code, const char *details, const
   }
   op_init(&ops[n], GRPC_OP_SEND_STATUS_FROM_SERVER);
   ops[n].data.send_status_from_server.status = code;
-  ops[n++].data.send_status_from_server.status_details = &details_slice;
+  ops[n].data.send_status_from_server.status_details = &details_slice;
+  ops[n].data.send_status_from_server.trailing_metadata_count = c->ntrailers;
+  ops[n++].data.send_status_from_server.trailing_metadata = (grpc_metadata *)c->trailers;
   if (!c->close_started) {
     close_op(c, &ops[n++]);
     c->close_started = 1;

@@ -21,6 +21,8 @@ typedef struct es_call {
   int recv_started, recv_done, recv_ok; /* the one RECV_MESSAGE of es_call_recv_start */
   grpc_byte_buffer *recv_bb;            /* what it received, until es_call_recv_wait takes it */
   double idle_s; /* > 0: a receive waited for longer than this ends the call (set after open) */
+  const grpc_metadata *trailers;        /* sent with the status by es_call_finish (may be NULL) */
+  size_t ntrailers;
 } es_call;
 
 /* Takes ownership of call and cq. Starts watching for the call's end (RECV_CLOSE_ON_SERVER),
@@ -38,7 +40,7 @@ int es_call_recv_wait(es_call *c, grpc_byte_buffer **bb, es_error *err);
 /* After a NULL message: 0 only if the client really half-closed. A cancel or deadline also ends
    the message stream; sending initial metadata fails on such a call, a half-closed one takes it. */
 int es_call_confirm_half_close(es_call *c, es_error *err);
-/* Sends the response (resp may be NULL) and the status, then waits for the call's end.
+/* Sends the response (resp may be NULL), the status and c->trailers, then waits for the call's end.
    Returns 0 when the status was sent to a live call. */
 int es_call_finish(es_call *c, grpc_status_code code, const char *details, const void *resp,
                    size_t resp_len);

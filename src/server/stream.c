@@ -8,6 +8,7 @@
 #include "core/clock.h"
 #include "core/codec.h"
 #include "core/log.h"
+#include "core/trailer.h"
 #include "core/validate.h"
 #include "server/call.h"
 #include "server/message.h"
@@ -339,6 +340,25 @@ static es_ingest_status ingest_status(int code) {
   return code == ES_ECANCELLED || code == ES_EDEADLINE ? ES_INGEST_CANCELLED : ES_INGEST_FAILED;
 }
 
+/* A rejected row's place as trailers (core/trailer.h) beside the details' "chunk N, row M"
+   (core/validate.c's prefix, so only at the start), for clients to name the row in their file
+   without parsing text. Returns how many of md it filled; the values are the caller's to unref. */
+static size_t row_trailers(const es_error *err, grpc_metadata md[2]) {
+  uint64_t chunk, row;
+  size_t start, end;
+  char v[24];
+  if (err->code != ES_EINVAL || !es_trailer_find_pos(err->msg, &chunk, &row, &start, &end) || start)
+    return 0;
+  memset(md, 0, 2 * sizeof(*md));
+  md[0].key = grpc_slice_from_static_string(ES_TRAILER_CHUNK);
+  snprintf(v, sizeof(v), "%llu", (unsigned long long)chunk);
+  md[0].value = grpc_slice_from_copied_string(v);
+  md[1].key = grpc_slice_from_static_string(ES_TRAILER_ROW);
+  snprintf(v, sizeof(v), "%llu", (unsigned long long)row);
+  md[1].value = grpc_slice_from_copied_string(v);
+  return 2;
+}
+
 static void fail(es_stream *s, es_error *err) {
   /* Once the grace period is over, whatever failed failed because we cancelled it. */
   if (err->code == ES_ECANCELLED || atomic_load(&s->srv->cancelling)) explain_cancel(s, err);
@@ -347,8 +367,16 @@ static void fail(es_stream *s, es_error *err) {
   es_server_stats_add(&s->srv->stats.streams_failed, 1);
   account(s, es_code_to_grpc(err->code));
   es_worker_answering(s->w);
-  if (!s->io.finished)
+  if (!s->io.finished) {
+    grpc_metadata md[2];
+    size_t i, n = row_trailers(err, md);
+    s->io.trailers = md;
+    s->io.ntrailers = n;
     es_call_finish(&s->io, (grpc_status_code)es_code_to_grpc(err->code), err->msg, NULL, 0);
+    s->io.trailers = NULL;
+    s->io.ntrailers = 0;
+    for (i = 0; i < n; i++) grpc_slice_unref(md[i].value);
+  }
 }
 
 void es_stream_run(es_worker *w) {

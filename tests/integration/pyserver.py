@@ -1,6 +1,10 @@
 # pyserver.py - a minimal conforming IngestDataStream server in Python, for interop tests and the benchmark.
 """Counts rows and chunks (a null store); optionally records every row it received and fails the
-first N streams with UNAVAILABLE (after their first chunk, so a client must resend from the start).
+first N streams with UNAVAILABLE (after their first chunk, so a client must resend from the start),
+or with another status and trailing metadata (fail_code, fail_trailers: a busy server's
+RESOURCE_EXHAUSTED with or without grpc-retry-pushback-ms). check_dim rejects a row whose vector
+is not the metadata's dimension the way any server might: INVALID_ARGUMENT whose details say
+"chunk N, row M: ..." and no trailers of ours.
 
 In-process:  srv = PyServer(record=True, fail_first=1).start(); srv.addr; ...; srv.stop()
 As a program: pyserver.py [--listen 127.0.0.1:0] [--fail-first N] [--workers N]; logs
@@ -52,10 +56,14 @@ class Stream:
 
 
 class Servicer:
-    def __init__(self, pb2, record=False, fail_first=0):
+    def __init__(self, pb2, record=False, fail_first=0, fail_code=grpc.StatusCode.UNAVAILABLE,
+                 fail_trailers=(), check_dim=False):
         self.pb2 = pb2
         self.record = record
         self.fail_left = fail_first
+        self.fail_code = fail_code
+        self.fail_trailers = tuple(fail_trailers)
+        self.check_dim = check_dim
         self.lock = threading.Lock()
         self.streams = []
 
@@ -69,6 +77,18 @@ class Servicer:
     def _end(self, context, st, code, details):
         st.outcome = code.name
         context.abort(code, details)
+
+    def _fail(self, context, st):
+        if self.fail_trailers:
+            context.set_trailing_metadata(self.fail_trailers)
+        self._end(context, st, self.fail_code, "pyserver: failing on purpose")
+
+    def _check_dim(self, context, st, rows):
+        for i, r in enumerate(rows):
+            if len(r.vector) != st.dim:
+                self._end(context, st, grpc.StatusCode.INVALID_ARGUMENT,
+                          "chunk %d, row %d: field 'vector': %d values, expected %d"
+                          % (st.total_chunks, i, len(r.vector), st.dim))
 
     def IngestDataStream(self, request_iterator, context):  # noqa: N802 (gRPC's name)
         st = Stream()
@@ -101,12 +121,14 @@ class Servicer:
             st.total_rows += len(rows)
             if self.record:
                 st.rows.extend(_row_dict(st.domain, r) for r in rows)
+            if self.check_dim:
+                self._check_dim(context, st, rows)
             if fail:
-                self._end(context, st, grpc.StatusCode.UNAVAILABLE, "pyserver: failing on purpose")
+                self._fail(context, st)
         if st.domain is None:
             self._end(context, st, grpc.StatusCode.INVALID_ARGUMENT, "no metadata")
         if fail:
-            self._end(context, st, grpc.StatusCode.UNAVAILABLE, "pyserver: failing on purpose")
+            self._fail(context, st)
         st.outcome = "success"
         return self.pb2.IngestDataResponse(
             status="success",
@@ -119,9 +141,9 @@ class Servicer:
 
 
 class PyServer:
-    def __init__(self, listen="127.0.0.1:0", record=False, fail_first=0, workers=8):
+    def __init__(self, listen="127.0.0.1:0", record=False, fail_first=0, workers=8, **servicer):
         pb2, pb2_grpc = harness.protos()
-        self.servicer = Servicer(pb2, record, fail_first)
+        self.servicer = Servicer(pb2, record, fail_first, **servicer)
         self.server = grpc.server(
             concurrent.futures.ThreadPoolExecutor(max_workers=workers),
             options=[("grpc.max_send_message_length", MAX_MESSAGE),

@@ -1,4 +1,5 @@
-/* test_client_policy.c - the client's chunk sizing (spec 5.2), backoff and retry classification. */
+/* test_client_policy.c - the client's chunk sizing (spec 5.2), backoff, a busy server's pushback
+   and retry classification. */
 #include <math.h>
 
 #include "client/client.h"
@@ -81,6 +82,30 @@ static void test_backoff_jitter(void) {
   CHECK(es_backoff_delay(4, 0, 0, &s3) == 0);
 }
 
+/* A busy server's pushback: never shorter than asked, at most 50% longer, never a spin. */
+static void test_pushback_delay(void) {
+  uint64_t s1 = 5, s2 = 5, s3 = 6;
+  double lo = 100, hi = 0, sum = 0;
+  int i, n = 2000;
+  CHECK(es_pushback_delay(1000, NULL) == 1.0);
+  CHECK(es_pushback_delay(250, NULL) == 0.25);
+  CHECK(es_pushback_delay(0, NULL) == 0.05); /* "now" still waits a little */
+  CHECK(es_pushback_delay(10, NULL) == 0.05);
+  CHECK(es_pushback_delay(999999999999999999ull, NULL) > 1e14); /* the caller caps it */
+  CHECK(es_pushback_delay(800, &s1) == es_pushback_delay(800, &s2));
+  CHECK(es_pushback_delay(800, &s1) != es_pushback_delay(800, &s3));
+  for (i = 0; i < n; i++) {
+    double d = es_pushback_delay(1000, &s3);
+    lo = fmin(lo, d);
+    hi = fmax(hi, d);
+    sum += d;
+  }
+  CHECK(lo >= 1.0 && lo < 1.02);
+  CHECK(hi < 1.5 && hi > 1.48);
+  CHECK(fabs(sum / n - 1.25) < 0.02);
+  CHECK(es_pushback_delay(0, &s3) >= 0.05 && es_pushback_delay(0, &s3) < 0.075);
+}
+
 static void test_retryable(void) {
   int s, retry = 0;
   CHECK(es_grpc_retryable(14)); /* UNAVAILABLE */
@@ -105,6 +130,7 @@ static void test_defaults(void) {
   es_ingest_opts_init(&o);
   CHECK_STR(o.server, "127.0.0.1:50052");
   CHECK_EQ_INT(o.retries, 3);
+  CHECK(o.busy_timeout_s == 600);
   CHECK(o.timeout_s == 600);
   CHECK(o.bandwidth_mbps == 1000);
   CHECK_EQ_INT(o.max_message_bytes, 16 * 1024 * 1024);
@@ -116,6 +142,7 @@ int main(void) {
   test_auto_rows();
   test_backoff_bounds_and_growth();
   test_backoff_jitter();
+  test_pushback_delay();
   test_retryable();
   test_defaults();
   return tap_done("test_client_policy");

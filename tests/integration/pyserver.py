@@ -4,7 +4,9 @@ first N streams with UNAVAILABLE (after their first chunk, so a client must rese
 or with another status and trailing metadata (fail_code, fail_trailers: a busy server's
 RESOURCE_EXHAUSTED with or without grpc-retry-pushback-ms). check_dim rejects a row whose vector
 is not the metadata's dimension the way any server might: INVALID_ARGUMENT whose details say
-"chunk N, row M: ..." and no trailers of ours.
+"chunk N, row M: ..." and no trailers of ours. reject_key refuses the row whose key is that value
+the same way (a rule of the server's that a client cannot know), with our embedstream-chunk and
+embedstream-row trailers too when row_trailers is set.
 
 In-process:  srv = PyServer(record=True, fail_first=1).start(); srv.addr; ...; srv.stop()
 As a program: pyserver.py [--listen 127.0.0.1:0] [--fail-first N] [--workers N]; logs
@@ -57,13 +59,15 @@ class Stream:
 
 class Servicer:
     def __init__(self, pb2, record=False, fail_first=0, fail_code=grpc.StatusCode.UNAVAILABLE,
-                 fail_trailers=(), check_dim=False):
+                 fail_trailers=(), check_dim=False, reject_key=None, row_trailers=False):
         self.pb2 = pb2
         self.record = record
         self.fail_left = fail_first
         self.fail_code = fail_code
         self.fail_trailers = tuple(fail_trailers)
         self.check_dim = check_dim
+        self.reject_key = reject_key
+        self.row_trailers = row_trailers
         self.lock = threading.Lock()
         self.streams = []
 
@@ -89,6 +93,17 @@ class Servicer:
                 self._end(context, st, grpc.StatusCode.INVALID_ARGUMENT,
                           "chunk %d, row %d: field 'vector': %d values, expected %d"
                           % (st.total_chunks, i, len(r.vector), st.dim))
+
+    def _check_key(self, context, st, rows):
+        key = harness.DOMAINS[st.domain].fields[0][0]
+        for i, r in enumerate(rows):
+            if getattr(r, key) == self.reject_key:
+                if self.row_trailers:
+                    context.set_trailing_metadata((("embedstream-chunk", str(st.total_chunks)),
+                                                   ("embedstream-row", str(i))))
+                self._end(context, st, grpc.StatusCode.INVALID_ARGUMENT,
+                          "chunk %d, row %d: field '%s': refused by the server's policy"
+                          % (st.total_chunks, i, key))
 
     def IngestDataStream(self, request_iterator, context):  # noqa: N802 (gRPC's name)
         st = Stream()
@@ -123,6 +138,8 @@ class Servicer:
                 st.rows.extend(_row_dict(st.domain, r) for r in rows)
             if self.check_dim:
                 self._check_dim(context, st, rows)
+            if self.reject_key is not None:
+                self._check_key(context, st, rows)
             if fail:
                 self._fail(context, st)
         if st.domain is None:

@@ -243,23 +243,40 @@ class RowErrors(unittest.TestCase):
         self.assertLessEqual(res.out["rows_sent"], 900)
         return msg
 
+    # Our loaders now refuse every row our server would (in the file's terms, before sending), so
+    # the mapping of a server's (chunk, row) to the file is driven by a server rule the client
+    # cannot know: PyServer's reject_key, with our trailers as our server sends them
+    # (test_grpcio_client_gets_details_and_row_trailers pins that it does) or without them.
     def test_found7_row_error_names_file_line(self):
         # Row 699 is chunk 7, row 99 in chunks of 100; its line is further down than 701, since
         # some rows' text spans lines.
-        path = write_with_bad_row(os.path.join(self.dir, "r.csv"), 900, 699, short_vector)
+        rows = h.make_rows("recruit", 900, dim=DIM, seed=7)
+        path = h.write_rows("recruit", rows, os.path.join(self.dir, "r.csv"))
         line = csv_start_lines(path)[699]
         self.assertGreater(line, 701)
-        res = h.run_ingest("recruit", path, self.server().addr, dim=DIM, chunk_size=100)
-        msg = self.assert_rejected(res, "%s:%d" % (path, line), "field 'vector': 7 values, expected 8")
+        with PyServer(reject_key=rows[699]["id"], row_trailers=True) as srv:
+            res = h.run_ingest("recruit", path, srv.addr, dim=DIM, chunk_size=100)
+        msg = self.assert_rejected(res, "%s:%d" % (path, line), "field 'id': refused by the server")
         self.assertTrue(msg.endswith("(server: chunk 7, row 99)"), msg)
+
+    def test_found7_our_client_refuses_the_row_our_server_would(self):
+        # The finding's own file, against our server: refused at its line before it is sent.
+        path = write_with_bad_row(os.path.join(self.dir, "r.csv"), 900, 699, short_vector)
+        line = csv_start_lines(path)[699]
+        res = h.run_ingest("recruit", path, self.server().addr, dim=DIM, chunk_size=100)
+        self.assertEqual(res.code, 2, res)
+        self.assertIn("%s:%d: field 'vector': 7 values, expected 8" % (path, line), res.out["message"])
+        self.assertEqual(res.out["rows_stored"], 0)
         self.assertEqual(self.store.count("recruit"), 0)
 
     def test_jsonl_line_through_split_messages(self):
         # A small message limit splits chunks into messages of varying row counts: the server's
         # "chunk" is a message, and the mapping must follow each message's own count.
-        path = write_with_bad_row(os.path.join(self.dir, "r.jsonl"), 600, 431, bad_id)
-        res = h.run_ingest("recruit", path, self.server().addr, dim=DIM, chunk_size=50,
-                           args=("--max-message-bytes", "2048"))
+        rows = h.make_rows("recruit", 600, dim=DIM, seed=7)
+        path = h.write_rows("recruit", rows, os.path.join(self.dir, "r.jsonl"))
+        with PyServer(reject_key=rows[431]["id"], row_trailers=True) as srv:
+            res = h.run_ingest("recruit", path, srv.addr, dim=DIM, chunk_size=50,
+                               args=("--max-message-bytes", "2048"))
         self.assert_rejected(res, "%s:%d" % (path, 432), "field 'id'")
 
     def test_pickle_names_the_row_index(self):
@@ -275,11 +292,12 @@ class RowErrors(unittest.TestCase):
         self.assert_rejected(res, "%s: row index 123" % path, "field 'id'")
 
     def test_fallback_parses_details_of_a_stock_grpcio_server(self):
-        path = write_with_bad_row(os.path.join(self.dir, "r.csv"), 900, 699, short_vector)
+        rows = h.make_rows("recruit", 900, dim=DIM, seed=7)
+        path = h.write_rows("recruit", rows, os.path.join(self.dir, "r.csv"))
         line = csv_start_lines(path)[699]
-        with PyServer(check_dim=True) as srv:
+        with PyServer(reject_key=rows[699]["id"]) as srv:
             res = h.run_ingest("recruit", path, srv.addr, dim=DIM, chunk_size=100)
-        self.assert_rejected(res, "%s:%d" % (path, line), "field 'vector': 7 values, expected 8")
+        self.assert_rejected(res, "%s:%d" % (path, line), "field 'id': refused by the server")
         self.assertTrue(res.out["message"].endswith("(server: chunk 7, row 99)"), res.out)
 
     def test_grpcio_client_gets_details_and_row_trailers(self):

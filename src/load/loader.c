@@ -90,6 +90,7 @@ int es_loader_base_init(es_loader *l, const char *format, const es_domain *d, co
   l->bytes_read = l->bytes_total = 0;
   l->dim = 0;
   l->dim_line = 0;
+  l->rows_indexed = 0;
   if (!(l->path = strdup(path))) return es_err_set(err, ES_ENOMEM, "%s: out of memory", path);
   return 0;
 }
@@ -125,21 +126,40 @@ static int validate_as_is(const es_domain *d, const es_value *row, int32_t dim, 
   return es_validate_row(d, tmp, dim, err);
 }
 
+/* "path:LINE" for text files, "path: row index N" for tables. */
+static void where(const es_loader *l, uint64_t line, char *out, size_t cap) {
+  if (l->rows_indexed)
+    snprintf(out, cap, "%s: row index %llu", l->path, (unsigned long long)(line ? line - 1 : 0));
+  else
+    snprintf(out, cap, "%s:%llu", l->path, (unsigned long long)line);
+}
+
 int es_loader_check_row(es_loader *l, const es_value *row, uint64_t line, es_error *err) {
   const es_domain *d = l->domain;
   size_t n = row[d->vector].vec.n;
   const char *vname = d->fields[d->vector].name;
+  char at[1100], first[1100];
   if (!l->dim) {
-    if (n < ES_DIM_MIN || n > ES_DIM_MAX)
-      return es_err_set(err, ES_EINVAL, "%s:%llu: field '%s': %zu values (a vector has %d to %d)",
-                        l->path, (unsigned long long)line, vname, n, ES_DIM_MIN, ES_DIM_MAX);
-    l->dim = (int32_t)n;
-    l->dim_line = line;
+    if (n >= ES_DIM_MIN && n <= ES_DIM_MAX) {
+      l->dim = (int32_t)n;
+      l->dim_line = line;
+    } else {
+      where(l, line, at, sizeof(at));
+      return es_err_set(err, ES_EINVAL, "%s: field '%s': %zu values (a vector has %d to %d)", at, vname, n,
+                        ES_DIM_MIN, ES_DIM_MAX);
+    }
   } else if (n != (size_t)l->dim) {
-    return es_err_set(err, ES_EINVAL, "%s:%llu: field '%s': %zu values, expected %d as in the first row (line %llu)",
-                      l->path, (unsigned long long)line, vname, n, (int)l->dim,
-                      (unsigned long long)l->dim_line);
+    where(l, line, at, sizeof(at));
+    if (l->rows_indexed)
+      snprintf(first, sizeof(first), "row index %llu", (unsigned long long)(l->dim_line - 1));
+    else
+      snprintf(first, sizeof(first), "line %llu", (unsigned long long)l->dim_line);
+    return es_err_set(err, ES_EINVAL, "%s: field '%s': %zu values, expected %d as in the first row (%s)", at,
+                      vname, n, (int)l->dim, first);
   }
-  if (validate_as_is(d, row, l->dim, err)) return es_err_prefix(err, "%s:%llu: ", l->path, (unsigned long long)line);
+  if (validate_as_is(d, row, l->dim, err)) {
+    where(l, line, at, sizeof(at));
+    return es_err_prefix(err, "%s: ", at);
+  }
   return 0;
 }

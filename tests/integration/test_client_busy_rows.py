@@ -288,8 +288,11 @@ class RowErrors(unittest.TestCase):
         df["vector"] = [np.asarray(v, dtype=np.float32) for v in df["vector"]]
         path = os.path.join(self.dir, "r.pkl")
         df.to_pickle(path)
+        # Refused by our loader, in the file's terms, before it is sent (as for CSV and JSONL).
         res = h.run_ingest("recruit", path, self.server().addr, dim=DIM, chunk_size=50)
-        self.assert_rejected(res, "%s: row index 123" % path, "field 'id'")
+        self.assertEqual(res.code, 2, res)
+        self.assertIn("%s: row index 123: field 'id'" % path, res.out["message"])
+        self.assertEqual(self.store.count("recruit"), 0)
 
     def test_fallback_parses_details_of_a_stock_grpcio_server(self):
         rows = h.make_rows("recruit", 900, dim=DIM, seed=7)

@@ -278,9 +278,9 @@ static void test_null_vector_is_an_error(void) {
 
 /* None, NaN and pandas.NA anywhere else are the proto default: "", 0, []. */
 static void test_null_in_other_fields_is_the_proto_default(void) {
-  const char *const *rows[] = {ROW("candidate_id", "s:c1", "position_category", "N", "experience_years", "nan",
+  const char *const *rows[] = {ROW("candidate_id", "s:0190a8c2-abcd-7ef0-8000-0000000000c1", "position_category", "N", "experience_years", "nan",
                                    "original_resume", "NA", "skills", "N", "vector", "v"),
-                               ROW("candidate_id", "s:c2", "position_category", "nan", "experience_years", "NA",
+                               ROW("candidate_id", "s:0190a8c2-abcd-7ef0-8000-0000000000c2", "position_category", "nan", "experience_years", "NA",
                                    "original_resume", "N", "skills", "l", "vector", "v")};
   pk p;
   got g;

@@ -193,7 +193,7 @@ static void test_list_of_dicts(void) {
   CHECK_EQ_INT(load_all(dicts_p4, sizeof(dicts_p4), "candidate", &c, &err), 1);
   if (c.nrows == 1) {
     es_value *r = es_chunk_row(&c, 0);
-    CHECK_STR(r[0].s, "c1");
+    CHECK_STR(r[0].s, "0190a8c2-abcd-7ef0-8000-0000000000c1");
     CHECK_EQ_INT(r[2].i, 7);
     CHECK_STR(r[3].s, "");
     CHECK(r[4].list.n == 2 && !strcmp(r[4].list.items[1], "b"));

@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include "core/log.h"
+#include "load/loader_int.h"
 #include "load/pickle/cell.h"
 #include "load/pickle/fail.h"
 #include "load/pickle/prefault.h"
@@ -105,6 +106,11 @@ static int pkl_next(es_loader *l, es_chunk *out, size_t max_rows, es_error *err)
     if (!v) return es_err_set(err, ES_ENOMEM, "%s: out of memory", l->path);
     if ((rc = es_pkl_row_fill(&pl->table, l->domain, pl->row, v, &out->arena, &pl->out_left, err)))
       return es_err_prefix(err, "%s: ", l->path);
+    /* Rows the server would refuse are refused here, in the file's terms, as for the text formats. */
+    if ((rc = es_loader_check_row(l, v, pl->row + 1, err))) {
+      out->nrows--;
+      return rc;
+    }
     pl->row++;
     n++;
   }
@@ -161,6 +167,7 @@ static pkl_loader *new_loader(const pkl_src *src, const char *name, const es_dom
   pl->base.domain = d;
   pl->base.bytes_total = src->len;
   pl->base.next = pkl_next;
+  pl->base.rows_indexed = 1;
   pl->base.close = pkl_close;
   return pl;
 }

@@ -43,7 +43,7 @@ static int start_daemon(es_api *a, es_error *err) {
 }
 
 static int make_jobs(es_api *a, es_error *err) {
-  return es_jobs_new(&a->cfg.client, a->cfg.max_jobs, a->cfg.history, &a->jobs, err);
+  return es_jobs_new(&a->cfg.client, a->cfg.max_jobs, a->cfg.history, a->dir.root, &a->jobs, err);
 }
 
 int es_api_start(const es_api_config *c, es_api **out, es_error *err) {
@@ -52,6 +52,10 @@ int es_api_start(const es_api_config *c, es_api **out, es_error *err) {
   *out = NULL;
   if (!a) return es_err_set(err, ES_ENOMEM, "out of memory");
   a->cfg = *c;
+  if (pthread_mutex_init(&a->ready_mu, NULL)) {
+    free(a);
+    return es_err_set(err, ES_EINTERNAL, "cannot create a lock");
+  }
   if ((rc = es_datadir_open(c->data_dir, &a->dir, err))) goto fail;
   if ((rc = make_jobs(a, err))) goto fail;
   if ((rc = start_daemon(a, err))) goto fail;
@@ -60,6 +64,7 @@ int es_api_start(const es_api_config *c, es_api **out, es_error *err) {
 fail:
   es_jobs_free(a->jobs);
   es_datadir_close(&a->dir);
+  pthread_mutex_destroy(&a->ready_mu);
   free(a);
   return rc;
 }
@@ -94,6 +99,7 @@ int es_api_stop(es_api *a) {
   if (left) return left; /* their threads still use the table and the config */
   es_jobs_free(a->jobs);
   es_datadir_close(&a->dir);
+  pthread_mutex_destroy(&a->ready_mu);
   free(a);
   return 0;
 }

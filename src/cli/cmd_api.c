@@ -11,7 +11,7 @@
 #include "core/log.h"
 #include "http/api.h"
 
-enum { O_LISTEN, O_DATA, O_JOBS, O_HISTORY, O_GRACE };
+enum { O_LISTEN, O_DATA, O_JOBS, O_HISTORY, O_GRACE, O_LOG_FORMAT };
 
 static const es_opt opts[] = {
     {O_LISTEN, "listen", 'l', "HOST:PORT", "address to serve on; port 0 picks one",
@@ -20,6 +20,7 @@ static const es_opt opts[] = {
     {O_JOBS, "max-jobs", 0, "N", "ingests in flight at once; more get 429", NULL},
     {O_HISTORY, "job-history", 0, "N", "finished jobs GET /data/jobs keeps (the oldest go first)", NULL},
     {O_GRACE, "grace", 0, "SECONDS", "on shutdown, how long to wait for cancelled jobs", NULL},
+    ES_OPTS_LOG_FORMAT(O_LOG_FORMAT),
     ES_CLI_CLIENT_OPTS,
 };
 
@@ -40,6 +41,7 @@ static int apply(void *ctx, int id, const char *v, es_opts_why *why) {
     c->history = (size_t)n;
     return 0;
   case O_GRACE: return es_opts_double(v, 0, 3600, &c->grace_s, why);
+  case O_LOG_FORMAT: return es_opts_log_format(v, why);
   }
   rc = es_cli_client_apply(&c->client, id, v, why);
   return rc > 0 ? es_opts_bad(why, "unhandled option") : rc;
@@ -53,6 +55,7 @@ static void show_default(int id, char *out, size_t cap) {
   case O_JOBS: snprintf(out, cap, "%d", d.max_jobs); break;
   case O_HISTORY: snprintf(out, cap, "%zu", d.history); break;
   case O_GRACE: snprintf(out, cap, "%g", d.grace_s); break;
+  case O_LOG_FORMAT: snprintf(out, cap, "%s", ES_OPTS_LOG_FORMAT_DEFAULT); break;
   default: es_cli_client_default(id, out, cap);
   }
 }
@@ -94,7 +97,7 @@ int es_cmd_api(int argc, char **argv) {
   signal(SIGPIPE, SIG_IGN);
   es_err_clear(&err);
   if ((rc = es_api_start(&cfg, &api, &err))) {
-    fprintf(stderr, "embedstream api: %s\n", err.msg);
+    es_opts_fatal(&spec, err.msg);
     return rc == ES_EUSAGE ? ES_EXIT_USAGE : ES_EXIT_FAIL;
   }
   es_info("listening on %s (data folder %s, server %s, max %d jobs)", es_api_address(api),

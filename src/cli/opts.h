@@ -76,6 +76,14 @@ int es_opts_log_format(const char *s, es_opts_why *why);
 /* Its default, for show_default. */
 #define ES_OPTS_LOG_FORMAT_DEFAULT "text"
 
+/* --progress and --quiet, of the commands that show progress (ingest, generate). */
+#define ES_OPTS_PROGRESS(id)                                                                    \
+  {id, "progress", 0, "auto|always|never",                                                   \
+   "the progress line on stderr: auto shows it on a terminal;\nalways also into a pipe or file " \
+   "(a line a second)",                                                                      \
+   NULL}
+#define ES_OPTS_QUIET(id) {id, "quiet", 'q', NULL, "no progress and no informational messages", NULL}
+
 /* Value checks for apply(): 0, or -1 with why saying what was expected. */
 int es_opts_long(const char *s, long lo, long hi, long *out, es_opts_why *why);
 int es_opts_int(const char *s, int lo, int hi, int *out, es_opts_why *why);

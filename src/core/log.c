@@ -18,6 +18,14 @@
 
 static int log_level = -1;
 static int log_format = ES_LOG_TEXT;
+static void (*interpose_before)(void *), (*interpose_after)(void *);
+static void *interpose_ud;
+
+void es_log_set_interpose(void (*before)(void *), void (*after)(void *), void *ud) {
+  interpose_before = before;
+  interpose_after = after;
+  interpose_ud = ud;
+}
 
 /* EMBEDSTREAM_LOG_LEVEL, or ES_LOG_LEVEL (its older name, still honoured). */
 static int level_from_env(void) {
@@ -122,7 +130,9 @@ static void emit(int level, const char *msg, const es_log_field *f, size_t n) {
       }
     es_buf_puts(&b, "\n");
   }
+  if (interpose_before) interpose_before(interpose_ud);
   if (!b.oom && write(STDERR_FILENO, b.ptr, b.len) < 0) { /* nowhere left to report it */ }
+  if (interpose_after) interpose_after(interpose_ud);
   es_buf_free(&b);
 }
 

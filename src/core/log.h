@@ -48,6 +48,10 @@ typedef struct es_log_field {
 /* One record: msg (may be printf-formatted by the caller beforehand) and its fields. */
 void es_log_fields(int level, const char *msg, const es_log_field *f, size_t n);
 
+/* Called around every record written (before(ud), the write, after(ud)), so that a display that
+   redraws lines in place (a progress line) can step aside for it; NULLs remove them. */
+void es_log_set_interpose(void (*before)(void *), void (*after)(void *), void *ud);
+
 /* A library's printf-style logger callback (libmicrohttpd's MHD_OPTION_EXTERNAL_LOGGER): one
    warning line, prefixed with cls (a string such as "http"), trailing newlines dropped. */
 void es_log_external(void *cls, const char *fmt, va_list ap);

@@ -3,12 +3,17 @@
 # alone, a busy port, no server there).
 import json
 import os
+import pty
 import re
+import select
 import socket
 import subprocess
+import threading
+import time
 import unittest
 
 import harness as h
+from harness import api as a
 
 EXAMPLE = os.path.join(h.SOURCE_DIR, "examples", "recruit.csv")
 TS = r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z"
@@ -25,6 +30,54 @@ def text_fields(line):
     """{key: value} of a text log line's "key=value" fields (quoted values unquoted)."""
     return {m.group(1): m.group(3) if m.group(3) is not None else m.group(2)
             for m in re.finditer(r' (\w+)=(?:"([^"]*)"|(\S+))', line)}
+
+
+class Pty:
+    """A command with stderr (and, with tty_stdout, stdout) on a pseudo-terminal: run() returns
+    (exit code, what the terminal showed, stdout when it was a pipe). until: a regex the screen
+    must show before on_match() is called (a test releasing a held stream, say)."""
+
+    def __init__(self, argv, tty_stdout=False, env=None):
+        self.argv, self.tty_stdout, self.env = argv, tty_stdout, env
+
+    def run(self, until=None, on_match=None, timeout=60):
+        master, slave = pty.openpty()
+        e = {k: v for k, v in os.environ.items() if not k.startswith(("EMBEDSTREAM_", "ES_LOG"))}
+        e.update(self.env or {})
+        p = subprocess.Popen([h.BIN] + self.argv, stdin=subprocess.DEVNULL, stderr=slave,
+                             stdout=slave if self.tty_stdout else subprocess.PIPE, env=e)
+        os.close(slave)
+        out = {}
+        t = threading.Thread(target=lambda: out.setdefault("stdout", p.stdout.read() if p.stdout else b""))
+        t.start()
+        screen, matched, deadline = b"", until is None, time.monotonic() + h.scaled(timeout)
+        while time.monotonic() < deadline:
+            ready, _, _ = select.select([master], [], [], 0.1)
+            if ready:
+                try:
+                    chunk = os.read(master, 65536)
+                except OSError:  # EIO: the other side is closed
+                    break
+                if not chunk:
+                    break
+                screen += chunk
+            if not matched and re.search(until, screen.decode("utf-8", "replace")):
+                matched = True
+                on_match()
+        os.close(master)
+        code = p.wait(h.scaled(10))
+        t.join(h.scaled(10))
+        if p.stdout:
+            p.stdout.close()
+        if not matched:
+            raise AssertionError("the terminal never showed /%s/:\n%r" % (until, screen))
+        return code, screen.decode("utf-8", "replace"), out["stdout"].decode("utf-8", "replace")
+
+
+def last_state(screen):
+    """What a terminal shows last after in-place redraws: the text after the last CR of each line."""
+    text = re.sub(r"\x1b\[[0-9;]*[A-Za-z]", "", screen)
+    return [l.split("\r")[-1] for l in text.replace("\r\n", "\n").split("\n") if l.split("\r")[-1].strip()]
 
 
 class BusyPort:
@@ -167,6 +220,148 @@ class LogFormatTest(unittest.TestCase):
             p = run(cmd + ["--log-format", "xml"])
             self.assertEqual(p.returncode, 2)
             self.assertIn("--log-format 'xml': expected text or json", p.stderr)
+
+
+class ProgressTest(unittest.TestCase):
+    """ingest's progress line: on a terminal by default, --progress never/always, --quiet."""
+
+    @classmethod
+    def setUpClass(cls):
+        cls.dir = h.tempdir()
+        cls.big = h.write_domain_file("recruit", os.path.join(cls.dir, "big.csv"), 600, seed=3, digits=3)
+        cls.store = h.SqliteStore()
+        cls.srv = cls.enterClassContext(h.Server(cls.store.url))
+
+    def test_one_line_updated_in_place_with_rate_and_eta(self):
+        # The relay holds the stream after its first chunks: the line must show a rate and an
+        # ETA meanwhile, then the end once released.
+        with a.Relay(self.srv.addr, budget=64 * 1024) as relay:
+            code, screen, out = Pty(["ingest", "-d", "recruit", "-f", self.big, "-s", relay.addr,
+                                     "--chunk-size", "5"]).run(until=r"rows/s .*ETA \d", on_match=relay.release)
+        self.assertEqual(code, 0, screen)
+        self.assertEqual(json.loads(out)["rows_stored"], 600)
+        self.assertIn("\r", screen)
+        self.assertIn("\x1b[K", screen)  # redrawn in place, not scrolled
+        running = [l.strip() for l in screen.split("\r") if "ETA" in l][0]
+        self.assertRegex(running, r"^(\x1b\[J)?big\.csv  [\d,]+ rows  [\d.]+ of [\d.]+ MB  \d+%  "
+                                  r"[\d,]+ rows/s  [\d.]+ s  ETA [\d.:]+( s)?  [\d,]+ chunks")
+        shown = last_state(screen)
+        final = [l for l in shown if l.startswith("big.csv")]
+        self.assertEqual(len(final), 1, shown)  # one line, not one per update
+        size = os.path.getsize(self.big) / 1e6
+        self.assertRegex(final[0], r"^big\.csv  600 rows  %.1f of %.1f MB  100%%  .*  120 chunks  done$"
+                         % (size, size))
+        self.assertTrue(shown[-1].endswith("ingested 600 rows in 120 chunks in %s" % shown[-1].split(" in ")[-1]))
+
+    def test_one_chunk_is_said_so(self):
+        code, screen, _ = Pty(["ingest", "-d", "recruit", "-f", EXAMPLE, "-s", self.srv.addr]).run()
+        self.assertEqual(code, 0, screen)
+        final = [l for l in last_state(screen) if l.startswith("recruit.csv")]
+        self.assertRegex(final[0], r"  6 rows  .*  1 chunk  done$")
+        self.assertNotIn("1 chunks", screen)
+
+    def test_never_quiet_and_always(self):
+        argv = ["ingest", "-d", "recruit", "-f", EXAMPLE, "-s", self.srv.addr]
+        code, screen, out = Pty(argv + ["--progress", "never"]).run()
+        self.assertEqual(code, 0)
+        self.assertNotIn("\r", screen.replace("\r\n", "\n"))  # the terminal's own CR LF aside
+        self.assertNotIn("recruit.csv  6 rows", screen)
+        self.assertIn("ingested 6 rows in 1 chunk", screen)
+        code, screen, out = Pty(argv + ["--quiet"]).run()
+        self.assertEqual((code, screen), (0, ""))
+        self.assertEqual(json.loads(out)["status"], "success")
+        # --quiet keeps errors.
+        code, screen, out = Pty(["ingest", "-q", "-d", "recruit", "-f", EXAMPLE, "-s",
+                                 "127.0.0.1:%d" % h.free_port(), "--retries", "1"]).run()
+        self.assertEqual(code, 4)
+        self.assertIn("ERROR ingest failed", screen)
+        self.assertNotIn("\r", screen.replace("\r\n", "\n"))
+        # Into a pipe: nothing by default; with always, plain lines (no escapes).
+        p = run(argv)
+        self.assertNotIn("recruit.csv  6 rows", p.stderr)
+        p = run(argv + ["--progress", "always"])
+        self.assertEqual(p.returncode, 0, p.stderr)
+        self.assertRegex(p.stderr, r"(?m)^recruit\.csv  6 rows  .*  1 chunk  done$")
+        self.assertNotIn("\x1b", p.stderr)
+        self.assertNotIn("\r", p.stderr)
+        p = run(argv + ["--progress", "sometimes"])
+        self.assertEqual(p.returncode, 2)
+        self.assertIn("--progress 'sometimes': expected auto, always or never", p.stderr)
+
+    def test_failure_ends_the_line_as_failed(self):
+        bad = h.write_domain_file("recruit", os.path.join(self.dir, "dim8.csv"), 3, dim=8)
+        code, screen, _ = Pty(["ingest", "-d", "recruit", "-f", bad, "-s", self.srv.addr]).run()
+        self.assertEqual(code, 2, screen)  # 8 values where the domain has 384: refused here
+        shown = last_state(screen)
+        self.assertTrue([l for l in shown if l.startswith("dim8.csv") and l.endswith("failed")], shown)
+
+
+class GenerateProgressTest(unittest.TestCase):
+    def test_terminal_pipe_and_quiet(self):
+        d = h.tempdir()
+        out = os.path.join(d, "c.jsonl")
+        argv = ["generate", "-d", "candidate", "-n", "20000", "-o", out]
+        code, screen, _ = Pty(argv).run()
+        self.assertEqual(code, 0, screen)
+        self.assertRegex(screen, r"c\.jsonl  [\d,]+ rows  [\d.]+ MB  \d+%")  # a live line ...
+        shown = last_state(screen)
+        self.assertEqual(len(shown), 1, shown)  # ... gone at the end: the summary is the last word
+        self.assertTrue(shown[0].startswith("generate: wrote 20000 candidate rows"), shown)
+        p = run(argv + ["--progress", "always"])
+        self.assertRegex(p.stderr, r"(?m)^c\.jsonl  [\d,]+ rows  [\d.]+ MB  \d+%")
+        self.assertNotIn("\x1b", p.stderr)
+        size = os.path.getsize(out)
+        code, screen, _ = Pty(argv + ["-q"]).run()
+        self.assertEqual((code, screen), (0, ""))
+        self.assertEqual(os.path.getsize(out), size)  # the same bytes as before
+
+
+class StatsTableTest(unittest.TestCase):
+    @classmethod
+    def setUpClass(cls):
+        cls.store = h.SqliteStore()
+        d = h.tempdir()
+        with h.Server(cls.store.url) as srv:
+            for name, rows, seed in (("a.csv", 7, 1), ("b\x1b[31mred.csv", 3, 2)):
+                path = h.write_domain_file("recruit", os.path.join(d, name), rows, seed=seed)
+                assert h.run_ingest("recruit", path, srv.addr).code == 0
+            try:  # a stream the server refuses at its second chunk: logged as failed
+                h.Client(srv.addr).ingest(iter([h.md(dim=384, file_name="bad.csv"),
+                                                h.recruit_chunk(0, 2, dim=384),
+                                                h.recruit_chunk(2, 1, dim=3)]), timeout=h.scaled(10))
+            except Exception as e:  # grpc.RpcError
+                assert "INVALID_ARGUMENT" in str(e), e
+
+    def test_table_by_default_on_a_terminal(self):
+        code, screen, _ = Pty(["stats", "--store", self.store.url], tty_stdout=True).run()
+        self.assertEqual(code, 0, screen)
+        lines = screen.replace("\r\n", "\n").splitlines()
+        self.assertEqual(lines[0], "Store  " + self.store.url)
+        self.assertRegex(screen, r"(?m)^DOMAIN +ROWS +DIM\r?$")
+        self.assertRegex(screen, r"(?m)^recruit +10 +384\r?$")
+        self.assertRegex(screen, r"(?m)^candidate +0 +-\r?$")
+        self.assertIn("Last 3 ingests, newest first", screen)
+        self.assertRegex(screen, r"(?m)^FINISHED +DOMAIN +FILE +ROWS +CHUNKS +STATUS +DURATION +MESSAGE")
+        rows = [l for l in lines if re.match(r"^\d{4}-\d\d-\d\d \d\d:\d\d:\d\dZ ", l)]
+        self.assertEqual(len(rows), 3, screen)
+        self.assertRegex(rows[0], r"recruit +bad\.csv +3 +2 +failed +\d+\.\d\d s +chunk 2, row 0: ")
+        self.assertRegex(rows[2], r"recruit +a\.csv +7 +1 +success +\d+\.\d\d s +")
+        self.assertNotIn("\x1b", screen, "a file name put an escape sequence on the terminal")
+        self.assertIn("b?[31mred.csv", rows[1])
+
+    def test_json_into_a_pipe_and_both_on_request(self):
+        p = run(["stats", "--store", self.store.url])
+        doc = json.loads(p.stdout)  # a pipe gets the JSON, as scripts always did
+        self.assertEqual(doc["domains"]["recruit"]["rows"], 10)
+        self.assertEqual(run(["stats", "--store", self.store.url, "--format", "json"]).stdout, p.stdout)
+        t = run(["stats", "--store", self.store.url, "--format", "table"])
+        self.assertEqual(t.returncode, 0, t.stderr)
+        self.assertTrue(t.stdout.startswith("Store  "), t.stdout)
+        code, screen, _ = Pty(["stats", "--store", self.store.url, "--format", "json"], tty_stdout=True).run()
+        self.assertEqual(json.loads(screen)["domains"]["recruit"]["vector_dimension"], 384)
+        p = run(["stats", "--store", "null:", "--format", "csv"])
+        self.assertEqual(p.returncode, 2)
+        self.assertIn("--format 'csv': expected json or table", p.stderr)
 
 
 if __name__ == "__main__":

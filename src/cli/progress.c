@@ -290,6 +290,13 @@ int es_prog_new(FILE *out, es_prog_mode mode, es_prog **pp) {
   return 0;
 }
 
+/* A file's name is anyone's choice: control characters become '?' so that a name cannot carry
+   escape sequences to the terminal (or a line break into the layout). */
+static void printable(char *s) {
+  for (; *s; s++)
+    if ((unsigned char)*s < 0x20 || *s == 0x7f) *s = '?';
+}
+
 es_prog_file *es_prog_add(es_prog *p, const char *label, uint64_t bytes_total, uint64_t rows_total) {
   es_prog_file *f;
   size_t n = strlen(label);
@@ -302,6 +309,7 @@ es_prog_file *es_prog_add(es_prog *p, const char *label, uint64_t bytes_total, u
   } else {
     snprintf(f->label, sizeof(f->label), "%s", label);
   }
+  printable(f->label);
   f->s.bytes_total = bytes_total;
   f->s.rows_total = rows_total;
   pthread_mutex_lock(&p->mu);

@@ -288,6 +288,20 @@ class ProgressTest(unittest.TestCase):
         self.assertEqual(p.returncode, 2)
         self.assertIn("--progress 'sometimes': expected auto, always or never", p.stderr)
 
+    def test_a_file_name_cannot_drive_the_terminal(self):
+        # Regression: the name went to the terminal as it was, escape sequences included.
+        odd = os.path.join(self.dir, "b\x1b[31mred\nx.csv")
+        with open(EXAMPLE, "rb") as f, open(odd, "wb") as g:
+            g.write(f.read())
+        code, screen, _ = Pty(["ingest", "-d", "recruit", "-f", odd, "-s", self.srv.addr]).run()
+        self.assertEqual(code, 0, screen)
+        self.assertNotIn("\x1b[31m", screen)
+        self.assertRegex(screen, r"(?m)^b\?\[31mred\?x\.csv  6 rows  .*  done")
+        p = run(["ingest", "-d", "recruit", "-f", odd, "-s", self.srv.addr, "--progress", "always"])
+        self.assertEqual(p.returncode, 0, p.stderr)
+        self.assertNotIn("\x1b", p.stderr)
+        self.assertRegex(p.stderr, r"(?m)^b\?\[31mred\?x\.csv  6 rows  .*  done$")
+
     def test_failure_ends_the_line_as_failed(self):
         bad = h.write_domain_file("recruit", os.path.join(self.dir, "dim8.csv"), 3, dim=8)
         code, screen, _ = Pty(["ingest", "-d", "recruit", "-f", bad, "-s", self.srv.addr]).run()

@@ -161,15 +161,14 @@ static int width(const es_prog *p) {
   return 0; /* no limit */
 }
 
-/* Appends line, cut to the terminal's width (a wrapped line would break the redraw), at a UTF-8
-   character boundary. */
+/* Appends line, cut to cols - 1 characters (a wrapped line would break the redraw), counted as
+   UTF-8 characters (one column each: a name in Latin, Greek or Cyrillic keeps its full width;
+   double-width scripts may still wrap) and cut at a character boundary. */
 static void put_line(es_buf *out, const es_buf *line, int cols) {
-  size_t n = line->len;
-  if (cols && n >= (size_t)cols) {
-    n = (size_t)cols - 1;
-    while (n && ((unsigned char)line->ptr[n] & 0xc0) == 0x80) n--;
-  }
-  es_buf_put(out, line->ptr, n);
+  size_t n, chars = 0;
+  for (n = 0; cols && n < line->len; n++)
+    if (((unsigned char)line->ptr[n] & 0xc0) != 0x80 && ++chars == (size_t)cols) break;
+  es_buf_put(out, line->ptr, cols ? n : line->len);
 }
 
 /* The live block: running and waiting files, then the total when there are several. */

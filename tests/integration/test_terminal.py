@@ -1,13 +1,16 @@
 # test_terminal.py - what a person at a terminal sees: progress lines under a pseudo-terminal,
 # stats as a table, the logs as text or JSON, and the messages of the common slips (a port
 # alone, a busy port, no server there).
+import fcntl
 import json
 import os
 import pty
 import re
 import select
 import socket
+import struct
 import subprocess
+import termios
 import threading
 import time
 import unittest
@@ -37,11 +40,13 @@ class Pty:
     (exit code, what the terminal showed, stdout when it was a pipe). until: a regex the screen
     must show before on_match() is called (a test releasing a held stream, say)."""
 
-    def __init__(self, argv, tty_stdout=False, env=None):
-        self.argv, self.tty_stdout, self.env = argv, tty_stdout, env
+    def __init__(self, argv, tty_stdout=False, env=None, cols=None):
+        self.argv, self.tty_stdout, self.env, self.cols = argv, tty_stdout, env, cols
 
     def run(self, until=None, on_match=None, timeout=60):
         master, slave = pty.openpty()
+        if self.cols:
+            fcntl.ioctl(slave, termios.TIOCSWINSZ, struct.pack("HHHH", 24, self.cols, 0, 0))
         e = {k: v for k, v in os.environ.items() if not k.startswith(("EMBEDSTREAM_", "ES_LOG"))}
         e.update(self.env or {})
         p = subprocess.Popen([h.BIN] + self.argv, stdin=subprocess.DEVNULL, stderr=slave,
@@ -301,6 +306,23 @@ class ProgressTest(unittest.TestCase):
         self.assertEqual(p.returncode, 0, p.stderr)
         self.assertNotIn("\x1b", p.stderr)
         self.assertRegex(p.stderr, r"(?m)^b\?\[31mred\?x\.csv  6 rows  .*  done$")
+
+    def test_a_narrow_terminal_gets_lines_cut_not_wrapped(self):
+        # A line wider than the terminal wraps, and the redraw (CR, erase) then leaves its first
+        # part behind on every update: lines are cut to the width, at a character boundary.
+        long_name = os.path.join(self.dir, "é" * 20 + ".csv")
+        with open(EXAMPLE, "rb") as f, open(long_name, "wb") as g:
+            g.write(f.read())
+        code, screen, _ = Pty(["ingest", "-d", "recruit", "-f", long_name, "-s", self.srv.addr],
+                              cols=40).run()
+        self.assertEqual(code, 0, screen)
+        progress = [l for l in last_state(screen) if "ingested" not in l]
+        self.assertTrue(progress, screen)
+        for line in progress:
+            self.assertLessEqual(len(line), 39, line)
+        self.assertEqual(len(progress[0]), 39, progress)  # cut by characters, not bytes
+        self.assertTrue(progress[0].startswith("é" * 20 + ".csv  6 rows"), progress)
+        self.assertNotIn("\ufffd", screen)  # no character cut in half
 
     def test_failure_ends_the_line_as_failed(self):
         bad = h.write_domain_file("recruit", os.path.join(self.dir, "dim8.csv"), 3, dim=8)

@@ -129,6 +129,15 @@ class HttpApiTest(unittest.TestCase):
         self.assertIn("delete", doc["paths"]["/data/jobs/{id}"])
         self.assertEqual({p["name"] for p in doc["paths"]["/data/jobs"]["get"]["parameters"]},
                          {"limit", "offset"})
+        self.assertIn("503", doc["paths"]["/readyz"]["get"]["responses"])
+        # Every error response a route documents is the one shape (or a schema built on it).
+        errors = [(p, m, c, json.dumps(r)) for p, ops in doc["paths"].items() for m, op in ops.items()
+                  if isinstance(op, dict) for c, r in op.get("responses", {}).items() if c[0] in "45"]
+        self.assertGreaterEqual(len(errors), 10, errors)
+        for p, m, c, r in errors:
+            self.assertRegex(r, r"#/components/schemas/\w*Error", (p, m, c))
+            if c in ("429", "503"):
+                self.assertIn("Retry-After", r, (p, m, c))
         err = doc["components"]["schemas"]["Error"]
         self.assertEqual(err["required"], ["error"])
         self.assertEqual(err["properties"]["error"]["required"], ["code", "message"])

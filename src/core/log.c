@@ -74,15 +74,21 @@ static void json_str(es_buf *b, const char *s) {
   es_buf_json_strn(b, tmp, n);
 }
 
-/* A text value a peer may have chosen: quotes and control characters cannot forge a field. */
-static void text_quoted(es_buf *b, const char *s) {
+/* Text for a log line that someone else may have chosen (a peer's field, a file's name in a
+   message): control characters become '?' so that nothing can start a line of its own or send
+   escape sequences to a terminal; with quoted, '"' too, so a field cannot be forged. */
+static void text_clean(es_buf *b, const char *s, int quoted) {
   size_t i, n = cut(s);
-  es_buf_puts(b, "\"");
   for (i = 0; i < n; i++) {
     unsigned char c = (unsigned char)s[i];
-    char out = (c < 0x20 || c == 0x7f || c == '"') ? '?' : (char)c;
+    char out = (c < 0x20 || c == 0x7f || (quoted && c == '"')) ? '?' : (char)c;
     es_buf_put(b, &out, 1);
   }
+}
+
+static void text_quoted(es_buf *b, const char *s) {
+  es_buf_puts(b, "\"");
+  text_clean(b, s, 1);
   es_buf_puts(b, "\"");
 }
 
@@ -122,7 +128,7 @@ static void emit(int level, const char *msg, const es_log_field *f, size_t n) {
     es_buf_puts(&b, "}\n");
   } else {
     es_buf_printf(&b, "%s %-5s ", iso, names[level]);
-    es_buf_put(&b, msg, cut(msg));
+    text_clean(&b, msg, 0);
     for (i = 0; i < n; i++)
       if (!f[i].json_only) {
         if (!shown++) es_buf_puts(&b, ":");

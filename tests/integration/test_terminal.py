@@ -324,6 +324,17 @@ class ProgressTest(unittest.TestCase):
         self.assertTrue(progress[0].startswith("é" * 20 + ".csv  6 rows"), progress)
         self.assertNotIn("\ufffd", screen)  # no character cut in half
 
+    def test_a_file_name_in_a_log_message_cannot_drive_the_terminal(self):
+        # Regression: the text log wrote its message as it was, so a missing file named with an
+        # escape sequence coloured the terminal (and a line break could forge a log line).
+        odd = os.path.join(self.dir, "no\x1b[31mpe\n2026-01-01T00:00:00.000Z INFO  forged.csv")
+        p = run(["ingest", "-d", "recruit", "-f", odd, "-s", self.srv.addr])
+        self.assertEqual(p.returncode, 2, p.stderr)
+        self.assertNotIn("\x1b", p.stderr)
+        self.assertEqual(len(p.stderr.splitlines()), 1, p.stderr)
+        self.assertIn("no?[31mpe?2026-01-01T00:00:00.000Z INFO  forged.csv: no such file", p.stderr)
+        self.assertIn("\x1b[31m", json.loads(p.stdout)["message"])  # JSON escapes it; intact there
+
     def test_failure_ends_the_line_as_failed(self):
         bad = h.write_domain_file("recruit", os.path.join(self.dir, "dim8.csv"), 3, dim=8)
         code, screen, _ = Pty(["ingest", "-d", "recruit", "-f", bad, "-s", self.srv.addr]).run()

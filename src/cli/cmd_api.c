@@ -11,19 +11,22 @@
 #include "core/log.h"
 #include "http/api.h"
 
-enum { O_LISTEN, O_DATA, O_JOBS, O_GRACE };
+enum { O_LISTEN, O_DATA, O_JOBS, O_HISTORY, O_GRACE, O_LOG_FORMAT };
 
 static const es_opt opts[] = {
     {O_LISTEN, "listen", 'l', "HOST:PORT", "address to serve on; port 0 picks one",
      "EMBEDSTREAM_API_LISTEN"},
     {O_DATA, "data-dir", 0, "DIR", "the only folder files are read from (required)", "EMBEDSTREAM_DATA_DIR"},
     {O_JOBS, "max-jobs", 0, "N", "ingests in flight at once; more get 429", NULL},
+    {O_HISTORY, "job-history", 0, "N", "finished jobs GET /data/jobs keeps (the oldest go first)", NULL},
     {O_GRACE, "grace", 0, "SECONDS", "on shutdown, how long to wait for cancelled jobs", NULL},
+    ES_OPTS_LOG_FORMAT(O_LOG_FORMAT),
     ES_CLI_CLIENT_OPTS,
 };
 
 static int apply(void *ctx, int id, const char *v, es_opts_why *why) {
   es_api_config *c = ctx;
+  long n;
   int rc;
   switch (id) {
   case O_LISTEN:
@@ -33,7 +36,12 @@ static int apply(void *ctx, int id, const char *v, es_opts_why *why) {
   case O_DATA: c->data_dir = v; return 0;
   case O_JOBS:
     return es_opts_int(v, 1, 1024, &c->max_jobs, why);
+  case O_HISTORY:
+    if (es_opts_long(v, 0, 100000, &n, why)) return -1;
+    c->history = (size_t)n;
+    return 0;
   case O_GRACE: return es_opts_double(v, 0, 3600, &c->grace_s, why);
+  case O_LOG_FORMAT: return es_opts_log_format(v, why);
   }
   rc = es_cli_client_apply(&c->client, id, v, why);
   return rc > 0 ? es_opts_bad(why, "unhandled option") : rc;
@@ -45,7 +53,9 @@ static void show_default(int id, char *out, size_t cap) {
   switch (id) {
   case O_LISTEN: snprintf(out, cap, "%s", d.listen); break;
   case O_JOBS: snprintf(out, cap, "%d", d.max_jobs); break;
+  case O_HISTORY: snprintf(out, cap, "%zu", d.history); break;
   case O_GRACE: snprintf(out, cap, "%g", d.grace_s); break;
+  case O_LOG_FORMAT: snprintf(out, cap, "%s", ES_OPTS_LOG_FORMAT_DEFAULT); break;
   default: es_cli_client_default(id, out, cap);
   }
 }
@@ -54,8 +64,10 @@ static const es_cmd_spec spec = {
     .name = "api",
     .synopsis = "--data-dir DIR [options]",
     .description = "HTTP API that streams files of DIR to an ingestion server:\n"
-                   "  POST /data/ingest/{domain}?file_name=NAME[&async=true]   GET /data/jobs[/{id}]\n"
-                   "  GET /data/files   GET /healthz   GET /openapi.json   GET / (status page)",
+                   "  POST /data/ingest/{domain}?file_name=NAME[&async=true]\n"
+                   "  GET /data/jobs[?limit=N&offset=M]   GET /data/jobs/{id}   DELETE /data/jobs/{id}\n"
+                   "  GET /data/files   GET /healthz (the API runs)   GET /readyz (the server answers)\n"
+                   "  GET / (status page)   GET /docs (this API described)   GET /openapi.json",
     .opts = opts,
     .nopts = ES_OPTS_COUNT(opts),
     .examples = "embedstream api --data-dir ./data\n"
@@ -85,7 +97,7 @@ int es_cmd_api(int argc, char **argv) {
   signal(SIGPIPE, SIG_IGN);
   es_err_clear(&err);
   if ((rc = es_api_start(&cfg, &api, &err))) {
-    fprintf(stderr, "embedstream api: %s\n", err.msg);
+    es_opts_fatal(&spec, err.msg);
     return rc == ES_EUSAGE ? ES_EXIT_USAGE : ES_EXIT_FAIL;
   }
   es_info("listening on %s (data folder %s, server %s, max %d jobs)", es_api_address(api),

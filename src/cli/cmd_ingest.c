@@ -5,11 +5,13 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
 #include "cli/cli.h"
 #include "cli/client_opts.h"
+#include "cli/progress.h"
 #include "client/client.h"
 #include "core/buf.h"
 #include "core/clock.h"
@@ -17,7 +19,14 @@
 #include "core/limits.h"
 #include "core/log.h"
 
-enum { O_DOMAIN, O_FILE, O_DIM, O_IGNORE_UNKNOWN };
+enum { O_DOMAIN, O_FILE, O_DIM, O_IGNORE_UNKNOWN, O_PROGRESS, O_QUIET };
+
+/* What the command itself takes besides the client's options. */
+typedef struct ingest_args {
+  es_ingest_opts o;
+  es_prog_mode progress;
+  int quiet;
+} ingest_args;
 
 static const es_opt opts[] = {
     {O_DOMAIN, "domain", 'd', "D", "recruit, candidate or skill_embedding_dic", NULL},
@@ -25,11 +34,14 @@ static const es_opt opts[] = {
      NULL},
     {O_DIM, "dim", 0, "N", "vector dimension (default: the domain's, 384 or 768)", NULL},
     ES_OPTS_IGNORE_UNKNOWN(O_IGNORE_UNKNOWN),
+    ES_OPTS_PROGRESS(O_PROGRESS),
+    ES_OPTS_QUIET(O_QUIET),
     ES_CLI_CLIENT_OPTS,
 };
 
 static int apply(void *ctx, int id, const char *v, es_opts_why *why) {
-  es_ingest_opts *o = ctx;
+  ingest_args *a = ctx;
+  es_ingest_opts *o = &a->o;
   int rc;
   switch (id) {
   case O_DOMAIN:
@@ -40,12 +52,17 @@ static int apply(void *ctx, int id, const char *v, es_opts_why *why) {
   case O_DIM:
     return es_opts_int(v, ES_DIM_MIN, ES_DIM_MAX, &o->dim, why);
   case O_IGNORE_UNKNOWN: o->loader.ignore_unknown_columns = 1; return 0;
+  case O_PROGRESS: return es_prog_opt(v, &a->progress, why);
+  case O_QUIET: a->quiet = 1; return 0;
   }
   rc = es_cli_client_apply(o, id, v, why);
   return rc > 0 ? es_opts_bad(why, "unhandled option") : rc;
 }
 
-static void show_default(int id, char *out, size_t cap) { es_cli_client_default(id, out, cap); }
+static void show_default(int id, char *out, size_t cap) {
+  if (id == O_PROGRESS) snprintf(out, cap, "auto");
+  else es_cli_client_default(id, out, cap);
+}
 
 static const es_cmd_spec spec = {
     .name = "ingest",
@@ -54,36 +71,19 @@ static const es_cmd_spec spec = {
                    "metadata first, then chunks. Prints one JSON object on stdout: status, message,\n"
                    "rows_sent, rows_stored (what the server committed: 0 unless it succeeded),\n"
                    "chunks_sent, seconds. A row the server rejects is named by its file line\n"
-                   "(pickle: row index).",
+                   "(pickle: row index). On a terminal, stderr shows one line updated in place: rows,\n"
+                   "MB read of the file's size, rows/s, time elapsed and left, chunks.",
     .opts = opts,
     .nopts = ES_OPTS_COUNT(opts),
     .examples = "embedstream ingest -d recruit -f examples/recruit.csv\n"
                 "embedstream ingest -d candidate -f candidate.jsonl -s ingest.internal:50052 --retries 5\n"
-                "EMBEDSTREAM_SERVER=10.0.0.7:50052 embedstream ingest -d recruit -f jobs.pkl",
+                "EMBEDSTREAM_SERVER=10.0.0.7:50052 embedstream ingest -d recruit -f jobs.pkl\n"
+                "embedstream ingest -q -d recruit -f r.csv | jq .rows_stored",
     .footer = "Exit codes: 0 stored, 1 other failure, 2 usage or bad input file, 3 rejected by the\n"
               "server, 4 server unreachable after the retries or busy for --busy-timeout.",
     .apply = apply,
     .show_default = show_default,
 };
-
-typedef struct progress_line {
-  double last;
-  int shown;
-} progress_line;
-
-/* Rewrites one stderr line at most ten times a second. */
-static void on_progress(void *ud, const es_progress *p) {
-  progress_line *pl = ud;
-  double t = es_clock_mono();
-  if (t - pl->last < 0.1 && p->bytes_read < p->bytes_total) return; /* the last one always shows */
-  pl->last = t;
-  pl->shown = 1;
-  fprintf(stderr, "\r\033[Kattempt %d: %llu rows in %llu chunks, %.1f%% of %.1f MB", p->attempt,
-          (unsigned long long)p->rows_sent, (unsigned long long)p->chunks_sent,
-          p->bytes_total ? 100.0 * (double)p->bytes_read / (double)p->bytes_total : 100.0,
-          (double)p->bytes_total / 1e6);
-  fflush(stderr);
-}
 
 static int print_json(const char *status, const char *message, uint64_t rows, uint64_t stored,
                       uint64_t chunks, double seconds) {
@@ -112,22 +112,37 @@ static int exit_code(int outcome) {
   }
 }
 
+/* The display's line for the file, if there is a display; its size when it can be known. */
+static es_prog_file *show_file(es_prog *prog, const char *path) {
+  struct stat st;
+  const char *slash = strrchr(path, '/');
+  return es_prog_add(prog, slash ? slash + 1 : path, stat(path, &st) == 0 ? (uint64_t)st.st_size : 0, 0);
+}
+
 int es_cmd_ingest(int argc, char **argv) {
-  es_ingest_opts o;
+  ingest_args a;
   es_ingest_result res;
   es_error err;
-  progress_line pl = {0, 0};
+  es_prog *prog = NULL;
+  es_prog_file *line;
   int rc, code;
-  es_ingest_opts_init(&o);
-  if ((rc = es_opts_parse(&spec, &o, argc, argv, NULL, NULL)))
+  memset(&a, 0, sizeof(a));
+  es_ingest_opts_init(&a.o);
+  if ((rc = es_opts_parse(&spec, &a, argc, argv, NULL, NULL)))
     return rc == ES_OPTS_DONE ? ES_EXIT_OK : ES_EXIT_USAGE;
-  if (!o.domain || !o.file) return es_opts_usage_error(&spec, "--domain and --file are required");
-  if (isatty(STDERR_FILENO)) {
-    o.progress = on_progress;
-    o.progress_ud = &pl;
+  if (!a.o.domain || !a.o.file) return es_opts_usage_error(&spec, "--domain and --file are required");
+  if (a.quiet) {
+    a.progress = ES_PROG_NEVER;
+    if (es_log_level() < ES_LOG_WARN) es_log_set_level(ES_LOG_WARN);
   }
-  rc = es_client_ingest(&o, &res, &err);
-  if (pl.shown) fputc('\n', stderr);
+  es_prog_new(stderr, a.progress, &prog);
+  if ((line = show_file(prog, a.o.file))) {
+    a.o.progress = es_prog_on_client;
+    a.o.progress_ud = line;
+  }
+  rc = es_client_ingest(&a.o, &res, &err);
+  es_prog_end(line, rc == 0);
+  es_prog_free(prog);
   code = exit_code(rc == 0 ? ES_INGEST_OK : res.outcome == ES_INGEST_OK ? ES_INGEST_FAILED : res.outcome);
   if (rc == 0) {
     es_info("ingested %llu row%s in %llu chunk%s in %.2f s", (unsigned long long)res.rows_sent,

@@ -9,7 +9,7 @@
 
 #define GRACE_LIMIT_S 86400
 
-enum { O_LISTEN, O_STORE, O_MAX_STREAMS, O_MAX_MESSAGE, O_GRACE, O_IDLE, O_METRICS };
+enum { O_LISTEN, O_STORE, O_MAX_STREAMS, O_MAX_MESSAGE, O_GRACE, O_IDLE, O_METRICS, O_LOG_FORMAT };
 
 static const es_opt opts[] = {
     {O_LISTEN, "listen", 'l', "HOST:PORT", "address to listen on; port 0 picks a free one",
@@ -33,6 +33,7 @@ static const es_opt opts[] = {
      "serve Prometheus metrics at http://HOST:PORT/metrics; port 0\n"
      "picks a free one (default: no metrics endpoint)",
      NULL},
+    ES_OPTS_LOG_FORMAT(O_LOG_FORMAT),
 };
 
 static int apply(void *ctx, int id, const char *v, es_opts_why *why) {
@@ -61,6 +62,7 @@ static int apply(void *ctx, int id, const char *v, es_opts_why *why) {
     if (es_opts_hostport(v, why)) return -1;
     o->metrics_listen = v;
     return 0;
+  case O_LOG_FORMAT: return es_opts_log_format(v, why);
   }
   return es_opts_bad(why, "unhandled option");
 }
@@ -75,6 +77,7 @@ static void show_default(int id, char *out, size_t cap) {
   case O_MAX_MESSAGE: snprintf(out, cap, "%zu, at least %u", d.max_message_bytes, ES_MIN_MAX_MESSAGE); break;
   case O_GRACE: snprintf(out, cap, "%d, at most %d", d.grace_s, GRACE_LIMIT_S); break;
   case O_IDLE: snprintf(out, cap, "%d, at most %d", d.idle_timeout_s, GRACE_LIMIT_S); break;
+  case O_LOG_FORMAT: snprintf(out, cap, "%s", ES_OPTS_LOG_FORMAT_DEFAULT); break;
   }
 }
 
@@ -91,7 +94,8 @@ static const es_cmd_spec spec = {
     .nopts = ES_OPTS_COUNT(opts),
     .examples = "embedstream serve\n"
                 "embedstream serve -l 0.0.0.0:50052 --store 'postgresql://ingest@db/vectors'\n"
-                "embedstream serve --store null: --metrics-listen 127.0.0.1:9090",
+                "embedstream serve --store null: --metrics-listen 127.0.0.1:9090\n"
+                "embedstream serve --log-format json 2>>/var/log/embedstream.jsonl",
     .footer = "Exit codes: 0 clean stop, 1 could not serve (e.g. address in use), 2 usage error.",
     .apply = apply,
     .show_default = show_default,
@@ -110,7 +114,7 @@ int es_cmd_serve(int argc, char **argv) {
      high-water mark resident (about 3x the largest message instead of 2x). */
   mallopt(M_ARENA_MAX, 1);
   if (es_server_run(&o, &err)) {
-    fprintf(stderr, "embedstream serve: %s\n", err.msg);
+    es_opts_fatal(&spec, err.msg);
     return err.code == ES_EUSAGE ? ES_EXIT_USAGE : ES_EXIT_FAIL;
   }
   return ES_EXIT_OK;

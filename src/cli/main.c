@@ -3,6 +3,7 @@
 #include <string.h>
 
 #include "cli/cli.h"
+#include "core/log.h"
 #include "core/suggest.h"
 
 static const struct {
@@ -34,7 +35,8 @@ static void usage(FILE *out) {
           "  -V, --version  print the version\n\n"
           "Environment:\n"
           "  EMBEDSTREAM_LOG_LEVEL  debug, info, warn, error or off (default info); ES_LOG_LEVEL,\n"
-          "                         its older name, is read when it is not set\n"
+          "                         its older name, is read when it is not set. gRPC core's own\n"
+          "                         diagnostics show at debug\n"
           "Options that name a place read a variable too: each command's --help names it.\n\n"
           "'embedstream <command> --help' (or 'embedstream help <command>') describes a command.\n");
 }
@@ -77,6 +79,7 @@ static int help(int argc, char **argv) {
 
 int main(int argc, char **argv) {
   int c;
+  es_log_route_grpc(); /* before any command starts gRPC */
   if (argc < 2) {
     usage(stderr);
     return ES_EXIT_USAGE;

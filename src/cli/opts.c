@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "core/domain.h"
+#include "core/log.h"
 #include "core/suggest.h"
 
 #define LONG_BASE 0x1000 /* getopt_long's val for long-only options: above any char */
@@ -22,6 +23,14 @@ int es_opts_usage_error(const es_cmd_spec *spec, const char *fmt, ...) {
   va_end(ap);
   fprintf(stderr, "\n(see 'embedstream %s --help')\n", spec->name);
   return ES_OPTS_USAGE;
+}
+
+void es_opts_fatal(const es_cmd_spec *spec, const char *msg) {
+  es_log_field f[] = {ES_LF_W("command", spec->name)};
+  if (es_log_format() == ES_LOG_JSON)
+    es_log_fields(ES_LOG_ERROR, msg, f, 1);
+  else
+    fprintf(stderr, "embedstream %s: %s\n", spec->name, msg);
 }
 
 int es_opts_bad(es_opts_why *why, const char *fmt, ...) {
@@ -63,10 +72,21 @@ int es_opts_double(const char *s, double lo, double hi, double *out, es_opts_why
 
 int es_opts_hostport(const char *s, es_opts_why *why) {
   const char *colon = strrchr(s, ':');
+  const char *port_only = s[0] == ':' ? s + 1 : s; /* "50052" or ":50052" */
   long port;
   es_opts_why ignored;
+  /* A port alone is the common slip: name the address it most likely meant. */
+  if ((!colon || colon == s) && !es_opts_long(port_only, 0, 65535, &port, &ignored))
+    return es_opts_bad(why, "expected HOST:PORT, not a port alone (did you mean 127.0.0.1:%ld?)", port);
   if (!colon || colon == s || es_opts_long(colon + 1, 0, 65535, &port, &ignored))
     return es_opts_bad(why, "expected HOST:PORT with a port in 0..65535");
+  return 0;
+}
+
+int es_opts_log_format(const char *s, es_opts_why *why) {
+  int format;
+  if (es_log_parse_format(s, &format)) return es_opts_bad(why, "expected text or json");
+  es_log_set_format(format);
   return 0;
 }
 

@@ -56,6 +56,9 @@ void es_opts_help(const es_cmd_spec *spec, FILE *out);
 int es_opts_usage_error(const es_cmd_spec *spec, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
 int es_opts_bad(es_opts_why *why, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* Why a command could not run, on stderr: "embedstream NAME: msg", or an error record when the
+   log is JSON (--log-format json), so that a log reader sees that last line too. */
+void es_opts_fatal(const es_cmd_spec *spec, const char *msg);
 
 /* --ignore-unknown-columns, an option of every command that reads a data file (load/columns.h). */
 #define ES_OPTS_IGNORE_UNKNOWN(id)                                                          \
@@ -63,6 +66,23 @@ int es_opts_bad(es_opts_why *why, const char *fmt, ...) __attribute__((format(pr
    "drop columns (JSONL: keys) the domain does not have instead of\nrefusing the file; a " \
    "missing column is refused either way",                                                 \
    NULL}
+
+/* --log-format, an option of the long-running commands (serve, api): sets the logger's format. */
+#define ES_OPTS_LOG_FORMAT(id)                                                               \
+  {id, "log-format", 0, "text|json",                                                      \
+   "log lines as text, or as JSON objects (one a line) with the same\nfields",              \
+   "EMBEDSTREAM_LOG_FORMAT"}
+int es_opts_log_format(const char *s, es_opts_why *why);
+/* Its default, for show_default. */
+#define ES_OPTS_LOG_FORMAT_DEFAULT "text"
+
+/* --progress and --quiet, of the commands that show progress (ingest, generate). */
+#define ES_OPTS_PROGRESS(id)                                                                    \
+  {id, "progress", 0, "auto|always|never",                                                   \
+   "the progress line on stderr: auto shows it on a terminal;\nalways also into a pipe or file " \
+   "(a line a second)",                                                                      \
+   NULL}
+#define ES_OPTS_QUIET(id) {id, "quiet", 'q', NULL, "no progress and no informational messages", NULL}
 
 /* Value checks for apply(): 0, or -1 with why saying what was expected. */
 int es_opts_long(const char *s, long lo, long hi, long *out, es_opts_why *why);

@@ -58,6 +58,10 @@ static grpc_channel *open_channel(const char *target, int max_msg) {
   return ch;
 }
 
+grpc_channel *es_client_channel(const es_ingest_opts *o) {
+  return open_channel(o->server, (int)o->max_message_bytes);
+}
+
 static gpr_timespec deadline_after(double seconds) {
   if (!(seconds > 0) || seconds > 1e9) return gpr_inf_future(GPR_CLOCK_MONOTONIC);
   return gpr_time_add(gpr_now(GPR_CLOCK_MONOTONIC),

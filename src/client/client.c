@@ -107,9 +107,15 @@ static int settle(const es_ingest_opts *o, const es_producer *p, const es_attemp
   return es_err_set(err, es_code_from_grpc(a->grpc_status), "the server refused the stream: %s", what);
 }
 
-static int give_up(const es_attempt *a, int attempts, es_ingest_result *res, es_error *err) {
+static int give_up(const es_ingest_opts *o, const es_attempt *a, int attempts,
+                   es_ingest_result *res, es_error *err) {
   char what[640];
   describe_status(a, what, sizeof(what));
+  /* The usual reason a server cannot be reached: ask the one question that settles it. */
+  if (a->grpc_status == ES_GRPC_UNAVAILABLE) {
+    size_t n = strlen(what);
+    snprintf(what + n, sizeof(what) - n, "; is `embedstream serve` running at %s?", o->server);
+  }
   res->grpc_status = a->grpc_status;
   res->rows_sent = a->rows_sent;
   res->chunks_sent = a->chunks_sent;
@@ -147,7 +153,7 @@ static int on_busy(const es_ingest_opts *o, retry_state *rs, const es_attempt *a
   busy = now - rs->busy_since;
   describe_status(a, what, sizeof(what));
   if (busy >= o->busy_timeout_s) {
-    give_up(a, rs->counted, res, NULL);
+    give_up(o, a, rs->counted, res, NULL);
     snprintf(res->response.message, sizeof(res->response.message),
              "the server was busy for %.1f s (--busy-timeout %g, %d refusal%s): %s", busy,
              o->busy_timeout_s, res->busy_refusals, res->busy_refusals == 1 ? "" : "s", what);
@@ -211,7 +217,7 @@ static int retry_loop(const es_ingest_opts *o, es_call_cfg *cfg, es_producer *p,
     rs.busy = 0;
     rs.counted++;
     if (!es_grpc_retryable(a.grpc_status)) return settle(o, p, &a, res, err);
-    if (rs.counted >= o->retries) return give_up(&a, rs.counted, res, err);
+    if (rs.counted >= o->retries) return give_up(o, &a, rs.counted, res, err);
     wait = es_backoff_delay(rs.counted + 1, o->backoff_min_s, o->backoff_max_s, &rs.seed);
     es_warn("attempt %d of %d failed with %s (%s); retrying in %.1f s", rs.counted, o->retries,
             es_grpc_status_name(a.grpc_status), a.details, wait);

@@ -65,6 +65,11 @@ void es_ingest_opts_init(es_ingest_opts *o);
    each call has its own channel; grpc_init/grpc_shutdown are paired inside. */
 int es_client_ingest(const es_ingest_opts *o, es_ingest_result *res, es_error *err);
 
+/* Asks o->server's standard health service (grpc.health.v1.Health/Check, the whole server)
+   whether it serves, within timeout_s: 0 with *serving 1 (SERVING) or 0 (anything else, err
+   saying what), or a negative es_code when the check could not be made. */
+int es_client_health(const es_ingest_opts *o, double timeout_s, int *serving, es_error *err);
+
 /* The spec's section 5.2 formula: bandwidth, dimension, 100 ms target, clamped to 100..10000. */
 size_t es_chunk_rows_auto(double bandwidth_mbps, int dim);
 /* Delay before attempt `attempt` (2, 3, ...): min, doubling up to max (2, 4, 8, 10 s with the

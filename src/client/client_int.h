@@ -148,6 +148,9 @@ typedef struct es_attempt {
   uint64_t pushback_ms, pos_chunk, pos_row;
 } es_attempt;
 
+/* A new channel to o->server, with the spec's options (keepalive, message limits). */
+grpc_channel *es_client_channel(const es_ingest_opts *o);
+
 /* Streams metadata and then every message of p over one new channel. Returns 0 when the call
    ran to a status (check a->grpc_status), or a negative es_code for a failure on this side:
    bad input row (ES_EINVAL from the producer), cancel (ES_ECANCELLED), gRPC setup. */

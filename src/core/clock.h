@@ -13,4 +13,12 @@ double es_clock_wall(void);
    pthread_cond_timedwait takes it. */
 struct timespec es_clock_after(clockid_t id, double seconds);
 
+/* Wall time as people and JSON read it, in UTC with milliseconds: "2026-01-31T12:00:00.123Z"
+   (ES_CLOCK_ISO_LEN bytes with the NUL). */
+#define ES_CLOCK_ISO_LEN 25
+void es_clock_iso(double unix_seconds, char out[ES_CLOCK_ISO_LEN]);
+/* The reverse, for what es_clock_iso and the stores write ("...Z", fraction optional): 0, or
+   -1 when s is not such a time. */
+int es_clock_parse_iso(const char *s, double *unix_seconds);
+
 #endif

@@ -1,8 +1,12 @@
-/* net.c - listen-address parsing shared by the HTTP API and the metrics endpoint. */
+/* net.c - listen-address parsing shared by the HTTP API and the metrics endpoint, and what a
+   failed listen means. */
 #include "core/net.h"
 
+#include <errno.h>
 #include <netdb.h>
+#include <stdio.h>
 #include <string.h>
+#include <unistd.h>
 
 static int split_hostport(const char *label, const char *s, char *host, size_t cap, const char **port,
                           es_error *err) {
@@ -42,4 +46,31 @@ int es_net_resolve_listen(const char *label, const char *addr, struct sockaddr_s
   memcpy(ss, res->ai_addr, res->ai_addrlen);
   freeaddrinfo(res);
   return 0;
+}
+
+void es_net_why_no_listen(const char *addr, char *out, size_t cap) {
+  struct sockaddr_storage ss;
+  char host[256];
+  es_error err;
+  int fd, one = 1, e = 0;
+  memset(&ss, 0, sizeof(ss));
+  if (es_net_resolve_listen("address", addr, &ss, host, sizeof(host), &err)) {
+    snprintf(out, cap, "%s", err.msg);
+    return;
+  }
+  if ((fd = socket(ss.ss_family, SOCK_STREAM | SOCK_CLOEXEC, 0)) < 0) {
+    snprintf(out, cap, "%s", strerror(errno));
+    return;
+  }
+  /* As gRPC binds (SO_REUSEADDR), so that a port in TIME_WAIT does not count as taken. */
+  setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
+  if (bind(fd, (struct sockaddr *)&ss, ss.ss_family == AF_INET6 ? sizeof(struct sockaddr_in6)
+                                                                 : sizeof(struct sockaddr_in)))
+    e = errno;
+  close(fd);
+  if (e == EADDRINUSE) snprintf(out, cap, "address already in use (is another server running there?)");
+  else if (e == EADDRNOTAVAIL) snprintf(out, cap, "%s is not an address of this machine", host);
+  else if (e == EACCES) snprintf(out, cap, "permission denied (ports below 1024 need privileges)");
+  else if (e) snprintf(out, cap, "%s", strerror(e));
+  else snprintf(out, cap, "%s", "");
 }

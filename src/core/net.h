@@ -12,4 +12,9 @@
 int es_net_resolve_listen(const char *label, const char *addr, struct sockaddr_storage *ss, char *host,
                           size_t cap, es_error *err);
 
+/* Why a server could not listen on addr, found by binding a socket there ourselves (gRPC says
+   only that it failed): "address already in use", "not an address of this machine", ... into
+   out; "" when the bind works now. */
+void es_net_why_no_listen(const char *addr, char *out, size_t cap);
+
 #endif

@@ -21,13 +21,16 @@ void es_api_config_init(es_api_config *c) {
 
 static int start_daemon(es_api *a, es_error *err) {
   struct sockaddr_storage ss;
-  char host[256];
+  char host[256], why[300];
   const union MHD_DaemonInfo *info;
   unsigned int flags = MHD_USE_THREAD_PER_CONNECTION | MHD_USE_INTERNAL_POLLING_THREAD |
                        MHD_USE_POLL | MHD_USE_ITC | MHD_USE_ERROR_LOG;
   int rc;
   memset(&ss, 0, sizeof(ss));
   if ((rc = es_net_resolve_listen("--listen", a->cfg.listen, &ss, host, sizeof(host), err))) return rc;
+  /* Asked first, so that a busy port is one clear line rather than libmicrohttpd's as well. */
+  es_net_why_no_listen(a->cfg.listen, why, sizeof(why));
+  if (*why) return es_err_set(err, ES_EIO, "cannot listen on %s: %s", a->cfg.listen, why);
   if (ss.ss_family == AF_INET6) flags |= MHD_USE_IPv6;
   /* The logger goes first: MHD reports errors in the options after it through it. */
   a->mhd = MHD_start_daemon(flags, 0, NULL, NULL, es_api_handle, a,
@@ -35,7 +38,7 @@ static int start_daemon(es_api *a, es_error *err) {
                             MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&ss,
                             MHD_OPTION_CONNECTION_LIMIT, (unsigned int)128,
                             MHD_OPTION_CONNECTION_TIMEOUT, (unsigned int)120, MHD_OPTION_END);
-  if (!a->mhd) return es_err_set(err, ES_EIO, "cannot listen on %s", a->cfg.listen);
+  if (!a->mhd) return es_err_set(err, ES_EIO, "cannot listen on %s (see the message above)", a->cfg.listen);
   info = MHD_get_daemon_info(a->mhd, MHD_DAEMON_INFO_BIND_PORT);
   snprintf(a->address, sizeof(a->address), ss.ss_family == AF_INET6 ? "[%s]:%u" : "%s:%u", host,
            info ? (unsigned)info->port : 0u);
@@ -43,7 +46,7 @@ static int start_daemon(es_api *a, es_error *err) {
 }
 
 static int make_jobs(es_api *a, es_error *err) {
-  return es_jobs_new(&a->cfg.client, a->cfg.max_jobs, a->cfg.history, &a->jobs, err);
+  return es_jobs_new(&a->cfg.client, a->cfg.max_jobs, a->cfg.history, a->dir.root, &a->jobs, err);
 }
 
 int es_api_start(const es_api_config *c, es_api **out, es_error *err) {
@@ -52,6 +55,10 @@ int es_api_start(const es_api_config *c, es_api **out, es_error *err) {
   *out = NULL;
   if (!a) return es_err_set(err, ES_ENOMEM, "out of memory");
   a->cfg = *c;
+  if (pthread_mutex_init(&a->ready_mu, NULL)) {
+    free(a);
+    return es_err_set(err, ES_EINTERNAL, "cannot create a lock");
+  }
   if ((rc = es_datadir_open(c->data_dir, &a->dir, err))) goto fail;
   if ((rc = make_jobs(a, err))) goto fail;
   if ((rc = start_daemon(a, err))) goto fail;
@@ -60,6 +67,7 @@ int es_api_start(const es_api_config *c, es_api **out, es_error *err) {
 fail:
   es_jobs_free(a->jobs);
   es_datadir_close(&a->dir);
+  pthread_mutex_destroy(&a->ready_mu);
   free(a);
   return rc;
 }
@@ -94,6 +102,7 @@ int es_api_stop(es_api *a) {
   if (left) return left; /* their threads still use the table and the config */
   es_jobs_free(a->jobs);
   es_datadir_close(&a->dir);
+  pthread_mutex_destroy(&a->ready_mu);
   free(a);
   return 0;
 }

@@ -29,8 +29,10 @@ const char *es_api_address(const es_api *a);
    Returns how many jobs were still running (their memory is then left alone). */
 int es_api_stop(es_api *a);
 
-/* The static assets: src/http/assets/page.html and openapi.json, compiled in (cmake/embed.cmake). */
+/* The static assets: src/http/assets/page.html, docs.html and openapi.json, compiled in
+   (cmake/embed.cmake). */
 extern const char es_api_page_html[];
+extern const char es_api_docs_html[];
 extern const char es_api_openapi_json[];
 
 #endif

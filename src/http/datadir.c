@@ -8,6 +8,7 @@
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include <stdio.h>
 #include <sys/stat.h>
 
 #include "core/validate.h"
@@ -98,6 +99,34 @@ done:
   return rc;
 }
 
+/* Whether c may continue a file name ("/srv/data" is not the folder in "/srv/database"). */
+static int continues_name(char c) { return isalnum((unsigned char)c) || c == '.' || c == '_' || c == '-'; }
+
+void es_datadir_scrub(const char *root, const char *real, const char *shown, char *msg, size_t cap) {
+  es_buf b = ES_BUF_INIT;
+  size_t nreal = real ? strlen(real) : 0;
+  /* A data folder of "/" is in every absolute path: only `real` can be told apart then. */
+  size_t nroot = strlen(root) > 1 ? strlen(root) : 0;
+  const char *p = msg;
+  if (!cap) return;
+  while (*p) {
+    if (nreal && !strncmp(p, real, nreal)) {
+      es_buf_puts(&b, shown);
+      p += nreal;
+    } else if (nroot && !strncmp(p, root, nroot) && p[nroot] == '/') {
+      p += nroot + 1;
+    } else if (nroot && !strncmp(p, root, nroot) && !continues_name(p[nroot])) {
+      es_buf_puts(&b, "the data folder");
+      p += nroot;
+    } else {
+      es_buf_put(&b, p++, 1);
+    }
+  }
+  if (!b.oom && b.ptr) snprintf(msg, cap, "%s", b.ptr);
+  else snprintf(msg, cap, "(an error message that could not be shown)");
+  es_buf_free(&b);
+}
+
 const char *es_datadir_guess_domain(const char *name) {
   if (strcasestr(name, "recruit")) return "recruit";
   if (strcasestr(name, "candidate")) return "candidate";
@@ -115,39 +144,85 @@ void es_datadir_format(const char *name, char *out, size_t cap) {
 }
 
 typedef struct file_entry {
-  char *name;
+  char *name; /* relative to the folder */
   long long size;
+  const char *domain, *from; /* the guess and what it came from, or NULL */
 } file_entry;
+
+typedef struct listing {
+  const es_datadir *d;
+  file_entry *v;
+  size_t n, cap;
+} listing;
 
 static int entry_cmp(const void *a, const void *b) {
   return strcmp(((const file_entry *)a)->name, ((const file_entry *)b)->name);
 }
 
-/* Adds name to the list when it is an ingestible regular file that stays inside the folder. */
-static int collect(const es_datadir *d, const char *name, file_entry **v, size_t *n, size_t *cap) {
-  char *real = NULL;
-  struct stat st;
+static int grow(listing *l) {
   file_entry *grown;
-  if (name[0] == '.' || !es_loader_supported(name)) return 0;
-  if (es_datadir_resolve(d, name, strlen(name), &real, NULL)) return 0;
+  size_t nc;
+  if (l->n < l->cap) return 0;
+  nc = l->cap ? l->cap * 2 : 16;
+  if (nc > SIZE_MAX / sizeof(*l->v)) return ES_ENOMEM;
+  if (!(grown = realloc(l->v, nc * sizeof(*l->v)))) return ES_ENOMEM;
+  l->v = grown;
+  l->cap = nc;
+  return 0;
+}
+
+/* Adds name when it is an ingestible regular file that stays inside the folder, with the
+   domain its name or else its header suggests. */
+static int add_file(listing *l, const char *name) {
+  char *real = NULL, fmt[16];
+  struct stat st;
+  file_entry *e;
+  if (!es_loader_supported(name)) return 0;
+  if (es_datadir_resolve(l->d, name, strlen(name), &real, NULL)) return 0;
   if (stat(real, &st)) {
     free(real);
     return 0;
   }
-  free(real);
-  if (*n == *cap) {
-    size_t nc = *cap ? *cap * 2 : 16;
-    if (nc > SIZE_MAX / sizeof(**v)) return ES_ENOMEM;
-    grown = realloc(*v, nc * sizeof(**v));
-    if (!grown) return ES_ENOMEM;
-    *v = grown;
-    *cap = nc;
+  if (grow(l)) {
+    free(real);
+    return ES_ENOMEM;
   }
-  (*v)[*n].name = strdup(name);
-  if (!(*v)[*n].name) return ES_ENOMEM;
-  (*v)[*n].size = (long long)st.st_size;
-  (*n)++;
+  e = &l->v[l->n];
+  e->size = (long long)st.st_size;
+  e->from = (e->domain = es_datadir_guess_domain(name)) ? "name" : NULL;
+  es_datadir_format(name, fmt, sizeof(fmt));
+  if (!e->domain && (e->domain = es_datadir_guess_header(real, fmt))) e->from = "header";
+  free(real);
+  if (!(e->name = strdup(name))) return ES_ENOMEM;
+  l->n++;
   return 0;
+}
+
+static int walk(listing *l, const char *rel, int depth);
+
+/* One entry of the folder rel ("" for the data folder itself). */
+static int visit(listing *l, const char *rel, const char *entry, int depth) {
+  char path[PATH_MAX], full[PATH_MAX * 2];
+  struct stat st;
+  int n = snprintf(path, sizeof(path), "%s%s%s", rel, *rel ? "/" : "", entry);
+  if (entry[0] == '.' || n < 0 || (size_t)n >= sizeof(path) || l->n >= ES_DATADIR_MAX_FILES) return 0;
+  n = snprintf(full, sizeof(full), "%s/%s", l->d->root, path);
+  if (n < 0 || (size_t)n >= sizeof(full) || lstat(full, &st)) return 0;
+  if (S_ISDIR(st.st_mode)) /* a link to a folder is S_ISLNK here: not followed */
+    return depth < ES_DATADIR_MAX_DEPTH ? walk(l, path, depth + 1) : 0;
+  return add_file(l, path);
+}
+
+static int walk(listing *l, const char *rel, int depth) {
+  char full[PATH_MAX * 2];
+  struct dirent *de;
+  DIR *dir;
+  int rc = 0;
+  snprintf(full, sizeof(full), "%s%s%s", l->d->root, *rel ? "/" : "", rel);
+  if (!(dir = opendir(full))) return depth ? 0 : ES_EIO; /* an unreadable subfolder is left out */
+  while (!rc && (de = readdir(dir))) rc = visit(l, rel, de->d_name, depth);
+  closedir(dir);
+  return rc;
 }
 
 static void emit(es_buf *out, const es_datadir *d, const file_entry *v, size_t n) {
@@ -157,40 +232,36 @@ static void emit(es_buf *out, const es_datadir *d, const file_entry *v, size_t n
   es_buf_json_str(out, d->root);
   es_buf_puts(out, ",\"files\":[");
   for (i = 0; i < n; i++) {
-    const char *dom = es_datadir_guess_domain(v[i].name);
     es_datadir_format(v[i].name, fmt, sizeof(fmt));
     es_buf_puts(out, i ? ",{\"name\":" : "{\"name\":");
     es_buf_json_str(out, v[i].name);
     es_buf_printf(out, ",\"size\":%lld,\"format\":", v[i].size);
     es_buf_json_str(out, fmt);
-    es_buf_puts(out, ",\"domain\":");
-    if (dom)
-      es_buf_json_str(out, dom);
+    if (v[i].domain)
+      es_buf_printf(out, ",\"domain\":\"%s\",\"domain_from\":\"%s\"}", v[i].domain, v[i].from);
     else
-      es_buf_puts(out, "null");
-    es_buf_puts(out, "}");
+      es_buf_puts(out, ",\"domain\":null,\"domain_from\":null}");
   }
   es_buf_puts(out, "]}");
 }
 
 int es_datadir_list_json(const es_datadir *d, es_buf *out, es_error *err) {
-  DIR *dir = opendir(d->root);
-  struct dirent *de;
-  file_entry *v = NULL;
-  size_t n = 0, cap = 0, i;
-  int rc = 0;
-  if (!dir) return es_err_set(err, ES_EIO, "cannot read the data folder: %s", strerror(errno));
-  while ((de = readdir(dir)))
-    if ((rc = collect(d, de->d_name, &v, &n, &cap))) {
-      es_err_set(err, rc, "out of memory listing the data folder");
-      goto done;
-    }
-  if (n) qsort(v, n, sizeof(*v), entry_cmp);
-  emit(out, d, v, n);
+  listing l = {d, NULL, 0, 0};
+  size_t i;
+  int rc = walk(&l, "", 0);
+  if (rc == ES_EIO) {
+    es_err_set(err, rc, "cannot read the data folder: %s", strerror(errno));
+    goto done;
+  }
+  if (rc) {
+    es_err_set(err, rc, "out of memory listing the data folder");
+    goto done;
+  }
+  if (l.n) qsort(l.v, l.n, sizeof(*l.v), entry_cmp);
+  emit(out, d, l.v, l.n);
   if (out->oom) rc = es_err_set(err, ES_ENOMEM, "out of memory listing the data folder");
 done:
-  closedir(dir);
-  for (i = 0; i < n; i++) free(v[i].name);
-  free(v);
+  for (i = 0; i < l.n; i++) free(l.v[i].name);
+  free(l.v);
   return rc;
 }

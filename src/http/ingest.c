@@ -11,8 +11,6 @@
 #include "http/api_internal.h"
 #include "load/loader.h"
 
-enum MHD_Result es_api_ingest(es_api *a, struct MHD_Connection *c, const char *domain);
-
 typedef struct ingest_req {
   const es_domain *domain;
   const char *name;  /* file_name as decoded by MHD; name_len counts a NUL inside it */
@@ -22,10 +20,6 @@ typedef struct ingest_req {
   size_t chunk_rows;
   int ignore_unknown;
 } ingest_req;
-
-static const char *arg(struct MHD_Connection *c, const char *key) {
-  return MHD_lookup_connection_value(c, MHD_GET_ARGUMENT_KIND, key);
-}
 
 static int parse_bool(const char *v, int *out) {
   if (!v || !*v || !strcasecmp(v, "false") || !strcmp(v, "0")) *out = 0;
@@ -46,17 +40,17 @@ static int parse_long(const char *v, long lo, long hi, long *out) {
   return 0;
 }
 
-static int parse_query(struct MHD_Connection *c, ingest_req *r, es_error *err) {
+static int parse_query(es_req *q, ingest_req *r, es_error *err) {
   long dim = 0, rows = 0;
-  const char *cs = arg(c, "chunk_size");
-  if (MHD_lookup_connection_value_n(c, MHD_GET_ARGUMENT_KIND, "file_name", 9, &r->name,
+  const char *cs = es_req_arg(q, "chunk_size");
+  if (MHD_lookup_connection_value_n(q->conn, MHD_GET_ARGUMENT_KIND, "file_name", 9, &r->name,
                                     &r->name_len) != MHD_YES || !r->name)
     return es_err_set(err, ES_EINVAL, "the query parameter file_name is required");
-  if (parse_bool(arg(c, "async"), &r->async))
+  if (parse_bool(es_req_arg(q, "async"), &r->async))
     return es_err_set(err, ES_EINVAL, "async must be true or false");
-  if (parse_bool(arg(c, "ignore_unknown_columns"), &r->ignore_unknown))
+  if (parse_bool(es_req_arg(q, "ignore_unknown_columns"), &r->ignore_unknown))
     return es_err_set(err, ES_EINVAL, "ignore_unknown_columns must be true or false");
-  if (parse_long(arg(c, "dim"), ES_DIM_MIN, ES_DIM_MAX, &dim))
+  if (parse_long(es_req_arg(q, "dim"), ES_DIM_MIN, ES_DIM_MAX, &dim))
     return es_err_set(err, ES_EINVAL, "dim must be an integer in %d..%d", ES_DIM_MIN, ES_DIM_MAX);
   if (cs && strcasecmp(cs, "auto") && parse_long(cs, 1, 1000000, &rows))
     return es_err_set(err, ES_EINVAL, "chunk_size must be auto or an integer in 1..1000000");
@@ -65,14 +59,14 @@ static int parse_query(struct MHD_Connection *c, ingest_req *r, es_error *err) {
   return 0;
 }
 
-static enum MHD_Result unknown_domain(struct MHD_Connection *c, const char *domain) {
+static enum MHD_Result unknown_domain(es_req *q, const char *domain) {
   es_error err;
   if (es_utf8_valid(domain, strlen(domain)))
     es_err_set(&err, ES_EINVAL, "unknown domain '%.100s' (expected one of: %s)", domain,
                es_domain_names());
   else
     es_err_set(&err, ES_EINVAL, "unknown domain (expected one of: %s)", es_domain_names());
-  return es_reply_error(c, 400, ES_EINVAL, err.msg);
+  return es_reply_error(q, 400, ES_EINVAL, err.msg, NULL);
 }
 
 static enum MHD_Result accepted(struct MHD_Connection *c, uint64_t id) {
@@ -102,49 +96,48 @@ static enum MHD_Result accepted(struct MHD_Connection *c, uint64_t id) {
 }
 
 /* Starts the job; a synchronous request then blocks only its own connection's thread. */
-static enum MHD_Result run(es_api *a, struct MHD_Connection *c, const ingest_req *r,
-                           const char *path) {
+static enum MHD_Result run(es_req *q, const ingest_req *r, const char *path) {
   es_job_spec spec = {r->domain->name, path, r->name, r->dim, r->chunk_rows, r->ignore_unknown};
   es_buf body = ES_BUF_INIT;
   es_error err;
   uint64_t id;
   int rc, status = 500;
-  rc = es_jobs_submit(a->jobs, &spec, &id, &err);
-  if (rc == ES_EEXHAUSTED) return es_reply_error(c, 429, rc, err.msg);
-  if (rc) return es_reply_error(c, es_http_status_for(rc), rc, err.msg);
-  if (r->async) return accepted(c, id);
-  rc = es_jobs_wait(a->jobs, id, &status, &body, &err);
+  rc = es_jobs_submit(q->api->jobs, &spec, &id, &err);
+  if (rc == ES_EEXHAUSTED) return es_reply_error(q, 429, rc, err.msg, NULL);
+  if (rc) return es_reply_error(q, es_http_status_for(rc), rc, err.msg, NULL);
+  if (r->async) return accepted(q->conn, id);
+  rc = es_jobs_wait(q->api->jobs, id, &status, &body, &err);
   if (rc) {
     es_buf_free(&body);
-    return es_reply_error(c, es_http_status_for(rc), rc, err.msg);
+    return es_reply_error(q, es_http_status_for(rc), rc, err.msg, NULL);
   }
-  return es_reply_json(c, status, &body);
+  return es_reply_json(q, status, &body);
 }
 
-enum MHD_Result es_api_ingest(es_api *a, struct MHD_Connection *c, const char *domain) {
+enum MHD_Result es_api_ingest(es_req *q) {
   ingest_req r;
   es_error err;
   char *path = NULL;
   enum MHD_Result ret;
   int rc;
   memset(&r, 0, sizeof(r));
-  if (!(r.domain = es_domain_find(domain))) return unknown_domain(c, domain);
-  if (parse_query(c, &r, &err)) return es_reply_error(c, 400, err.code, err.msg);
+  if (!(r.domain = es_domain_find(q->param))) return unknown_domain(q, q->param);
+  if (parse_query(q, &r, &err)) return es_reply_error(q, 400, err.code, err.msg, NULL);
   /* Traversal and format are refused before the file system is asked anything. */
   if ((rc = es_datadir_check_name(r.name, r.name_len, &err)))
-    return es_reply_error(c, 400, rc, err.msg);
+    return es_reply_error(q, 400, rc, err.msg, NULL);
   if (!es_loader_supported(r.name)) {
     char fmt[16];
     es_datadir_format(r.name, fmt, sizeof(fmt));
     es_err_set(&err, ES_EINVAL, "unsupported file format '%s'", fmt);
-    return es_reply_error(c, 400, ES_EINVAL, err.msg);
+    return es_reply_error(q, 400, ES_EINVAL, err.msg, NULL);
   }
-  rc = es_datadir_resolve(&a->dir, r.name, r.name_len, &path, &err);
+  rc = es_datadir_resolve(&q->api->dir, r.name, r.name_len, &path, &err);
   if (rc) {
     es_info("ingest refused: %s", err.msg);
-    return es_reply_error(c, es_http_status_for(rc), rc, err.msg);
+    return es_reply_error(q, es_http_status_for(rc), rc, err.msg, NULL);
   }
-  ret = run(a, c, &r, path);
+  ret = run(q, &r, path);
   free(path);
   return ret;
 }

@@ -9,6 +9,7 @@
 
 #include "core/clock.h"
 #include "core/log.h"
+#include "http/datadir.h"
 
 typedef struct es_job es_job;
 
@@ -22,7 +23,9 @@ struct es_job {
   size_t chunk_rows;
   es_loader_opts loader;
   es_progress progress;
+  double attempt_started; /* wall time the current attempt's first progress arrived */
   volatile int cancel;    /* es_ingest_opts.cancel points here */
+  int cancel_asked;       /* by DELETE (not by the API's shutdown) */
   double created, started, finished;
   int http_status;        /* once finished */
   int code;               /* es_code of the outcome */
@@ -44,6 +47,7 @@ struct es_jobs {
   uint64_t next_id;
   int stopping;
   es_ingest_opts base;
+  const char *data_root;  /* never shown in an error message */
 };
 
 int es_http_status_for(int code) {
@@ -60,8 +64,8 @@ int es_http_status_for(int code) {
   }
 }
 
-int es_jobs_new(const es_ingest_opts *base, int max_active, size_t history, es_jobs **out,
-                es_error *err) {
+int es_jobs_new(const es_ingest_opts *base, int max_active, size_t history, const char *data_root,
+                es_jobs **out, es_error *err) {
   es_jobs *t = calloc(1, sizeof(*t));
   *out = NULL;
   if (!t) return es_err_set(err, ES_ENOMEM, "out of memory");
@@ -70,6 +74,7 @@ int es_jobs_new(const es_ingest_opts *base, int max_active, size_t history, es_j
   t->base = *base;
   t->max_active = max_active > 0 ? max_active : 1;
   t->history = history;
+  t->data_root = data_root;
   t->next_id = 1;
   *out = t;
   return 0;
@@ -92,6 +97,7 @@ static void job_free(es_job *j) {
 static void on_progress(void *ud, const es_progress *p) {
   es_job *j = ud;
   pthread_mutex_lock(&j->table->mu);
+  if (p->attempt != j->progress.attempt) j->attempt_started = es_clock_wall();
   j->progress = *p;
   pthread_mutex_unlock(&j->table->mu);
 }
@@ -112,13 +118,18 @@ static char *success_body(const es_job *j, const es_ingest_result *res, double s
   return b.ptr;
 }
 
+void es_http_error_open(es_buf *b, int code, const char *msg) {
+  es_buf_puts(b, "{\"error\":{\"code\":");
+  es_buf_json_str(b, es_code_name(code));
+  es_buf_puts(b, ",\"message\":");
+  es_buf_json_str(b, msg);
+  es_buf_puts(b, "}");
+}
+
 static char *error_body(const es_job *j, int code, const char *msg, int grpc_status,
                         int attempts) {
   es_buf b = ES_BUF_INIT;
-  es_buf_puts(&b, "{\"error\":");
-  es_buf_json_str(&b, msg);
-  es_buf_puts(&b, ",\"code\":");
-  es_buf_json_str(&b, es_code_name(code));
+  es_http_error_open(&b, code, msg);
   if (grpc_status) es_buf_printf(&b, ",\"grpc_status\":%d", grpc_status);
   es_buf_printf(&b, ",\"attempts\":%d,\"rows_stored\":0", attempts); /* nothing, on any failure */
   es_buf_puts(&b, ",\"domain\":");
@@ -151,11 +162,39 @@ static void job_finish(es_job *j, int code, int http_status, const char *msg, ch
   j->body = body;
   j->error = emsg;
   j->finished = es_clock_wall();
-  j->state = code ? ES_JOB_FAILED : ES_JOB_SUCCEEDED;
+  j->state = !code ? ES_JOB_SUCCEEDED : code == ES_ECANCELLED && j->cancel ? ES_JOB_CANCELLED : ES_JOB_FAILED;
   t->active--;
   t->finished++;
   pthread_cond_broadcast(&t->cv);
   pthread_mutex_unlock(&t->mu);
+}
+
+/* How a job that ended on its cancel flag is answered: by DELETE, or by the API's shutdown. */
+static int cancelled_status(const es_job *j, es_error *err) {
+  if (j->cancel_asked)
+    es_err_set(err, ES_ECANCELLED, "job %llu was cancelled (DELETE /data/jobs/%llu); nothing was stored",
+               (unsigned long long)j->id, (unsigned long long)j->id);
+  else
+    es_err_set(err, ES_ECANCELLED, "the API is shutting down; job %llu was cancelled",
+               (unsigned long long)j->id);
+  return j->cancel_asked ? 409 : 503;
+}
+
+/* The ingest's outcome as the job records it, in the caller's terms: no server-side path. */
+static void job_end(es_job *j, int rc, const es_ingest_result *res, es_error *err, double t0) {
+  int status;
+  if (rc == 0) {
+    es_info("job %llu: done, %ld rows in %ld chunks", (unsigned long long)j->id,
+            (long)res->response.rows, (long)res->response.chunks);
+    job_finish(j, 0, 200, "", success_body(j, res, es_clock_wall() - t0));
+    return;
+  }
+  if (!err->msg[0]) es_err_set(err, rc, "ingest failed: %s", es_code_name(rc));
+  es_warn("job %llu: failed (%s): %s", (unsigned long long)j->id, es_code_name(rc), err->msg);
+  status = es_http_status_for_ingest(rc, res->outcome);
+  if (rc == ES_ECANCELLED && j->cancel) status = cancelled_status(j, err);
+  es_datadir_scrub(j->table->data_root, j->path, j->file_name, err->msg, sizeof(err->msg));
+  job_finish(j, rc, status, err->msg, error_body(j, rc, err->msg, res->grpc_status, res->attempts));
 }
 
 static void *job_main(void *arg) {
@@ -181,17 +220,9 @@ static void *job_main(void *arg) {
   j->started = t0 = es_clock_wall();
   pthread_mutex_unlock(&j->table->mu);
   es_info("job %llu: ingesting %s into %s", (unsigned long long)j->id, j->file_name, j->domain);
-  rc = es_client_ingest(&o, &res, &err);
-  if (rc == 0) {
-    es_info("job %llu: done, %ld rows in %ld chunks", (unsigned long long)j->id,
-            (long)res.response.rows, (long)res.response.chunks);
-    job_finish(j, 0, 200, "", success_body(j, &res, es_clock_wall() - t0));
-  } else {
-    if (!err.msg[0]) es_err_set(&err, rc, "ingest failed: %s", es_code_name(rc));
-    es_warn("job %llu: failed (%s): %s", (unsigned long long)j->id, es_code_name(rc), err.msg);
-    job_finish(j, rc, es_http_status_for_ingest(rc, res.outcome), err.msg,
-               error_body(j, rc, err.msg, res.grpc_status, res.attempts));
-  }
+  /* Cancelled while queued: no stream at all. */
+  rc = j->cancel ? es_err_set(&err, ES_ECANCELLED, "cancelled") : es_client_ingest(&o, &res, &err);
+  job_end(j, rc, &res, &err, t0);
   return NULL;
 }
 
@@ -219,7 +250,7 @@ static void prune(es_jobs *t) {
   es_job **pp = &t->head, *j;
   t->tail = NULL;
   while ((j = *pp)) {
-    int done = j->state == ES_JOB_SUCCEEDED || j->state == ES_JOB_FAILED;
+    int done = j->state >= ES_JOB_SUCCEEDED;
     if (t->finished > t->history && done && j->holders == 0) {
       *pp = j->next;
       /* Finished jobs' threads have only their return left, so this join is immediate. */
@@ -270,10 +301,12 @@ done:
   return rc;
 }
 
-static es_job *find(es_jobs *t, uint64_t id) {
+/* Job id, or NULL with err saying so (ES_ENOTFOUND). With the lock held. */
+static es_job *find(es_jobs *t, uint64_t id, es_error *err) {
   es_job *j;
   for (j = t->head; j; j = j->next)
     if (j->id == id) return j;
+  es_err_set(err, ES_ENOTFOUND, "no job %llu", (unsigned long long)id);
   return NULL;
 }
 
@@ -281,18 +314,17 @@ int es_jobs_wait(es_jobs *t, uint64_t id, int *http_status, es_buf *body, es_err
   es_job *j;
   int rc = 0;
   pthread_mutex_lock(&t->mu);
-  if (!(j = find(t, id))) {
-    rc = es_err_set(err, ES_ENOTFOUND, "no job %llu", (unsigned long long)id);
+  if (!(j = find(t, id, err))) {
+    rc = ES_ENOTFOUND;
     goto done;
   }
   j->holders++;
   t->waiters++;
-  while (j->state != ES_JOB_SUCCEEDED && j->state != ES_JOB_FAILED && !t->stopping)
-    pthread_cond_wait(&t->cv, &t->mu);
+  while (j->state < ES_JOB_SUCCEEDED && !t->stopping) pthread_cond_wait(&t->cv, &t->mu);
   j->holders--;
   t->waiters--;
   pthread_cond_broadcast(&t->cv); /* es_jobs_stop waits for the waiters to leave */
-  if (j->state != ES_JOB_SUCCEEDED && j->state != ES_JOB_FAILED) {
+  if (j->state < ES_JOB_SUCCEEDED) {
     rc = es_err_set(err, ES_ECANCELLED, "the API is shutting down; job %llu was cancelled",
                     (unsigned long long)id);
     goto done;
@@ -308,26 +340,44 @@ done:
 }
 
 static const char *state_name(es_job_state s) {
-  static const char *names[] = {"queued", "running", "succeeded", "failed"};
+  static const char *names[] = {"queued", "running", "succeeded", "failed", "cancelled"};
   return names[s];
 }
 
 static void put_time(es_buf *b, const char *key, double t) {
-  struct tm tm;
-  time_t s = (time_t)t;
+  char iso[ES_CLOCK_ISO_LEN];
   es_buf_printf(b, ",\"%s\":", key);
   if (t <= 0) {
     es_buf_puts(b, "null");
     return;
   }
-  gmtime_r(&s, &tm);
-  es_buf_printf(b, "\"%04d-%02d-%02dT%02d:%02d:%02d.%03dZ\"", tm.tm_year + 1900, tm.tm_mon + 1,
-                tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec, (int)((t - (double)s) * 1000));
+  es_clock_iso(t, iso);
+  es_buf_printf(b, "\"%s\"", iso);
+}
+
+/* Rows a second and seconds left of a running job, from its current attempt's progress
+   (bytes read of the file's size); -1 where there is nothing to go by yet. */
+static void job_rate(const es_job *j, double now, double *rows_per_s, double *eta_s) {
+  double secs = now - j->attempt_started, left;
+  const es_progress *p = &j->progress;
+  *rows_per_s = *eta_s = -1;
+  if (j->state != ES_JOB_RUNNING || j->attempt_started <= 0 || secs <= 0.05) return;
+  *rows_per_s = (double)p->rows_sent / secs;
+  if (p->bytes_read == 0 || p->bytes_total < p->bytes_read) return;
+  left = (double)(p->bytes_total - p->bytes_read);
+  *eta_s = secs * left / (double)p->bytes_read;
+}
+
+static void put_num(es_buf *b, const char *key, double v) {
+  if (v < 0)
+    es_buf_printf(b, ",\"%s\":null", key);
+  else
+    es_buf_printf(b, ",\"%s\":%.1f", key, v);
 }
 
 /* With the lock held. */
 static void job_json(const es_job *j, es_buf *b) {
-  double end = j->finished > 0 ? j->finished : es_clock_wall();
+  double end = j->finished > 0 ? j->finished : es_clock_wall(), rate, eta;
   es_buf_printf(b, "{\"id\":\"%llu\",\"state\":\"%s\",\"domain\":", (unsigned long long)j->id,
                 state_name(j->state));
   es_buf_json_str(b, j->domain);
@@ -344,6 +394,9 @@ static void job_json(const es_job *j, es_buf *b) {
   put_time(b, "started_at", j->started);
   put_time(b, "finished_at", j->finished);
   es_buf_printf(b, ",\"seconds\":%.3f", j->started > 0 ? end - j->started : 0.0);
+  job_rate(j, end, &rate, &eta);
+  put_num(b, "rows_per_second", rate);
+  put_num(b, "eta_seconds", eta);
   if (j->finished > 0)
     es_buf_printf(b, ",\"http_status\":%d,\"result\":%s", j->http_status,
                   j->body ? j->body : "null");
@@ -361,31 +414,38 @@ int es_jobs_get_json(es_jobs *t, uint64_t id, es_buf *out, es_error *err) {
   es_job *j;
   int rc = 0;
   pthread_mutex_lock(&t->mu);
-  if ((j = find(t, id)))
+  prune(t);
+  if ((j = find(t, id, err)))
     job_json(j, out);
   else
-    rc = es_err_set(err, ES_ENOTFOUND, "no job %llu", (unsigned long long)id);
+    rc = ES_ENOTFOUND;
   pthread_mutex_unlock(&t->mu);
   return rc;
 }
 
-/* Newest first: the recursion depth is bounded by active + history jobs. */
-static void list_rev(const es_job *j, es_buf *out, int *first) {
-  if (!j) return;
-  list_rev(j->next, out, first);
-  if (!*first) es_buf_puts(out, ",");
-  *first = 0;
-  job_json(j, out);
-}
-
-int es_jobs_list_json(es_jobs *t, es_buf *out) {
-  int first = 1;
+int es_jobs_list_json(es_jobs *t, size_t limit, size_t offset, es_buf *out) {
+  const es_job **v = NULL, *j;
+  size_t n = 0, i, cap = 0;
+  int rc = 0;
   pthread_mutex_lock(&t->mu);
-  es_buf_printf(out, "{\"max_jobs\":%d,\"active\":%d,\"jobs\":[", t->max_active, t->active);
-  list_rev(t->head, out, &first);
+  prune(t); /* jobs that ended since the last submit count against the history too */
+  for (j = t->head; j; j = j->next) cap++;
+  if (cap && !(v = malloc(cap * sizeof(*v)))) {
+    rc = ES_ENOMEM;
+    goto done;
+  }
+  for (j = t->head; j; j = j->next) v[n++] = j; /* oldest first */
+  es_buf_printf(out, "{\"max_jobs\":%d,\"active\":%d,\"total\":%zu,\"limit\":%zu,\"offset\":%zu,\"jobs\":[",
+                t->max_active, t->active, n, limit, offset);
+  for (i = offset; i < n && i - offset < limit; i++) {
+    if (i > offset) es_buf_puts(out, ",");
+    job_json(v[n - 1 - i], out);
+  }
   es_buf_puts(out, "]}");
+done:
   pthread_mutex_unlock(&t->mu);
-  return out->oom ? ES_ENOMEM : 0;
+  free(v);
+  return rc ? rc : out->oom ? ES_ENOMEM : 0;
 }
 
 int es_jobs_active(es_jobs *t) {
@@ -394,6 +454,49 @@ int es_jobs_active(es_jobs *t) {
   n = t->active;
   pthread_mutex_unlock(&t->mu);
   return n;
+}
+
+int es_jobs_cancel(es_jobs *t, uint64_t id, double wait_s, int *ended, es_buf *out, es_error *err) {
+  struct timespec until = es_clock_after(CLOCK_REALTIME, wait_s);
+  es_job *j;
+  int rc = 0;
+  *ended = 0;
+  pthread_mutex_lock(&t->mu);
+  if (!(j = find(t, id, err))) {
+    rc = ES_ENOTFOUND;
+    goto done;
+  }
+  if (j->state >= ES_JOB_SUCCEEDED) {
+    rc = es_err_set(err, ES_EPRECOND, "job %llu has already ended (%s)", (unsigned long long)id,
+                    state_name(j->state));
+    job_json(j, out);
+    goto done;
+  }
+  es_info("job %llu: cancelling", (unsigned long long)id);
+  j->cancel_asked = 1;
+  j->cancel = 1;
+  j->holders++;
+  while (j->state < ES_JOB_SUCCEEDED)
+    if (pthread_cond_timedwait(&t->cv, &t->mu, &until) == ETIMEDOUT) break;
+  j->holders--;
+  *ended = j->state >= ES_JOB_SUCCEEDED;
+  job_json(j, out);
+done:
+  pthread_mutex_unlock(&t->mu);
+  return rc;
+}
+
+int es_jobs_retry_after(es_jobs *t) {
+  double now = es_clock_wall(), soonest = -1, rate, eta;
+  es_job *j;
+  pthread_mutex_lock(&t->mu);
+  for (j = t->head; j; j = j->next) {
+    job_rate(j, now, &rate, &eta);
+    if (eta >= 0 && (soonest < 0 || eta < soonest)) soonest = eta;
+  }
+  pthread_mutex_unlock(&t->mu);
+  if (soonest < 0) return 2;
+  return soonest < 1 ? 1 : soonest > 60 ? 60 : (int)soonest + 1;
 }
 
 int es_jobs_stop(es_jobs *t, double grace_s) {

@@ -1,80 +1,102 @@
-/* reply.c - queues JSON, HTML and error responses on an MHD connection, with common headers. */
+/* reply.c - queues JSON, HTML and error responses on an MHD connection, with common headers:
+   every route answers through here, so the error shape and Retry-After are the same on all. */
+#include <math.h>
+#include <stdio.h>
 #include <string.h>
 
 #include "http/api_internal.h"
 
-static void common_headers(struct MHD_Response *r, const char *type) {
-  MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_TYPE, type);
-  MHD_add_response_header(r, MHD_HTTP_HEADER_CACHE_CONTROL, "no-store");
-  MHD_add_response_header(r, "X-Content-Type-Options", "nosniff");
+#define OOM_BODY "{\"error\":{\"code\":\"OUT_OF_MEMORY\",\"message\":\"out of memory\"}}"
+
+static void common_headers(struct MHD_Response *m, const char *type) {
+  MHD_add_response_header(m, MHD_HTTP_HEADER_CONTENT_TYPE, type);
+  MHD_add_response_header(m, MHD_HTTP_HEADER_CACHE_CONTROL, "no-store");
+  MHD_add_response_header(m, "X-Content-Type-Options", "nosniff");
 }
 
-static enum MHD_Result queue(struct MHD_Connection *c, int status, struct MHD_Response *r) {
+int es_reply_retry_after(es_req *r, int status) {
+  double s;
+  if (status == 429) return es_jobs_retry_after(r->api->jobs);
+  /* Unreachable, busy or not ready: about when the client's own first retry would be. */
+  s = ceil(r->api->cfg.client.backoff_min_s);
+  return s < 1 ? 1 : s > 60 ? 60 : (int)s;
+}
+
+static enum MHD_Result queue(es_req *r, int status, struct MHD_Response *m) {
   enum MHD_Result ret;
-  if (!r) return MHD_NO; /* MHD then drops the connection: nothing better is possible */
-  ret = MHD_queue_response(c, (unsigned int)status, r);
-  MHD_destroy_response(r);
+  char secs[16];
+  if (!m) return MHD_NO; /* MHD then drops the connection: nothing better is possible */
+  if (status == 429 || status == 503) {
+    snprintf(secs, sizeof(secs), "%d", es_reply_retry_after(r, status));
+    MHD_add_response_header(m, MHD_HTTP_HEADER_RETRY_AFTER, secs);
+  }
+  ret = MHD_queue_response(r->conn, (unsigned int)status, m);
+  MHD_destroy_response(m);
   return ret;
 }
 
-enum MHD_Result es_reply_json(struct MHD_Connection *c, int status, es_buf *body) {
-  struct MHD_Response *r;
+enum MHD_Result es_reply_json(es_req *r, int status, es_buf *body) {
+  struct MHD_Response *m;
   if (body->oom || !body->ptr) {
     es_buf_free(body);
-    return es_reply_static(c, 500, "application/json",
-                           "{\"error\":\"out of memory\",\"code\":\"OUT_OF_MEMORY\"}");
+    return es_reply_static(r, 500, "application/json", OOM_BODY);
   }
-  r = MHD_create_response_from_buffer(body->len, body->ptr, MHD_RESPMEM_MUST_FREE);
-  if (!r) {
+  m = MHD_create_response_from_buffer(body->len, body->ptr, MHD_RESPMEM_MUST_FREE);
+  if (!m) {
     es_buf_free(body);
     return MHD_NO;
   }
   body->ptr = NULL; /* MHD owns it now */
   es_buf_free(body);
-  common_headers(r, "application/json");
-  return queue(c, status, r);
+  common_headers(m, "application/json");
+  return queue(r, status, m);
 }
 
-enum MHD_Result es_reply_error(struct MHD_Connection *c, int status, int code, const char *msg) {
+enum MHD_Result es_reply_error(es_req *r, int status, int code, const char *msg, const char *fields) {
   es_buf b = ES_BUF_INIT;
-  es_buf_puts(&b, "{\"error\":");
-  es_buf_json_str(&b, msg);
-  es_buf_puts(&b, ",\"code\":");
-  es_buf_json_str(&b, es_code_name(code));
-  es_buf_printf(&b, ",\"http_status\":%d}", status);
-  return es_reply_json(c, status, &b);
+  es_http_error_open(&b, code, msg);
+  if (fields && *fields) {
+    es_buf_puts(&b, ",");
+    es_buf_puts(&b, fields);
+  }
+  es_buf_puts(&b, "}");
+  return es_reply_json(r, status, &b);
 }
 
-enum MHD_Result es_reply_static(struct MHD_Connection *c, int status, const char *type,
-                                const char *body) {
-  struct MHD_Response *r =
+enum MHD_Result es_reply_static(es_req *r, int status, const char *type, const char *body) {
+  struct MHD_Response *m =
       MHD_create_response_from_buffer(strlen(body), (void *)body, MHD_RESPMEM_PERSISTENT);
-  if (!r) return MHD_NO;
-  common_headers(r, type);
+  if (!m) return MHD_NO;
+  common_headers(m, type);
   if (!strncmp(type, "text/html", 9))
-    /* The page must work with nothing but itself and this API: say so to the browser. */
-    MHD_add_response_header(r, "Content-Security-Policy",
+    /* The pages must work with nothing but themselves and this API: say so to the browser. */
+    MHD_add_response_header(m, "Content-Security-Policy",
                             "default-src 'none'; script-src 'unsafe-inline'; "
                             "style-src 'unsafe-inline'; connect-src 'self'; img-src data:");
-  return queue(c, status, r);
+  return queue(r, status, m);
 }
 
-enum MHD_Result es_reply_method_not_allowed(struct MHD_Connection *c, const char *allow) {
+enum MHD_Result es_reply_method_not_allowed(es_req *r, const char *allow) {
   es_buf b = ES_BUF_INIT;
-  struct MHD_Response *r;
-  es_buf_puts(&b, "{\"error\":\"method not allowed; use ");
-  es_buf_puts(&b, allow);
-  es_buf_puts(&b, "\",\"code\":\"USAGE\",\"http_status\":405}");
+  struct MHD_Response *m;
+  char msg[128];
+  snprintf(msg, sizeof(msg), "method %.16s not allowed; use %s", r->method, allow);
+  es_http_error_open(&b, ES_EUSAGE, msg);
+  es_buf_puts(&b, "}");
   if (b.oom) {
     es_buf_free(&b);
     return MHD_NO;
   }
-  r = MHD_create_response_from_buffer(b.len, b.ptr, MHD_RESPMEM_MUST_FREE);
-  if (!r) {
+  m = MHD_create_response_from_buffer(b.len, b.ptr, MHD_RESPMEM_MUST_FREE);
+  if (!m) {
     es_buf_free(&b);
     return MHD_NO;
   }
-  common_headers(r, "application/json");
-  MHD_add_response_header(r, MHD_HTTP_HEADER_ALLOW, allow);
-  return queue(c, 405, r);
+  common_headers(m, "application/json");
+  MHD_add_response_header(m, MHD_HTTP_HEADER_ALLOW, allow);
+  return queue(r, 405, m);
+}
+
+const char *es_req_arg(es_req *r, const char *key) {
+  return MHD_lookup_connection_value(r->conn, MHD_GET_ARGUMENT_KIND, key);
 }

@@ -98,7 +98,14 @@ static int flush(FILE *f, es_buf *b, const char *path, es_error *err) {
 }
 
 /* Rows go out a batch at a time: one chunk's arena is reused, so memory stays flat. */
-static int write_rows(es_gen *g, int fmt, uint64_t rows, FILE *f, const char *path, uint64_t *bytes,
+typedef struct gen_out {
+  FILE *f;
+  const char *path;
+  es_gen_progress_fn progress;
+  void *ud;
+} gen_out;
+
+static int write_rows(es_gen *g, int fmt, uint64_t rows, const gen_out *o, uint64_t *bytes,
                       es_error *err) {
   es_chunk c;
   es_buf out = ES_BUF_INIT, tmp = ES_BUF_INIT;
@@ -118,10 +125,11 @@ static int write_rows(es_gen *g, int fmt, uint64_t rows, FILE *f, const char *pa
         goto oom;
     }
     *bytes += out.len;
-    if ((rc = flush(f, &out, path, err))) goto done;
+    if ((rc = flush(o->f, &out, o->path, err))) goto done;
+    if (o->progress) o->progress(o->ud, i, *bytes);
   }
   *bytes += out.len;
-  rc = flush(f, &out, path, err);
+  rc = flush(o->f, &out, o->path, err);
   goto done;
 oom:
   rc = es_err_set(err, ES_ENOMEM, "out of memory");
@@ -134,9 +142,15 @@ done:
 
 int es_generate_file(const es_domain *d, uint64_t rows, int dim, uint64_t seed, const char *path,
                      es_gen_stats *st, es_error *err) {
+  return es_generate_file_cb(d, rows, dim, seed, path, NULL, NULL, st, err);
+}
+
+int es_generate_file_cb(const es_domain *d, uint64_t rows, int dim, uint64_t seed, const char *path,
+                        es_gen_progress_fn progress, void *ud, es_gen_stats *st, es_error *err) {
   double t0;
   int fmt = es_generate_format(path), rc;
   es_gen g;
+  gen_out o;
   FILE *f;
   memset(st, 0, sizeof(*st));
   if (!fmt) return es_err_set(err, ES_EINVAL, "%s: the output must end in .csv, .jsonl or .ndjson", path);
@@ -144,7 +158,11 @@ int es_generate_file(const es_domain *d, uint64_t rows, int dim, uint64_t seed, 
   if (!(f = fopen(path, "wb"))) return es_err_set(err, ES_EIO, "%s: %s", path, strerror(errno));
   t0 = es_clock_mono();
   es_gen_init(&g, d, dim, seed);
-  rc = write_rows(&g, fmt, rows, f, path, &st->bytes, err);
+  o.f = f;
+  o.path = path;
+  o.progress = progress;
+  o.ud = ud;
+  rc = write_rows(&g, fmt, rows, &o, &st->bytes, err);
   es_gen_free(&g);
   if (fclose(f) && !rc) rc = es_err_set(err, ES_EIO, "%s: write failed: %s", path, strerror(errno));
   if (rc) {

@@ -32,6 +32,11 @@ typedef struct es_gen_stats {
    the partial file. */
 int es_generate_file(const es_domain *d, uint64_t rows, int dim, uint64_t seed, const char *path,
                      es_gen_stats *st, es_error *err);
+/* The same, reporting rows and bytes written so far to progress(ud, ...) after every batch of
+   rows (a few hundred), for a progress display. */
+typedef void (*es_gen_progress_fn)(void *ud, uint64_t rows_done, uint64_t bytes_done);
+int es_generate_file_cb(const es_domain *d, uint64_t rows, int dim, uint64_t seed, const char *path,
+                        es_gen_progress_fn progress, void *ud, es_gen_stats *st, es_error *err);
 /* 1 for CSV, 2 for JSONL, 0 when the extension is neither. */
 int es_generate_format(const char *path);
 

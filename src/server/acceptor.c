@@ -8,6 +8,7 @@
 #include "core/trailer.h"
 #include "server/call.h"
 #include "server/server_int.h"
+#include "server/stream_log.h"
 
 /* Tags on the server's queue (compared only). */
 static char tag_ingest_storage, tag_other_storage;
@@ -114,8 +115,7 @@ static void refuse(es_srv *srv, pending *p, uint64_t id, const char *why, busy_h
   es_server_stats_outcome(&srv->stats, GRPC_STATUS_RESOURCE_EXHAUSTED);
   es_call_finish(&c, GRPC_STATUS_RESOURCE_EXHAUSTED, why, NULL, 0);
   grpc_slice_unref(pushback.value);
-  es_warn("stream %llu refused: peer=%s outcome=RESOURCE_EXHAUSTED pushback=%sms error=\"%s\"",
-          (unsigned long long)id, peer, ms, why);
+  es_stream_log_refused(id, peer, ms, why);
   es_call_close(&c);
 }
 

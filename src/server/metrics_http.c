@@ -80,7 +80,7 @@ int es_metrics_http_start(const char *listen, es_server_stats *stats, es_metrics
                           es_error *err) {
   es_metrics_http *m;
   struct sockaddr_storage ss;
-  char host[256];
+  char host[256], why[300];
   const union MHD_DaemonInfo *info;
   unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_POLL | MHD_USE_ITC |
                    MHD_USE_ERROR_LOG;
@@ -88,6 +88,9 @@ int es_metrics_http_start(const char *listen, es_server_stats *stats, es_metrics
   *out = NULL;
   memset(&ss, 0, sizeof(ss));
   if ((rc = es_net_resolve_listen("--metrics-listen", listen, &ss, host, sizeof(host), err))) return rc;
+  /* Asked first, so that a busy port is one clear line rather than libmicrohttpd's as well. */
+  es_net_why_no_listen(listen, why, sizeof(why));
+  if (*why) return es_err_set(err, ES_EIO, "cannot listen on %s for metrics: %s", listen, why);
   if (!(m = calloc(1, sizeof(*m)))) return es_err_set(err, ES_ENOMEM, "out of memory");
   m->stats = stats;
   if (ss.ss_family == AF_INET6) flags |= MHD_USE_IPv6;
@@ -98,8 +101,7 @@ int es_metrics_http_start(const char *listen, es_server_stats *stats, es_metrics
                             MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)30, MHD_OPTION_END);
   if (!m->mhd) {
     free(m);
-    return es_err_set(err, ES_EIO, "cannot listen on %s for metrics (address in use, or not a "
-                      "local address)", listen);
+    return es_err_set(err, ES_EIO, "cannot listen on %s for metrics (see the message above)", listen);
   }
   info = MHD_get_daemon_info(m->mhd, MHD_DAEMON_INFO_BIND_PORT);
   snprintf(m->address, sizeof(m->address), ss.ss_family == AF_INET6 ? "[%s]:%u" : "%s:%u", host,

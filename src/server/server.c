@@ -14,6 +14,7 @@
 
 #include "core/clock.h"
 #include "core/log.h"
+#include "core/net.h"
 #include "server/call.h"
 #include "server/memory.h"
 #include "server/server_int.h"
@@ -105,9 +106,12 @@ static int create_server(es_srv *srv, int *port, es_error *err) {
   creds = grpc_insecure_server_credentials_create();
   *port = grpc_server_add_http2_port(srv->server, srv->opts.listen, creds);
   grpc_server_credentials_release(creds);
-  if (*port <= 0)
-    return es_err_set(err, ES_EIO, "cannot listen on %s (address in use, or not a local address)",
-                      srv->opts.listen);
+  if (*port <= 0) {
+    char why[300];
+    es_net_why_no_listen(srv->opts.listen, why, sizeof(why));
+    return es_err_set(err, ES_EIO, "cannot listen on %s: %s", srv->opts.listen,
+                      *why ? why : "gRPC refused the address (EMBEDSTREAM_LOG_LEVEL=debug shows why)");
+  }
   return 0;
 }
 

@@ -1,5 +1,6 @@
-/* stream_log.c - per-stream log lines. Client-supplied text (file names, domains, messages that
-   quote them) is made printable first so a peer cannot forge or break log lines. */
+/* stream_log.c - per-stream log records, with their fields named so that the JSON log format
+   carries them as members. Client-supplied text (file names, domains, messages that quote them)
+   is made safe by the logger: quoted and cleaned in text, escaped in JSON. */
 #include "server/stream_log.h"
 
 #include <stdio.h>
@@ -7,37 +8,40 @@
 #include "core/log.h"
 #include "core/status.h"
 
-/* Copies s with control characters and quotes replaced, cut to fit out. */
-static const char *printable(const char *s, char *out, size_t n) {
-  size_t i = 0;
-  if (!s) s = "";
-  for (; *s && i + 1 < n; s++) {
-    unsigned char c = (unsigned char)*s;
-    out[i++] = (c < 0x20 || c == 0x7f || c == '"') ? '?' : (char)c;
-  }
-  out[i] = '\0';
-  return out;
-}
+#define FIELDS(a) (sizeof(a) / sizeof((a)[0]))
 
 void es_stream_log_start(uint64_t id, const char *peer, const char *domain, const char *file_name,
                          int dim) {
-  char f[256], d[64];
-  es_info("stream %llu start: peer=%s domain=%s file=\"%s\" dim=%d", (unsigned long long)id, peer,
-          printable(domain, d, sizeof(d)), printable(file_name, f, sizeof(f)), dim);
+  char msg[64];
+  es_log_field f[] = {{"stream", ES_LF_UINT, NULL, id, 0, 1}, ES_LF_W("event", "start"),
+                      ES_LF_W("peer", peer), ES_LF_W("domain", domain), ES_LF_Q("file", file_name),
+                      ES_LF_U("dim", dim > 0 ? dim : 0)};
+  f[1].json_only = 1;
+  snprintf(msg, sizeof(msg), "stream %llu start", (unsigned long long)id);
+  es_log_fields(ES_LOG_INFO, msg, f, FIELDS(f));
 }
 
 void es_stream_log_end(uint64_t id, const char *peer, const char *domain, const char *file_name,
                        uint64_t rows, uint64_t chunks, double seconds, int status,
                        const char *detail) {
-  char f[256], d[64], m[700];
-  int level = status == 0 ? ES_LOG_INFO : ES_LOG_WARN;
-  /* A successful stream can still carry a note (its response was not delivered). */
-  const char *label = !detail ? "" : status ? " error=\"" : " note=\"";
-  es_log(level,
-         "stream %llu end: peer=%s domain=%s file=\"%s\" rows=%llu chunks=%llu "
-         "duration=%.3fs outcome=%s%s%s%s",
-         (unsigned long long)id, peer, domain ? printable(domain, d, sizeof(d)) : "-",
-         printable(file_name, f, sizeof(f)), (unsigned long long)rows, (unsigned long long)chunks,
-         seconds, status == 0 ? "success" : es_grpc_status_name(status), label,
-         detail ? printable(detail, m, sizeof(m)) : "", detail ? "\"" : "");
+  char msg[64];
+  es_log_field f[] = {{"stream", ES_LF_UINT, NULL, id, 0, 1}, ES_LF_W("event", "end"),
+                      ES_LF_W("peer", peer), ES_LF_W("domain", domain), ES_LF_Q("file", file_name),
+                      ES_LF_U("rows", rows), ES_LF_U("chunks", chunks), ES_LF_SECS("duration", seconds),
+                      ES_LF_W("outcome", status == 0 ? "success" : es_grpc_status_name(status)),
+                      /* A successful stream can still carry a note (its response was not delivered). */
+                      ES_LF_Q(status ? "error" : "note", detail)};
+  f[1].json_only = 1;
+  snprintf(msg, sizeof(msg), "stream %llu end", (unsigned long long)id);
+  es_log_fields(status == 0 ? ES_LOG_INFO : ES_LOG_WARN, msg, f, FIELDS(f) - (detail ? 0 : 1));
+}
+
+void es_stream_log_refused(uint64_t id, const char *peer, const char *pushback_ms, const char *why) {
+  char msg[64];
+  es_log_field f[] = {{"stream", ES_LF_UINT, NULL, id, 0, 1}, ES_LF_W("event", "refused"),
+                      ES_LF_W("peer", peer), ES_LF_W("outcome", "RESOURCE_EXHAUSTED"),
+                      ES_LF_W("pushback_ms", pushback_ms), ES_LF_Q("error", why)};
+  f[1].json_only = 1;
+  snprintf(msg, sizeof(msg), "stream %llu refused", (unsigned long long)id);
+  es_log_fields(ES_LOG_WARN, msg, f, FIELDS(f));
 }

@@ -1,4 +1,5 @@
-/* stream_log.h - the two log lines every stream gets: when its metadata arrives, and at its end. */
+/* stream_log.h - the two log lines every stream gets (when its metadata arrives, and at its end),
+   and the one of a stream refused because the server is full. */
 #ifndef ES_SERVER_STREAM_LOG_H
 #define ES_SERVER_STREAM_LOG_H
 
@@ -10,5 +11,8 @@ void es_stream_log_start(uint64_t id, const char *peer, const char *domain, cons
 void es_stream_log_end(uint64_t id, const char *peer, const char *domain, const char *file_name,
                        uint64_t rows, uint64_t chunks, double seconds, int status,
                        const char *detail);
+
+/* pushback_ms: the grpc-retry-pushback-ms the refusal carried, as sent. */
+void es_stream_log_refused(uint64_t id, const char *peer, const char *pushback_ms, const char *why);
 
 #endif

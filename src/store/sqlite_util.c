@@ -81,19 +81,7 @@ int es_sq_table_dim(sqlite3 *db, const es_domain *d, int32_t *dim, es_error *err
   return rc;
 }
 
-void es_sq_iso_time(double unix_seconds, char out[32]) {
-  time_t secs = (time_t)unix_seconds;
-  int ms = (int)((unix_seconds - (double)secs) * 1000.0);
-  struct tm tm;
-  if (ms < 0) ms = 0;
-  if (ms > 999) ms = 999;
-  if (!gmtime_r(&secs, &tm)) {
-    snprintf(out, 32, "1970-01-01T00:00:00.000Z");
-    return;
-  }
-  size_t n = strftime(out, 24, "%Y-%m-%dT%H:%M:%S", &tm);
-  snprintf(out + n, 32 - n, ".%03dZ", ms);
-}
+void es_sq_iso_time(double unix_seconds, char out[32]) { es_clock_iso(unix_seconds, out); }
 
 int es_sq_log(sqlite3 *db, const es_sq_txn *t, const es_stream_totals *tot, const char *status,
               const char *message, es_error *err) {

@@ -8,16 +8,22 @@ import os
 import unittest
 
 import harness as h
+from harness import api as a
+
+EXAMPLE = os.path.join(h.SOURCE_DIR, "examples", "recruit.csv")
 
 COMMANDS = ("serve", "ingest", "generate", "inspect", "stats", "api")
 
 
-def run(*argv, env=None):
-    e = dict(os.environ)
-    for k in list(e):
-        if k.startswith("EMBEDSTREAM_"):
-            del e[k]
+def clean_env(env=None):
+    """This process's environment without our variables (a developer's own must not leak in), plus env."""
+    e = {k: v for k, v in os.environ.items() if not k.startswith(("EMBEDSTREAM_", "ES_LOG_LEVEL"))}
     e.update(env or {})
+    return e
+
+
+def run(*argv, env=None):
+    e = clean_env(env)
     import subprocess
     return subprocess.run([h.BIN] + list(argv), capture_output=True, text=True, env=e,
                           stdin=subprocess.DEVNULL, timeout=h.scaled(30))
@@ -122,6 +128,62 @@ class EnvironmentTest(unittest.TestCase):
         open(db, "wb").close()
         p = run("stats", "--store", "null:", env={"EMBEDSTREAM_STORE": "sqlite:" + db + "x"})
         self.assertEqual(p.returncode, 0, p.stderr)
+
+    def test_serve_and_ingest_from_the_environment_alone(self):
+        # EMBEDSTREAM_LISTEN and _STORE start the server, _SERVER points ingest at it; no option.
+        store = h.SqliteStore()
+        self.addCleanup(store.destroy)
+        port = h.free_port()
+        env = clean_env({"EMBEDSTREAM_LISTEN": "127.0.0.1:%d" % port, "EMBEDSTREAM_STORE": store.url})
+        with h.ServerProcess([h.BIN, "serve", "--grace", "1"], env=env) as srv:
+            self.assertEqual(srv.port, port, srv.log)
+            p = run("ingest", "-d", "recruit", "-f", EXAMPLE, env={"EMBEDSTREAM_SERVER": srv.addr})
+            self.assertEqual(p.returncode, 0, p.stderr)
+            # The command line wins: the environment names a port nothing listens on.
+            dead = "127.0.0.1:%d" % h.free_port()
+            p = run("ingest", "-d", "recruit", "-f", EXAMPLE, "-s", srv.addr, "--retries", "1",
+                    env={"EMBEDSTREAM_SERVER": dead})
+            self.assertEqual(p.returncode, 0, p.stderr)
+        self.assertEqual(store.count("recruit"), 6)
+        other = h.free_port()
+        with h.ServerProcess([h.BIN, "serve", "--grace", "1", "--listen", "127.0.0.1:%d" % other],
+                             env=env) as srv:
+            self.assertEqual(srv.port, other, "--listen lost to EMBEDSTREAM_LISTEN")
+
+    def test_api_from_the_environment(self):
+        data, elsewhere = h.tempdir(), h.tempdir()
+        h.write_domain_file("recruit", os.path.join(data, "from_env.csv"), 2)
+        h.write_domain_file("recruit", os.path.join(elsewhere, "from_flag.csv"), 2)
+        port = h.free_port()
+        env = clean_env({"EMBEDSTREAM_API_LISTEN": "127.0.0.1:%d" % port, "EMBEDSTREAM_DATA_DIR": data,
+                         "EMBEDSTREAM_SERVER": "127.0.0.1:50999"})
+        with h.ServerProcess([h.BIN, "api", "--grace", "1"], name="api", env=env) as api:
+            self.assertEqual(api.port, port, api.log)
+            base = "http://" + api.addr
+            self.assertEqual(a.call(base, "/healthz").json["server"], "127.0.0.1:50999")
+            names = [f["name"] for f in a.call(base, "/data/files").json["files"]]
+            self.assertEqual(names, ["from_env.csv"])
+        with h.ServerProcess([h.BIN, "api", "--grace", "1", "--data-dir", elsewhere, "-s", "127.0.0.1:50998",
+                              "--listen", "127.0.0.1:0"], name="api", env=env) as api:
+            self.assertNotEqual(api.port, port)
+            base = "http://" + api.addr
+            self.assertEqual(a.call(base, "/healthz").json["server"], "127.0.0.1:50998")
+            names = [f["name"] for f in a.call(base, "/data/files").json["files"]]
+            self.assertEqual(names, ["from_flag.csv"])
+
+    def test_log_level_and_its_older_name(self):
+        info = "ingested 6 rows"
+        with h.Server("null:") as srv:
+            argv = ("ingest", "-d", "recruit", "-f", EXAMPLE, "-s", srv.addr)
+            cases = (({}, True), ({"EMBEDSTREAM_LOG_LEVEL": "error"}, False), ({"ES_LOG_LEVEL": "error"}, False),
+                     ({"EMBEDSTREAM_LOG_LEVEL": "info", "ES_LOG_LEVEL": "error"}, True),
+                     ({"EMBEDSTREAM_LOG_LEVEL": "debug"}, True))
+            for env, shown in cases:
+                with self.subTest(env=env):
+                    p = run(*argv, env=env)
+                    self.assertEqual(p.returncode, 0, p.stderr)
+                    self.assertEqual(info in p.stderr, shown, p.stderr)
+            self.assertIn("DEBUG", run(*argv, env={"EMBEDSTREAM_LOG_LEVEL": "debug"}).stderr)
 
     def test_bad_environment_value_is_a_usage_error(self):
         p = run("ingest", "-d", "recruit", "-f", "x.csv", env={"EMBEDSTREAM_SERVER": "nohostport"})

@@ -343,7 +343,7 @@ class HttpRowsStored(unittest.TestCase):
             self.assertEqual((r.json["rows_sent"], r.json["rows_stored"]), (30, 30), r)
             r = api.call(a.base, api.ingest_path("recruit", "bad.jsonl", dim=DIM), "POST")
             self.assertEqual(r.status, 400, r)
-            self.assertIn("bad.jsonl:18: field 'id'", r.json["error"])
+            self.assertIn("bad.jsonl:18: field 'id'", api.error_of(r)[1])
             self.assertEqual(r.json["rows_stored"], 0, r)
             spec = api.call(a.base, "/openapi.json").json
         result = spec["components"]["schemas"]["IngestResult"]

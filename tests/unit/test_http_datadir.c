@@ -22,6 +22,67 @@ static void touch(const char *dir, const char *name) {
   }
 }
 
+static void write_file(const char *dir, const char *name, const char *text) {
+  char p[1024];
+  FILE *f;
+  snprintf(p, sizeof(p), "%s/%s", dir, name);
+  if ((f = fopen(p, "w"))) {
+    fputs(text, f);
+    fclose(f);
+  }
+}
+
+/* The header names the domain: exactly its columns, in any order and quoting; failing that, the
+   only domain whose columns are all there. Nothing for a binary format or a bad header. */
+static void test_guess_header(void) {
+  static const struct {
+    const char *name, *text, *want;
+  } cases[] = {
+      {"a.csv", "id,company_name,exp_years,english_level,primary_keyword,vector\n", "recruit"},
+      {"b.csv", "\"vector\",skill,\"position_category\"\r\n", "skill_embedding_dic"},
+      {"c.csv", "candidate_id,position_category,experience_years,original_resume,skills,vector,x\n",
+       "candidate"},
+      {"d.csv", "skill,vector\n", NULL},
+      {"e.csv", "", NULL},
+      {"f.jsonl", "\n {\"skill\": \"s\", \"position_category\": \"p\", \"vector\": [1, 2]}\n{}\n",
+       "skill_embedding_dic"},
+      {"g.jsonl", "{\"sk\\u0069ll\":1,\"position_category\":{\"a\":[1]},\"vector\":null}\n",
+       "skill_embedding_dic"},
+      {"h.jsonl", "[1,2]\n", NULL},
+      {"i.jsonl", "{\"skill\":1,\"position_category\":2,\"vector\":3\n", NULL},
+  };
+  char dir[300], path[600];
+  size_t i;
+  const char *got;
+  snprintf(dir, sizeof(dir), "%s/guess", base);
+  mkdir(dir, 0755);
+  for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+    char fmt[16];
+    write_file(dir, cases[i].name, cases[i].text);
+    snprintf(path, sizeof(path), "%s/%s", dir, cases[i].name);
+    es_datadir_format(cases[i].name, fmt, sizeof(fmt));
+    got = es_datadir_guess_header(path, fmt);
+    if (cases[i].want) CHECK_STR(got ? got : "(null)", cases[i].want);
+    else CHECK(got == NULL);
+  }
+  CHECK(es_datadir_guess_header("/nonexistent/a.csv", "csv") == NULL);
+  CHECK(es_datadir_guess_header(path, "pkl") == NULL);
+}
+
+/* Error messages never show the server's absolute paths. */
+static void test_scrub(void) {
+  char msg[256];
+  snprintf(msg, sizeof(msg), "/srv/data/real/x.csv:3: bad; see /srv/data/other.csv in /srv/data, not /srv/database/y");
+  es_datadir_scrub("/srv/data", "/srv/data/real/x.csv", "link.csv", msg, sizeof(msg));
+  CHECK_STR(msg, "link.csv:3: bad; see other.csv in the data folder, not /srv/database/y");
+  snprintf(msg, sizeof(msg), "/a/b.csv: no");
+  es_datadir_scrub("/", "/a/b.csv", "b.csv", msg, sizeof(msg));
+  CHECK_STR(msg, "b.csv: no");
+  snprintf(msg, sizeof(msg), "x /r/f.csv");
+  es_datadir_scrub("/r", "/r/f.csv", "a-much-longer-name-than-the-buffer-has-room-for.csv", msg, 12);
+  CHECK_STR(msg, "x a-much-lo");
+}
+
 static void setup(void) {
   char p[600], q[600];
   strcpy(base, "/tmp/es-datadir-XXXXXX");
@@ -38,6 +99,12 @@ static void setup(void) {
   touch(data, "notes.txt");
   touch(data, ".hidden.csv");
   touch(data, "nested/inner.csv");
+  snprintf(p, sizeof(p), "%s/nested/deeper", data);
+  mkdir(p, 0755);
+  write_file(p, "data.csv", "skill,position_category,vector\nsql,dev,[1]\n");
+  snprintf(p, sizeof(p), "%s/.secret", data);
+  mkdir(p, 0755);
+  touch(p, "recruit_hidden_dir.csv");
   touch(outside, "secret.csv");
   snprintf(p, sizeof(p), "%s/secret.csv", outside);
   snprintf(q, sizeof(q), "%s/link_out.csv", data);
@@ -110,9 +177,15 @@ static void test_list(const es_datadir *d) {
   es_error err;
   CHECK_EQ_INT(es_datadir_list_json(d, &b, &err), 0);
   CHECK_CONTAINS(b.ptr, "{\"name\":\"Candidate_B.jsonl\",\"size\":2,\"format\":\"jsonl\","
-                        "\"domain\":\"candidate\"}");
+                        "\"domain\":\"candidate\",\"domain_from\":\"name\"}");
   CHECK_CONTAINS(b.ptr, "{\"name\":\"recruit_a.csv\",\"size\":2,\"format\":\"csv\","
-                        "\"domain\":\"recruit\"}");
+                        "\"domain\":\"recruit\",\"domain_from\":\"name\"}");
+  /* Subfolders' files, named relative to the folder; the domain from the header row. */
+  CHECK_CONTAINS(b.ptr, "{\"name\":\"nested/inner.csv\",\"size\":2,\"format\":\"csv\","
+                        "\"domain\":null,\"domain_from\":null}");
+  CHECK_CONTAINS(b.ptr, "{\"name\":\"nested/deeper/data.csv\",\"size\":43,\"format\":\"csv\","
+                        "\"domain\":\"skill_embedding_dic\",\"domain_from\":\"header\"}");
+  CHECK(!strstr(b.ptr, "dir_link/"));   /* a link to a folder is not followed */
   CHECK_CONTAINS(b.ptr, "\"name\":\"skills.csv\",\"size\":2,\"format\":\"csv\","
                         "\"domain\":\"skill_embedding_dic\"");
   CHECK_CONTAINS(b.ptr, "\"name\":\"link_in.csv\",\"size\":2,\"format\":\"csv\",\"domain\":null");
@@ -120,6 +193,7 @@ static void test_list(const es_datadir *d) {
   CHECK(!strstr(b.ptr, "link_out"));
   CHECK(!strstr(b.ptr, "dangling"));
   CHECK(!strstr(b.ptr, "hidden"));
+  CHECK(!strstr(b.ptr, ".secret"));
   CHECK(!strstr(b.ptr, "dir_link"));
   /* Sorted by name (byte order). */
   CHECK(strstr(b.ptr, "Candidate_B") < strstr(b.ptr, "link_in"));
@@ -162,6 +236,8 @@ int main(void) {
   test_resolve(&d);
   test_list(&d);
   test_guess_and_status();
+  test_guess_header();
+  test_scrub();
   es_datadir_close(&d);
   CHECK_EQ_INT(es_datadir_open(outside, &d, &err), 0);
   CHECK_EQ_INT(resolve_s(&d, "secret.csv"), 0);

@@ -18,8 +18,8 @@ import grpc
 from .procs import BIN, ServerProcess, scaled, wait_until
 from .stubs import protos
 
-__all__ = ["Api", "Response", "call", "ingest_path", "wait_job", "BlackHole", "FailingGrpcServer",
-           "elapsed"]
+__all__ = ["Api", "Response", "call", "ingest_path", "wait_job", "BlackHole", "Relay",
+           "FailingGrpcServer", "elapsed", "error_of"]
 
 
 class Api(ServerProcess):
@@ -43,10 +43,19 @@ class Response:
         self.raw = raw
         self.text = raw.decode("utf-8", "replace")
         ctype = headers.get("Content-Type", "")
-        self.json = json.loads(self.text) if ctype.startswith("application/json") else None
+        self.json = json.loads(self.text) if ctype.startswith("application/json") and raw else None
 
     def __repr__(self):
         return "<HTTP %d %s>" % (self.status, self.text[:500])
+
+
+def error_of(r):
+    """(code, message) of an API error body, checking it has the one error shape."""
+    err = r.json.get("error") if isinstance(r.json, dict) else None
+    if not (isinstance(err, dict) and isinstance(err.get("code"), str)
+            and isinstance(err.get("message"), str)):
+        raise AssertionError("not an error body {\"error\":{\"code\",\"message\"}}: %r" % r)
+    return err["code"], err["message"]
 
 
 def call(base, path, method="GET", timeout=30.0):
@@ -113,6 +122,88 @@ class BlackHole:
         self._thread.join(scaled(5))
         for c in self.conns:
             c.close()
+        self.sock.close()
+        return False
+
+
+class Relay:
+    """A TCP relay in front of a server (HOST:PORT) that forwards the first `budget` bytes a
+    client sends on each connection and then holds the rest until release(): a stream that is
+    running, part of it at the server, for as long as a test needs, without racing a real
+    ingest. Replies always flow; connections that send less (health checks, small files) pass."""
+
+    def __init__(self, target, budget):
+        host, port = target.rsplit(":", 1)
+        self.target = (host, int(port))
+        self.budget = budget
+        self.released = threading.Event()
+        self.sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+        self.sock.bind(("127.0.0.1", 0))
+        self.sock.listen(16)
+        self.sock.settimeout(0.1)
+        self.addr = "127.0.0.1:%d" % self.sock.getsockname()[1]
+        self.forwarded = 0
+        self._socks = []
+        self._stop = threading.Event()
+        self._threads = [threading.Thread(target=self._accept, daemon=True)]
+
+    def release(self):
+        self.released.set()
+
+    def _accept(self):
+        while not self._stop.is_set():
+            try:
+                c, _ = self.sock.accept()
+            except socket.timeout:
+                continue
+            except OSError:
+                return
+            s = socket.create_connection(self.target)
+            self._socks += [c, s]
+            sent = [0]  # this connection's bytes forwarded upstream
+            for src, dst, up in ((c, s, sent), (s, c, None)):
+                t = threading.Thread(target=self._pump, args=(src, dst, up), daemon=True)
+                self._threads.append(t)
+                t.start()
+
+    def _pump(self, src, dst, sent):
+        """Copies src to dst; sent (a one-item list) counts an upstream connection's bytes."""
+        src.settimeout(0.1)
+        while not self._stop.is_set():
+            if sent and sent[0] >= self.budget and not self.released.wait(0.1):
+                continue  # holding: the client's bytes wait in the socket buffers
+            try:
+                data = src.recv(65536 if not sent or self.released.is_set()
+                                else max(1, min(65536, self.budget - sent[0])))
+            except socket.timeout:
+                continue
+            except OSError:
+                break
+            if not data:
+                break
+            if sent:
+                sent[0] += len(data)
+                self.forwarded += len(data)
+            try:
+                dst.sendall(data)
+            except OSError:
+                break
+        for x in (src, dst):
+            try:
+                x.shutdown(socket.SHUT_RDWR)
+            except OSError:
+                pass
+
+    def __enter__(self):
+        self._threads[0].start()
+        return self
+
+    def __exit__(self, *exc):
+        self._stop.set()
+        for t in list(self._threads):
+            t.join(scaled(5))
+        for x in self._socks:
+            x.close()
         self.sock.close()
         return False
 

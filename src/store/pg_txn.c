@@ -14,6 +14,7 @@
 #include "core/clock.h"
 #include "core/limits.h"
 #include "core/log.h"
+#include "core/testhook.h"
 #include "store/pg_int.h"
 
 typedef struct es_pg_txn {
@@ -169,6 +170,7 @@ static int commit_txn(es_pg_txn *t, const es_stream_totals *tot, int64_t *log_id
            es_plural(t->rows), (unsigned long long)t->w.direct, (unsigned long long)t->w.merged);
   if ((rc = es_pg_writer_finish(&t->w, err))) return rc;
   if ((rc = write_log(t->conn, t, tot, ES_INGEST_SUCCESS, msg, log_id, err))) return rc;
+  es_testhook_pause("commit", 0); /* everything written, nothing committed */
   r = PQexec(t->conn, "COMMIT");
   if (!r || PQresultStatus(r) != PGRES_COMMAND_OK) rc = es_pg_fail(t->conn, r, err, "committing");
   else if (strcmp(PQcmdStatus(r), "COMMIT")) /* the server rolled back instead */

@@ -306,6 +306,10 @@ static int commit_and_respond(es_stream *s, es_error *err) {
   es_server_stats *st = &s->srv->stats;
   double t = es_clock_mono();
   int rc;
+  /* A client that cancelled or vanished after half-closing gets no answer: rolled back, it
+     matches what the client saw, and `partial` stays for a loss during the commit itself. */
+  if (es_call_gone(&s->io))
+    return es_err_set(err, ES_ECANCELLED, "the client went away after half-closing, before the commit");
   s->txn = NULL; /* commit frees it whatever the outcome */
   es_debug("stream %llu: committing", (unsigned long long)s->w->id);
   rc = tx->commit(tx, &s->tot, &s->log_id, err);

@@ -90,8 +90,6 @@ def known_failure(point, fault, store):
         # the server sees a clean half-close and commits the messages before it.
         return "gRPC core drops a message cut short by END_STREAM silently (grpc/grpc#5268)"
     # Bugs of ours the matrix found, each fixed (and its line removed) in a commit of its own:
-    if point.phase == "closed" and fault.name in ("client_sigkill", "rst_stream", "conn_reset"):
-        return "the server commits a stream whose client it already knows is gone"
     if (point.name, fault.name, store) == ("after_metadata", "db_restart", "postgres"):
         return "a query whose send failed on a connection the database closed is INTERNAL"
     return None

@@ -93,7 +93,7 @@ static int connect_and_open(es_pg_txn *t, es_error *err) {
       es_pg_writer_free(&t->w);
       continue;
     }
-    if (PQstatus(t->conn) == CONNECTION_OK) return rc;
+    if (es_pg_alive(t->conn)) return rc;
     es_pg_pool_discard(&t->st->pool, t->conn);
     t->conn = NULL;
     es_pg_pool_drop_idle(&t->st->pool);

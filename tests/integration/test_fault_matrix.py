@@ -89,9 +89,6 @@ def known_failure(point, fault, store):
         # -> frame_storage reset) with no error, and nothing in the public C API reveals it, so
         # the server sees a clean half-close and commits the messages before it.
         return "gRPC core drops a message cut short by END_STREAM silently (grpc/grpc#5268)"
-    # Bugs of ours the matrix found, each fixed (and its line removed) in a commit of its own:
-    if (point.name, fault.name, store) == ("after_metadata", "db_restart", "postgres"):
-        return "a query whose send failed on a connection the database closed is INTERNAL"
     return None
 
 

@@ -16,8 +16,12 @@ static _Thread_local int (*watch_gone)(void *);
 static _Thread_local void *watch_ctx;
 
 static void read_env(void) {
+#ifdef ES_NO_TEST_HOOKS
+  pause_path = NULL; /* compiled out (-DES_TEST_HOOKS=OFF, Release): the variable is ignored */
+#else
   const char *v = getenv(ES_TESTHOOK_ENV);
   pause_path = v && *v ? v : NULL;
+#endif
 }
 
 const char *es_testhook_path(void) {

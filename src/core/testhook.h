@@ -3,12 +3,13 @@
 #define ES_TESTHOOK_H
 
 /* The environment variable, read once per process. Only the process's environment can set it:
-   nothing a peer sends reaches this hook. */
+   nothing a peer sends reaches this hook. Release builds (and -DES_TEST_HOOKS=OFF) ignore it. */
 #define ES_TESTHOOK_ENV "ES_TEST_PAUSE_FILE"
 /* The longest a stream stays paused, whatever the file says. */
 #define ES_TESTHOOK_MAX_S 60.0
 
-/* The file's path when ES_TEST_PAUSE_FILE is set (and not empty), else NULL. */
+/* The file's path when ES_TEST_PAUSE_FILE is set (and not empty) and the hook is compiled in,
+   else NULL; every other function here then returns at once. */
 const char *es_testhook_path(void);
 
 /* At a point of a stream's life: when the file names it, as "POINT" or as "POINT N" with N

@@ -152,6 +152,12 @@ int es_call_confirm_half_close(es_call *c, es_error *err) {
   return 0;
 }
 
+int es_call_gone(es_call *c) {
+  int ok = 0;
+  if (c->close_started && !c->close_done) wait_until(c, TAG_CLOSE, gpr_time_0(GPR_CLOCK_MONOTONIC), &ok);
+  return c->close_done && c->cancelled;
+}
+
 int es_call_finish(es_call *c, grpc_status_code code, const char *details, const void *resp,
                    size_t resp_len) {
   grpc_op ops[4];

@@ -44,6 +44,9 @@ int es_call_confirm_half_close(es_call *c, es_error *err);
    Returns 0 when the status was sent to a live call. */
 int es_call_finish(es_call *c, grpc_status_code code, const char *details, const void *resp,
                    size_t resp_len);
+/* 1 once the call has ended from outside (peer cancel or reset, lost connection, deadline),
+   without waiting: events already queued are taken in. A half-close alone does not end it. */
+int es_call_gone(es_call *c);
 /* "ipv4:127.0.0.1:5555" into out. */
 void es_call_peer(es_call *c, char *out, size_t n);
 /* 1 when the call's deadline has passed. */

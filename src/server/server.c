@@ -15,6 +15,7 @@
 #include "core/clock.h"
 #include "core/log.h"
 #include "core/net.h"
+#include "core/testhook.h"
 #include "server/call.h"
 #include "server/memory.h"
 #include "server/server_int.h"
@@ -256,6 +257,9 @@ static void log_ready(es_srv *srv, int port) {
   es_info("serving embedding.EmbeddingStreamService: store %s, up to %d streams at once, messages "
           "up to %zu bytes, %d s grace on shutdown",
           srv->store->name, srv->opts.max_streams, srv->opts.max_message_bytes, srv->opts.grace_s);
+  if (es_testhook_path())
+    es_warn("%s is set: streams pause at the test points %s names (a test hook: unset it outside tests)",
+            ES_TESTHOOK_ENV, es_testhook_path());
   es_info("listening on %.*s:%d", hostlen, srv->opts.listen, port);
   /* After the line above: tests take the first "listening on" as the gRPC address. */
   if (srv->metrics) es_info("metrics listening on %s", es_metrics_http_address(srv->metrics));

@@ -8,6 +8,7 @@
 #include "core/clock.h"
 #include "core/codec.h"
 #include "core/log.h"
+#include "core/testhook.h"
 #include "core/trailer.h"
 #include "core/validate.h"
 #include "server/call.h"
@@ -70,6 +71,7 @@ static int begin(es_stream *s, const es_meta *m, es_error *err) {
   info.started_at = s->w->accepted_at;
   if (s->srv->store->begin(s->srv->store, &info, &s->txn, err)) return err->code;
   es_stream_log_start(s->w->id, s->peer, d->name, s->file_name, s->dim);
+  es_testhook_pause("metadata", 0);
   return 0;
 }
 
@@ -102,6 +104,7 @@ static int stage_rows(es_stream *s, size_t first, es_error *err) {
 static void log_staged(const es_stream *s, size_t nrows) {
   es_debug("stream %llu: chunk %llu staged (%zu rows)", (unsigned long long)s->w->id,
            (unsigned long long)s->tot.chunks, nrows);
+  es_testhook_pause("chunk", s->tot.chunks);
 }
 
 /* A chunk decoded whole (the general path). */
@@ -183,6 +186,7 @@ static int on_rows(es_stream *s, int chunk_case, size_t len, es_error *err) {
         if ((rc = stage_rows(s, first, err))) break;
         first += s->chunk.nrows;
         es_chunk_reset(&s->chunk);
+        es_testhook_pause("rows", s->tot.chunks); /* part of the chunk is in the store */
       }
     }
     if (!rc) rc = stage_rows(s, first, err);
@@ -302,6 +306,10 @@ static int commit_and_respond(es_stream *s, es_error *err) {
   es_server_stats *st = &s->srv->stats;
   double t = es_clock_mono();
   int rc;
+  /* A client that cancelled or vanished after half-closing gets no answer: rolled back, it
+     matches what the client saw, and `partial` stays for a loss during the commit itself. */
+  if (es_call_gone(&s->io))
+    return es_err_set(err, ES_ECANCELLED, "the client went away after half-closing, before the commit");
   s->txn = NULL; /* commit frees it whatever the outcome */
   es_debug("stream %llu: committing", (unsigned long long)s->w->id);
   rc = tx->commit(tx, &s->tot, &s->log_id, err);
@@ -379,6 +387,9 @@ static void fail(es_stream *s, es_error *err) {
   }
 }
 
+/* For the test hook (core/testhook.h): has the client gone while the stream was paused? */
+static int call_gone(void *io) { return es_call_gone(io); }
+
 void es_stream_run(es_worker *w) {
   es_stream s;
   es_error err;
@@ -393,14 +404,17 @@ void es_stream_run(es_worker *w) {
   es_err_clear(&err);
   rc = es_call_open(&s.io, w->call, w->cq, w->deadline, &err);
   s.io.idle_s = s.srv->opts.idle_timeout_s;
+  if (!rc) es_testhook_watch(call_gone, &s.io);
   es_call_peer(&s.io, s.peer, sizeof(s.peer));
   if (!rc) rc = receive_all(&s, &err);
+  if (!rc) es_testhook_pause("half-closed", 0);
   if (!rc) rc = commit_and_respond(&s, &err);
   if (rc) fail(&s, &err);
   es_stream_log_end(w->id, s.peer, s.domain ? s.domain->name : NULL, s.file_name, s.tot.rows,
                     s.tot.chunks, es_clock_mono() - s.t0, rc ? es_code_to_grpc(err.code) : 0,
                     rc ? err.msg
                        : (s.delivered ? NULL : UNDELIVERED));
+  es_testhook_watch(NULL, NULL);
   es_call_close(&s.io);
   es_msgview_free(&s.view);
   es_rowsrc_free(&s.rows);

@@ -22,10 +22,17 @@ static int retryable(const char *st) {
   return 0;
 }
 
+int es_pg_alive(PGconn *c) {
+  /* Reading what the server sent (nothing, usually) finds a closed connection out. */
+  return c && PQstatus(c) == CONNECTION_OK && PQconsumeInput(c);
+}
+
 int es_pg_classify(PGconn *c, const PGresult *r) {
   const char *st = r ? PQresultErrorField(r, PG_DIAG_SQLSTATE) : NULL;
   if (!c || PQstatus(c) != CONNECTION_OK) return ES_EUNAVAIL;
-  if (!st) return r ? ES_EINTERNAL : ES_EUNAVAIL; /* no result at all: the connection failed */
+  /* No SQLSTATE: libpq's own error. No result at all, or a connection that is gone (the server
+     closed it while we sent: "server closed the connection unexpectedly"), is worth a retry. */
+  if (!st) return r && es_pg_alive(c) ? ES_EINTERNAL : ES_EUNAVAIL;
   if (retryable(st)) return ES_EUNAVAIL;
   /* Another stream inserted one of our keys between our check and our COPY: a conflict. */
   if (!strcmp(st, "23505")) return ES_EABORTED;

@@ -65,6 +65,9 @@ void es_pg_pool_destroy(es_pg_pool *p);
 /* pg_err.c: SQLSTATE -> es_code, and small exec helpers that fill err. */
 /* The es_code for a failed result or connection: ES_EUNAVAIL when retrying can help. */
 int es_pg_classify(PGconn *c, const PGresult *r);
+/* 1 while c still reaches its server. PQstatus alone is not enough: after a command whose send
+   failed because the server closed the connection, libpq still says CONNECTION_OK. */
+int es_pg_alive(PGconn *c);
 /* Fills err from a failed result (or the connection's message when r is NULL); returns the code. */
 int es_pg_fail(PGconn *c, const PGresult *r, es_error *err, const char *what);
 /* Runs a statement without parameters; 0 when it returned COMMAND_OK or TUPLES_OK. */

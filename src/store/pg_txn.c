@@ -14,6 +14,7 @@
 #include "core/clock.h"
 #include "core/limits.h"
 #include "core/log.h"
+#include "core/testhook.h"
 #include "store/pg_int.h"
 
 typedef struct es_pg_txn {
@@ -92,7 +93,7 @@ static int connect_and_open(es_pg_txn *t, es_error *err) {
       es_pg_writer_free(&t->w);
       continue;
     }
-    if (PQstatus(t->conn) == CONNECTION_OK) return rc;
+    if (es_pg_alive(t->conn)) return rc;
     es_pg_pool_discard(&t->st->pool, t->conn);
     t->conn = NULL;
     es_pg_pool_drop_idle(&t->st->pool);
@@ -169,6 +170,7 @@ static int commit_txn(es_pg_txn *t, const es_stream_totals *tot, int64_t *log_id
            es_plural(t->rows), (unsigned long long)t->w.direct, (unsigned long long)t->w.merged);
   if ((rc = es_pg_writer_finish(&t->w, err))) return rc;
   if ((rc = write_log(t->conn, t, tot, ES_INGEST_SUCCESS, msg, log_id, err))) return rc;
+  es_testhook_pause("commit", 0); /* everything written, nothing committed */
   r = PQexec(t->conn, "COMMIT");
   if (!r || PQresultStatus(r) != PGRES_COMMAND_OK) rc = es_pg_fail(t->conn, r, err, "committing");
   else if (strcmp(PQcmdStatus(r), "COMMIT")) /* the server rolled back instead */

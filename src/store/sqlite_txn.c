@@ -12,6 +12,7 @@
 #include <string.h>
 
 #include "core/log.h"
+#include "core/testhook.h"
 #include "store/sqlite_int.h"
 
 /* Commits of all stores in the process take turns here rather than spinning in SQLite's busy
@@ -137,6 +138,7 @@ static int publish(es_sq_txn *t, const char *upsert, const es_stream_totals *tot
   snprintf(msg, sizeof(msg), "upserted %llu row%s", (unsigned long long)t->rows, es_plural(t->rows));
   if ((rc = es_sq_log(t->db, t, tot, es_store_status_name(ES_INGEST_SUCCESS), msg, err))) goto done;
   if (log_id) *log_id = (int64_t)sqlite3_last_insert_rowid(t->db);
+  es_testhook_pause("commit", 0); /* everything written, nothing committed */
   rc = es_sq_exec(t->db, "COMMIT", "committing", err, t->st->path);
 done:
   if (rc) sqlite3_exec(t->db, "ROLLBACK", NULL, NULL, NULL);

@@ -30,6 +30,8 @@ Building blocks:
                             DATA frames written by hand past h2's flow-control bookkeeping (a
                             burst beyond the server's window; the server answers RST_STREAM)
   .reset(sid, code=ErrorCodes.CANCEL)   RST_STREAM from the client
+  .ping(timeout)            a PING, then waits for its ACK: the server has read every frame
+                            sent before it (True once acknowledged)
   .pump(timeout)            reads and handles whatever the server sent (SETTINGS/PING ACKs are
                             answered); returns False once the connection is gone
   .wait_result(sid, timeout) -> CallResult
@@ -110,6 +112,7 @@ class H2Conn:
             config=h2.config.H2Configuration(client_side=True, header_encoding=None))
         self.results = {}
         self.alive = True
+        self._acked = False
         self.conn.initiate_connection()
         self._flush()
 
@@ -152,6 +155,8 @@ class H2Conn:
             r = self._result(sid)
             r.reset_code = int(ev.error_code)
             r.ended = True
+        elif isinstance(ev, h2.events.PingAckReceived):
+            self._acked = True
         elif isinstance(ev, (h2.events.ConnectionTerminated,)):
             self._lost()
 
@@ -263,6 +268,18 @@ class H2Conn:
     def reset(self, sid, code=ErrorCodes.CANCEL):
         self.conn.reset_stream(sid, error_code=code)
         self._flush()
+
+    def ping(self, timeout=10.0):
+        """Sends a PING and pumps until its ACK: the server's transport has processed every
+        frame written before it. False if no ACK came within timeout (or the connection died)."""
+        self.conn.ping(b"h2rawpin")
+        self._flush()
+        self._acked = False
+        deadline = time.monotonic() + timeout
+        while not self._acked and time.monotonic() < deadline:
+            if not self.pump(0.05):
+                break
+        return self._acked
 
     def wait_result(self, sid, timeout=10.0):
         """Pumps until the stream has ended (status, reset or connection lost) or timeout passes."""

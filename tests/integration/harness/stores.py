@@ -24,7 +24,7 @@ from .data import DOMAINS
 from .procs import tempdir
 
 __all__ = ["Store", "SqliteStore", "PostgresStore", "StoreFactory", "register_store_factory",
-           "selected_factories", "StoreTestMixin", "store_test_classes", "pg_columns",
+           "selected_factories", "StoreTestMixin", "SharedStoreTestMixin", "store_test_classes", "pg_columns",
            "pg_decode_rows", "STORE_FACTORIES"]
 
 
@@ -271,12 +271,28 @@ class StoreTestMixin:
         super().setUp()
 
 
-def store_test_classes(mixin, namespace):
+class SharedStoreTestMixin:
+    """Gives the class one store, cls.store, for all its tests (they must tell their rows apart):
+    created before the class's own setUpClass, destroyed after its tearDownClass."""
+    factory = None
+
+    @classmethod
+    def setUpClass(cls):
+        cls.store = cls.factory.create()
+        cls.addClassCleanup(cls.store.destroy)
+        super().setUpClass()
+
+
+def store_test_classes(mixin, namespace, shared_store=False, attrs=None):
     """Defines one unittest.TestCase per selected store factory from a mixin class that holds
-    the tests (and does not itself derive from TestCase), into namespace (a module's globals())."""
+    the tests (and does not itself derive from TestCase), into namespace (a module's globals()).
+    Each test gets a fresh store, or with shared_store the class has one (SharedStoreTestMixin).
+    attrs(store name), when given, returns more attributes (tests) for that store's class."""
+    base = SharedStoreTestMixin if shared_store else StoreTestMixin
     for f in selected_factories():
         name = "%s_%s" % (mixin.__name__, f.name)
-        cls = type(name, (StoreTestMixin, mixin, unittest.TestCase), {"factory": f})
+        extra = dict(attrs(f.name)) if attrs else {}
+        cls = type(name, (base, mixin, unittest.TestCase), dict(extra, factory=f))
         reason = f.available()
         if reason:
             cls = unittest.skip("%s store: %s" % (f.name, reason))(cls)

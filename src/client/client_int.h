@@ -49,11 +49,11 @@ typedef struct es_packer {
 } es_packer;
 
 void es_packer_begin(es_packer *pk, es_msgbuf *buf);
-/* Appends rows from `from` on of c while the whole message stays within max_msg bytes; *to is
+/* Appends rows [from, upto) of c while the whole message stays within max_msg bytes; *to is
    one past the last row appended (from when the message is full). A row that no message can
    hold is ES_EINVAL naming its line, as es_client_split words it. */
-int es_packer_add(es_packer *pk, const es_chunk *c, size_t from, size_t max_msg, size_t *to,
-                  es_error *err);
+int es_packer_add(es_packer *pk, const es_chunk *c, size_t from, size_t upto, size_t max_msg,
+                  size_t *to, es_error *err);
 /* Writes the key and length: the message is buf->data[*off, *off + *len). Needs a row. */
 int es_packer_finish(es_packer *pk, size_t *off, size_t *len, es_error *err);
 
@@ -100,7 +100,7 @@ typedef struct es_producer {
                            after es_producer_stop */
   es_chunk chunk;    /* the batch of rows read, not all packed yet */
   size_t next_row;   /* first row of chunk still to pack */
-  size_t chunk_left; /* rows of the current chunk (chunk_rows rows of the file) not read yet */
+  size_t chunk_left; /* rows of the current chunk (chunk_rows rows of the file) not packed yet */
   es_bufpool *pool;
   pthread_t thread;
   int running;

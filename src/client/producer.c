@@ -27,17 +27,16 @@ int es_producer_init(es_producer *p, const es_domain *d, size_t chunk_rows, size
   return 0;
 }
 
-/* The file's next batch of rows into p->chunk, never past the end of the current chunk:
-   1 with rows, 0 at the end of the file, negative on an input error. */
+/* The file's next batch of rows into p->chunk: up to ES_PRODUCER_BATCH rows and not past the
+   current chunk, or a whole piece a parallel loader parsed (load/par.c), which fill() splits at
+   the chunk's end: 1 with rows, 0 at the end of the file, negative on an input error. */
 static int read_batch(es_producer *p, es_error *err) {
-  size_t n;
+  size_t n = p->chunk_left ? p->chunk_left : p->chunk_rows;
   int rc;
-  if (p->chunk_left == 0) p->chunk_left = p->chunk_rows; /* a new chunk starts */
-  n = p->chunk_left < ES_PRODUCER_BATCH ? p->chunk_left : ES_PRODUCER_BATCH;
   es_chunk_reset(&p->chunk);
   p->next_row = 0;
-  if ((rc = es_loader_next(p->loader, &p->chunk, n, err)) < 0) return rc;
-  p->chunk_left -= p->chunk.nrows;
+  if (n > ES_PRODUCER_BATCH) n = ES_PRODUCER_BATCH;
+  if ((rc = es_loader_take(p->loader, &p->chunk, n, err)) < 0) return rc;
   return p->chunk.nrows > 0;
 }
 
@@ -87,8 +86,12 @@ static int fill(es_producer *p, es_msg *m, es_error *err) {
   if ((rc = es_bufpool_get(p->pool, &b, err)) < 0) return rc;
   es_packer_begin(&pk, b);
   for (;;) {
+    size_t upto;
+    if (p->chunk_left == 0) {
+      if (pk.rows) break; /* its chunk is complete */
+      p->chunk_left = p->chunk_rows; /* a new chunk starts */
+    }
     if (p->next_row == p->chunk.nrows) {
-      if (p->chunk_left == 0 && pk.rows) break; /* its chunk is complete */
       if (stopping(p)) {
         rc = es_err_set(err, ES_ECANCELLED, "stopped");
         goto fail;
@@ -96,11 +99,14 @@ static int fill(es_producer *p, es_msg *m, es_error *err) {
       if ((rc = read_batch(p, err)) < 0) goto fail;
       if (rc == 0) break; /* end of the file */
     }
-    if ((rc = es_packer_add(&pk, &p->chunk, p->next_row, p->max_msg, &to, err)) < 0) {
+    /* A batch may run past the chunk's end: only the chunk's rows go into this message. */
+    upto = p->chunk.nrows - p->next_row > p->chunk_left ? p->next_row + p->chunk_left : p->chunk.nrows;
+    if ((rc = es_packer_add(&pk, &p->chunk, p->next_row, upto, p->max_msg, &to, err)) < 0) {
       es_err_prefix(err, "%s: ", p->loader->path);
       goto fail;
     }
     if (to == p->next_row) break; /* full: that row starts the next message */
+    p->chunk_left -= to - p->next_row;
     p->next_row = to;
   }
   if (!pk.rows) {

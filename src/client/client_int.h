@@ -128,9 +128,13 @@ uint64_t es_producer_bytes_total(const es_producer *p);
 void es_producer_stop(es_producer *p);
 void es_producer_free(es_producer *p);
 
+/* The channel of a connection (grpc_channel *). */
+void *es_client_conn_channel(const es_client_conn *c);
+
 /* What one attempt at the call needs. */
 typedef struct es_call_cfg {
   const es_ingest_opts *opts;
+  const es_client_conn *conn; /* the channel it goes over */
   es_meta meta;
   int attempt;
 } es_call_cfg;
@@ -148,10 +152,11 @@ typedef struct es_attempt {
   uint64_t pushback_ms, pos_chunk, pos_row;
 } es_attempt;
 
-/* A new channel to o->server, with the spec's options (keepalive, message limits). */
+/* A new channel to o->server (a server list resolved as es_client_target does), with the
+   spec's options (keepalive, message limits): the health check's. */
 grpc_channel *es_client_channel(const es_ingest_opts *o);
 
-/* Streams metadata and then every message of p over one new channel. Returns 0 when the call
+/* Streams metadata and then every message of p over cfg->conn's channel. Returns 0 when the call
    ran to a status (check a->grpc_status), or a negative es_code for a failure on this side:
    bad input row (ES_EINVAL from the producer), cancel (ES_ECANCELLED), gRPC setup. */
 int es_client_call(const es_call_cfg *cfg, es_producer *p, es_attempt *a, es_error *err);

@@ -44,17 +44,18 @@ done:
 }
 
 /* "r.csv:701", or "r.pkl: row index 700" where a row has no line (a pickle's rows are a table's,
-   its loader's "lines" count rows) or the file cannot be read again. */
+   its loader's "lines" count rows) or the file cannot be read again (standard input). */
 static void where(const es_ingest_opts *o, const es_producer *p, uint64_t file_row, char *out,
                   size_t cap) {
   uint64_t line = 0;
   es_error err;
   int pickle = p->format && !strcmp(p->format, "pickle");
-  if (!pickle && find_line(o, p, file_row, &line, &err) == 0) {
+  int once = !strcmp(o->file, "-"); /* standard input cannot be read again */
+  if (!pickle && !once && find_line(o, p, file_row, &line, &err) == 0) {
     snprintf(out, cap, "%s:%llu", o->file, (unsigned long long)line);
     return;
   }
-  snprintf(out, cap, "%s: row index %llu", o->file, (unsigned long long)file_row);
+  snprintf(out, cap, "%s: row index %llu", once ? "<stdin>" : o->file, (unsigned long long)file_row);
 }
 
 /* The server's reason without its own "chunk N, row M: " in front. */

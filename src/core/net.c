@@ -1,5 +1,5 @@
-/* net.c - listen-address parsing shared by the HTTP API and the metrics endpoint, and what a
-   failed listen means. */
+/* net.c - HOST:PORT parsing shared by the listeners (HTTP API, metrics) and the client's server
+   lists, and what a failed listen means. */
 #include "core/net.h"
 
 #include <errno.h>
@@ -8,7 +8,7 @@
 #include <string.h>
 #include <unistd.h>
 
-static int split_hostport(const char *label, const char *s, char *host, size_t cap, const char **port,
+int es_net_split_hostport(const char *label, const char *s, char *host, size_t cap, const char **port,
                           es_error *err) {
   const char *hs = s, *he, *colon;
   if (s[0] == '[') {
@@ -32,7 +32,7 @@ int es_net_resolve_listen(const char *label, const char *addr, struct sockaddr_s
   struct addrinfo hints, *res = NULL;
   const char *port = NULL;
   int rc, gai;
-  if ((rc = split_hostport(label, addr, host, cap, &port, err))) return rc;
+  if ((rc = es_net_split_hostport(label, addr, host, cap, &port, err))) return rc;
   memset(&hints, 0, sizeof(hints));
   hints.ai_family = AF_UNSPEC;
   hints.ai_socktype = SOCK_STREAM;

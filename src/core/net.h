@@ -7,6 +7,11 @@
 
 #include "core/error.h"
 
+/* Splits "host:port" or "[v6]:port" into host[cap] and *port (pointing into s). ES_EUSAGE
+   naming `label` when it is neither. */
+int es_net_split_hostport(const char *label, const char *s, char *host, size_t cap, const char **port,
+                          es_error *err);
+
 /* Resolves "host:port" or "[v6]:port" (numeric port, passive) into ss and copies the host into
    host[cap]. `label` names the option in messages ("--listen"). ES_EUSAGE on a bad address. */
 int es_net_resolve_listen(const char *label, const char *addr, struct sockaddr_storage *ss, char *host,

@@ -56,6 +56,12 @@ int es_loader_next(es_loader *l, es_chunk *out, size_t max_rows, es_error *err);
    hands them all over at once, without copying: the count may exceed max_rows. */
 int es_loader_take(es_loader *l, es_chunk *out, size_t max_rows, es_error *err);
 void es_loader_close(es_loader *l);
+/* The domain whose key column the file has (id: recruit, candidate_id: candidate, skill:
+   skill_embedding_dic), from a CSV's header or a JSONL file's first object; for other formats,
+   the one domain whose loader reads its first row. ES_EINVAL naming the file when no domain or
+   more than one fits, and for standard input, which cannot be read twice. */
+int es_loader_guess_domain(const char *path, const es_loader_opts *opts, const es_domain **out,
+                           es_error *err);
 /* Whether the extension is one es_loader_open knows ("csv", "jsonl", "csv.gz", ...). */
 int es_loader_supported(const char *path);
 /* The format a name's extension says ("csv", "jsonl", "pickle", ...), or NULL. */

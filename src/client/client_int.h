@@ -99,6 +99,7 @@ typedef struct es_producer {
   es_msgrows sent;      /* rows per message packed from the open file, in order; read it only
                            after es_producer_stop */
   es_chunk chunk;    /* the batch of rows read, not all packed yet */
+  es_chunk ahead;    /* the batch after it, when es_producer_open read it already */
   size_t next_row;   /* first row of chunk still to pack */
   size_t chunk_left; /* rows of the current chunk (chunk_rows rows of the file) not packed yet */
   es_bufpool *pool;

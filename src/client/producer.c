@@ -14,6 +14,7 @@ int es_producer_init(es_producer *p, const es_domain *d, size_t chunk_rows, size
   p->chunk_rows = chunk_rows;
   p->max_msg = max_msg;
   es_chunk_init(&p->chunk, d);
+  es_chunk_init(&p->ahead, d);
   if (es_bufpool_new(&p->pool, err) < 0) return err->code;
   if (pthread_mutex_init(&p->mu, NULL)) {
     es_bufpool_release(p->pool);
@@ -35,6 +36,12 @@ static int read_batch(es_producer *p, es_error *err) {
   int rc;
   es_chunk_reset(&p->chunk);
   p->next_row = 0;
+  if (p->ahead.nrows) { /* read ahead by es_producer_open */
+    es_chunk tmp = p->chunk;
+    p->chunk = p->ahead;
+    p->ahead = tmp;
+    return 1;
+  }
   if (n > ES_PRODUCER_BATCH) n = ES_PRODUCER_BATCH;
   if ((rc = es_loader_take(p->loader, &p->chunk, n, err)) < 0) return rc;
   return p->chunk.nrows > 0;
@@ -52,8 +59,15 @@ int es_producer_open(es_producer *p, const char *path, es_error *err) {
   es_msgrows_reset(&p->sent);
   if ((n = es_loader_open(path, p->domain, &p->lopts, &p->loader, err)) < 0) return n;
   p->format = p->loader->format;
+  es_chunk_reset(&p->ahead);
   if ((n = read_batch(p, err)) < 0) return n;
   if (n == 0) return es_err_set(err, ES_EINVAL, "%s: the file holds no rows", path);
+  /* A parallel loader hands over its first row alone (load/par.c); its first piece is read
+     here too, so that a bad row among the file's first ones refuses the file before any
+     stream begins, as with one thread. */
+  if (p->chunk.nrows == 1 && p->chunk_rows > 1 &&
+      (n = es_loader_take(p->loader, &p->ahead, p->chunk_rows - 1, err)) < 0)
+    return n;
   return 0;
 }
 
@@ -221,6 +235,7 @@ void es_producer_stop(es_producer *p) {
 void es_producer_free(es_producer *p) {
   es_producer_stop(p);
   es_chunk_free(&p->chunk);
+  es_chunk_free(&p->ahead);
   es_msgrows_free(&p->sent);
   es_bufpool_release(p->pool); /* its buffers may outlive p, in slices gRPC still holds */
   p->pool = NULL;

@@ -124,6 +124,22 @@ class Input(unittest.TestCase):
                 self.assertEqual(got[0][1], got[1][1])
                 self.assertEqual(got[0][1], h.read_file_rows("recruit", p, lower_keys=False))
 
+    def test_threads_bad_early_row_begins_no_stream(self):
+        """Regression: with --threads 2 the loader hands over its first row alone, and the call
+        began before the bad row 6 was parsed; the first piece is now read before the call, as
+        one thread read the first batch: refused with no stream begun."""
+        rows = h.make_rows("candidate", 20, seed=4)
+        rows[5]["skill"] = ["go"]
+        p = self.path("typo.jsonl")
+        with open(p, "w") as f:
+            f.writelines(json.dumps(r) + "\n" for r in rows)
+        for threads in ("1", "2"):
+            with PyServer() as ps:
+                code, out, err = ingest(["-d", "candidate", "-f", p, "-s", ps.addr, "--threads", threads])
+                self.assertEqual(ps.servicer.streams, [], "threads %s: a stream began" % threads)
+            self.assertEqual(code, 2, err)
+            self.assertIn(p + ":6:", out[0]["message"])
+
     def test_many_files_exit_code_and_fail_fast(self):
         """A bad file fails alone (exit 2, the others stored); --fail-fast starts no file after it."""
         good = [h.write_domain_file("recruit", self.path("g%d.csv" % i), 5, seed=i) for i in range(3)]

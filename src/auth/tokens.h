@@ -55,4 +55,15 @@ int es_tokens_check_name(const char *name, size_t n, es_error *why);
 /* Parses "recruit,candidate" into a domain mask: 0, or ES_EINVAL naming the bad item. */
 int es_tokens_parse_domains(const char *s, size_t n, uint32_t *mask, es_error *err);
 
+/* A new token (ES_TOKENS_RANDOM_BYTES from OpenSSL's RAND_bytes, as lower-case hex) into
+   token[ES_TOKENS_TEXT], and its token file line "NAME SHA256HEX[ DOMAINS]\n" into line. */
+#define ES_TOKENS_TEXT (2 * ES_TOKENS_RANDOM_BYTES + 1)
+#define ES_TOKENS_LINE_MAX 256
+int es_tokens_new(const char *name, uint32_t domains, char token[ES_TOKENS_TEXT], char line[ES_TOKENS_LINE_MAX],
+                  es_error *err);
+/* Appends a new token named name to the token file at path (created with mode 0600), under an
+   exclusive lock: refused when the file is not a valid token file or already has the name. The
+   token, which the file never holds, goes to token[ES_TOKENS_TEXT]. */
+int es_tokens_add(const char *path, const char *name, uint32_t domains, char token[ES_TOKENS_TEXT], es_error *err);
+
 #endif

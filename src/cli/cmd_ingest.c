@@ -26,6 +26,7 @@ static const es_opt opts[] = {
     {O_DIM, "dim", 0, "N", "vector dimension (default: the domain's, 384 or 768)", NULL},
     ES_OPTS_IGNORE_UNKNOWN(O_IGNORE_UNKNOWN),
     ES_CLI_CLIENT_OPTS,
+    ES_CLI_CLIENT_TLS_OPTS,
 };
 
 static int apply(void *ctx, int id, const char *v, es_opts_why *why) {
@@ -59,9 +60,14 @@ static const es_cmd_spec spec = {
     .nopts = ES_OPTS_COUNT(opts),
     .examples = "embedstream ingest -d recruit -f examples/recruit.csv\n"
                 "embedstream ingest -d candidate -f candidate.jsonl -s ingest.internal:50052 --retries 5\n"
-                "EMBEDSTREAM_SERVER=10.0.0.7:50052 embedstream ingest -d recruit -f jobs.pkl",
+                "EMBEDSTREAM_SERVER=10.0.0.7:50052 embedstream ingest -d recruit -f jobs.pkl\n"
+                "embedstream ingest -d recruit -f r.csv -s ingest.example:50052 --tls-ca ca.pem \\\n"
+                "  --token-file ~/.config/embedstream/token",
     .footer = "Exit codes: 0 stored, 1 other failure, 2 usage or bad input file, 3 rejected by the\n"
-              "server, 4 server unreachable after the retries or busy for --busy-timeout.",
+              "server, 4 server unreachable after the retries or busy for --busy-timeout, 5 not\n"
+              "allowed: the server refused the credentials (UNAUTHENTICATED, PERMISSION_DENIED),\n"
+              "or TLS with it failed (untrusted or expired certificate, wrong name, TLS on one\n"
+              "side only); never retried.",
     .apply = apply,
     .show_default = show_default,
 };
@@ -108,6 +114,7 @@ static int exit_code(int outcome) {
   case ES_INGEST_INPUT: return ES_EXIT_USAGE;
   case ES_INGEST_REJECTED: return ES_EXIT_REJECTED;
   case ES_INGEST_UNREACHABLE: return ES_EXIT_UNREACHABLE;
+  case ES_INGEST_DENIED: return ES_EXIT_DENIED;
   default: return ES_EXIT_FAIL;
   }
 }
@@ -122,6 +129,7 @@ int es_cmd_ingest(int argc, char **argv) {
   if ((rc = es_opts_parse(&spec, &o, argc, argv, NULL, NULL)))
     return rc == ES_OPTS_DONE ? ES_EXIT_OK : ES_EXIT_USAGE;
   if (!o.domain || !o.file) return es_opts_usage_error(&spec, "--domain and --file are required");
+  es_cli_client_env(&o);
   if (isatty(STDERR_FILENO)) {
     o.progress = on_progress;
     o.progress_ud = &pl;

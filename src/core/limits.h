@@ -23,5 +23,7 @@
 #define ES_TOKEN_NAME_MAX 64
 #define ES_TOKEN_MAX_BYTES 4096
 #define ES_TOKENS_FILE_MAX (1024u * 1024u)
+/* A PEM file (certificate chain, key, CA bundle: Debian's whole bundle is about 200 KiB). */
+#define ES_PEM_FILE_MAX (4u * 1024u * 1024u)
 
 #endif

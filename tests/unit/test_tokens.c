@@ -4,10 +4,12 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "auth/tokens.h"
 #include "auth/tokenset.h"
+#include "core/readfile.h"
 #include "tap.h"
 
 /* The hex SHA-256 of "secret-one" and "secret-two". */
@@ -219,6 +221,59 @@ static void test_tokenset_reload(void) {
   rmdir(dir);
 }
 
+static int is_hex64(const char *s) {
+  size_t i;
+  for (i = 0; i < 64; i++)
+    if (!((s[i] >= '0' && s[i] <= '9') || (s[i] >= 'a' && s[i] <= 'f'))) return 0;
+  return s[64] == '\0';
+}
+
+/* `token new`: the file is made 0600, holds the hash and never the token, takes further tokens,
+   refuses a name twice and will not append to a file that is not a token file. */
+static void test_add(void) {
+  char dir[] = "/tmp/es-tokens-XXXXXX", path[64], tok1[ES_TOKENS_TEXT], tok2[ES_TOKENS_TEXT];
+  char *text = NULL;
+  es_token_list l = {NULL, 0};
+  es_error err;
+  struct stat st;
+  uint32_t mask = 0;
+  if (!mkdtemp(dir)) {
+    CHECK(0);
+    return;
+  }
+  snprintf(path, sizeof(path), "%s/tokens", dir);
+  CHECK(es_tokens_add(path, "first", ES_TOKENS_ALL_DOMAINS, tok1, &err) == 0);
+  CHECK(stat(path, &st) == 0 && (st.st_mode & 0777) == 0600);
+  CHECK(is_hex64(tok1));
+  CHECK(es_tokens_parse_domains("candidate", 9, &mask, &err) == 0);
+  CHECK(es_tokens_add(path, "second", mask, tok2, &err) == 0);
+  CHECK(strcmp(tok1, tok2) != 0);
+  CHECK(es_tokens_read(path, &l, &err) == 0 && l.n == 2);
+  CHECK(es_tokens_match(&l, tok1, 64) == &l.v[0] && l.v[0].domains == ES_TOKENS_ALL_DOMAINS);
+  CHECK(es_tokens_match(&l, tok2, 64) == &l.v[1] && l.v[1].domains == mask);
+  es_tokens_list_free(&l);
+  {
+    size_t len = 0;
+    CHECK(es_readfile(path, 4096, "a token file", &text, &len, &err) == 0);
+    CHECK(text && !strstr(text, tok1) && !strstr(text, tok2)); /* hashes only */
+    CHECK_CONTAINS(text, " candidate\n");
+    free(text);
+  }
+  CHECK(es_tokens_add(path, "first", ES_TOKENS_ALL_DOMAINS, tok2, &err) == ES_EINVAL);
+  CHECK_CONTAINS(err.msg, "has a token named 'first' already");
+  CHECK(es_tokens_add(path, "bad name", ES_TOKENS_ALL_DOMAINS, tok2, &err) == ES_EINVAL);
+  /* A last line without its newline: the new line still starts on a line of its own. */
+  write_file(path, "# hand-written\nx 0000000000000000000000000000000000000000000000000000000000000000");
+  CHECK(es_tokens_add(path, "third", ES_TOKENS_ALL_DOMAINS, tok1, &err) == 0);
+  CHECK(es_tokens_read(path, &l, &err) == 0 && l.n == 2 && !strcmp(l.v[1].name, "third"));
+  es_tokens_list_free(&l);
+  write_file(path, "not a token file\n");
+  CHECK(es_tokens_add(path, "fourth", ES_TOKENS_ALL_DOMAINS, tok1, &err) == ES_EINVAL);
+  CHECK_CONTAINS(err.msg, ":1: expected NAME SHA256HEX");
+  unlink(path);
+  rmdir(dir);
+}
+
 int main(void) {
   hex_of("secret-one", h1);
   hex_of("secret-two", h2);
@@ -230,5 +285,6 @@ int main(void) {
   test_bearer();
   test_domains_text();
   test_tokenset_reload();
+  test_add();
   return tap_done("test_tokens");
 }

@@ -6,6 +6,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/log.h"
+
 struct es_tokenset {
   char *path;
   pthread_mutex_t mu;
@@ -70,4 +72,21 @@ void es_tokenset_free(es_tokenset *s) {
   pthread_mutex_destroy(&s->mu);
   free(s->path);
   free(s);
+}
+
+void es_tokenset_sighup(es_tokenset *s) {
+  es_error err;
+  size_t before;
+  if (!s) {
+    es_info("received SIGHUP: no --tokens file to read again");
+    return;
+  }
+  before = es_tokenset_count(s);
+  es_err_clear(&err);
+  if (es_tokenset_reload(s, &err)) {
+    es_warn("received SIGHUP: tokens not reloaded, the %zu loaded before stay in force: %s", before, err.msg);
+    return;
+  }
+  es_info("received SIGHUP: tokens reloaded: %zu from %s (%zu before)", es_tokenset_count(s), es_tokenset_path(s),
+          before);
 }

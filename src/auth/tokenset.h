@@ -15,6 +15,9 @@ int es_tokenset_open(const char *path, es_tokenset **out, es_error *err);
 /* Reads the file again: 0 with the new tokens in force for every later check, or the error,
    with the tokens loaded before still in force. */
 int es_tokenset_reload(es_tokenset *s, es_error *err);
+/* SIGHUP in a server (serve, api): es_tokenset_reload, the outcome logged; s NULL (no --tokens)
+   is logged as nothing to read. */
+void es_tokenset_sighup(es_tokenset *s);
 /* 0 with the matching entry copied into *who (its hash too), or -1 when no token matches. */
 int es_tokenset_check(es_tokenset *s, const char *token, size_t n, es_token *who);
 size_t es_tokenset_count(es_tokenset *s);

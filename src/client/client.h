@@ -67,6 +67,9 @@ typedef struct es_ingest_result {
 } es_ingest_result;
 
 void es_ingest_opts_init(es_ingest_opts *o);
+/* Reads the certificates and token o names, as an ingest would, and forgets them: for a
+   long-running caller (the HTTP API) to refuse bad files at start rather than at each job. */
+int es_ingest_opts_check_creds(const es_ingest_opts *o, es_error *err);
 /* 0 on success. Failures: ES_EINVAL/ES_ENOTFOUND/ES_EIO (input file), ES_EUSAGE (options),
    ES_EINVAL/ES_EPRECOND with res->grpc_status set (rejected by the server),
    ES_EUNAVAIL (unreachable after retries), others. err says what happened (with the gRPC

@@ -82,6 +82,13 @@ int es_client_creds_load(const es_ingest_opts *o, es_client_creds *c, es_error *
   return rc;
 }
 
+int es_ingest_opts_check_creds(const es_ingest_opts *o, es_error *err) {
+  es_client_creds c;
+  int rc = es_client_creds_load(o, &c, err);
+  if (!rc) es_client_creds_free(&c);
+  return rc;
+}
+
 void es_client_creds_free(es_client_creds *c) {
   free(c->ca_pem);
   es_tls_pair_free(&c->pair);

@@ -17,32 +17,53 @@ static enum MHD_Result queue(struct MHD_Connection *c, int status, struct MHD_Re
   return ret;
 }
 
+/* A JSON response owning body's memory (NULL when MHD has none to give). */
+static struct MHD_Response *json_response(es_buf *body) {
+  struct MHD_Response *r = MHD_create_response_from_buffer(body->len, body->ptr, MHD_RESPMEM_MUST_FREE);
+  if (!r) {
+    es_buf_free(body);
+    return NULL;
+  }
+  body->ptr = NULL; /* MHD owns it now */
+  es_buf_free(body);
+  common_headers(r, "application/json");
+  return r;
+}
+
 enum MHD_Result es_reply_json(struct MHD_Connection *c, int status, es_buf *body) {
-  struct MHD_Response *r;
   if (body->oom || !body->ptr) {
     es_buf_free(body);
     return es_reply_static(c, 500, "application/json",
                            "{\"error\":\"out of memory\",\"code\":\"OUT_OF_MEMORY\"}");
   }
-  r = MHD_create_response_from_buffer(body->len, body->ptr, MHD_RESPMEM_MUST_FREE);
-  if (!r) {
-    es_buf_free(body);
-    return MHD_NO;
-  }
-  body->ptr = NULL; /* MHD owns it now */
-  es_buf_free(body);
-  common_headers(r, "application/json");
-  return queue(c, status, r);
+  return queue(c, status, json_response(body));
+}
+
+static void error_body(es_buf *b, int status, int code, const char *msg) {
+  es_buf_puts(b, "{\"error\":");
+  es_buf_json_str(b, msg);
+  es_buf_puts(b, ",\"code\":");
+  es_buf_json_str(b, es_code_name(code));
+  es_buf_printf(b, ",\"http_status\":%d}", status);
 }
 
 enum MHD_Result es_reply_error(struct MHD_Connection *c, int status, int code, const char *msg) {
   es_buf b = ES_BUF_INIT;
-  es_buf_puts(&b, "{\"error\":");
-  es_buf_json_str(&b, msg);
-  es_buf_puts(&b, ",\"code\":");
-  es_buf_json_str(&b, es_code_name(code));
-  es_buf_printf(&b, ",\"http_status\":%d}", status);
+  error_body(&b, status, code, msg);
   return es_reply_json(c, status, &b);
+}
+
+enum MHD_Result es_reply_auth_error(struct MHD_Connection *c, int status, const char *msg) {
+  es_buf b = ES_BUF_INIT;
+  struct MHD_Response *r;
+  error_body(&b, status, status == 401 ? ES_EUNAUTH : ES_EPERM, msg);
+  if (b.oom) {
+    es_buf_free(&b);
+    return MHD_NO;
+  }
+  if (!(r = json_response(&b))) return MHD_NO;
+  if (status == 401) es_httpauth_challenge(r, c);
+  return queue(c, status, r);
 }
 
 enum MHD_Result es_reply_static(struct MHD_Connection *c, int status, const char *type,

@@ -109,6 +109,8 @@ enum MHD_Result es_api_handle(void *cls, struct MHD_Connection *c, const char *u
                               const char *method, const char *version, const char *upload,
                               size_t *upload_size, void **state) {
   static int started; /* its address marks a request whose headers were seen */
+  enum MHD_Result ret;
+  int refused;
   (void)version;
   (void)upload;
   if (!*state) {
@@ -120,5 +122,6 @@ enum MHD_Result es_api_handle(void *cls, struct MHD_Connection *c, const char *u
     return MHD_YES;
   }
   es_debug("%s %s", method, url);
-  return route(cls, c, url, method);
+  ret = es_api_authorize(cls, c, url, &refused);
+  return refused ? ret : route(cls, c, url, method);
 }

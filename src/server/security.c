@@ -161,22 +161,7 @@ int es_security_permit(const es_caller *who, const es_domain *d, es_error *err) 
                     d->name, may);
 }
 
-void es_security_reload(es_srv_security *sec) {
-  es_error err;
-  size_t before;
-  if (!sec->tokens) {
-    es_info("received SIGHUP: no --tokens file to read again");
-    return;
-  }
-  before = es_tokenset_count(sec->tokens);
-  es_err_clear(&err);
-  if (es_tokenset_reload(sec->tokens, &err)) {
-    es_warn("received SIGHUP: tokens not reloaded, the %zu loaded before stay in force: %s", before, err.msg);
-    return;
-  }
-  es_info("received SIGHUP: tokens reloaded: %zu from %s (%zu before)", es_tokenset_count(sec->tokens),
-          es_tokenset_path(sec->tokens), before);
-}
+void es_security_reload(es_srv_security *sec) { es_tokenset_sighup(sec->tokens); }
 
 void es_security_free(es_srv_security *sec) {
   es_tls_pair_free(&sec->tls);

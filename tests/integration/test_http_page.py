@@ -1,6 +1,7 @@
 # test_http_page.py - the API's status page in headless Chromium: click Ingest, see the job finish.
 import json
 import os
+import re
 import sys
 import unittest
 
@@ -13,12 +14,24 @@ FILE = "recruit_page.csv"
 ROWS = 120
 
 
-def drive_page(test, base, artifact_dir=None):
-    """Opens base/ in Chromium, clicks the Ingest button of FILE and waits for the job row to show
+def give_token(page, token):
+    """Waits for the page to ask for a token (its first call got 401) and types it in."""
+    # (the page may not be parsed yet: no form at all is "not yet")
+    h.wait_until(lambda: page.eval("(() => { const f = document.querySelector('#auth');"
+                                   " return !!f && !f.hidden; })()"), h.scaled(30),
+                 "the page to ask for a token", interval=0.1)
+    page.eval("(() => { document.querySelector('#token').value = %s;"
+              " document.querySelector('#auth').requestSubmit(); })()" % json.dumps(token))
+
+
+def drive_page(test, base, artifact_dir=None, token=None):
+    """Opens base/ in Chromium (typing token in when it asks for one), clicks the Ingest button of FILE and waits for the job row to show
     the finished job. Returns the row's text. artifact_dir: where to leave a screenshot."""
     with cdp.Chromium(timeout=h.scaled(30)) as browser:
         page = browser.new_page()
         page.navigate(base + "/")
+        if token:
+            give_token(page, token)
         button = 'button.ingest[data-file="%s"]' % FILE
         h.wait_until(lambda: page.eval("!!document.querySelector(%s)" % json.dumps(button)),
                      h.scaled(30), "the page to list " + FILE, interval=0.1)
@@ -32,6 +45,8 @@ def drive_page(test, base, artifact_dir=None):
                               " return r && r.innerText; })()" % json.dumps(row)),
             h.scaled(60), "the page to show a succeeded job", interval=0.1)
         notice = page.eval("document.querySelector('#notice').innerText")
+        if token:  # kept for the tab, where its later calls found it
+            test.assertEqual(page.eval("sessionStorage.getItem('embedstream-token')"), token)
         if artifact_dir:
             os.makedirs(artifact_dir, exist_ok=True)
             page.screenshot(os.path.join(artifact_dir, "http_page.png"))
@@ -60,6 +75,24 @@ class HttpPageTest(unittest.TestCase):
             self.assertEqual(listed[0]["rows_sent"], ROWS)
             self.assertEqual(store.count("recruit"), ROWS)
             self.assertEqual(jobs.count("succeeded"), 1, jobs)
+
+    def test_a_token_asked_for_once_and_sent(self):
+        data = h.tempdir("es-page-")
+        h.write_domain_file("recruit", os.path.join(data, FILE), ROWS, seed=22, digits=4)
+        tokens = os.path.join(h.tempdir("es-page-tokens-"), "tokens")
+        token = h.run_cmd([h.BIN, "token", "new", "page", "--tokens", tokens]).stdout.strip()
+        store = h.SqliteStore()
+        with h.Server(store.url) as srv, a.Api(data, srv.addr, ["--tokens", tokens]) as api:
+            self.assertEqual(a.call(api.base, "/data/jobs").status, 401)
+            text, notice, _ = drive_page(self, api.base, token=token)
+            self.assertIn("succeeded", text)
+            self.assertIn("started", notice)
+            # refused before the token was given (ours, the page's first files and jobs calls),
+            # never the ingest the page made after it
+            self.assertGreaterEqual(len(re.findall(r"refused \(401\)", api.log)), 3, api.log)
+            self.assertNotIn("/data/ingest/recruit refused", api.log)
+            self.assertNotIn(token, api.log)
+        self.assertEqual(store.count("recruit"), ROWS)
 
 
 if __name__ == "__main__":

@@ -37,6 +37,7 @@ static const es_opt opts[] = {
     ES_OPTS_PROGRESS(O_PROGRESS),
     ES_OPTS_QUIET(O_QUIET),
     ES_CLI_CLIENT_OPTS,
+    ES_CLI_CLIENT_TLS_OPTS,
 };
 
 static int apply(void *ctx, int id, const char *v, es_opts_why *why) {
@@ -78,9 +79,14 @@ static const es_cmd_spec spec = {
     .examples = "embedstream ingest -d recruit -f examples/recruit.csv\n"
                 "embedstream ingest -d candidate -f candidate.jsonl -s ingest.internal:50052 --retries 5\n"
                 "EMBEDSTREAM_SERVER=10.0.0.7:50052 embedstream ingest -d recruit -f jobs.pkl\n"
-                "embedstream ingest -q -d recruit -f r.csv | jq .rows_stored",
+                "embedstream ingest -q -d recruit -f r.csv | jq .rows_stored\n"
+                "embedstream ingest -d recruit -f r.csv -s ingest.example:50052 --tls-ca ca.pem \\\n"
+                "  --token-file ~/.config/embedstream/token",
     .footer = "Exit codes: 0 stored, 1 other failure, 2 usage or bad input file, 3 rejected by the\n"
-              "server, 4 server unreachable after the retries or busy for --busy-timeout.",
+              "server, 4 server unreachable after the retries or busy for --busy-timeout, 5 not\n"
+              "allowed: the server refused the credentials (UNAUTHENTICATED, PERMISSION_DENIED),\n"
+              "or TLS with it failed (untrusted or expired certificate, wrong name, TLS on one\n"
+              "side only); never retried.",
     .apply = apply,
     .show_default = show_default,
 };
@@ -108,6 +114,7 @@ static int exit_code(int outcome) {
   case ES_INGEST_INPUT: return ES_EXIT_USAGE;
   case ES_INGEST_REJECTED: return ES_EXIT_REJECTED;
   case ES_INGEST_UNREACHABLE: return ES_EXIT_UNREACHABLE;
+  case ES_INGEST_DENIED: return ES_EXIT_DENIED;
   default: return ES_EXIT_FAIL;
   }
 }
@@ -131,6 +138,7 @@ int es_cmd_ingest(int argc, char **argv) {
   if ((rc = es_opts_parse(&spec, &a, argc, argv, NULL, NULL)))
     return rc == ES_OPTS_DONE ? ES_EXIT_OK : ES_EXIT_USAGE;
   if (!a.o.domain || !a.o.file) return es_opts_usage_error(&spec, "--domain and --file are required");
+  es_cli_client_env(&a.o);
   if (a.quiet) {
     a.progress = ES_PROG_NEVER;
     if (es_log_level() < ES_LOG_WARN) es_log_set_level(ES_LOG_WARN);

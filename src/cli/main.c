@@ -17,6 +17,7 @@ static const struct {
     {"inspect", es_cmd_inspect, "print the rows a data file holds, one JSON object per line"},
     {"stats", es_cmd_stats, "print row counts and recent ingests of a store as JSON"},
     {"api", es_cmd_api, "HTTP API and status page that ingest files of a data folder"},
+    {"token", es_cmd_token, "make a bearer token and add its hash to a token file"},
 };
 
 #define NCOMMANDS (sizeof(commands) / sizeof(commands[0]))

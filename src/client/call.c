@@ -22,6 +22,7 @@ typedef struct call_state {
   grpc_completion_queue *cq;
   grpc_channel *channel;
   grpc_call *call;
+  grpc_metadata auth; /* authorization: Bearer TOKEN, sent with the first message */
   /* receive side */
   grpc_metadata_array initial_md, trailing_md;
   grpc_byte_buffer *response;
@@ -40,7 +41,8 @@ typedef struct call_state {
 } call_state;
 
 /* The spec's section 5.1 channel options; the message limits follow --max-message-bytes. */
-static grpc_channel *open_channel(const char *target, int max_msg) {
+grpc_channel *es_client_channel(const es_ingest_opts *o, const es_client_creds *cr) {
+  int max_msg = (int)o->max_message_bytes;
   grpc_arg args[] = {
       {GRPC_ARG_INTEGER, (char *)GRPC_ARG_MAX_SEND_MESSAGE_LENGTH, {.integer = max_msg}},
       {GRPC_ARG_INTEGER, (char *)GRPC_ARG_MAX_RECEIVE_MESSAGE_LENGTH, {.integer = max_msg}},
@@ -50,16 +52,14 @@ static grpc_channel *open_channel(const char *target, int max_msg) {
       {GRPC_ARG_INTEGER, (char *)GRPC_ARG_HTTP2_MAX_PINGS_WITHOUT_DATA, {.integer = 0}},
       {GRPC_ARG_INTEGER, (char *)GRPC_ARG_HTTP2_MIN_SENT_PING_INTERVAL_WITHOUT_DATA_MS, {.integer = 10000}},
       {GRPC_ARG_INTEGER, (char *)GRPC_ARG_USE_LOCAL_SUBCHANNEL_POOL, {.integer = 1}},
+      /* last: only with --tls-server-name (the name to verify instead of the target's host) */
+      {GRPC_ARG_STRING, (char *)GRPC_SSL_TARGET_NAME_OVERRIDE_ARG, {.string = (char *)o->tls_server_name}},
   };
-  grpc_channel_args ca = {sizeof(args) / sizeof(args[0]), args};
-  grpc_channel_credentials *creds = grpc_insecure_credentials_create();
-  grpc_channel *ch = grpc_channel_create(target, creds, &ca);
+  grpc_channel_args ca = {sizeof(args) / sizeof(args[0]) - (o->tls_server_name ? 0 : 1), args};
+  grpc_channel_credentials *creds = es_client_creds_channel(cr);
+  grpc_channel *ch = grpc_channel_create(o->server, creds, &ca);
   grpc_channel_credentials_release(creds);
   return ch;
-}
-
-grpc_channel *es_client_channel(const es_ingest_opts *o) {
-  return open_channel(o->server, (int)o->max_message_bytes);
 }
 
 static gpr_timespec deadline_after(double seconds) {
@@ -87,13 +87,18 @@ static int start_recv(call_state *s, es_error *err) {
   return 0;
 }
 
-/* Sends bb; with_initial_md on the first message only. Takes ownership of bb. */
+/* Sends bb; with_initial_md on the first message only (with the token, if any). Takes ownership
+   of bb. */
 static int start_send(call_state *s, grpc_byte_buffer *bb, int with_initial_md, es_error *err) {
   grpc_op ops[2];
   size_t n = 0;
   grpc_call_error e;
   memset(ops, 0, sizeof(ops));
-  if (with_initial_md) ops[n++].op = GRPC_OP_SEND_INITIAL_METADATA;
+  if (with_initial_md) {
+    ops[n].op = GRPC_OP_SEND_INITIAL_METADATA;
+    ops[n].data.send_initial_metadata.count = GRPC_SLICE_LENGTH(s->auth.value) ? 1 : 0;
+    ops[n++].data.send_initial_metadata.metadata = &s->auth;
+  }
   ops[n].op = GRPC_OP_SEND_MESSAGE;
   ops[n++].data.send_message.send_message = bb;
   s->in_flight = bb;
@@ -260,6 +265,7 @@ static void drain_and_free(call_state *s) {
   grpc_metadata_array_destroy(&s->initial_md);
   grpc_metadata_array_destroy(&s->trailing_md);
   grpc_slice_unref(s->details);
+  grpc_slice_unref(s->auth.value);
   if (s->error_string) gpr_free((void *)s->error_string);
   if (s->channel) grpc_channel_destroy(s->channel);
   if (s->cq) {
@@ -279,10 +285,13 @@ int es_client_call(const es_call_cfg *cfg, es_producer *p, es_attempt *a, es_err
   memset(&s, 0, sizeof(s));
   memset(a, 0, sizeof(*a));
   s.details = grpc_empty_slice();
+  s.auth.key = grpc_slice_from_static_string("authorization");
+  s.auth.value = cfg->creds && cfg->creds->authorization ? grpc_slice_from_copied_string(cfg->creds->authorization)
+                                                         : grpc_empty_slice();
   grpc_metadata_array_init(&s.initial_md);
   grpc_metadata_array_init(&s.trailing_md);
   s.cq = grpc_completion_queue_create_for_next(NULL);
-  s.channel = open_channel(o->server, (int)o->max_message_bytes);
+  s.channel = es_client_channel(o, cfg->creds);
   s.call = grpc_channel_create_call(s.channel, NULL, GRPC_PROPAGATE_DEFAULTS, s.cq, method, NULL,
                                     deadline_after(o->timeout_s), NULL);
   if (!s.call) {

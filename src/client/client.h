@@ -32,6 +32,14 @@ typedef struct es_ingest_opts {
   size_t max_message_bytes;    /* default 16 MiB */
   double backoff_min_s, backoff_max_s; /* default 2 and 10, as the spec's tenacity setting */
   es_loader_opts loader;       /* how the file is read (unknown columns) */
+  /* Security (README, Security). Any tls_* option implies tls. */
+  int tls;                     /* TLS, verifying the server against tls_ca, else the system's CAs */
+  const char *tls_ca;          /* PEM file of the CA(s) to trust */
+  const char *tls_cert;        /* client certificate (PEM, then its chain) and key: mTLS */
+  const char *tls_key;
+  const char *tls_server_name; /* the name the server's certificate must hold; default: its host */
+  const char *token_file;      /* a bearer token: the first line of this file, ... */
+  const char *token;           /* ... or this token itself (EMBEDSTREAM_TOKEN) */
   void (*progress)(void *ud, const es_progress *p);
   void *progress_ud;
   volatile int *cancel;        /* set non-zero to stop between messages */
@@ -43,7 +51,8 @@ typedef enum {
   ES_INGEST_FAILED,      /* anything else: a server bug (INTERNAL), cancelled, out of memory */
   ES_INGEST_INPUT,       /* bad options or input file (a stream already begun is cancelled) */
   ES_INGEST_REJECTED,    /* the server refused the stream with a non-retryable status */
-  ES_INGEST_UNREACHABLE  /* retryable statuses on every attempt, or busy for --busy-timeout */
+  ES_INGEST_UNREACHABLE, /* retryable statuses on every attempt, or busy for --busy-timeout */
+  ES_INGEST_DENIED       /* UNAUTHENTICATED, PERMISSION_DENIED, or TLS could not be set up */
 } es_ingest_outcome;
 
 typedef struct es_ingest_result {
@@ -58,6 +67,9 @@ typedef struct es_ingest_result {
 } es_ingest_result;
 
 void es_ingest_opts_init(es_ingest_opts *o);
+/* Reads the certificates and token o names, as an ingest would, and forgets them: for a
+   long-running caller (the HTTP API) to refuse bad files at start rather than at each job. */
+int es_ingest_opts_check_creds(const es_ingest_opts *o, es_error *err);
 /* 0 on success. Failures: ES_EINVAL/ES_ENOTFOUND/ES_EIO (input file), ES_EUSAGE (options),
    ES_EINVAL/ES_EPRECOND with res->grpc_status set (rejected by the server),
    ES_EUNAVAIL (unreachable after retries), others. err says what happened (with the gRPC

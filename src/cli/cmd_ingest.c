@@ -21,7 +21,7 @@ enum { O_DOMAIN, O_FILE, O_DIM, O_IGNORE_UNKNOWN };
 
 static const es_opt opts[] = {
     {O_DOMAIN, "domain", 'd', "D", "recruit, candidate or skill_embedding_dic", NULL},
-    {O_FILE, "file", 'f', "PATH", "data file; its extension names the format (.csv, .jsonl, .pkl)",
+    {O_FILE, "file", 'f', "PATH", "data file; its extension names the format (.csv, .jsonl, .pkl, .parquet)",
      NULL},
     {O_DIM, "dim", 0, "N", "vector dimension (default: the domain's, 384 or 768)", NULL},
     ES_OPTS_IGNORE_UNKNOWN(O_IGNORE_UNKNOWN),
@@ -50,7 +50,7 @@ static void show_default(int id, char *out, size_t cap) { es_cli_client_default(
 static const es_cmd_spec spec = {
     .name = "ingest",
     .synopsis = "--domain D --file PATH [options]",
-    .description = "Streams the rows of a CSV, JSONL or pandas .pkl file to an IngestDataStream server:\n"
+    .description = "Streams the rows of a CSV, JSONL, pandas .pkl or Parquet file to an IngestDataStream server:\n"
                    "metadata first, then chunks. Prints one JSON object on stdout: status, message,\n"
                    "rows_sent, rows_stored (what the server committed: 0 unless it succeeded),\n"
                    "chunks_sent, seconds. A row the server rejects is named by its file line\n"

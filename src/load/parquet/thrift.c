@@ -20,7 +20,7 @@ void es_pq_tr_init(es_pq_tr *t, const uint8_t *base, const uint8_t *p, const uin
 
 int es_pq_tr_fail(es_pq_tr *t, const char *what) {
   const char *name = t->depth ? t->names[t->depth - 1] : "thrift";
-  if (!t->depth) return es_pq_fail(t->err, (uint64_t)(t->p - t->base), "%s: %s", name, what);
+  if (!t->depth || !t->fids[t->depth - 1]) return es_pq_fail(t->err, (uint64_t)(t->p - t->base), "%s: %s", name, what);
   return es_pq_fail(t->err, (uint64_t)(t->p - t->base), "%s field %d: %s", name, t->fids[t->depth - 1], what);
 }
 
@@ -71,7 +71,10 @@ int es_pq_tr_field(es_pq_tr *t, int16_t *id, int *type) {
     return 0;
   }
   *type = b & 0x0f;
-  if (*type > ES_PQ_T_UUID) return wrong_type(t, *type, "a field type");
+  if (*type > ES_PQ_T_UUID) {
+    t->p--; /* the message points at the bad header byte */
+    return wrong_type(t, *type, "a field type");
+  }
   if (b >> 4) {
     v = *last + (b >> 4);
   } else {

@@ -254,7 +254,27 @@ static void test_dict_and_v2(void) {
   pqb_free(&f);
 }
 
+/* fuzz_parquet found: an empty compressed dictionary page (usize 0) was decompressed into a NULL
+   buffer (memcpy(NULL, src, 0), undefined behaviour UBSan reports). */
+static void test_empty_compressed_page(void) {
+  uint8_t body[64];
+  int64_t out[4];
+  es_error err;
+  pqb f = {0};
+  page_spec ps = {ES_PQ_DICTIONARY_PAGE, ES_PQ_SNAPPY, ES_PQ_PLAIN, 0, 0, body, 0, 0, 0, 0};
+  pqb_bytes(&f, "PAR1", 4);
+  page(&f, &ps);
+  ps.type = ES_PQ_DATA_PAGE;
+  ps.nvals = 2;
+  ps.n = plain_ints(body, 5, 2);
+  page(&f, &ps);
+  CHECK_EQ_INT(read_ints(&f, ES_PQ_SNAPPY, 0, 2, out, &err), 2);
+  CHECK(out[0] == 5 && out[1] == 6);
+  pqb_free(&f);
+}
+
 int main(void) {
+  test_empty_compressed_page();
   test_codecs();
   test_page_lies();
   test_chunk_lies();

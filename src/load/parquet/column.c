@@ -63,15 +63,15 @@ static int body(es_pq_col *c, const es_pq_page *pg, uint32_t lv, const uint8_t *
     return 0;
   }
   if ((rc = es_pq_codec_check_size(c->codec, src + lv, n, want, pg->off, err))) return rc;
-  if (pg->usize > c->cap) {
+  if (pg->usize > c->cap || !c->buf) { /* an empty page gets a byte too: never a NULL buffer */
     free(c->buf);
-    if (!(c->buf = malloc(pg->usize))) {
+    if (!(c->buf = malloc(pg->usize ? pg->usize : 1))) {
       c->cap = 0;
       return es_pq_oom(err);
     }
     c->cap = pg->usize;
   }
-  memcpy(c->buf, src, lv);
+  if (lv) memcpy(c->buf, src, lv);
   if ((rc = es_pq_decompress(c->codec, src + lv, n, c->buf + lv, want, pg->off, err))) return rc;
   if (pg->usize > c->largest) c->largest = pg->usize;
   release(c, pg->body + pg->csize); /* the compressed page is not needed any more */

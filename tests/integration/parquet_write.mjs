@@ -8,8 +8,9 @@
 //        "arrow": {"compression": "ZSTD", "version": 2, "dictionary": false,
 //                  "encodings": {"col": "DELTA_BINARY_PACKED"}, "row_group_size": 100,
 //                  "page_size": 1024}}
-// or, instead of rows and columns, "generate": {"rows": N, "dim": D, "csv": "x.csv"} (DuckDB only):
-// N recruit rows with random float32 vectors, also written as CSV (the same rows, for the CSV path).
+// or, instead of rows and columns (DuckDB only): "generate": {"rows": N, "dim": D, "csv": "x.csv"}, N
+// recruit rows with random float32 vectors, also written as CSV (the same rows, for the CSV path);
+// or "source": "y.parquet", the rows of another Parquet file (to write them with other options).
 import { readFileSync, writeFileSync } from 'fs';
 import path from 'path';
 
@@ -33,7 +34,9 @@ async function duckdb(spec) {
   const { DuckDBInstance } = await load('@duckdb/node-api', 'lib/index.js');
   const con = await (await DuckDBInstance.create(':memory:')).connect();
   await con.run('SET threads = 1'); // one thread keeps the rows in file order
-  if (spec.generate) {
+  if (spec.source) {
+    await con.run(`CREATE TABLE t AS SELECT * FROM read_parquet(${sqlString(spec.source)})`);
+  } else if (spec.generate) {
     const g = spec.generate;
     await con.run(`SELECT setseed(0.5)`);
     await con.run(`CREATE TABLE t AS SELECT printf('%08x-0000-4000-8000-%012x', i, i * 7919) AS id,

@@ -10,7 +10,6 @@
 #include "load/parquet/codec.h"
 #include "load/parquet/fail.h"
 #include "load/parquet/names.h"
-#include "load/parquet/page.h"
 
 static size_t width_of(int type) {
   return type == ES_PQ_INT32 || type == ES_PQ_FLOAT ? 4 : type == ES_PQ_INT64 || type == ES_PQ_DOUBLE ? 8 : 0;
@@ -31,6 +30,8 @@ static void release(es_pq_col *c, uint64_t to) {
 int es_pq_col_open(es_pq_col *c, const es_pq_colspec *spec, const es_pq_chunk *ch, const uint8_t *file, int mapped,
                    const uint64_t *budget, es_error *err) {
   int rc;
+  es_pq_ahead_wait(&c->ahead, NULL); /* one left running by an error in the last chunk */
+  c->ahead_on = c->decoded = 0;
   es_pq_dict_free(&c->dict);
   c->spec = spec;
   c->file = file;
@@ -49,12 +50,21 @@ int es_pq_col_open(es_pq_col *c, const es_pq_colspec *spec, const es_pq_chunk *c
   return 0;
 }
 
-/* The page's bytes: in the file when stored uncompressed, else decompressed into c->buf. A v2
-   page keeps its levels (the first lv bytes) uncompressed in front of the values: they are
-   copied in front of the decompressed values, so the compressed page can go at once. */
+/* Both buffers grow to the largest page seen, so that pages of different sizes taking turns
+   do not map fresh memory (and fault it in) each time. */
+static int reserve(es_pq_col *c, es_pq_pagebuf *b, size_t need) {
+  if (need > c->largest) c->largest = need;
+  return es_pq_pagebuf_reserve(b, c->largest);
+}
+
+/* The page's bytes: in the file when stored uncompressed, else decompressed into the current
+   page buffer (or already there, decompressed ahead). A v2 page keeps its levels (the first lv
+   bytes) uncompressed in front of the values: they are copied in front of the decompressed
+   values, so the compressed page can go at once. */
 static int body(es_pq_col *c, const es_pq_page *pg, uint32_t lv, const uint8_t **out, size_t *len, es_error *err) {
   const uint8_t *src = c->file + pg->body;
   size_t n = pg->csize - lv, want = pg->usize - lv;
+  es_pq_pagebuf *b = &c->pb[c->cur];
   int rc;
   if (c->codec == ES_PQ_UNCOMPRESSED || !pg->compressed) {
     if (n != want) return es_pq_fail(err, pg->off, "an uncompressed page of %zu bytes whose header says %zu", n, want);
@@ -62,21 +72,49 @@ static int body(es_pq_col *c, const es_pq_page *pg, uint32_t lv, const uint8_t *
     *len = pg->csize;
     return 0;
   }
-  if ((rc = es_pq_codec_check_size(c->codec, src + lv, n, want, pg->off, err))) return rc;
-  if (pg->usize > c->cap || !c->buf) { /* an empty page gets a byte too: never a NULL buffer */
-    free(c->buf);
-    if (!(c->buf = malloc(pg->usize ? pg->usize : 1))) {
-      c->cap = 0;
-      return es_pq_oom(err);
-    }
-    c->cap = pg->usize;
+  if (!c->decoded) {
+    if ((rc = es_pq_codec_check_size(c->codec, src + lv, n, want, pg->off, err))) return rc;
+    if (reserve(c, b, pg->usize)) return es_pq_oom(err);
+    if (lv) memcpy(b->p, src, lv);
+    if ((rc = es_pq_decompress(c->codec, src + lv, n, b->p + lv, want, pg->off, err))) return rc;
   }
-  if (lv) memcpy(c->buf, src, lv);
-  if ((rc = es_pq_decompress(c->codec, src + lv, n, c->buf + lv, want, pg->off, err))) return rc;
-  if (pg->usize > c->largest) c->largest = pg->usize;
+  c->decoded = 0;
   release(c, pg->body + pg->csize); /* the compressed page is not needed any more */
-  *out = c->buf;
+  *out = b->p;
   *len = pg->usize;
+  return 0;
+}
+
+/* After a data page has started: the next page, when it is a big compressed data page, is
+   decompressed into the other buffer on another thread meanwhile. Anything wrong with it is
+   left for load_page to find and report in order. */
+static void start_ahead(es_pq_col *c) {
+  es_pq_page *pg = &c->next;
+  es_pq_pagebuf *b = &c->pb[!c->cur];
+  es_error ignored;
+  uint32_t lv;
+  if (c->pos >= c->end || es_pq_page_read(c->file, c->pos, c->end, pg, &ignored)) return;
+  if ((pg->type != ES_PQ_DATA_PAGE && pg->type != ES_PQ_DATA_PAGE_V2) || !pg->num_values ||
+      pg->usize < ES_PQ_AHEAD_MIN || c->codec == ES_PQ_UNCOMPRESSED || !pg->compressed)
+    return;
+  lv = pg->type == ES_PQ_DATA_PAGE_V2 ? pg->rep_len + pg->def_len : 0;
+  if (es_pq_codec_check_size(c->codec, c->file + pg->body + lv, pg->csize - lv, pg->usize - lv, pg->off, &ignored) ||
+      reserve(c, b, pg->usize))
+    return;
+  if (lv) memcpy(b->p, c->file + pg->body, lv);
+  es_pq_ahead_start(&c->ahead, c->codec, c->file + pg->body + lv, pg->csize - lv, b->p + lv, pg->usize - lv, pg->off);
+  c->ahead_on = 1;
+}
+
+/* The header of the page at c->pos: read now, or taken with its page decompressed ahead. */
+static int next_header(es_pq_col *c, es_pq_page *pg, es_error *err) {
+  int rc;
+  if (!c->ahead_on) return es_pq_page_read(c->file, c->pos, c->end, pg, err);
+  c->ahead_on = 0;
+  if ((rc = es_pq_ahead_wait(&c->ahead, err))) return rc;
+  *pg = c->next;
+  c->cur = !c->cur;
+  c->decoded = 1;
   return 0;
 }
 
@@ -138,6 +176,7 @@ static int start_data(es_pq_col *c, const es_pq_page *pg, es_error *err) {
   }
   c->page_left = (uint32_t)pg->num_values;
   c->page_off = pg->off;
+  c->values = p;
   return es_pq_vals_init(&c->vals, pg->encoding, s->type, width_of(s->type), p, p + len, nvals, &c->dict, c->budget,
                          pg->off, err);
 }
@@ -154,7 +193,7 @@ static int load_page(es_pq_col *c, es_error *err) {
       return 0;
     }
     release(c, c->pos); /* everything before the next header is read */
-    if ((rc = es_pq_page_read(c->file, c->pos, c->end, &pg, err))) return rc;
+    if ((rc = next_header(c, &pg, err))) return rc;
     c->pos = pg.body + pg.csize;
     if (pg.type == ES_PQ_INDEX_PAGE) continue;
     if (pg.type == ES_PQ_DICTIONARY_PAGE) {
@@ -164,6 +203,7 @@ static int load_page(es_pq_col *c, es_error *err) {
     c->data_seen = 1;
     if (!pg.num_values) continue;
     if ((rc = start_data(c, &pg, err))) return rc;
+    start_ahead(c);
     return 1;
   }
 }
@@ -178,6 +218,9 @@ static int refill(es_pq_col *c, es_error *err) {
   c->page_left -= (uint32_t)k;
   c->nb = k;
   c->ib = 0;
+  /* The fixed-width values read so far (the vector's floats) are not needed again. */
+  if (c->vals.enc == ES_PQ_PLAIN && c->vals.type != ES_PQ_BYTE_ARRAY)
+    es_pq_pagebuf_release(&c->pb[c->cur], c->values, c->vals.p);
   return 0;
 }
 
@@ -192,6 +235,8 @@ int es_pq_col_more(es_pq_col *c, es_error *err) {
 
 int es_pq_col_finish(es_pq_col *c, es_error *err) {
   int rc = es_pq_col_more(c, err);
+  es_pq_ahead_wait(&c->ahead, NULL);
+  c->ahead_on = 0;
   if (rc > 0) return es_pq_fail(err, c->page_off, "the column holds more values than its row group's rows");
   if (rc == 0) release(c, c->end);
   return rc;
@@ -200,7 +245,9 @@ int es_pq_col_finish(es_pq_col *c, es_error *err) {
 void es_pq_col_free(es_pq_col *c) {
   es_pq_dict_free(&c->dict);
   es_pq_vals_free(&c->vals);
-  free(c->buf);
+  es_pq_ahead_wait(&c->ahead, NULL);
+  es_pq_pagebuf_free(&c->pb[0]);
+  es_pq_pagebuf_free(&c->pb[1]);
   free(c->reps);
   free(c->defs);
   memset(c, 0, sizeof(*c));

@@ -8,7 +8,10 @@
 #include <stdint.h>
 
 #include "core/error.h"
+#include "load/parquet/ahead.h"
 #include "load/parquet/dict.h"
+#include "load/parquet/page.h"
+#include "load/parquet/pagebuf.h"
 #include "load/parquet/rle.h"
 #include "load/parquet/rowgroup.h"
 #include "load/parquet/schema.h"
@@ -16,6 +19,8 @@
 
 /* Levels decoded per batch: a few 384-d rows, small next to a page. */
 #define ES_PQ_LEVEL_BATCH 65536
+/* A compressed page at least this big is decompressed ahead, on another thread. */
+#define ES_PQ_AHEAD_MIN ((uint32_t)4 << 20)
 
 typedef struct es_pq_col {
   const es_pq_colspec *spec;
@@ -27,8 +32,13 @@ typedef struct es_pq_col {
   int64_t levels_left;     /* levels the chunk's metadata announces that no page has given yet */
   int data_seen;           /* a data page was read (a dictionary page must come first) */
   es_pq_dict dict;
-  uint8_t *buf;            /* the decompressed page */
-  size_t cap;
+  es_pq_pagebuf pb[2];     /* decompressed pages: the current one, pb[cur], and the next */
+  int cur;
+  es_pq_ahead ahead;       /* the next page being decompressed into pb[!cur] ... */
+  es_pq_page next;         /* ... whose header this is */
+  int ahead_on;            /* (whether there is one) */
+  int decoded;             /* the page being started was decompressed ahead */
+  const uint8_t *values;   /* where the current page's values start */
   uint64_t page_off;       /* the current page's offset, for messages */
   uint32_t page_left;      /* its levels not yet decoded */
   es_pq_rle rep, def;
@@ -36,7 +46,7 @@ typedef struct es_pq_col {
   uint8_t *reps, *defs;    /* the batch of levels (reps unused when max_rep is 0) */
   size_t nb, ib;           /* levels in the batch, the next one */
   const uint64_t *budget;  /* what the rows may still expand to */
-  size_t largest;          /* largest decompressed page, for the debug log */
+  size_t largest;          /* largest decompressed page (the buffers' size; the debug log) */
 } es_pq_col;
 
 /* Starts on chunk ch of column spec in file (mapped: release pages behind). Keeps c's buffers
@@ -45,7 +55,8 @@ int es_pq_col_open(es_pq_col *c, const es_pq_colspec *spec, const es_pq_chunk *c
                    const uint64_t *budget, es_error *err);
 /* Makes c->ib < c->nb, reading pages as needed: 1, or 0 when the chunk has no more levels. */
 int es_pq_col_more(es_pq_col *c, es_error *err);
-/* At the end of a row group: checks nothing is left over and releases the chunk's file pages. */
+/* At the end of a row group: checks nothing is left over and releases the chunk's file pages
+   (and waits for a decompression ahead, as es_pq_col_open and es_pq_col_free do). */
 int es_pq_col_finish(es_pq_col *c, es_error *err);
 void es_pq_col_free(es_pq_col *c);
 

@@ -54,7 +54,7 @@ static const es_cmd_spec spec = {
                    "metadata first, then chunks. Prints one JSON object on stdout: status, message,\n"
                    "rows_sent, rows_stored (what the server committed: 0 unless it succeeded),\n"
                    "chunks_sent, seconds. A row the server rejects is named by its file line\n"
-                   "(pickle: row index).",
+                   "(pickle, Parquet: row index).",
     .opts = opts,
     .nopts = ES_OPTS_COUNT(opts),
     .examples = "embedstream ingest -d recruit -f examples/recruit.csv\n"

@@ -2,7 +2,9 @@
 """expected.json (written with the fixtures by make_fixtures.py) says what each file holds: the
 rows, vectors as float32 bit patterns, or the error it must give. Every fixture is compared row
 by row and bit by bit; hostile copies (truncated, a corrupted footer, a lying length, a page
-header larger than the file, huge counts) must exit 2 with a message that names the byte."""
+header larger than the file, huge counts) must exit 2 with a message that names the byte. Through
+`ingest`: rows the server would refuse are refused by the client first, and a row a server
+refuses is named by its row index."""
 import json
 import os
 import struct
@@ -11,6 +13,7 @@ import unittest
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import harness as h  # noqa: E402
+from pyserver import PyServer  # noqa: E402
 
 FIXTURES = os.path.join(h.SOURCE_DIR, "tests", "fixtures", "parquet")
 TYPES = {d: dict(h.DOMAINS[d].fields) for d in h.DOMAINS}
@@ -145,6 +148,35 @@ class Fixtures(unittest.TestCase):
             self.assertEqual(p.returncode, 2, "cut at %d: %s" % (cut, p.stderr))
             self.assertIn("t.parquet: ", p.stderr)
             self.assertNotIn("Sanitizer", p.stderr)
+
+
+class Ingest(unittest.TestCase):
+    """The fixtures through `embedstream ingest`: a row our server would refuse is refused by the
+    client first, in the file's terms, and nothing is stored; a row refused by a rule the client
+    cannot know is named by its row index (a Parquet file has no lines)."""
+
+    def test_row_the_server_would_refuse_is_refused_first(self):
+        store = h.SqliteStore()
+        self.addCleanup(store.destroy)
+        path = os.path.join(FIXTURES, "ragged_vector.parquet")
+        with h.Server(store.url) as srv:
+            res = h.run_ingest("skill_embedding_dic", path, srv.addr, dim=3, chunk_size=2)
+        self.assertEqual(res.code, 2, res)
+        self.assertIn("%s: row index 2: field 'vector': 2 values, expected 3" % path,
+                      res.out["message"])
+        self.assertEqual(res.out["rows_stored"], 0, res.out)
+        self.assertEqual(store.count("skill_embedding_dic"), 0)
+
+    def test_server_refusal_names_the_row_index(self):
+        with open(os.path.join(FIXTURES, "expected.json"), encoding="utf-8") as f:
+            rows = json.load(f)["encodings_recruit"]["rows"]
+        path = os.path.join(FIXTURES, "encodings_recruit.parquet")
+        with PyServer(reject_key=rows[123]["id"], row_trailers=True) as srv:
+            res = h.run_ingest("recruit", path, srv.addr, dim=6, chunk_size=50)
+        self.assertEqual(res.code, 3, res)
+        msg = res.out["message"]
+        self.assertIn("%s: row index 123: field 'id'" % path, msg)
+        self.assertTrue(msg.endswith("(server: chunk 3, row 23)"), msg)
 
 
 if __name__ == "__main__":

@@ -19,8 +19,8 @@ int es_pq_row_fail(const es_pq_col *c, const es_pq_rows *r, size_t i, es_error *
   va_start(ap, fmt);
   vsnprintf(msg, sizeof(msg), fmt, ap);
   va_end(ap);
-  return es_pq_fail(err, c->page_off, "row index %llu (file row index %llu): %s", (unsigned long long)(r->rg_row + i),
-                    (unsigned long long)(r->row + i), msg);
+  return es_pq_fail(err, c->page_off, "row index %llu (row %llu in its row group): %s", (unsigned long long)(r->row + i),
+                    (unsigned long long)(r->rg_row + i), msg);
 }
 
 int es_pq_charge(const es_pq_col *c, const es_pq_rows *r, size_t i, uint64_t n, es_error *err) {

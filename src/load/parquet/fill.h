@@ -22,7 +22,7 @@ typedef struct es_pq_rows {
   uint64_t row;     /* ... and in the file */
 } es_pq_rows;
 
-/* Fills "byte OFF: row index R (file row index F): <message>" (the page's offset; the caller
+/* Fills "byte OFF: row index F (row R in its row group): <message>" (the page's offset; the caller
    names the row group and the column) and returns ES_EINVAL. */
 int es_pq_row_fail(const es_pq_col *c, const es_pq_rows *r, size_t i, es_error *err, const char *fmt, ...)
     __attribute__((format(printf, 5, 6)));

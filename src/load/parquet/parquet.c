@@ -5,6 +5,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
@@ -82,14 +83,24 @@ static int finish_rg(pq_loader *p, es_error *err) {
   return 0;
 }
 
-/* k more rows of the current row group into out, every field from its column. */
+/* A row es_loader_check_row refused (its message names the file and the row's index in it):
+   the row group and the row's index there go after it. */
+static int refuse_row(const pq_loader *p, int rc, uint64_t rg_row, es_error *err) {
+  size_t n = strnlen(err->msg, sizeof(err->msg) - 1);
+  snprintf(err->msg + n, sizeof(err->msg) - n, " (row group %u, row %llu in it)", p->rg - 1,
+           (unsigned long long)rg_row);
+  return rc;
+}
+
+/* k more rows of the current row group into out, every field from its column; errors name the
+   file. */
 static int fill_rows(pq_loader *p, es_chunk *out, size_t k, es_error *err) {
   const es_domain *d = p->base.domain;
   size_t base = out->nrows, j, f;
   es_pq_rows r;
   int rc;
   for (j = 0; j < k; j++)
-    if (!es_chunk_add_row(out, p->row + j + 1)) return es_pq_oom(err);
+    if (!es_chunk_add_row(out, p->row + j + 1)) return es_err_set(err, ES_ENOMEM, "%s: out of memory", p->base.path);
   r.v = es_chunk_row(out, base);
   r.nfields = d->nfields;
   r.n = k;
@@ -100,18 +111,28 @@ static int fill_rows(pq_loader *p, es_chunk *out, size_t k, es_error *err) {
   for (f = 0; f < d->nfields; f++) {
     es_pq_col *c = &p->cols[f];
     rc = c->spec->list ? es_pq_fill_list(c, f, &r, &p->scratch, err) : es_pq_fill_scalar(c, f, f == d->key, &r, err);
-    if (rc) return es_err_prefix(err, "row group %u: column '%s': ", p->rg - 1, c->spec->name);
+    if (rc) return es_err_prefix(err, "%s: row group %u: column '%s': ", p->base.path, p->rg - 1, c->spec->name);
   }
+  /* The server's checks, so that a bad row is named here in the file's terms ("f.parquet: row
+     index N: ...", as for a pickle), not by the server as a message and an index in it. */
+  for (j = 0; j < k; j++)
+    if ((rc = es_loader_check_row(&p->base, es_chunk_row(out, base + j), p->row + j + 1, err)))
+      return refuse_row(p, rc, (uint64_t)p->rg_done + j, err);
   p->rg_done += (int64_t)k;
   p->row += k;
   return 0;
 }
 
-static int fail(pq_loader *p, int rc, es_error *err) {
-  es_err_prefix(err, "%s: ", p->base.path);
+/* Once failed, every later next() repeats the error. */
+static int keep(pq_loader *p, int rc, const es_error *err) {
   p->fail = *err;
   p->fail.code = rc;
   return rc;
+}
+
+static int fail(pq_loader *p, int rc, es_error *err) {
+  es_err_prefix(err, "%s: ", p->base.path);
+  return keep(p, rc, err);
 }
 
 static int pq_next(es_loader *l, es_chunk *out, size_t max_rows, es_error *err) {
@@ -135,7 +156,7 @@ static int pq_next(es_loader *l, es_chunk *out, size_t max_rows, es_error *err) 
       if ((rc = finish_rg(p, err))) return fail(p, rc, err);
       continue;
     }
-    if ((rc = fill_rows(p, out, k, err))) return fail(p, rc, err);
+    if ((rc = fill_rows(p, out, k, err))) return keep(p, rc, err);
     added += k;
   }
   l->bytes_read = p->footer.num_rows > 0 && p->row < (uint64_t)p->footer.num_rows
@@ -185,6 +206,7 @@ static int make(const char *name, const es_domain *d, pq_loader **out, es_error 
     free(p);
     return rc;
   }
+  p->base.rows_indexed = 1; /* a table's rows: "row index N", as for a pickle */
   *out = p;
   return 0;
 }

@@ -78,7 +78,11 @@ static void test_good(void) {
   } good[] = {{"legacy2_skill.parquet", "skill_embedding_dic", 6},
               {"legacy1_candidate.parquet", "candidate", 7},
               {"encodings_recruit.parquet", "recruit", 300},
-              {"pandas_ints.parquet", "recruit", 5}};
+              {"pandas_ints.parquet", "recruit", 5},
+              {"codec_snappy.parquet", "recruit", 40},
+              {"codec_zstd.parquet", "recruit", 40},
+              {"codec_lz4_raw.parquet", "recruit", 40},
+              {"codec_brotli.parquet", "recruit", 40}};
   size_t i, len, max_rows;
   for (i = 0; i < sizeof(good) / sizeof(good[0]); i++) {
     uint8_t *buf = slurp(good[i].file, &len);
@@ -237,5 +241,6 @@ int main(void) {
   test_mangled("legacy2_skill.parquet", "skill_embedding_dic");
   test_mangled("legacy1_candidate.parquet", "candidate");
   test_mangled("pandas_ints.parquet", "recruit");
+  test_mangled("codec_snappy.parquet", "recruit");
   return tap_done("test_parquet_loader");
 }

@@ -1,12 +1,13 @@
 # parquet_writers.py - real Parquet writers from npm (DuckDB, arrow-rs through parquet-wasm) for the tests and the benchmark.
 """install(build_dir) puts the pinned packages into BUILD_DIR/parquet-npm once (npm-install.sh)
 and returns the node_modules folder, or raises Unavailable when node, npm or the registry is
-missing (the tests then report themselves skipped). write(modules, spec, workdir) runs
+missing (install_or_skip: the tests then report themselves skipped). write(modules, spec, workdir) runs
 parquet_write.mjs on specs (see its header); rows_spec() makes the usual one: rows (dicts) and
 their columns to one file."""
 import json
 import os
 import subprocess
+import unittest
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 # Pinned, so that a new release cannot change what the tests prove.
@@ -26,6 +27,15 @@ def install(build_dir):
     if p.returncode:
         raise RuntimeError("npm-install.sh failed (%d):\n%s" % (p.returncode, p.stderr))
     return os.path.join(target, "node_modules")
+
+
+def install_or_skip(build_dir):
+    """install(), for a test module's setUpModule: unavailable writers skip the module's tests
+    (harness.main() then exits 77, ctest's "Skipped")."""
+    try:
+        return install(build_dir)
+    except Unavailable as e:
+        raise unittest.SkipTest("the Parquet writers cannot be installed from npm: %s" % e)
 
 
 def write(modules, specs, workdir, timeout=1800):

@@ -1,5 +1,5 @@
 #!/usr/bin/python3
-# make_parquet_corpus.py - seeds for fuzz_parquet: the committed fixtures, and (by hand) small files from DuckDB and arrow-rs in every test setting.
+# make_parquet_corpus.py - seeds for fuzz_parquet: the committed fixtures, and (by hand) small files from DuckDB, arrow-rs and Polars in every test setting.
 """Usage: /usr/bin/python3 fuzz/make_parquet_corpus.py OUTDIR [--writers BUILD_DIR]
 
 Without options (the smoke run of `make test`, which needs the same seeds every time and no
@@ -33,8 +33,7 @@ def writer_seeds(out, build):
             vec = vec.replace("[8]", "[4]")
             specs.append(pw.rows_spec(writer, rows, tp.columns(domain, vec, ints),
                                       os.path.join(out, "%s.%s.parquet" % (domain, name)), **opts))
-    for writer in ("duckdb", "arrow-rs"):
-        pw.write(modules, [s for s in specs if s["writer"] == writer], out)
+    pw.write(modules, specs, out)
     for f in glob.glob(os.path.join(out, "*.rows.jsonl")) + glob.glob(os.path.join(out, "specs-*.json")):
         os.remove(f)
 

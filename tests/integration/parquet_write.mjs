@@ -1,13 +1,14 @@
-// parquet_write.mjs - rows to Parquet through real writers, DuckDB (@duckdb/node-api) or arrow-rs (parquet-wasm), for the tests and the benchmark.
+// parquet_write.mjs - rows to Parquet through real writers, DuckDB (@duckdb/node-api), arrow-rs (parquet-wasm) or Polars (nodejs-polars), for the tests and the benchmark.
 // Usage: node parquet_write.mjs NODE_MODULES SPEC.json   (SPEC.json: one spec or a list of them)
-// SPEC: {"writer": "duckdb" | "arrow-rs", "out": "x.parquet",
+// SPEC: {"writer": "duckdb" | "arrow-rs" | "polars", "out": "x.parquet",
 //        "rows": "rows.jsonl",                      one JSON object per line, the columns' names
 //        "columns": [["id", "text"], ...],           text, int32, int64, double, float[], double[],
 //                                                   float[N] (fixed size), text[]
 //        "duckdb": "COMPRESSION zstd, ...",          options of COPY ... (FORMAT PARQUET, ...)
 //        "arrow": {"compression": "ZSTD", "version": 2, "dictionary": false,
 //                  "encodings": {"col": "DELTA_BINARY_PACKED"}, "row_group_size": 100,
-//                  "page_size": 1024}}
+//                  "page_size": 1024},
+//        "polars": {"compression": "zstd"}}            options of DataFrame.writeParquet
 // or, instead of rows and columns (DuckDB only): "generate": {"rows": N, "dim": D, "csv": "x.csv"}, N
 // recruit rows with random float32 vectors, also written as CSV (the same rows, for the CSV path);
 // or "source": "y.parquet", the rows of another Parquet file (to write them with other options).
@@ -86,4 +87,23 @@ async function arrowRs(spec) {
   writeFileSync(spec.out, pw.writeParquet(pw.Table.fromIPCStream(arrow.tableToIPC(table, 'stream')), b.build()));
 }
 
-for (const spec of specs) await (spec.writer === 'duckdb' ? duckdb(spec) : arrowRs(spec));
+async function polarsSeries(pl, rows, [name, type]) {
+  const vals = rows.map((r) => (r[name] === undefined ? null : r[name]));
+  const fixed = /^float\[(\d+)\]$/.exec(type);
+  const types = {
+    text: pl.Utf8, int32: pl.Int32, int64: pl.Int64, double: pl.Float64, 'float[]': pl.List(pl.Float32),
+    'double[]': pl.List(pl.Float64), 'text[]': pl.List(pl.Utf8),
+  };
+  return pl.Series(name, vals, fixed ? pl.FixedSizeList(pl.Float32, Number(fixed[1])) : types[type]);
+}
+
+// Polars' own writer (polars-parquet, not arrow-rs'), through its Node bindings.
+async function polars(spec) {
+  const pl = (await load('nodejs-polars', 'bin/index.js')).default;
+  const rows = readFileSync(spec.rows, 'utf8').split('\n').filter((l) => l).map((l) => JSON.parse(l));
+  const series = await Promise.all(spec.columns.map((c) => polarsSeries(pl, rows, c)));
+  pl.DataFrame(series).writeParquet(spec.out, { compression: 'zstd', ...spec.polars }); // zstd: Polars' default
+}
+
+const WRITERS = { duckdb, 'arrow-rs': arrowRs, polars };
+for (const spec of specs) await WRITERS[spec.writer](spec);

@@ -1,5 +1,5 @@
 # test_parquet.py - Parquet files written at test time by real writers (DuckDB, arrow-rs) read back exactly, stored like CSV, retried, listed.
-"""The writers come from npm (@duckdb/node-api, parquet-wasm with apache-arrow), installed once
+"""The writers come from npm (@duckdb/node-api, parquet-wasm with apache-arrow, nodejs-polars), installed once
 into the build tree by npm-install.sh; without node, npm or the registry this test reports itself
 skipped to ctest (exit 77), never passed.
 
@@ -24,7 +24,8 @@ MODULES = None  # node_modules of the writers, set by setUpModule
 DIM = 8
 PQ_TYPES = {"text": "text", "int": "int32", "strlist": "text[]"}
 
-# (name, writer, options, vector type, int type): DuckDB's COPY options or arrow-rs' properties.
+# (name, writer, options, vector type, int type): DuckDB's COPY options, arrow-rs' properties or
+# Polars' writeParquet options (its "lz4" is LZ4_RAW).
 CASES = [("duckdb-%s" % c, "duckdb", {"duckdb": "COMPRESSION %s, ROW_GROUP_SIZE 2048" % c}, "float[]", "int32")
          for c in ("uncompressed", "snappy", "gzip", "zstd", "brotli", "lz4_raw")] + [
     ("duckdb-v2", "duckdb", {"duckdb": "COMPRESSION zstd, PARQUET_VERSION V2"}, "float[]", "int32"),
@@ -43,6 +44,10 @@ CASES = [("duckdb-%s" % c, "duckdb", {"duckdb": "COMPRESSION %s, ROW_GROUP_SIZE 
         "company_name": "DELTA_LENGTH_BYTE_ARRAY", "original_resume": "DELTA_BYTE_ARRAY",
         "position_category": "DELTA_BYTE_ARRAY", "skill": "DELTA_LENGTH_BYTE_ARRAY",
         "id": "DELTA_BYTE_ARRAY", "candidate_id": "DELTA_BYTE_ARRAY"}}}, "float[]", "int32"),
+] + [("polars-%s" % c, "polars", {"polars": {"compression": c}}, "float[]", "int32")
+      for c in ("uncompressed", "snappy", "gzip", "brotli", "lz4", "zstd")] + [
+    ("polars-double", "polars", {"polars": {"compression": "zstd"}}, "double[]", "int64"),
+    ("polars-fixed-size", "polars", {}, "float[%d]" % DIM, "int32"),
 ]
 
 
@@ -103,8 +108,7 @@ class Writers(unittest.TestCase):
             for domain in h.DOMAINS:
                 out = os.path.join(cls.dir, "%s.%s.parquet" % (domain, name))
                 specs.append(pw.rows_spec(writer, cls.rows[domain], columns(domain, vec, ints), out, **opts))
-        for writer in ("duckdb", "arrow-rs"):
-            pw.write(MODULES, [s for s in specs if s["writer"] == writer], cls.dir)
+        pw.write(MODULES, specs, cls.dir)
 
     def test_every_writer_codec_and_encoding_reads_back_exactly(self):
         for name, _, _, _, _ in CASES:

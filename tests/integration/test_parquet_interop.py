@@ -1,9 +1,9 @@
-# test_parquet_interop.py - the spec's Python client from CSV and ours from DuckDB's and arrow-rs' Parquet store the same tables, once per store.
+# test_parquet_interop.py - the spec's Python client from CSV and ours from DuckDB's, arrow-rs' and Polars' Parquet store the same tables, once per store.
 """Issue 13's interop test: the same rows (every domain at its own dimension, make_rows' awkward
-text) go into one store from CSV through the spec's Python client (pyclient.py), and into two
+text) go into one store from CSV through the spec's Python client (pyclient.py), and into three
 more of the same backend through our client from Parquet files written by DuckDB (DOUBLE
-vectors, narrowed as the CSV path narrows) and arrow-rs (FLOAT vectors); the three stores must
-hold identical rows, which are also what the CSV file says. ctest runs this once per store
+vectors, narrowed as the CSV path narrows), arrow-rs and Polars (FLOAT vectors); the four stores
+must hold identical rows, which are also what the CSV file says. ctest runs this once per store
 (integration/test_parquet_interop:sqlite, :postgres). The writers come from npm (as in
 test_parquet.py): without node, npm or the registry the script reports itself skipped."""
 import os
@@ -18,7 +18,8 @@ from test_parquet import columns  # noqa: E402
 MODULES = None  # node_modules of the writers, set by setUpModule
 ROWS = 60
 WRITERS = {"duckdb": ("double[]", {"duckdb": "COMPRESSION snappy, ROW_GROUP_SIZE 2048"}),
-           "arrow-rs": ("float[]", {"arrow": {"compression": "ZSTD", "row_group_size": 16}})}
+           "arrow-rs": ("float[]", {"arrow": {"compression": "ZSTD", "row_group_size": 16}}),
+           "polars": ("float[]", {"polars": {"compression": "snappy"}})}
 
 
 class PythonCsvAndOurParquet:
@@ -35,8 +36,7 @@ class PythonCsvAndOurParquet:
             for writer, (vec, opts) in WRITERS.items():
                 paths[domain][writer] = os.path.join(d, "%s.%s.parquet" % (domain, writer))
                 specs.append(pw.rows_spec(writer, rows, columns(domain, vec, "int32"), paths[domain][writer], **opts))
-        for writer in WRITERS:
-            pw.write(MODULES, [s for s in specs if s["writer"] == writer], d)
+        pw.write(MODULES, specs, d)
         with h.Server(self.store.url) as srv:
             for domain in h.DOMAINS:
                 res = pyclient.ingest(srv.addr, domain, paths[domain]["csv"], chunk_size=7)

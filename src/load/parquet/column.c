@@ -218,9 +218,12 @@ static int refill(es_pq_col *c, es_error *err) {
   c->page_left -= (uint32_t)k;
   c->nb = k;
   c->ib = 0;
-  /* The fixed-width values read so far (the vector's floats) are not needed again. */
-  if (c->vals.enc == ES_PQ_PLAIN && c->vals.type != ES_PQ_BYTE_ARRAY)
-    es_pq_pagebuf_release(&c->pb[c->cur], c->values, c->vals.p);
+  /* The fixed-width values read so far (the vector's floats) are not needed again: a page
+     stored uncompressed is read in the file, whose pages go back as for a page behind. */
+  if (c->vals.enc == ES_PQ_PLAIN && c->vals.type != ES_PQ_BYTE_ARRAY) {
+    if ((uintptr_t)c->values - (uintptr_t)c->file < c->end) release(c, (uint64_t)(c->vals.p - c->file));
+    else es_pq_pagebuf_release(&c->pb[c->cur], c->values, c->vals.p);
+  }
   return 0;
 }
 

@@ -30,7 +30,7 @@ typedef struct ingest_args {
 
 static const es_opt opts[] = {
     {O_DOMAIN, "domain", 'd', "D", "recruit, candidate or skill_embedding_dic", NULL},
-    {O_FILE, "file", 'f', "PATH", "data file; its extension names the format (.csv, .jsonl, .pkl)",
+    {O_FILE, "file", 'f', "PATH", "data file; its extension names the format (.csv, .jsonl, .pkl, .parquet)",
      NULL},
     {O_DIM, "dim", 0, "N", "vector dimension (default: the domain's, 384 or 768)", NULL},
     ES_OPTS_IGNORE_UNKNOWN(O_IGNORE_UNKNOWN),
@@ -68,12 +68,12 @@ static void show_default(int id, char *out, size_t cap) {
 static const es_cmd_spec spec = {
     .name = "ingest",
     .synopsis = "--domain D --file PATH [options]",
-    .description = "Streams the rows of a CSV, JSONL or pandas .pkl file to an IngestDataStream server:\n"
+    .description = "Streams the rows of a CSV, JSONL, pandas .pkl or Parquet file to an IngestDataStream server:\n"
                    "metadata first, then chunks. Prints one JSON object on stdout: status, message,\n"
                    "rows_sent, rows_stored (what the server committed: 0 unless it succeeded),\n"
                    "chunks_sent, seconds. A row the server rejects is named by its file line\n"
-                   "(pickle: row index). On a terminal, stderr shows one line updated in place: rows,\n"
-                   "MB read of the file's size, rows/s, time elapsed and left, chunks.",
+                   "(pickle, Parquet: row index). On a terminal, stderr shows one line updated in\n"
+                   "place: rows, MB read of the file's size, rows/s, time elapsed and left, chunks.",
     .opts = opts,
     .nopts = ES_OPTS_COUNT(opts),
     .examples = "embedstream ingest -d recruit -f examples/recruit.csv\n"

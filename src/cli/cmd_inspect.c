@@ -28,7 +28,7 @@ enum { O_DOMAIN, O_FILE, O_LIMIT, O_COUNT, O_IGNORE_UNKNOWN };
 
 static const es_opt opts[] = {
     {O_DOMAIN, "domain", 'd', "D", "recruit, candidate or skill_embedding_dic", NULL},
-    {O_FILE, "file", 'f', "PATH", "a data file in any format ingest reads (.csv, .jsonl, .ndjson, .pkl)", NULL},
+    {O_FILE, "file", 'f', "PATH", "a data file in any format ingest reads (.csv, .jsonl, .ndjson, .pkl, .parquet)", NULL},
     {O_LIMIT, "limit", 'n', "N", "stop after N rows (default: all)", NULL},
     {O_COUNT, "count", 0, NULL,
      "print only {\"rows\", \"bytes\", \"seconds\", \"rows_per_second\"}: the\n"

@@ -181,7 +181,7 @@ int es_client_call(const es_call_cfg *cfg, es_producer *p, es_attempt *a, es_err
 
 /* When the server named a row it rejected (our trailers, or "chunk N, row M" in its details)
    and p sent that row: 1 with out = "FILE:LINE: REASON (server: chunk N, row M)", or
-   "FILE: row index I: ..." for a pickle. 0 otherwise. Reads the file again (after the call). */
+   "FILE: row index I: ..." for a pickle or Parquet file. 0 otherwise. Reads the file again (after the call). */
 int es_client_row_error(const es_ingest_opts *o, const es_producer *p, const es_attempt *a,
                         char *out, size_t cap);
 

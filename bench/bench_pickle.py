@@ -23,37 +23,10 @@ import sys
 import tempfile
 import time
 
-from common import DEFAULT_BIN, ITEST, PY, SRC, reap, start_server, stop_server
+from common import DEFAULT_BIN, ITEST, PY, SRC, pair
 
 ROWS_BAR = 500000
 RSS_SLACK_MIB = 64
-
-
-def run_client(argv, log_path):
-    t0 = time.monotonic()
-    with open(log_path, "wb") as err:
-        p = subprocess.Popen(argv, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=err)
-        out = p.stdout.read()
-        code, rss = reap(p, 3600)
-    wall = time.monotonic() - t0
-    try:
-        result = json.loads(out.decode().strip().splitlines()[-1])
-    except (ValueError, IndexError):
-        result = {"status": "no output", "exit": code}
-    return code, wall, rss, result
-
-
-def pair(name, server_argv, client_argv, rows, work):
-    srv, addr = start_server(server_argv, os.path.join(work, name + "-server.log"))
-    try:
-        code, wall, rss, result = run_client(client_argv(addr), os.path.join(work, name + "-client.log"))
-    finally:
-        _, srv_rss = stop_server(srv)
-    ok = code == 0 and result.get("rows_sent") == rows
-    return {"pair": name, "ok": ok, "exit": code, "rows_sent": result.get("rows_sent"),
-            "wall_s": round(wall, 2), "rows_per_s": round(rows / wall) if ok else 0,
-            "client_rss_mib": round(rss, 1), "server_rss_mib": round(srv_rss, 1),
-            "message": result.get("message", "")}
 
 
 # ---- the Python client side: pandas read_pickle feeding the spec's client ----

@@ -4,7 +4,9 @@
     srv, addr = start_server(argv, log_path)   # waits (bounded) for `listening on HOST:PORT`
     code, client_mib = reap(client_popen, 3600) # exit status and peak RSS (ru_maxrss) in MiB
     code, server_mib = stop_server(srv)         # SIGTERM, then reap
+    result = pair(name, server_argv, client_argv_of_addr, rows, work)   # one client against a fresh server
 """
+import json
 import os
 import re
 import signal
@@ -79,3 +81,33 @@ def stop_server_usage(p, timeout=60):
     if p.returncode is None:
         p.send_signal(signal.SIGTERM)
     return reap_usage(p, timeout)
+
+
+def run_client(argv, log_path):
+    """Runs a client printing one JSON line: (exit status, wall seconds, peak RSS MiB, the JSON)."""
+    t0 = time.monotonic()
+    with open(log_path, "wb") as err:
+        p = subprocess.Popen(argv, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=err)
+        out = p.stdout.read()
+        code, rss = reap(p, 3600)
+    wall = time.monotonic() - t0
+    try:
+        result = json.loads(out.decode().strip().splitlines()[-1])
+    except (ValueError, IndexError):
+        result = {"status": "no output", "exit": code}
+    return code, wall, rss, result
+
+
+def pair(name, server_argv, client_argv, rows, work):
+    """A fresh server, one client (client_argv(addr)) sending rows, the server stopped: a result
+    dict with rows/s from the client's wall time and both peak RSS figures."""
+    srv, addr = start_server(server_argv, os.path.join(work, name + "-server.log"))
+    try:
+        code, wall, rss, result = run_client(client_argv(addr), os.path.join(work, name + "-client.log"))
+    finally:
+        _, srv_rss = stop_server(srv)
+    ok = code == 0 and result.get("rows_sent") == rows
+    return {"pair": name, "ok": ok, "exit": code, "rows_sent": result.get("rows_sent"),
+            "wall_s": round(wall, 2), "rows_per_s": round(rows / wall) if ok else 0,
+            "client_rss_mib": round(rss, 1), "server_rss_mib": round(srv_rss, 1),
+            "message": result.get("message", "")}

@@ -10,8 +10,7 @@
 
 #include "core/chunk.h"
 #include "core/domain.h"
-#include "core/limits.h"
-#include "core/validate.h"
+#include "fuzz_rows.h"
 #include "load/loader_int.h"
 
 typedef int fuzz_open_fn(const char *path, const es_reader_mem *m, const es_domain *d,
@@ -21,29 +20,6 @@ typedef int fuzz_open_fn(const char *path, const es_reader_mem *m, const es_doma
    short reads make records straddle reads and the buffer grow on inputs of a few bytes. */
 static const size_t fuzz_shapes[8][2] = {{4096, 0}, {1, 1}, {2, 1}, {7, 3},
                                          {16, 5},   {64, 0}, {5, 2}, {256, 17}};
-
-static void fuzz_die(const char *what, const char *msg) {
-  fprintf(stderr, "%s: %s\n", what, msg);
-  abort();
-}
-
-/* Each accepted row passes es_validate_row at the first row's dimension (itself a valid one),
-   and lines never go back. */
-static void fuzz_check_rows(const es_domain *d, es_chunk *c, int32_t *dim, uint64_t *line) {
-  es_error err;
-  size_t i;
-  for (i = 0; i < c->nrows; i++) {
-    es_value *row = es_chunk_row(c, i);
-    size_t n = row[d->vector].vec.n;
-    if (!*dim) {
-      if (n < ES_DIM_MIN || n > ES_DIM_MAX) fuzz_die("first row's dimension out of range", d->name);
-      *dim = (int32_t)n;
-    }
-    if (es_validate_row(d, row, *dim, &err)) fuzz_die("accepted a row the server refuses", err.msg);
-    if (!c->lines[i] || c->lines[i] < *line) fuzz_die("line numbers went back", d->name);
-    *line = c->lines[i];
-  }
-}
 
 /* A refused file is refused in its own terms: "path:LINE..." (memory never runs out here). */
 static void fuzz_check_refusal(const char *path, int rc, const es_error *err) {

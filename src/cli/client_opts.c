@@ -2,6 +2,7 @@
 #include "cli/client_opts.h"
 
 #include <limits.h>
+#include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 
@@ -38,8 +39,22 @@ int es_cli_client_apply(es_ingest_opts *o, int id, const char *v, es_opts_why *w
   case ES_CO_BACKOFF_MIN: return es_opts_double(v, 0, 3600, &o->backoff_min_s, why);
   case ES_CO_BACKOFF_MAX: return es_opts_double(v, 0, 3600, &o->backoff_max_s, why);
   case ES_CO_BUSY_TIMEOUT: return es_opts_double(v, 0, 1e8, &o->busy_timeout_s, why);
+  case ES_CO_TLS: o->tls = 1; return 0;
+  case ES_CO_TLS_CA: o->tls_ca = v; return 0;
+  case ES_CO_TLS_CERT: o->tls_cert = v; return 0;
+  case ES_CO_TLS_KEY: o->tls_key = v; return 0;
+  case ES_CO_TLS_SERVER_NAME:
+    if (!*v) return es_opts_bad(why, "expected a host name or address");
+    o->tls_server_name = v;
+    return 0;
+  case ES_CO_TOKEN_FILE: o->token_file = v; return 0;
   }
   return 1;
+}
+
+void es_cli_client_env(es_ingest_opts *o) {
+  const char *t = getenv(ES_CLI_TOKEN_ENV);
+  if (!o->token_file && t && *t) o->token = t;
 }
 
 int es_cli_client_default(int id, char *out, size_t cap) {

@@ -15,8 +15,18 @@ enum {
   ES_CO_MAX_MESSAGE,
   ES_CO_BACKOFF_MIN,
   ES_CO_BACKOFF_MAX,
-  ES_CO_BUSY_TIMEOUT
+  ES_CO_BUSY_TIMEOUT,
+  ES_CO_TLS,
+  ES_CO_TLS_CA,
+  ES_CO_TLS_CERT,
+  ES_CO_TLS_KEY,
+  ES_CO_TLS_SERVER_NAME,
+  ES_CO_TOKEN_FILE
 };
+
+/* The variable that holds a token itself (read by es_cli_client_env when --token-file is not
+   given): a command-line option would show the token to anyone running `ps`. */
+#define ES_CLI_TOKEN_ENV "EMBEDSTREAM_TOKEN"
 
 #define ES_CLI_CLIENT_OPTS                                                                       \
   {ES_CO_SERVER, "server", 's', "TARGET",                                                         \
@@ -41,9 +51,32 @@ enum {
        NULL},                                                                                     \
       {ES_CO_BACKOFF_MAX, "backoff-max", 0, "SECONDS", "longest wait before a retry", NULL}
 
+/* How a client reaches the server securely, under names with a prefix: "" for ingest, "server-"
+   for api, whose own --tls-cert and --tls-key are its HTTPS server's. */
+#define ES_CLI_CLIENT_TLS_OPTS_NAMED(pre, pre_env)                                                 \
+  {ES_CO_TLS, pre "tls", 0, NULL, "TLS to the server, verified against the system's CAs", NULL},  \
+      {ES_CO_TLS_CA, pre "tls-ca", 0, "FILE",                                                     \
+       "TLS, verifying the server against the CA certificate(s) in FILE", pre_env "TLS_CA"},       \
+      {ES_CO_TLS_CERT, pre "tls-cert", 0, "FILE",                                                 \
+       "client certificate (PEM, then its chain) for servers that ask\nfor one (mTLS); implies TLS", \
+       NULL},                                                                                     \
+      {ES_CO_TLS_KEY, pre "tls-key", 0, "FILE", "PEM private key of the client certificate", NULL}, \
+      {ES_CO_TLS_SERVER_NAME, pre "tls-server-name", 0, "NAME",                                   \
+       "the name the server's certificate must hold (when it is\nreached by an address it does "    \
+       "not name); implies TLS",                                                                  \
+       NULL},                                                                                     \
+      {ES_CO_TOKEN_FILE, pre "token-file", 0, "FILE",                                             \
+       "send the bearer token on FILE's first line; without this\noption, the token in "            \
+       ES_CLI_TOKEN_ENV " (never on the command line)",                                           \
+       pre_env "TOKEN_FILE"}
+#define ES_CLI_CLIENT_TLS_OPTS ES_CLI_CLIENT_TLS_OPTS_NAMED("", "EMBEDSTREAM_")
+#define ES_CLI_SERVER_TLS_OPTS ES_CLI_CLIENT_TLS_OPTS_NAMED("server-", "EMBEDSTREAM_")
+
 /* Applies a client option: 0, -1 with why filled, or 1 when id is not a client option. */
 int es_cli_client_apply(es_ingest_opts *o, int id, const char *v, es_opts_why *why);
 /* The default of a client option into out; 1 when id is not one. */
 int es_cli_client_default(int id, char *out, size_t cap);
+/* After parsing: the token in ES_CLI_TOKEN_ENV when no token file was named. */
+void es_cli_client_env(es_ingest_opts *o);
 
 #endif

@@ -11,7 +11,7 @@
 #include "core/log.h"
 #include "http/api.h"
 
-enum { O_LISTEN, O_DATA, O_JOBS, O_HISTORY, O_GRACE, O_LOG_FORMAT };
+enum { O_LISTEN, O_DATA, O_JOBS, O_HISTORY, O_GRACE, O_LOG_FORMAT, O_TLS_CERT, O_TLS_KEY, O_TOKENS, O_INSECURE };
 
 static const es_opt opts[] = {
     {O_LISTEN, "listen", 'l', "HOST:PORT", "address to serve on; port 0 picks one",
@@ -21,7 +21,17 @@ static const es_opt opts[] = {
     {O_HISTORY, "job-history", 0, "N", "finished jobs GET /data/jobs keeps (the oldest go first)", NULL},
     {O_GRACE, "grace", 0, "SECONDS", "on shutdown, how long to wait for cancelled jobs", NULL},
     ES_OPTS_LOG_FORMAT(O_LOG_FORMAT),
+    {O_TLS_CERT, "tls-cert", 0, "FILE", "serve HTTPS with this PEM certificate (then its chain)",
+     "EMBEDSTREAM_API_TLS_CERT"},
+    {O_TLS_KEY, "tls-key", 0, "FILE", "PEM private key of --tls-cert", "EMBEDSTREAM_API_TLS_KEY"},
+    {O_TOKENS, "tokens", 0, "FILE",
+     "require 'Authorization: Bearer TOKEN' on every route but /,\n/healthz and /readyz; FILE as for "
+     "serve --tokens. SIGHUP reads it again",
+     "EMBEDSTREAM_API_TOKENS"},
+    {O_INSECURE, "insecure", 0, NULL,
+     "listen on a non-loopback address without TLS and tokens (else\nrefused, exit 2)", NULL},
     ES_CLI_CLIENT_OPTS,
+    ES_CLI_SERVER_TLS_OPTS,
 };
 
 static int apply(void *ctx, int id, const char *v, es_opts_why *why) {
@@ -42,6 +52,10 @@ static int apply(void *ctx, int id, const char *v, es_opts_why *why) {
     return 0;
   case O_GRACE: return es_opts_double(v, 0, 3600, &c->grace_s, why);
   case O_LOG_FORMAT: return es_opts_log_format(v, why);
+  case O_TLS_CERT: c->tls_cert = v; return 0;
+  case O_TLS_KEY: c->tls_key = v; return 0;
+  case O_TOKENS: c->tokens = v; return 0;
+  case O_INSECURE: c->insecure = 1; return 0;
   }
   rc = es_cli_client_apply(&c->client, id, v, why);
   return rc > 0 ? es_opts_bad(why, "unhandled option") : rc;
@@ -67,12 +81,17 @@ static const es_cmd_spec spec = {
                    "  POST /data/ingest/{domain}?file_name=NAME[&async=true]\n"
                    "  GET /data/jobs[?limit=N&offset=M]   GET /data/jobs/{id}   DELETE /data/jobs/{id}\n"
                    "  GET /data/files   GET /healthz (the API runs)   GET /readyz (the server answers)\n"
-                   "  GET / (status page)   GET /docs (this API described)   GET /openapi.json",
+                   "  GET / (status page)   GET /docs (this API described)   GET /openapi.json\n"
+                   "An address other machines can reach needs HTTPS (--tls-cert, --tls-key) and tokens\n"
+                   "(--tokens), or --insecure. The --server-* options are how the API's own calls reach\n"
+                   "the gRPC server (as ingest's --tls* and --token-file; the token may also come from\n"
+                   "EMBEDSTREAM_TOKEN).",
     .opts = opts,
     .nopts = ES_OPTS_COUNT(opts),
     .examples = "embedstream api --data-dir ./data\n"
-                "embedstream api --data-dir /srv/embeddings -l 0.0.0.0:8000 -s ingest.internal:50052\n"
-                "curl -X POST 'http://127.0.0.1:8000/data/ingest/recruit?file_name=recruit.csv'",
+                "curl -X POST 'http://127.0.0.1:8000/data/ingest/recruit?file_name=recruit.csv'\n"
+                "embedstream api --data-dir /srv/embeddings -l 0.0.0.0:8443 --tls-cert api.pem --tls-key api.key \\\n"
+                "  --tokens /etc/embedstream/api-tokens --server-tls-ca ca.pem --server-token-file api.token",
     .footer = "Exit codes: 0 clean stop, 1 could not serve, 2 usage error.",
     .apply = apply,
     .show_default = show_default,
@@ -88,11 +107,13 @@ int es_cmd_api(int argc, char **argv) {
   if ((rc = es_opts_parse(&spec, &cfg, argc, argv, NULL, NULL)))
     return rc == ES_OPTS_DONE ? ES_EXIT_OK : ES_EXIT_USAGE;
   if (!cfg.data_dir) return es_opts_usage_error(&spec, "--data-dir is required");
+  es_cli_client_env(&cfg.client);
   /* Blocked before any thread starts, so every thread inherits the mask and only sigwait
      below sees the signals. */
   sigemptyset(&stop);
   sigaddset(&stop, SIGINT);
   sigaddset(&stop, SIGTERM);
+  sigaddset(&stop, SIGHUP);
   pthread_sigmask(SIG_BLOCK, &stop, NULL);
   signal(SIGPIPE, SIG_IGN);
   es_err_clear(&err);
@@ -102,7 +123,10 @@ int es_cmd_api(int argc, char **argv) {
   }
   es_info("listening on %s (data folder %s, server %s, max %d jobs)", es_api_address(api),
           cfg.data_dir, cfg.client.server, cfg.max_jobs);
-  while (sigwait(&stop, &sig) != 0) {
+  for (;;) {
+    if (sigwait(&stop, &sig)) continue;
+    if (sig != SIGHUP) break;
+    es_api_reload(api); /* tokens read again; the API keeps serving */
   }
   es_info("received %s, stopping", sig == SIGINT ? "SIGINT" : "SIGTERM");
   if (es_api_stop(api)) return ES_EXIT_FAIL;

@@ -30,7 +30,7 @@ static const es_opt opts[] = {
     {O_DOMAIN, "domain", 'd', "D", "recruit, candidate or skill_embedding_dic; auto: each file's\n"
      "from its key column (id, candidate_id, skill)", NULL},
     {O_FILE, "file", 'f', "PATH",
-     "data file, its extension naming the format (.csv, .jsonl, .pkl,\n.csv.gz, .jsonl.zst, ...); "
+     "data file, its extension naming the format (.csv, .jsonl, .pkl,\n.parquet, .csv.gz, .jsonl.zst, ...); "
      "repeat it for several; a directory\nmeans its supported files by name; - reads standard input\n"
      "(with --format; never retried)",
      NULL},
@@ -45,6 +45,7 @@ static const es_opt opts[] = {
     ES_OPTS_PROGRESS(O_PROGRESS),
     ES_OPTS_QUIET(O_QUIET),
     ES_CLI_CLIENT_OPTS,
+    ES_CLI_CLIENT_TLS_OPTS,
 };
 
 typedef struct ingest_args {
@@ -101,13 +102,13 @@ static void show_default(int id, char *out, size_t cap) {
 static const es_cmd_spec spec = {
     .name = "ingest",
     .synopsis = "--domain D|auto --file PATH [--file PATH ...] [options]",
-    .description = "Streams the rows of CSV, JSONL (also .gz, .zst) or pandas .pkl files to IngestDataStream\n"
-                   "servers: metadata first, then chunks; each file is one atomic stream, retried on its\n"
+    .description = "Streams the rows of CSV, JSONL (also .gz, .zst), pandas .pkl or Parquet files to\n"
+                   "IngestDataStream servers: metadata first, then chunks; each file is one atomic stream, retried on its\n"
                    "own. One file: one JSON object on stdout: status, message, rows_sent, rows_stored (what\n"
                    "the server committed: 0 unless it succeeded), chunks_sent, seconds. Several files or a\n"
                    "directory: that object plus \"file\" and \"domain\" per file as it ends, then\n"
                    "{\"files\",\"succeeded\",\"failed\",\"skipped\",\"rows_sent\",\"rows_stored\",\"seconds\"}.\n"
-                   "A row the server rejects is named by its file line (pickle: row index). --server may\n"
+                   "A row the server rejects is named by its file line (pickle, Parquet: row index). --server may\n"
                    "list servers (a:50052,b:50052) or be a gRPC target (dns:///ingest.internal:50052):\n"
                    "streams go round robin to the servers that are up. On a terminal, stderr shows a\n"
                    "line per file in flight, updated in place: rows, MB read of the file's size, rows/s,\n"
@@ -119,11 +120,15 @@ static const es_cmd_spec spec = {
                 "EMBEDSTREAM_SERVER=10.0.0.7:50052 embedstream ingest -d recruit -f jobs.pkl\n"
                 "embedstream ingest -q -d recruit -f r.csv | jq .rows_stored\n"
                 "embedstream ingest -d auto -f /data/daily -s a:50052,b:50052 --parallel 4\n"
-                "zcat r.csv.gz | embedstream ingest -d recruit -f - --format csv",
+                "zcat r.csv.gz | embedstream ingest -d recruit -f - --format csv\n"
+                "embedstream ingest -d recruit -f r.csv -s ingest.example:50052 --tls-ca ca.pem \\\n"
+                "  --token-file ~/.config/embedstream/token",
     .footer = "Exit codes: 0 stored, 1 other failure, 2 usage or bad input file, 3 rejected by the\n"
-              "server, 4 server unreachable after the retries or busy for --busy-timeout; several\n"
-              "files: the most serious of theirs, 1 over 4 over 3 over 2 (a rerun is what 4 asks for,\n"
-              "and it will show the other failures again).",
+              "server, 4 server unreachable after the retries or busy for --busy-timeout, 5 not\n"
+              "allowed: the server refused the credentials (UNAUTHENTICATED, PERMISSION_DENIED),\n"
+              "or TLS with it failed (untrusted or expired certificate, wrong name, TLS on one\n"
+              "side only), never retried; several files: the most serious of theirs, 5 over 1 over\n"
+              "4 over 3 over 2 (a rerun is what 4 asks for, and it will show the other failures again).",
     .apply = apply,
     .show_default = show_default,
 };
@@ -160,6 +165,7 @@ int es_ingest_exit_code(int outcome) {
   case ES_INGEST_INPUT: return ES_EXIT_USAGE;
   case ES_INGEST_REJECTED: return ES_EXIT_REJECTED;
   case ES_INGEST_UNREACHABLE: return ES_EXIT_UNREACHABLE;
+  case ES_INGEST_DENIED: return ES_EXIT_DENIED;
   default: return ES_EXIT_FAIL;
   }
 }
@@ -243,6 +249,7 @@ int es_cmd_ingest(int argc, char **argv) {
     free(a.files);
     return ES_EXIT_USAGE;
   }
+  es_cli_client_env(&a.o);
   if (a.quiet) {
     a.progress = ES_PROG_NEVER;
     if (es_log_level() < ES_LOG_WARN) es_log_set_level(ES_LOG_WARN);

@@ -29,7 +29,7 @@ enum { O_DOMAIN, O_FILE, O_LIMIT, O_COUNT, O_IGNORE_UNKNOWN, O_FORMAT, O_THREADS
 static const es_opt opts[] = {
     {O_DOMAIN, "domain", 'd', "D", "recruit, candidate or skill_embedding_dic", NULL},
     {O_FILE, "file", 'f', "PATH",
-     "a data file in any format ingest reads (.csv, .jsonl, .ndjson, .pkl,\n.csv.gz, .jsonl.zst, ...); - for "
+     "a data file in any format ingest reads (.csv, .jsonl, .ndjson, .pkl,\n.parquet, .csv.gz, .jsonl.zst, ...); - for "
      "standard input (with --format)",
      NULL},
     ES_OPTS_FORMAT(O_FORMAT),

@@ -9,7 +9,21 @@
 
 #define GRACE_LIMIT_S 86400
 
-enum { O_LISTEN, O_STORE, O_MAX_STREAMS, O_MAX_MESSAGE, O_GRACE, O_IDLE, O_METRICS, O_LOG_FORMAT };
+enum {
+  O_LISTEN,
+  O_STORE,
+  O_MAX_STREAMS,
+  O_MAX_MESSAGE,
+  O_GRACE,
+  O_IDLE,
+  O_METRICS,
+  O_LOG_FORMAT,
+  O_TLS_CERT,
+  O_TLS_KEY,
+  O_TLS_CLIENT_CA,
+  O_TOKENS,
+  O_INSECURE
+};
 
 static const es_opt opts[] = {
     {O_LISTEN, "listen", 'l', "HOST:PORT", "address to listen on; port 0 picks a free one",
@@ -31,7 +45,24 @@ static const es_opt opts[] = {
      NULL},
     {O_METRICS, "metrics-listen", 0, "HOST:PORT",
      "serve Prometheus metrics at http://HOST:PORT/metrics; port 0\n"
-     "picks a free one (default: no metrics endpoint)",
+     "picks a free one (default: no metrics endpoint); HTTPS and tokens\n"
+     "as for gRPC when --tls-cert and --tokens are given",
+     NULL},
+    {O_TLS_CERT, "tls-cert", 0, "FILE",
+     "PEM server certificate (then its chain): serve TLS 1.2 or later", "EMBEDSTREAM_TLS_CERT"},
+    {O_TLS_KEY, "tls-key", 0, "FILE", "PEM private key of --tls-cert", "EMBEDSTREAM_TLS_KEY"},
+    {O_TLS_CLIENT_CA, "tls-client-ca", 0, "FILE",
+     "also require a client certificate signed by a CA in FILE (mTLS)\n"
+     "for every ingest call; health checks need none",
+     "EMBEDSTREAM_TLS_CLIENT_CA"},
+    {O_TOKENS, "tokens", 0, "FILE",
+     "require 'authorization: Bearer TOKEN' on ingest calls: FILE has\n"
+     "lines NAME SHA256HEX [DOMAIN,...] (# comments; no domains: all);\n"
+     "see 'embedstream token'. SIGHUP reads it again",
+     "EMBEDSTREAM_TOKENS"},
+    {O_INSECURE, "insecure", 0, NULL,
+     "listen on a non-loopback address without TLS and tokens (else\n"
+     "refused)",
      NULL},
     ES_OPTS_LOG_FORMAT(O_LOG_FORMAT),
 };
@@ -63,6 +94,11 @@ static int apply(void *ctx, int id, const char *v, es_opts_why *why) {
     o->metrics_listen = v;
     return 0;
   case O_LOG_FORMAT: return es_opts_log_format(v, why);
+  case O_TLS_CERT: o->tls_cert = v; return 0;
+  case O_TLS_KEY: o->tls_key = v; return 0;
+  case O_TLS_CLIENT_CA: o->tls_client_ca = v; return 0;
+  case O_TOKENS: o->tokens = v; return 0;
+  case O_INSECURE: o->insecure = 1; return 0;
   }
   return es_opts_bad(why, "unhandled option");
 }
@@ -89,11 +125,15 @@ static const es_cmd_spec spec = {
                    "Also serves the standard gRPC health service (grpc.health.v1.Health, Check and\n"
                    "Watch): SERVING, then NOT_SERVING from SIGINT/SIGTERM on. Logs `listening on\n"
                    "HOST:PORT` on stderr once it accepts calls (then `metrics listening on HOST:PORT`\n"
-                   "with --metrics-listen).",
+                   "with --metrics-listen).\n"
+                   "An address other machines can reach needs TLS (--tls-cert, --tls-key) and tokens\n"
+                   "(--tokens), or --insecure. grpc.health.v1.Health needs neither token nor client\n"
+                   "certificate.",
     .opts = opts,
     .nopts = ES_OPTS_COUNT(opts),
     .examples = "embedstream serve\n"
-                "embedstream serve -l 0.0.0.0:50052 --store 'postgresql://ingest@db/vectors'\n"
+                "embedstream serve -l 0.0.0.0:50052 --tls-cert server.pem --tls-key server.key \\\n"
+                "  --tokens /etc/embedstream/tokens --store 'postgresql://ingest@db/vectors'\n"
                 "embedstream serve --store null: --metrics-listen 127.0.0.1:9090\n"
                 "embedstream serve --log-format json 2>>/var/log/embedstream.jsonl",
     .footer = "Exit codes: 0 clean stop, 1 could not serve (e.g. address in use), 2 usage error.",

@@ -12,11 +12,12 @@ static const struct {
   const char *summary;
 } commands[] = {
     {"serve", es_cmd_serve, "run the gRPC ingestion server (the spec's Batch Server)"},
-    {"ingest", es_cmd_ingest, "stream a CSV, JSONL or .pkl file to a server"},
+    {"ingest", es_cmd_ingest, "stream a CSV, JSONL, .pkl or .parquet file to a server"},
     {"generate", es_cmd_generate, "write deterministic synthetic data for a domain"},
     {"inspect", es_cmd_inspect, "print the rows a data file holds, one JSON object per line"},
     {"stats", es_cmd_stats, "print row counts and recent ingests of a store as JSON"},
     {"api", es_cmd_api, "HTTP API and status page that ingest files of a data folder"},
+    {"token", es_cmd_token, "make a bearer token and add its hash to a token file"},
 };
 
 #define NCOMMANDS (sizeof(commands) / sizeof(commands[0]))

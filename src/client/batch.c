@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "client/client.h"
+#include "client/client_int.h"
 #include "core/clock.h"
 #include "core/log.h"
 
@@ -92,16 +93,21 @@ static void report_skipped(batch *b) {
 
 int es_client_batch(const es_batch_opts *o, es_batch_result *res, es_error *err) {
   batch b;
+  es_client_creds creds;
   double t0 = es_clock_mono();
   int rc;
   memset(res, 0, sizeof(*res));
   memset(&b, 0, sizeof(b));
   es_err_clear(err);
   res->files = o->nfiles;
-  if ((rc = es_client_conn_open(o->ingest.server, o->ingest.max_message_bytes, &b.conn, err))) {
-    res->outcome = rc == ES_EUSAGE ? ES_INGEST_INPUT : ES_INGEST_UNREACHABLE;
+  /* The shared channel's TLS; each file's ingest reads its token for its calls itself. */
+  if ((rc = es_client_creds_load(&o->ingest, &creds, err)) ||
+      (rc = es_client_conn_open(&o->ingest, &creds, &b.conn, err))) {
+    es_client_creds_free(&creds);
+    res->outcome = rc == ES_EUSAGE ? ES_INGEST_INPUT : rc == ES_ENOMEM ? ES_INGEST_FAILED : ES_INGEST_UNREACHABLE;
     return rc;
   }
+  es_client_creds_free(&creds); /* the channel holds its own copy */
   b.o = o;
   b.res = res;
   pthread_mutex_init(&b.mu, NULL);

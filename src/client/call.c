@@ -24,6 +24,7 @@ typedef struct call_state {
   grpc_completion_queue *cq;
   grpc_channel *channel; /* the run's (es_client_conn), not ours */
   grpc_call *call;
+  grpc_metadata auth; /* authorization: Bearer TOKEN, sent with the first message */
   /* receive side */
   grpc_metadata_array initial_md, trailing_md;
   grpc_byte_buffer *response;
@@ -48,8 +49,10 @@ typedef struct call_state {
    this often, so that a retry after our backoff (2 s or more) finds it back. */
 #define ES_RECONNECT_MAX_MS 2000
 
-/* The spec's section 5.1 channel options; the message limits follow --max-message-bytes. */
-static grpc_channel *open_channel(const char *target, int max_msg) {
+/* The spec's section 5.1 channel options, to target (es_client_target's form); the message
+   limits follow --max-message-bytes, TLS as cr says (NULL: plaintext). */
+static grpc_channel *open_channel(const es_ingest_opts *o, const char *target, const es_client_creds *cr) {
+  int max_msg = o->max_message_bytes > INT_MAX ? INT_MAX : (int)o->max_message_bytes;
   grpc_arg args[] = {
       {GRPC_ARG_INTEGER, (char *)GRPC_ARG_MAX_SEND_MESSAGE_LENGTH, {.integer = max_msg}},
       {GRPC_ARG_INTEGER, (char *)GRPC_ARG_MAX_RECEIVE_MESSAGE_LENGTH, {.integer = max_msg}},
@@ -63,21 +66,23 @@ static grpc_channel *open_channel(const char *target, int max_msg) {
       {GRPC_ARG_INTEGER, (char *)GRPC_ARG_SERVICE_CONFIG_DISABLE_RESOLUTION, {.integer = 1}},
       {GRPC_ARG_INTEGER, (char *)GRPC_ARG_INITIAL_RECONNECT_BACKOFF_MS, {.integer = 500}},
       {GRPC_ARG_INTEGER, (char *)GRPC_ARG_MAX_RECONNECT_BACKOFF_MS, {.integer = ES_RECONNECT_MAX_MS}},
+      /* last: only with --tls-server-name (the name to verify instead of the target's host) */
+      {GRPC_ARG_STRING, (char *)GRPC_SSL_TARGET_NAME_OVERRIDE_ARG, {.string = (char *)o->tls_server_name}},
   };
-  grpc_channel_args ca = {sizeof(args) / sizeof(args[0]), args};
-  grpc_channel_credentials *creds = grpc_insecure_credentials_create();
+  grpc_channel_args ca = {sizeof(args) / sizeof(args[0]) - (o->tls_server_name ? 0 : 1), args};
+  grpc_channel_credentials *creds = es_client_creds_channel(cr);
   grpc_channel *ch = grpc_channel_create(target, creds, &ca);
   grpc_channel_credentials_release(creds);
   return ch;
 }
 
-grpc_channel *es_client_channel(const es_ingest_opts *o) {
+grpc_channel *es_client_channel(const es_ingest_opts *o, const es_client_creds *cr) {
   char *target = NULL;
   es_error err;
   grpc_channel *ch;
   /* a list (a:1,b:2) becomes gRPC's multi-address form; a bad one then fails at the call */
   if (es_client_target(o->server, &target, &err)) target = NULL;
-  ch = open_channel(target ? target : o->server, (int)o->max_message_bytes);
+  ch = open_channel(o, target ? target : o->server, cr);
   free(target);
   return ch;
 }
@@ -87,18 +92,18 @@ struct es_client_conn {
   char *target;
 };
 
-int es_client_conn_open(const char *server, size_t max_message_bytes, es_client_conn **out, es_error *err) {
+int es_client_conn_open(const es_ingest_opts *o, const es_client_creds *cr, es_client_conn **out, es_error *err) {
   es_client_conn *c = calloc(1, sizeof(*c));
   int rc;
   *out = NULL;
   if (!c) return es_err_set(err, ES_ENOMEM, "out of memory");
-  if ((rc = es_client_target(server, &c->target, err))) {
+  if ((rc = es_client_target(o->server, &c->target, err))) {
     free(c);
     return rc;
   }
   grpc_init();
-  c->channel = open_channel(c->target, max_message_bytes > INT_MAX ? INT_MAX : (int)max_message_bytes);
-  if (strcmp(c->target, server)) es_debug("--server %s: channel target %s", server, c->target);
+  c->channel = open_channel(o, c->target, cr);
+  if (strcmp(c->target, o->server)) es_debug("--server %s: channel target %s", o->server, c->target);
   *out = c;
   return 0;
 }
@@ -138,13 +143,18 @@ static int start_recv(call_state *s, es_error *err) {
   return 0;
 }
 
-/* Sends bb; with_initial_md on the first message only. Takes ownership of bb. */
+/* Sends bb; with_initial_md on the first message only (with the token, if any). Takes ownership
+   of bb. */
 static int start_send(call_state *s, grpc_byte_buffer *bb, int with_initial_md, es_error *err) {
   grpc_op ops[2];
   size_t n = 0;
   grpc_call_error e;
   memset(ops, 0, sizeof(ops));
-  if (with_initial_md) ops[n++].op = GRPC_OP_SEND_INITIAL_METADATA;
+  if (with_initial_md) {
+    ops[n].op = GRPC_OP_SEND_INITIAL_METADATA;
+    ops[n].data.send_initial_metadata.count = GRPC_SLICE_LENGTH(s->auth.value) ? 1 : 0;
+    ops[n++].data.send_initial_metadata.metadata = &s->auth;
+  }
   ops[n].op = GRPC_OP_SEND_MESSAGE;
   ops[n++].data.send_message.send_message = bb;
   s->in_flight = bb;
@@ -313,6 +323,7 @@ static void drain_and_free(call_state *s) {
   grpc_metadata_array_destroy(&s->initial_md);
   grpc_metadata_array_destroy(&s->trailing_md);
   grpc_slice_unref(s->details);
+  grpc_slice_unref(s->auth.value);
   if (s->error_string) gpr_free((void *)s->error_string);
   if (s->cq) {
     grpc_completion_queue_shutdown(s->cq);
@@ -331,6 +342,9 @@ int es_client_call(const es_call_cfg *cfg, es_producer *p, es_attempt *a, es_err
   memset(&s, 0, sizeof(s));
   memset(a, 0, sizeof(*a));
   s.details = grpc_empty_slice();
+  s.auth.key = grpc_slice_from_static_string("authorization");
+  s.auth.value = cfg->creds && cfg->creds->authorization ? grpc_slice_from_copied_string(cfg->creds->authorization)
+                                                         : grpc_empty_slice();
   grpc_metadata_array_init(&s.initial_md);
   grpc_metadata_array_init(&s.trailing_md);
   s.cq = grpc_completion_queue_create_for_next(NULL);

@@ -78,8 +78,9 @@ static void describe_status(const es_attempt *a, char *out, size_t cap) {
 
 /* Turns a finished call into the result; returns the es_code to give the caller. A rejected
    row is named in the file's terms when the server said which it was. */
-static int settle(const es_ingest_opts *o, const es_producer *p, const es_attempt *a,
+static int settle(const es_call_cfg *cfg, const es_producer *p, const es_attempt *a,
                   es_ingest_result *res, es_error *err) {
+  const es_ingest_opts *o = cfg->opts;
   char what[900];
   res->grpc_status = a->grpc_status;
   res->rows_sent = a->rows_sent;
@@ -100,13 +101,18 @@ static int settle(const es_ingest_opts *o, const es_producer *p, const es_attemp
     return 0;
   }
   /* INTERNAL and UNKNOWN are a server's bug or crash, not a verdict on the stream. */
-  res->outcome = a->grpc_status == 13 || a->grpc_status == 2 ? ES_INGEST_FAILED : ES_INGEST_REJECTED;
+  res->outcome = a->grpc_status == ES_GRPC_INTERNAL || a->grpc_status == ES_GRPC_UNKNOWN ? ES_INGEST_FAILED
+                 : a->grpc_status == ES_GRPC_UNAUTHENTICATED || a->grpc_status == ES_GRPC_PERMISSION_DENIED
+                     ? ES_INGEST_DENIED
+                     : ES_INGEST_REJECTED;
   snprintf(res->response.status, sizeof(res->response.status), "failed");
   if (es_client_row_error(o, p, a, what, sizeof(what))) {
     snprintf(res->response.message, sizeof(res->response.message), "%s", what);
     return es_err_set(err, es_code_from_grpc(a->grpc_status), "%s", what);
   }
   describe_status(a, what, sizeof(what));
+  if (a->grpc_status == ES_GRPC_UNAUTHENTICATED && !cfg->creds->authorization)
+    snprintf(what + strlen(what), sizeof(what) - strlen(what), " (no token was sent: --token-file or EMBEDSTREAM_TOKEN)");
   snprintf(res->response.message, sizeof(res->response.message), "%s", what);
   return es_err_set(err, es_code_from_grpc(a->grpc_status), "the server refused the stream: %s", what);
 }
@@ -202,6 +208,18 @@ static int attempt(const es_ingest_opts *o, es_call_cfg *cfg, es_producer *p, in
   return es_client_call(cfg, p, a, err);
 }
 
+/* An UNAVAILABLE that a TLS handshake explains (auth/tlsprobe.h): no retry would do better.
+   Returns the es_code to stop with, or 0 to go on as for any UNAVAILABLE. */
+static int tls_failed(const es_call_cfg *cfg, const es_attempt *a, es_ingest_result *res, es_error *err) {
+  char why[600];
+  if (!es_client_creds_explain(cfg->opts, cfg->creds, why, sizeof(why))) return 0;
+  res->grpc_status = a->grpc_status;
+  res->outcome = ES_INGEST_DENIED;
+  snprintf(res->response.status, sizeof(res->response.status), "failed");
+  snprintf(res->response.message, sizeof(res->response.message), "%s", why);
+  return es_err_set(err, ES_EUNAUTH, "%s", why);
+}
+
 /* Ends the loop on this side's failure (rc < 0) or a call without a status; 0 to go on. */
 static int attempt_failed(int rc, const es_attempt *a, es_ingest_result *res, es_error *err) {
   if (rc < 0) { /* this side stopped it: bad input, cancel, gRPC setup */
@@ -243,7 +261,8 @@ static int retry_loop(const es_ingest_opts *o, es_call_cfg *cfg, es_producer *p,
     }
     rs.busy = 0;
     rs.counted++;
-    if (!es_grpc_retryable(a.grpc_status)) return settle(o, p, &a, res, err);
+    if (!es_grpc_retryable(a.grpc_status)) return settle(cfg, p, &a, res, err);
+    if (a.grpc_status == ES_GRPC_UNAVAILABLE && (rc = tls_failed(cfg, &a, res, err)) < 0) return rc;
     if (rs.counted >= o->retries) return give_up(o, &a, rs.counted, res, err);
     wait = es_backoff_delay(rs.counted + 1, o->backoff_min_s, o->backoff_max_s, &rs.seed);
     es_warn("attempt %d of %d failed with %s (%s); retrying in %.1f s", rs.counted, o->retries,
@@ -262,12 +281,12 @@ static int pick_domain(const es_ingest_opts *o, const es_domain **d, int *dim, e
 }
 
 /* The run's channel, or one of the ingest's own (*own, closed by the caller). */
-static int channel(const es_ingest_opts *o, es_client_conn **own, const es_client_conn **conn,
-                   es_ingest_result *res, es_error *err) {
+static int channel(const es_ingest_opts *o, const es_client_creds *creds, es_client_conn **own,
+                   const es_client_conn **conn, es_ingest_result *res, es_error *err) {
   int rc;
   *own = NULL;
   if ((*conn = o->conn)) return 0;
-  if ((rc = es_client_conn_open(o->server, o->max_message_bytes, own, err)) < 0) {
+  if ((rc = es_client_conn_open(o, creds, own, err)) < 0) {
     res->outcome = rc == ES_EUSAGE ? ES_INGEST_INPUT : rc == ES_EUNAVAIL ? ES_INGEST_UNREACHABLE : ES_INGEST_FAILED;
     return rc;
   }
@@ -275,15 +294,15 @@ static int channel(const es_ingest_opts *o, es_client_conn **own, const es_clien
   return 0;
 }
 
-static int run(const es_ingest_opts *o, const es_domain *d, int dim, es_ingest_result *res,
-               es_error *err) {
+static int run(const es_ingest_opts *o, const es_client_creds *creds, const es_domain *d, int dim,
+               es_ingest_result *res, es_error *err) {
   es_producer p;
   es_call_cfg cfg;
   es_client_conn *own = NULL;
   size_t rows = o->chunk_rows ? o->chunk_rows : es_chunk_rows_auto(o->bandwidth_mbps, dim);
   int rc;
   memset(&cfg, 0, sizeof(cfg));
-  if ((rc = channel(o, &own, &cfg.conn, res, err)) < 0) return rc;
+  if ((rc = channel(o, creds, &own, &cfg.conn, res, err)) < 0) return rc;
   if ((rc = es_producer_init(&p, d, rows, o->max_message_bytes, err)) < 0) {
     res->outcome = ES_INGEST_FAILED;
     es_client_conn_close(own);
@@ -291,6 +310,7 @@ static int run(const es_ingest_opts *o, const es_domain *d, int dim, es_ingest_r
   }
   p.lopts = o->loader;
   cfg.opts = o;
+  cfg.creds = creds;
   cfg.meta.domain = d->name;
   cfg.meta.file_name = o->file_name ? o->file_name : base_name(o->file);
   cfg.meta.dim = dim;
@@ -305,6 +325,7 @@ static int run(const es_ingest_opts *o, const es_domain *d, int dim, es_ingest_r
 
 int es_client_ingest(const es_ingest_opts *o, es_ingest_result *res, es_error *err) {
   const es_domain *d = NULL;
+  es_client_creds creds;
   double t0 = es_clock_mono();
   int dim = 0, rc;
   memset(res, 0, sizeof(*res));
@@ -314,10 +335,16 @@ int es_client_ingest(const es_ingest_opts *o, es_ingest_result *res, es_error *e
     res->seconds = es_clock_mono() - t0;
     return rc;
   }
+  if ((rc = es_client_creds_load(o, &creds, err)) < 0) {
+    res->outcome = rc == ES_ENOMEM ? ES_INGEST_FAILED : ES_INGEST_INPUT;
+    res->seconds = es_clock_mono() - t0;
+    return rc;
+  }
   res->domain = d->name;
   grpc_init();
-  rc = run(o, d, dim, res, err);
+  rc = run(o, &creds, d, dim, res, err);
   grpc_shutdown();
+  es_client_creds_free(&creds);
   res->seconds = es_clock_mono() - t0;
   return rc;
 }

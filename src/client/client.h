@@ -41,6 +41,14 @@ typedef struct es_ingest_opts {
   size_t max_message_bytes;    /* default 16 MiB */
   double backoff_min_s, backoff_max_s; /* default 2 and 10, as the spec's tenacity setting */
   es_loader_opts loader;       /* how the file is read (unknown columns) */
+  /* Security (README, Security). Any tls_* option implies tls. */
+  int tls;                     /* TLS, verifying the server against tls_ca, else the system's CAs */
+  const char *tls_ca;          /* PEM file of the CA(s) to trust */
+  const char *tls_cert;        /* client certificate (PEM, then its chain) and key: mTLS */
+  const char *tls_key;
+  const char *tls_server_name; /* the name the server's certificate must hold; default: its host */
+  const char *token_file;      /* a bearer token: the first line of this file, ... */
+  const char *token;           /* ... or this token itself (EMBEDSTREAM_TOKEN) */
   void (*progress)(void *ud, const es_progress *p);
   void *progress_ud;
   volatile int *cancel;        /* set non-zero to stop between messages */
@@ -52,7 +60,8 @@ typedef enum {
   ES_INGEST_FAILED,      /* anything else: a server bug (INTERNAL), cancelled, out of memory */
   ES_INGEST_INPUT,       /* bad options or input file (a stream already begun is cancelled) */
   ES_INGEST_REJECTED,    /* the server refused the stream with a non-retryable status */
-  ES_INGEST_UNREACHABLE  /* retryable statuses on every attempt, or busy for --busy-timeout */
+  ES_INGEST_UNREACHABLE, /* retryable statuses on every attempt, or busy for --busy-timeout */
+  ES_INGEST_DENIED       /* UNAUTHENTICATED, PERMISSION_DENIED, or TLS could not be set up */
 } es_ingest_outcome;
 
 typedef struct es_ingest_result {
@@ -70,6 +79,10 @@ typedef struct es_ingest_result {
 void es_ingest_opts_init(es_ingest_opts *o);
 /* "auto" for es_ingest_opts.domain. */
 #define ES_DOMAIN_AUTO "auto"
+
+/* Reads the certificates and token o names, as an ingest would, and forgets them: for a
+   long-running caller (the HTTP API) to refuse bad files at start rather than at each job. */
+int es_ingest_opts_check_creds(const es_ingest_opts *o, es_error *err);
 /* 0 on success. Failures: ES_EINVAL/ES_ENOTFOUND/ES_EIO (input file), ES_EUSAGE (options),
    ES_EINVAL/ES_EPRECOND with res->grpc_status set (rejected by the server),
    ES_EUNAVAIL (unreachable after retries), others. err says what happened (with the gRPC
@@ -82,15 +95,13 @@ int es_client_ingest(const es_ingest_opts *o, es_ingest_result *res, es_error *e
    saying what), or a negative es_code when the check could not be made. */
 int es_client_health(const es_ingest_opts *o, double timeout_s, int *serving, es_error *err);
 
-/* Opens the channel a run's streams share: server as es_ingest_opts.server takes it. */
-int es_client_conn_open(const char *server, size_t max_message_bytes, es_client_conn **out, es_error *err);
-void es_client_conn_close(es_client_conn *c);
 /* --server's syntax (no name resolution): ES_EUSAGE with what is wrong. */
 int es_client_target_check(const char *server, es_error *err);
 /* The gRPC target for --server: as given, or a comma list resolved into ipv4:/ipv6: form. */
 int es_client_target(const char *server, char **out, es_error *err);
 
-/* The more serious of two outcomes, for a run of many files (its exit code): FAILED (an
+/* The more serious of two outcomes, for a run of many files (its exit code): DENIED (the
+   credentials or TLS: every file would fail so) over FAILED (an
    unexplained failure) over UNREACHABLE (files never judged: run again) over REJECTED (the
    server refused data) over INPUT (a file refused here) over OK. */
 int es_ingest_outcome_worse(int a, int b);

@@ -6,6 +6,7 @@
 #include <grpc/grpc.h>
 #include <pthread.h>
 
+#include "auth/tls.h"
 #include "client/client.h"
 #include "load/loader.h"
 
@@ -129,13 +130,32 @@ uint64_t es_producer_bytes_total(const es_producer *p);
 void es_producer_stop(es_producer *p);
 void es_producer_free(es_producer *p);
 
-/* The channel of a connection (grpc_channel *). */
-void *es_client_conn_channel(const es_client_conn *c);
+
+/* The credentials of one ingest, read once before its first attempt (creds.c). */
+typedef struct es_client_creds {
+  int tls;
+  char *ca_pem;          /* trusted CAs (PEM text): --tls-ca, or the system's */
+  char ca_what[300];     /* where they came from, for messages */
+  es_tls_pair pair;      /* client certificate and key; cert_pem NULL without */
+  char *authorization;   /* "Bearer TOKEN", NULL without a token */
+} es_client_creds;
+
+/* Reads what o names: CA file, client certificate and key, token file (or o->token). A file
+   that cannot be read or is not what it should be: ES_EUSAGE naming the option. */
+int es_client_creds_load(const es_ingest_opts *o, es_client_creds *c, es_error *err);
+/* Clears the key and the token from memory and frees them. */
+void es_client_creds_free(es_client_creds *c);
+/* gRPC's channel credentials for c: SSL or insecure. */
+grpc_channel_credentials *es_client_creds_channel(const es_client_creds *c);
+/* After an UNAVAILABLE: 1 with why filled when TLS with the server cannot work as configured
+   (auth/tlsprobe.h), so that no retry is made and the user reads the reason. */
+int es_client_creds_explain(const es_ingest_opts *o, const es_client_creds *c, char *why, size_t cap);
 
 /* What one attempt at the call needs. */
 typedef struct es_call_cfg {
   const es_ingest_opts *opts;
   const es_client_conn *conn; /* the channel it goes over */
+  const es_client_creds *creds;
   es_meta meta;
   int attempt;
 } es_call_cfg;
@@ -153,9 +173,16 @@ typedef struct es_attempt {
   uint64_t pushback_ms, pos_chunk, pos_row;
 } es_attempt;
 
+/* Opens the channel a run's streams share, to o->server as es_ingest_opts.server takes it, TLS
+   as cr says (NULL: plaintext). */
+int es_client_conn_open(const es_ingest_opts *o, const es_client_creds *cr, es_client_conn **out, es_error *err);
+void es_client_conn_close(es_client_conn *c);
+/* The channel of a connection (grpc_channel *). */
+void *es_client_conn_channel(const es_client_conn *c);
+
 /* A new channel to o->server (a server list resolved as es_client_target does), with the
-   spec's options (keepalive, message limits): the health check's. */
-grpc_channel *es_client_channel(const es_ingest_opts *o);
+   spec's options (keepalive, message limits), TLS as cr says (NULL: plaintext). */
+grpc_channel *es_client_channel(const es_ingest_opts *o, const es_client_creds *cr);
 
 /* Streams metadata and then every message of p over cfg->conn's channel. Returns 0 when the call
    ran to a status (check a->grpc_status), or a negative es_code for a failure on this side:
@@ -164,7 +191,7 @@ int es_client_call(const es_call_cfg *cfg, es_producer *p, es_attempt *a, es_err
 
 /* When the server named a row it rejected (our trailers, or "chunk N, row M" in its details)
    and p sent that row: 1 with out = "FILE:LINE: REASON (server: chunk N, row M)", or
-   "FILE: row index I: ..." for a pickle. 0 otherwise. Reads the file again (after the call). */
+   "FILE: row index I: ..." for a pickle or Parquet file. 0 otherwise. Reads the file again (after the call). */
 int es_client_row_error(const es_ingest_opts *o, const es_producer *p, const es_attempt *a,
                         char *out, size_t cap);
 

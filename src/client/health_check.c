@@ -96,13 +96,16 @@ static int check(const es_ingest_opts *o, double timeout_s, int *serving, es_err
   gpr_timespec deadline = gpr_time_add(gpr_now(GPR_CLOCK_MONOTONIC),
                                        gpr_time_from_millis((int64_t)(timeout_s * 1000), GPR_TIMESPAN));
   check_call c;
+  es_client_creds creds;
   int rc;
+  /* TLS as the ingests use it (the health service asks for no token or client certificate). */
+  if ((rc = es_client_creds_load(o, &creds, err))) return rc;
   memset(&c, 0, sizeof(c));
   c.details = grpc_empty_slice();
   grpc_metadata_array_init(&c.initial_md);
   grpc_metadata_array_init(&c.trailing_md);
   c.cq = grpc_completion_queue_create_for_next(NULL);
-  c.channel = es_client_channel(o);
+  c.channel = es_client_channel(o, &creds);
   c.call = grpc_channel_create_call(c.channel, NULL, GRPC_PROPAGATE_DEFAULTS, c.cq,
                                     grpc_slice_from_static_string(HEALTH_CHECK), NULL, deadline, NULL);
   c.request = request_bytes();
@@ -116,6 +119,7 @@ static int check(const es_ingest_opts *o, double timeout_s, int *serving, es_err
     rc = read_status(&c, serving, err);
   }
   check_free(&c);
+  es_client_creds_free(&creds);
   return rc;
 }
 

@@ -83,9 +83,9 @@ double es_conflict_delay(int n, uint64_t *seed) {
 int es_ingest_outcome_worse(int a, int b) {
   /* Ranks, least serious first: a run's exit code is that of its most serious file. */
   static const int rank[] = {[ES_INGEST_OK] = 0, [ES_INGEST_INPUT] = 1, [ES_INGEST_REJECTED] = 2,
-                             [ES_INGEST_UNREACHABLE] = 3, [ES_INGEST_FAILED] = 4};
-  int ra = a >= 0 && a <= ES_INGEST_UNREACHABLE ? rank[a] : 4;
-  int rb = b >= 0 && b <= ES_INGEST_UNREACHABLE ? rank[b] : 4;
+                             [ES_INGEST_UNREACHABLE] = 3, [ES_INGEST_FAILED] = 4, [ES_INGEST_DENIED] = 5};
+  int ra = a >= 0 && a <= ES_INGEST_DENIED ? rank[a] : 5;
+  int rb = b >= 0 && b <= ES_INGEST_DENIED ? rank[b] : 5;
   return ra >= rb ? a : b;
 }
 

@@ -43,15 +43,20 @@ done:
   return rc;
 }
 
-/* "r.csv:701", or "r.pkl: row index 700" where a row has no line (a pickle's rows are a table's,
-   its loader's "lines" count rows) or the file cannot be read again (standard input). */
+/* Whether the format's rows have lines: a pickle's and a Parquet file's rows are a table's (their
+   loaders' "lines" count rows), named by index without reading the file again. */
+static int has_lines(const char *format) {
+  return !format || (strcmp(format, "pickle") && strcmp(format, "parquet"));
+}
+
+/* "r.csv:701", or "r.pkl: row index 700" where a row has no line or the file cannot be read
+   again (standard input). */
 static void where(const es_ingest_opts *o, const es_producer *p, uint64_t file_row, char *out,
                   size_t cap) {
   uint64_t line = 0;
   es_error err;
-  int pickle = p->format && !strcmp(p->format, "pickle");
   int once = !strcmp(o->file, "-"); /* standard input cannot be read again */
-  if (!pickle && !once && find_line(o, p, file_row, &line, &err) == 0) {
+  if (has_lines(p->format) && !once && find_line(o, p, file_row, &line, &err) == 0) {
     snprintf(out, cap, "%s:%llu", o->file, (unsigned long long)line);
     return;
   }

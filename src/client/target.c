@@ -54,7 +54,7 @@ static int check_item(void *ctx, const char *item, es_error *err) {
   char *end;
   long p;
   (void)ctx;
-  if (es_net_split_hostport("--server", item, host, sizeof(host), &port, err)) return ES_EUSAGE;
+  if (es_net_split("--server", item, host, sizeof(host), &port, err)) return ES_EUSAGE;
   p = strtol(port, &end, 10);
   if (*end || p < 0 || p > 65535) return es_err_set(err, ES_EUSAGE, "--server '%s': the port is not 0..65535", item);
   return 0;
@@ -87,7 +87,7 @@ static int resolve_item(void *ctx, const char *item, es_error *err) {
   resolved *r;
   int gai;
   if (check_item(NULL, item, err)) return ES_EUSAGE;
-  es_net_split_hostport("--server", item, host, sizeof(host), &port, err);
+  es_net_split("--server", item, host, sizeof(host), &port, err);
   if (l->n == l->cap) return es_err_set(err, ES_EUSAGE, "--server: more than %zu servers", l->cap);
   memset(&hints, 0, sizeof(hints));
   hints.ai_family = AF_UNSPEC;

@@ -63,6 +63,8 @@ const char *es_code_name(int code) {
   case ES_EUSAGE: return "USAGE";
   case ES_EDEADLINE: return "DEADLINE_EXCEEDED";
   case ES_EABORTED: return "ABORTED";
+  case ES_EUNAUTH: return "UNAUTHENTICATED";
+  case ES_EPERM: return "PERMISSION_DENIED";
   default: return "INTERNAL";
   }
 }
@@ -79,6 +81,8 @@ int es_code_to_grpc(int code) {
   case ES_EPRECOND: return ES_GRPC_FAILED_PRECONDITION;
   case ES_EABORTED: return ES_GRPC_ABORTED;
   case ES_EUNAVAIL: return ES_GRPC_UNAVAILABLE;
+  case ES_EUNAUTH: return ES_GRPC_UNAUTHENTICATED;
+  case ES_EPERM: return ES_GRPC_PERMISSION_DENIED;
   default: return ES_GRPC_INTERNAL;
   }
 }
@@ -94,6 +98,8 @@ int es_code_from_grpc(int s) {
   case ES_GRPC_FAILED_PRECONDITION: return ES_EPRECOND;
   case ES_GRPC_ABORTED: return ES_EABORTED;
   case ES_GRPC_UNAVAILABLE: return ES_EUNAVAIL;
+  case ES_GRPC_UNAUTHENTICATED: return ES_EUNAUTH;
+  case ES_GRPC_PERMISSION_DENIED: return ES_EPERM;
   default: return ES_EINTERNAL;
   }
 }

@@ -18,7 +18,9 @@ typedef enum {
   ES_EINTERNAL = -9,  /* a bug or an unexpected library failure */
   ES_EUSAGE = -10,    /* bad command line */
   ES_EDEADLINE = -11, /* deadline exceeded */
-  ES_EABORTED = -12   /* conflict, retrying may help: ABORTED */
+  ES_EABORTED = -12,  /* conflict, retrying may help: ABORTED */
+  ES_EUNAUTH = -13,   /* no credentials, or unknown ones: UNAUTHENTICATED */
+  ES_EPERM = -14      /* credentials that may not do this: PERMISSION_DENIED */
 } es_code;
 
 typedef struct es_error {

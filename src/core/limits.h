@@ -18,4 +18,12 @@
 /* Streams a server may run at once (--max-streams). */
 #define ES_MAX_STREAMS_LIMIT 4096
 
+/* Bearer tokens (auth/tokens.h): a name in a token file, a token a peer may present (gRPC's
+   default metadata limit is 8 KiB; HTTP headers are smaller still), a token file. */
+#define ES_TOKEN_NAME_MAX 64
+#define ES_TOKEN_MAX_BYTES 4096
+#define ES_TOKENS_FILE_MAX (1024u * 1024u)
+/* A PEM file (certificate chain, key, CA bundle: Debian's whole bundle is about 200 KiB). */
+#define ES_PEM_FILE_MAX (4u * 1024u * 1024u)
+
 #endif

@@ -5,11 +5,11 @@
 #include <errno.h>
 #include <netdb.h>
 #include <stdio.h>
+#include <netinet/in.h>
 #include <string.h>
 #include <unistd.h>
 
-int es_net_split_hostport(const char *label, const char *s, char *host, size_t cap, const char **port,
-                          es_error *err) {
+int es_net_split(const char *label, const char *s, char *host, size_t cap, const char **port, es_error *err) {
   const char *hs = s, *he, *colon;
   if (s[0] == '[') {
     hs = s + 1;
@@ -27,18 +27,29 @@ int es_net_split_hostport(const char *label, const char *s, char *host, size_t c
   return 0;
 }
 
-int es_net_resolve_listen(const char *label, const char *addr, struct sockaddr_storage *ss, char *host,
-                          size_t cap, es_error *err) {
-  struct addrinfo hints, *res = NULL;
+/* getaddrinfo for a listener on addr: every address it may bind, in *res (freeaddrinfo'd by
+   the caller); the host goes to host[cap]. */
+static int resolve(const char *label, const char *addr, char *host, size_t cap, struct addrinfo **res,
+                   es_error *err) {
+  struct addrinfo hints;
   const char *port = NULL;
   int rc, gai;
-  if ((rc = es_net_split_hostport(label, addr, host, cap, &port, err))) return rc;
+  *res = NULL;
+  if ((rc = es_net_split(label, addr, host, cap, &port, err))) return rc;
   memset(&hints, 0, sizeof(hints));
   hints.ai_family = AF_UNSPEC;
   hints.ai_socktype = SOCK_STREAM;
   hints.ai_flags = AI_PASSIVE | AI_NUMERICSERV;
-  gai = getaddrinfo(host, port, &hints, &res);
-  if (gai || !res) return es_err_set(err, ES_EUSAGE, "%s %s: %s", label, addr, gai_strerror(gai));
+  gai = getaddrinfo(host, port, &hints, res);
+  if (gai || !*res) return es_err_set(err, ES_EUSAGE, "%s %s: %s", label, addr, gai_strerror(gai));
+  return 0;
+}
+
+int es_net_resolve_listen(const char *label, const char *addr, struct sockaddr_storage *ss, char *host,
+                          size_t cap, es_error *err) {
+  struct addrinfo *res = NULL;
+  int rc;
+  if ((rc = resolve(label, addr, host, cap, &res, err))) return rc;
   if (res->ai_addrlen > sizeof(*ss)) {
     freeaddrinfo(res);
     return es_err_set(err, ES_EUSAGE, "%s %s: unsupported address family", label, addr);
@@ -73,4 +84,30 @@ void es_net_why_no_listen(const char *addr, char *out, size_t cap) {
   else if (e == EACCES) snprintf(out, cap, "permission denied (ports below 1024 need privileges)");
   else if (e) snprintf(out, cap, "%s", strerror(e));
   else snprintf(out, cap, "%s", "");
+}
+
+static int addr_is_loopback(const struct sockaddr *sa) {
+  if (sa->sa_family == AF_INET) {
+    const struct sockaddr_in *in = (const struct sockaddr_in *)sa;
+    return (ntohl(in->sin_addr.s_addr) >> 24) == 127;
+  }
+  if (sa->sa_family == AF_INET6) {
+    const struct in6_addr *a = &((const struct sockaddr_in6 *)sa)->sin6_addr;
+    if (IN6_IS_ADDR_LOOPBACK(a)) return 1;
+    return IN6_IS_ADDR_V4MAPPED(a) && a->s6_addr[12] == 127;
+  }
+  return 0;
+}
+
+int es_net_is_loopback(const char *label, const char *addr, int *loopback, es_error *err) {
+  struct addrinfo *res = NULL, *ai;
+  char host[256];
+  int rc;
+  *loopback = 0;
+  if ((rc = resolve(label, addr, host, sizeof(host), &res, err))) return rc;
+  *loopback = 1;
+  for (ai = res; ai; ai = ai->ai_next)
+    if (!addr_is_loopback(ai->ai_addr)) *loopback = 0;
+  freeaddrinfo(res);
+  return 0;
 }

@@ -23,6 +23,8 @@ static int start_daemon(es_api *a, es_error *err) {
   struct sockaddr_storage ss;
   char host[256], why[300];
   const union MHD_DaemonInfo *info;
+  struct MHD_OptionItem tls_opts[ES_HTTPAUTH_TLS_OPTIONS + 1];
+  size_t n = 0;
   unsigned int flags = MHD_USE_THREAD_PER_CONNECTION | MHD_USE_INTERNAL_POLLING_THREAD |
                        MHD_USE_POLL | MHD_USE_ITC | MHD_USE_ERROR_LOG;
   int rc;
@@ -32,12 +34,18 @@ static int start_daemon(es_api *a, es_error *err) {
   es_net_why_no_listen(a->cfg.listen, why, sizeof(why));
   if (*why) return es_err_set(err, ES_EIO, "cannot listen on %s: %s", a->cfg.listen, why);
   if (ss.ss_family == AF_INET6) flags |= MHD_USE_IPv6;
+  if (a->tls.cert_pem) {
+    flags |= MHD_USE_TLS;
+    n = es_httpauth_tls_options(&a->tls, tls_opts);
+  }
+  tls_opts[n] = (struct MHD_OptionItem){MHD_OPTION_END, 0, NULL};
   /* The logger goes first: MHD reports errors in the options after it through it. */
   a->mhd = MHD_start_daemon(flags, 0, NULL, NULL, es_api_handle, a,
                             MHD_OPTION_EXTERNAL_LOGGER, es_log_external, (void *)"http",
                             MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&ss,
                             MHD_OPTION_CONNECTION_LIMIT, (unsigned int)128,
-                            MHD_OPTION_CONNECTION_TIMEOUT, (unsigned int)120, MHD_OPTION_END);
+                            MHD_OPTION_CONNECTION_TIMEOUT, (unsigned int)120,
+                            MHD_OPTION_ARRAY, tls_opts, MHD_OPTION_END);
   if (!a->mhd) return es_err_set(err, ES_EIO, "cannot listen on %s (see the message above)", a->cfg.listen);
   info = MHD_get_daemon_info(a->mhd, MHD_DAEMON_INFO_BIND_PORT);
   snprintf(a->address, sizeof(a->address), ss.ss_family == AF_INET6 ? "[%s]:%u" : "%s:%u", host,
@@ -59,6 +67,12 @@ int es_api_start(const es_api_config *c, es_api **out, es_error *err) {
     free(a);
     return es_err_set(err, ES_EINTERNAL, "cannot create a lock");
   }
+  if ((rc = es_api_security_load(a, err))) goto fail;
+  /* Every job reads them again (a rotated token file is followed); a missing one is an error now. */
+  if ((rc = es_ingest_opts_check_creds(&c->client, err))) {
+    es_err_prefix(err, "the API's calls to the gRPC server (--server-tls*, --server-token-file): ");
+    goto fail;
+  }
   if ((rc = es_datadir_open(c->data_dir, &a->dir, err))) goto fail;
   if ((rc = make_jobs(a, err))) goto fail;
   if ((rc = start_daemon(a, err))) goto fail;
@@ -68,6 +82,7 @@ fail:
   es_jobs_free(a->jobs);
   es_datadir_close(&a->dir);
   pthread_mutex_destroy(&a->ready_mu);
+  es_api_security_free(a);
   free(a);
   return rc;
 }
@@ -103,6 +118,7 @@ int es_api_stop(es_api *a) {
   es_jobs_free(a->jobs);
   es_datadir_close(&a->dir);
   pthread_mutex_destroy(&a->ready_mu);
+  es_api_security_free(a);
   free(a);
   return 0;
 }

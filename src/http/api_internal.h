@@ -6,6 +6,7 @@
 #include <microhttpd.h>
 #include <pthread.h>
 
+#include "auth/httpauth.h"
 #include "core/buf.h"
 #include "http/api.h"
 #include "http/datadir.h"
@@ -21,6 +22,8 @@ struct es_api {
   double ready_at;          /* monotonic time of that check, 0 before the first */
   int ready;                /* its outcome: 1 the gRPC server answered SERVING */
   char ready_why[256];      /* else why not */
+  es_tls_pair tls;     /* cert_pem NULL: plain HTTP */
+  es_tokenset *tokens; /* NULL: no token asked for */
 };
 
 /* One request: what routes.c matched and the handler needs. */
@@ -30,6 +33,14 @@ typedef struct es_req {
   const char *method, *url;
   const char *param; /* the {domain} or {id} path segment of the route, or NULL */
 } es_req;
+
+/* apiauth.c: --tls-cert/--tls-key and --tokens read (after the listener rule of auth/guard.h),
+   and freed. */
+int es_api_security_load(es_api *a, es_error *err);
+void es_api_security_free(es_api *a);
+/* Before routing: MHD_YES with *refused 0 when the request may go on; else its 401 or 403 is
+   queued (*refused 1) and that result returned. */
+enum MHD_Result es_api_authorize(es_req *r, int *refused);
 
 /* MHD's request callback: dispatches through the route table in routes.c. */
 enum MHD_Result es_api_handle(void *cls, struct MHD_Connection *c, const char *url,
@@ -50,6 +61,8 @@ enum MHD_Result es_reply_error(es_req *r, int status, int code, const char *msg,
 enum MHD_Result es_reply_static(es_req *r, int status, const char *type, const char *body);
 /* 405 naming the methods the path takes, in the Allow header and the error. */
 enum MHD_Result es_reply_method_not_allowed(es_req *r, const char *allow);
+/* A 401 (with WWW-Authenticate: Bearer) or 403 error saying msg. */
+enum MHD_Result es_reply_auth_error(es_req *r, int status, const char *msg);
 /* The seconds a client should wait before asking again after this status (429, 503). */
 int es_reply_retry_after(es_req *r, int status);
 

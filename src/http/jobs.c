@@ -145,7 +145,8 @@ int es_http_status_for_ingest(int code, int outcome) {
   if (code == 0) return 200;
   switch (outcome) {
   case ES_INGEST_INPUT: return code == ES_ENOTFOUND ? 404 : code == ES_EIO ? 500 : 400;
-  case ES_INGEST_REJECTED: return 400; /* whatever status the server refused with */
+  case ES_INGEST_REJECTED:
+  case ES_INGEST_DENIED: return 400; /* whatever status the server refused with */
   case ES_INGEST_UNREACHABLE: return 503;
   case ES_INGEST_FAILED: return code == ES_ECANCELLED ? 503 : 500;
   default: return es_http_status_for(code);

@@ -35,21 +35,26 @@ static enum MHD_Result queue(es_req *r, int status, struct MHD_Response *m) {
   return ret;
 }
 
-enum MHD_Result es_reply_json(es_req *r, int status, es_buf *body) {
-  struct MHD_Response *m;
-  if (body->oom || !body->ptr) {
-    es_buf_free(body);
-    return es_reply_static(r, 500, "application/json", OOM_BODY);
-  }
-  m = MHD_create_response_from_buffer(body->len, body->ptr, MHD_RESPMEM_MUST_FREE);
+/* A JSON response with the common headers that owns body's memory; NULL (body freed) when MHD
+   has none to give. */
+static struct MHD_Response *json_response(es_buf *body) {
+  struct MHD_Response *m = MHD_create_response_from_buffer(body->len, body->ptr, MHD_RESPMEM_MUST_FREE);
   if (!m) {
     es_buf_free(body);
-    return MHD_NO;
+    return NULL;
   }
   body->ptr = NULL; /* MHD owns it now */
   es_buf_free(body);
   common_headers(m, "application/json");
-  return queue(r, status, m);
+  return m;
+}
+
+enum MHD_Result es_reply_json(es_req *r, int status, es_buf *body) {
+  if (body->oom || !body->ptr) {
+    es_buf_free(body);
+    return es_reply_static(r, 500, "application/json", OOM_BODY);
+  }
+  return queue(r, status, json_response(body));
 }
 
 enum MHD_Result es_reply_error(es_req *r, int status, int code, const char *msg, const char *fields) {
@@ -76,25 +81,32 @@ enum MHD_Result es_reply_static(es_req *r, int status, const char *type, const c
   return queue(r, status, m);
 }
 
-enum MHD_Result es_reply_method_not_allowed(es_req *r, const char *allow) {
+/* An error of the one shape whose response takes a header of its own before it is queued. */
+static struct MHD_Response *error_response(int code, const char *msg) {
   es_buf b = ES_BUF_INIT;
-  struct MHD_Response *m;
-  char msg[128];
-  snprintf(msg, sizeof(msg), "method %.16s not allowed; use %s", r->method, allow);
-  es_http_error_open(&b, ES_EUSAGE, msg);
+  es_http_error_open(&b, code, msg);
   es_buf_puts(&b, "}");
   if (b.oom) {
     es_buf_free(&b);
-    return MHD_NO;
+    return NULL;
   }
-  m = MHD_create_response_from_buffer(b.len, b.ptr, MHD_RESPMEM_MUST_FREE);
-  if (!m) {
-    es_buf_free(&b);
-    return MHD_NO;
-  }
-  common_headers(m, "application/json");
+  return json_response(&b);
+}
+
+enum MHD_Result es_reply_method_not_allowed(es_req *r, const char *allow) {
+  struct MHD_Response *m;
+  char msg[128];
+  snprintf(msg, sizeof(msg), "method %.16s not allowed; use %s", r->method, allow);
+  if (!(m = error_response(ES_EUSAGE, msg))) return MHD_NO;
   MHD_add_response_header(m, MHD_HTTP_HEADER_ALLOW, allow);
   return queue(r, 405, m);
+}
+
+enum MHD_Result es_reply_auth_error(es_req *r, int status, const char *msg) {
+  struct MHD_Response *m = error_response(status == 401 ? ES_EUNAUTH : ES_EPERM, msg);
+  if (!m) return MHD_NO;
+  if (status == 401) es_httpauth_challenge(m, r->conn);
+  return queue(r, status, m);
 }
 
 const char *es_req_arg(es_req *r, const char *key) {

@@ -180,6 +180,8 @@ enum MHD_Result es_api_handle(void *cls, struct MHD_Connection *c, const char *u
                               size_t *upload_size, void **state) {
   static int started; /* its address marks a request whose headers were seen */
   es_req r;
+  enum MHD_Result ret;
+  int refused;
   (void)version;
   (void)upload;
   if (!*state) {
@@ -196,5 +198,6 @@ enum MHD_Result es_api_handle(void *cls, struct MHD_Connection *c, const char *u
   r.conn = c;
   r.method = method;
   r.url = url;
-  return dispatch(&r);
+  ret = es_api_authorize(&r, &refused);
+  return refused ? ret : dispatch(&r);
 }

@@ -17,7 +17,8 @@
   X("csv", csv, ".csv")      \
   X("jsonl", jsonl, ".jsonl") \
   X("jsonl", jsonl, ".ndjson") \
-  X("pickle", pickle, ".pkl") X("pickle", pickle, ".pickle")
+  X("pickle", pickle, ".pkl") X("pickle", pickle, ".pickle") \
+  X("parquet", parquet, ".parquet")
 
 #define DECLARE(name, fn, ext) es_loader_open_fn es_##fn##_open;
 ES_LOADER_FORMATS(DECLARE)

@@ -5,6 +5,7 @@
 
 #include "core/clock.h"
 #include "core/log.h"
+#include "core/status.h"
 #include "core/trailer.h"
 #include "server/call.h"
 #include "server/server_int.h"
@@ -95,28 +96,34 @@ static long pushback_ms(es_srv *srv, busy_hint *b) {
   return b->ms;
 }
 
-/* Answers RESOURCE_EXHAUSTED at once with why and the pushback that makes it a "busy, come
-   back" rather than a failure; the call never reaches a worker. */
-static void refuse(es_srv *srv, pending *p, uint64_t id, const char *why, busy_hint *b) {
+/* Ends a call that never reaches a worker with code and why; a busy refusal (pushback >= 0)
+   also carries grpc-retry-pushback-ms, which makes it a "busy, come back" rather than a failure. */
+static void refuse(es_srv *srv, pending *p, uint64_t id, int code, const char *why, long pushback) {
   es_call c;
   es_error err;
   char peer[128], ms[24];
-  grpc_metadata pushback;
-  memset(&pushback, 0, sizeof(pushback));
-  snprintf(ms, sizeof(ms), "%ld", pushback_ms(srv, b));
-  pushback.key = grpc_slice_from_static_string(ES_TRAILER_PUSHBACK);
-  pushback.value = grpc_slice_from_copied_string(ms);
+  grpc_metadata md;
+  memset(&md, 0, sizeof(md));
+  snprintf(ms, sizeof(ms), "%ld", pushback);
   /* If the close watch cannot start here, es_call_finish adds it to the final batch. */
   es_call_open(&c, p->call, p->cq, p->deadline, &err);
-  c.trailers = &pushback;
-  c.ntrailers = 1;
+  if (pushback >= 0) {
+    md.key = grpc_slice_from_static_string(ES_TRAILER_PUSHBACK);
+    md.value = grpc_slice_from_copied_string(ms);
+    c.trailers = &md;
+    c.ntrailers = 1;
+  }
   es_call_peer(&c, peer, sizeof(peer));
-  es_server_stats_add(&srv->stats.streams_rejected, 1);
-  es_server_stats_outcome(&srv->stats, GRPC_STATUS_RESOURCE_EXHAUSTED);
-  es_call_finish(&c, GRPC_STATUS_RESOURCE_EXHAUSTED, why, NULL, 0);
-  grpc_slice_unref(pushback.value);
-  es_stream_log_refused(id, peer, ms, why);
+  if (pushback >= 0) es_server_stats_add(&srv->stats.streams_rejected, 1);
+  es_server_stats_outcome(&srv->stats, code);
+  es_call_finish(&c, (grpc_status_code)code, why, NULL, 0);
+  if (pushback >= 0) grpc_slice_unref(md.value);
+  es_stream_log_refused(id, peer, code, pushback >= 0 ? ms : NULL, why);
   es_call_close(&c);
+}
+
+static void refuse_busy(es_srv *srv, pending *p, uint64_t id, const char *why, busy_hint *b) {
+  refuse(srv, p, id, GRPC_STATUS_RESOURCE_EXHAUSTED, why, pushback_ms(srv, b));
 }
 
 /* The streams_in_flight gauge moves with in_flight: streams not answered yet. */
@@ -176,13 +183,21 @@ static void release_slot(es_srv *srv, es_worker *w) {
 
 static void dispatch(es_srv *srv, pending *p, busy_hint *b) {
   uint64_t id = atomic_fetch_add(&srv->next_id, 1) + 1;
-  es_worker *w = claim_slot(srv);
+  es_caller who;
+  es_error err;
+  es_worker *w;
+  /* Before a slot is taken: callers without credentials never hold one, nor are told to wait. */
+  int denied = es_security_authorize(&srv->sec, p->call, &p->md, &who, &err);
   grpc_metadata_array_destroy(&p->md);
-  if (!w) {
+  if (denied) {
+    refuse(srv, p, id, es_code_to_grpc(denied), err.msg, -1);
+    return;
+  }
+  if (!(w = claim_slot(srv))) {
     char why[128];
     snprintf(why, sizeof(why), "server busy: %d streams in flight (--max-streams %d); retry later",
              srv->opts.max_streams, srv->opts.max_streams);
-    refuse(srv, p, id, why, b);
+    refuse_busy(srv, p, id, why, b);
     return;
   }
   /* The slot's previous thread has set busy = 0 and is returning: joining takes no time. */
@@ -193,10 +208,11 @@ static void dispatch(es_srv *srv, pending *p, busy_hint *b) {
   w->deadline = p->deadline;
   w->id = id;
   w->accepted_at = es_clock_wall();
+  w->caller = who;
   es_server_stats_add(&srv->stats.streams_started, 1);
   if (pthread_create(&w->thread, NULL, worker_main, w) != 0) {
     release_slot(srv, w);
-    refuse(srv, p, id, "server cannot start a thread for the stream; retry later", b);
+    refuse_busy(srv, p, id, "server cannot start a thread for the stream; retry later", b);
     return;
   }
   w->joinable = 1;

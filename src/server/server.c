@@ -104,7 +104,7 @@ static int create_server(es_srv *srv, int *port, es_error *err) {
   if (!srv->method) return es_err_set(err, ES_EINTERNAL, "cannot register %s", ES_METHOD_INGEST);
   /* Before the port: gRPC must not be left with a listener on a server that never starts. */
   if (es_health_register(srv->server, &srv->health, err)) return err->code;
-  creds = grpc_insecure_server_credentials_create();
+  creds = es_security_credentials(&srv->sec);
   *port = grpc_server_add_http2_port(srv->server, srv->opts.listen, creds);
   grpc_server_credentials_release(creds);
   if (*port <= 0) {
@@ -136,6 +136,13 @@ static const char *signal_name(int sig) {
   return sig == SIGINT ? "SIGINT" : sig == SIGTERM ? "SIGTERM" : "a signal";
 }
 
+/* sigtimedwait for sigs, where SIGHUP (tokens read again) is handled here and never returned. */
+static int next_signal(es_srv *srv, const sigset_t *sigs, const struct timespec *timeout) {
+  int sig;
+  while ((sig = sigtimedwait(sigs, NULL, timeout)) == SIGHUP) es_security_reload(&srv->sec);
+  return sig;
+}
+
 /* Waits until every call ended, the grace period is over, or a second signal arrives;
    returns 1 only when the grace period ran out. */
 static int wait_grace(es_srv *srv, const sigset_t *sigs) {
@@ -152,7 +159,7 @@ static int wait_grace(es_srv *srv, const sigset_t *sigs) {
       return 0;
     }
     if (now >= end) return 1;
-    sig = sigtimedwait(sigs, NULL, &slice);
+    sig = next_signal(srv, sigs, &slice);
     if (sig > 0) {
       es_warn("received %s again: cancelling open streams now", signal_name(sig));
       return 0;
@@ -170,7 +177,7 @@ static int wait_signal(es_srv *srv, const sigset_t *sigs) {
   for (;;) {
     struct timespec tick = {MEMORY_TICK_S, 0};
     uint64_t ended;
-    int sig = sigtimedwait(sigs, NULL, &tick);
+    int sig = next_signal(srv, sigs, &tick);
     if (sig > 0) return sig;
     ended = atomic_load(&srv->streams_ended);
     if (ended != seen) {
@@ -246,6 +253,7 @@ static es_srv *srv_new(const es_server_opts *o, es_error *err) {
 static void srv_free(es_srv *srv) {
   if (!srv) return;
   es_store_close(srv->store);
+  es_security_free(&srv->sec);
   pthread_mutex_destroy(&srv->mu);
   free(srv->slots);
   free(srv);
@@ -260,9 +268,12 @@ static void log_ready(es_srv *srv, int port) {
   if (es_testhook_path())
     es_warn("%s is set: streams pause at the test points %s names (a test hook: unset it outside tests)",
             ES_TESTHOOK_ENV, es_testhook_path());
-  es_info("listening on %.*s:%d", hostlen, srv->opts.listen, port);
+  es_info("listening on %.*s:%d%s", hostlen, srv->opts.listen, port,
+          srv->sec.tls.cert_pem ? (srv->sec.client_ca ? " (TLS, client certificates)" : " (TLS)") : "");
   /* After the line above: tests take the first "listening on" as the gRPC address. */
-  if (srv->metrics) es_info("metrics listening on %s", es_metrics_http_address(srv->metrics));
+  if (srv->metrics)
+    es_info("metrics listening on %s%s", es_metrics_http_address(srv->metrics),
+            srv->sec.tls.cert_pem ? " (HTTPS)" : "");
 }
 
 int es_server_run(const es_server_opts *o, es_error *err) {
@@ -275,15 +286,18 @@ int es_server_run(const es_server_opts *o, es_error *err) {
   sigemptyset(&sigs);
   sigaddset(&sigs, SIGINT);
   sigaddset(&sigs, SIGTERM);
+  sigaddset(&sigs, SIGHUP);
   pthread_sigmask(SIG_BLOCK, &sigs, NULL);
   es_memory_setup();
   if (!(srv = srv_new(o, err))) return err->code;
+  if ((rc = es_security_load(o, &srv->sec, err))) goto done;
   if ((rc = es_store_open(o->store_url, &srv->store, err))) goto done;
   grpc_init();
   grpc_up = 1;
   /* First: a busy metrics port then fails the start before gRPC holds any listener. */
   if (o->metrics_listen &&
-      (rc = es_metrics_http_start(o->metrics_listen, &srv->stats, &srv->metrics, err)))
+      (rc = es_metrics_http_start(o->metrics_listen, &srv->stats, &srv->sec.tls, srv->sec.tokens,
+                                  &srv->metrics, err)))
     goto done;
   if ((rc = create_server(srv, &port, err))) goto done;
   grpc_server_start(srv->server);

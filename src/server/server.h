@@ -17,6 +17,11 @@ typedef struct es_server_opts {
   int grace_s;               /* on SIGINT/SIGTERM, how long streams in flight may finish */
   int idle_timeout_s;        /* a stream without a complete message this long ends; 0: never */
   const char *metrics_listen;/* NULL: no metrics endpoint */
+  const char *tls_cert;      /* PEM certificate (chain) and key: TLS 1.2+ (gRPC and metrics) */
+  const char *tls_key;
+  const char *tls_client_ca; /* also require a client certificate signed by this CA (mTLS) */
+  const char *tokens;        /* token file (auth/tokens.h): every call needs a bearer token */
+  int insecure;              /* allow a non-loopback listener without TLS and tokens */
 } es_server_opts;
 
 void es_server_opts_init(es_server_opts *o);

@@ -11,6 +11,7 @@
 
 #include "server/health.h"
 #include "server/metrics.h"
+#include "server/security.h"
 #include "server/server.h"
 #include "server/stats.h"
 #include "store/store.h"
@@ -32,10 +33,12 @@ typedef struct es_worker {
   gpr_timespec deadline;
   uint64_t id;
   double accepted_at; /* unix time the call was handed over */
+  es_caller caller;   /* who made the call (es_security_authorize) */
 } es_worker;
 
 struct es_srv {
   es_server_opts opts;
+  es_srv_security sec;     /* TLS credentials, client CA, tokens */
   es_store *store;
   grpc_server *server;
   grpc_completion_queue *cq; /* the server's: new-call and shutdown notifications */

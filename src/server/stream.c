@@ -56,6 +56,9 @@ static int begin(es_stream *s, const es_meta *m, es_error *err) {
   if (!d) /* the name is text (checked on the wire): quoted whole characters only */
     return es_err_set(err, ES_EINVAL, "unknown domain '%.*s' in metadata (expected one of: %s)",
                       (int)es_utf8_cut(name, strlen(name), 100), name, es_domain_names());
+  /* Before anything else about the stream: a token that may not use this domain learns no
+     more than that, and nothing reaches the store. */
+  if (es_security_permit(&s->w->caller, d, err)) return err->code;
   if (m->dim < ES_DIM_MIN || m->dim > ES_DIM_MAX)
     return es_err_set(err, ES_EINVAL, "metadata vector_dimension %d is out of range (%d..%d)",
                       (int)m->dim, ES_DIM_MIN, ES_DIM_MAX);
@@ -69,8 +72,9 @@ static int begin(es_stream *s, const es_meta *m, es_error *err) {
   info.file_name = s->file_name;
   info.dim = m->dim;
   info.started_at = s->w->accepted_at;
+  info.client = s->w->caller.text[0] ? s->w->caller.text : NULL;
   if (s->srv->store->begin(s->srv->store, &info, &s->txn, err)) return err->code;
-  es_stream_log_start(s->w->id, s->peer, d->name, s->file_name, s->dim);
+  es_stream_log_start(s->w->id, s->peer, s->w->caller.text, d->name, s->file_name, s->dim);
   es_testhook_pause("metadata", 0);
   return 0;
 }
@@ -410,7 +414,7 @@ void es_stream_run(es_worker *w) {
   if (!rc) es_testhook_pause("half-closed", 0);
   if (!rc) rc = commit_and_respond(&s, &err);
   if (rc) fail(&s, &err);
-  es_stream_log_end(w->id, s.peer, s.domain ? s.domain->name : NULL, s.file_name, s.tot.rows,
+  es_stream_log_end(w->id, s.peer, w->caller.text, s.domain ? s.domain->name : NULL, s.file_name, s.tot.rows,
                     s.tot.chunks, es_clock_mono() - s.t0, rc ? es_code_to_grpc(err.code) : 0,
                     rc ? err.msg
                        : (s.delivered ? NULL : UNDELIVERED));

@@ -220,6 +220,7 @@ struct es_pg_store {
   pthread_mutex_t schema_mu;
   int ready[ES_PG_MAX_DOMAINS]; /* per es_domains[] index: table known to exist */
   int log_ready;               /* ingest_log known to exist */
+  int log_client;              /* ... with the column client (set with log_ready) */
   int ext_checked, has_pgvector;
 };
 

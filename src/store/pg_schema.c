@@ -14,7 +14,7 @@
 const char es_pg_sql_ingest_log[] =
     "CREATE TABLE IF NOT EXISTS ingest_log(id bigserial PRIMARY KEY, domain text NOT NULL, file_name text, "
     "vector_dimension integer, \"rows\" bigint NOT NULL, chunks bigint NOT NULL, status text NOT NULL, "
-    "message text, started_at timestamptz, finished_at timestamptz)";
+    "message text, started_at timestamptz, finished_at timestamptz, client text)";
 
 static const char *column_type(const es_field *f, int32_t dim, int pgvector, char *buf, size_t n) {
   switch (f->type) {
@@ -115,6 +115,37 @@ done:
   return rc;
 }
 
+/* ingest_log.client came later: a table an older version made gets it here (under the schema
+   lock, so two servers add it once). A role that may not alter the table (one made ahead of
+   time by its owner) logs streams without it, and the operator is told how to add it. */
+static int ensure_log_client(es_pg_store *s, PGconn *c, es_error *err) {
+  PGresult *r = NULL;
+  es_error e;
+  int rc, has;
+  rc = es_pg_query(c,
+                   "SELECT EXISTS(SELECT 1 FROM pg_attribute WHERE attrelid = to_regclass('ingest_log') AND "
+                   "attname = 'client' AND NOT attisdropped)",
+                   0, NULL, &r, err, "looking for ingest_log.client");
+  if (rc) return rc;
+  has = !strcmp(PQgetvalue(r, 0, 0), "t");
+  PQclear(r);
+  if (!has) {
+    es_err_clear(&e);
+    has = !es_pg_exec(c,
+                      "BEGIN; SELECT pg_advisory_xact_lock(8245316021); "
+                      "ALTER TABLE ingest_log ADD COLUMN IF NOT EXISTS client text; COMMIT",
+                      &e, "adding the column ingest_log.client");
+    es_pg_rollback(c);
+    if (has) es_info("postgres: ingest_log gained the column client");
+    else
+      es_warn("%s; streams are logged without their client until the table's owner runs ALTER TABLE "
+              "ingest_log ADD COLUMN client text",
+              e.msg);
+  }
+  s->log_client = has;
+  return 0;
+}
+
 int es_pg_schema_ensure(es_pg_store *s, PGconn *c, const es_domain *d, int32_t dim, es_error *err) {
   size_t di = es_pg_domain_index(d);
   int dom = 0, log = 0, rc = 0;
@@ -124,6 +155,7 @@ int es_pg_schema_ensure(es_pg_store *s, PGconn *c, const es_domain *d, int32_t d
   if (!dom || !log) {
     if ((rc = check_pgvector(s, c, err)) || (rc = create_tables(s, c, d, dim, err))) goto done;
   }
+  if (!s->log_ready && (rc = ensure_log_client(s, c, err))) goto done;
   s->ready[di] = s->log_ready = 1;
 done:
   pthread_mutex_unlock(&s->schema_mu);

@@ -42,9 +42,12 @@ static int put_last_ingests(PGconn *c, es_buf *out, es_error *err) {
   static const char sql[] =
       "SELECT domain, file_name, vector_dimension, \"rows\", chunks, status, message, "
       "to_char(started_at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.MS\"Z\"') AS started_at, "
-      "to_char(finished_at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.MS\"Z\"') AS finished_at "
-      "FROM ingest_log ORDER BY id DESC LIMIT " LAST_INGESTS;
-  static const int numeric[] = {0, 0, 1, 1, 1, 0, 0, 0, 0};
+      "to_char(finished_at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.MS\"Z\"') AS finished_at, "
+      /* read by name from the whole row: a table without the column (an older one the server
+         could not alter) reads as null rather than failing */
+      "to_jsonb(l) ->> 'client' AS client "
+      "FROM ingest_log l ORDER BY id DESC LIMIT " LAST_INGESTS;
+  static const int numeric[] = {0, 0, 1, 1, 1, 0, 0, 0, 0, 0};
   PGresult *r = NULL;
   int exists = 0, rc, i, j;
   es_buf_puts(out, "\"last_ingests\":[");
@@ -52,7 +55,7 @@ static int put_last_ingests(PGconn *c, es_buf *out, es_error *err) {
   if ((rc = es_pg_query(c, sql, 0, NULL, &r, err, "reading ingest_log"))) goto done;
   for (i = 0; i < PQntuples(r); i++) {
     es_buf_puts(out, i ? ",{" : "{");
-    for (j = 0; j < PQnfields(r) && j < 9; j++) {
+    for (j = 0; j < PQnfields(r) && j < 10; j++) {
       es_buf_printf(out, "%s\"%s\":", j ? "," : "", PQfname(r, j));
       if (PQgetisnull(r, i, j)) es_buf_puts(out, "null");
       else if (numeric[j]) es_buf_puts(out, PQgetvalue(r, i, j));

@@ -24,6 +24,7 @@ typedef struct es_pg_txn {
   es_pg_table table;
   es_pg_writer w;
   char *file_name;
+  char *client; /* ingest_log.client, NULL when unknown */
   int32_t dim;
   double started_at;
   uint64_t rows, chunks;
@@ -38,6 +39,7 @@ static void txn_free(es_pg_txn *t) {
     es_pg_pool_put(&t->st->pool, t->conn);
   }
   free(t->file_name);
+  free(t->client);
   free(t);
 }
 
@@ -123,8 +125,9 @@ static int pg_stage(es_txn *tx, const es_chunk *c, es_error *err) {
 static int write_log(PGconn *c, const es_pg_txn *t, const es_stream_totals *tot, es_ingest_status status,
                      const char *message, int64_t *log_id, es_error *err) {
   char dim[16], rows[24], chunks[24], started[40], finished[40];
-  const char *params[9] = {t->table.d->name, t->file_name, dim, rows, chunks, es_store_status_name(status),
-                           message, started, finished};
+  const char *params[10] = {t->table.d->name, t->file_name, dim, rows, chunks, es_store_status_name(status),
+                            message, started, finished, t->client};
+  int with_client = t->st->log_client;
   PGresult *r;
   int rc = 0;
   snprintf(dim, sizeof(dim), "%d", (int)t->dim);
@@ -133,10 +136,13 @@ static int write_log(PGconn *c, const es_pg_txn *t, const es_stream_totals *tot,
   snprintf(started, sizeof(started), "%.6f", t->started_at > 0 ? t->started_at : es_clock_wall());
   snprintf(finished, sizeof(finished), "%.6f", es_clock_wall());
   r = PQexecParams(c,
-                   "INSERT INTO ingest_log(domain, file_name, vector_dimension, \"rows\", chunks, status, message, "
-                   "started_at, finished_at) VALUES ($1, $2, $3, $4, $5, $6, $7, to_timestamp($8::float8), "
-                   "to_timestamp($9::float8)) RETURNING id",
-                   9, NULL, params, NULL, NULL, 0);
+                   with_client ? "INSERT INTO ingest_log(domain, file_name, vector_dimension, \"rows\", chunks, "
+                                 "status, message, started_at, finished_at, client) VALUES ($1, $2, $3, $4, $5, "
+                                 "$6, $7, to_timestamp($8::float8), to_timestamp($9::float8), $10) RETURNING id"
+                               : "INSERT INTO ingest_log(domain, file_name, vector_dimension, \"rows\", chunks, "
+                                 "status, message, started_at, finished_at) VALUES ($1, $2, $3, $4, $5, $6, $7, "
+                                 "to_timestamp($8::float8), to_timestamp($9::float8)) RETURNING id",
+                   with_client ? 10 : 9, NULL, params, NULL, NULL, 0);
   if (!r || PQresultStatus(r) != PGRES_TUPLES_OK || PQntuples(r) != 1) rc = es_pg_fail(c, r, err, "writing ingest_log");
   else if (log_id) *log_id = strtoll(PQgetvalue(r, 0, 0), NULL, 10);
   PQclear(r);
@@ -234,7 +240,8 @@ int es_pg_begin(es_store *st, const es_stream_info *info, es_txn **out, es_error
   t->started_at = info->started_at;
   es_pg_table_init(&t->table, info->domain);
   t->file_name = strdup(info->file_name ? info->file_name : "");
-  if (!t->file_name) {
+  t->client = info->client ? strdup(info->client) : NULL;
+  if (!t->file_name || (info->client && !t->client)) {
     rc = es_err_set(err, ES_ENOMEM, "out of memory");
     goto done;
   }

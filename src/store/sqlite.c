@@ -3,10 +3,22 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/log.h"
 #include "store/sqlite_int.h"
 
-/* 1 when every table exists already: then opening takes no write lock, so `stats` on a store
-   whose server is in a long commit does not wait for it. */
+/* 1 when ingest_log has the column `client` (added in 0.3; older files lack it). */
+static int log_has_client(sqlite3 *db) {
+  sqlite3_stmt *st = NULL;
+  int found = 0;
+  if (sqlite3_prepare_v2(db, "SELECT 1 FROM pragma_table_info('ingest_log', 'main') WHERE name = 'client'", -1,
+                         &st, NULL) == SQLITE_OK)
+    found = sqlite3_step(st) == SQLITE_ROW;
+  sqlite3_finalize(st);
+  return found;
+}
+
+/* 1 when every table exists already, as this version makes it: then opening takes no write
+   lock, so `stats` on a store whose server is in a long commit does not wait for it. */
 static int schema_complete(es_sq_store *s) {
   sqlite3_stmt *st = NULL;
   size_t i;
@@ -21,7 +33,7 @@ static int schema_complete(es_sq_store *s) {
     if (n != 1) break;
   }
   sqlite3_finalize(st);
-  return n == 1;
+  return n == 1 && log_has_client(s->db);
 }
 
 static int create_schema(es_sq_store *s, es_error *err) {
@@ -35,12 +47,18 @@ static int create_schema(es_sq_store *s, es_error *err) {
     es_buf_puts(&sql, ";");
   }
   es_buf_puts(&sql, es_sq_sql_ingest_log);
-  es_buf_puts(&sql, "; COMMIT;");
+  es_buf_puts(&sql, ";");
   if (sql.oom) {
     rc = es_err_set(err, ES_ENOMEM, "sqlite %s: out of memory", s->path);
     goto done;
   }
   rc = es_sq_exec(s->db, sql.ptr, "creating the schema", err, s->path);
+  /* Inside the same write lock: two servers opening an old file add the column once. */
+  if (!rc && !log_has_client(s->db)) {
+    rc = es_sq_exec(s->db, es_sq_sql_log_add_client, "adding ingest_log.client", err, s->path);
+    if (!rc) es_info("sqlite %s: ingest_log gained the column client", s->path);
+  }
+  if (!rc) rc = es_sq_exec(s->db, "COMMIT", "creating the schema", err, s->path);
   if (rc) sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
 done:
   es_buf_free(&sql);

@@ -42,6 +42,7 @@ typedef struct es_sq_txn {
   es_sq_store *st;
   const es_domain *domain;
   char *file_name;
+  char *client;         /* who sent the stream (ingest_log.client), NULL when unknown */
   int32_t dim;
   double started_at;
   sqlite3 *db;          /* this stream's own connection: its TEMP table is private to it */
@@ -59,6 +60,7 @@ int es_sq_sql_insert_stage(es_buf *b, const es_domain *d);
 int es_sq_sql_upsert(es_buf *b, const es_domain *d);
 extern const char es_sq_sql_ingest_log[];
 extern const char es_sq_sql_insert_log[];
+extern const char es_sq_sql_log_add_client[];
 extern const char es_sq_sql_set_log_status[];
 
 /* sqlite_util.c */

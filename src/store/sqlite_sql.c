@@ -5,11 +5,14 @@ const char es_sq_sql_ingest_log[] =
     "CREATE TABLE IF NOT EXISTS main.ingest_log("
     "id INTEGER PRIMARY KEY, domain TEXT NOT NULL, file_name TEXT, vector_dimension INTEGER, "
     "rows INTEGER NOT NULL, chunks INTEGER NOT NULL, status TEXT NOT NULL, message TEXT, "
-    "started_at TEXT, finished_at TEXT)";
+    "started_at TEXT, finished_at TEXT, client TEXT)";
+
+/* Files made before the column existed get it when a store opens them (sqlite.c). */
+const char es_sq_sql_log_add_client[] = "ALTER TABLE main.ingest_log ADD COLUMN client TEXT";
 
 const char es_sq_sql_insert_log[] =
     "INSERT INTO main.ingest_log(domain, file_name, vector_dimension, rows, chunks, status, message, "
-    "started_at, finished_at) VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)";
+    "started_at, finished_at, client) VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)";
 
 const char es_sq_sql_set_log_status[] =
     "UPDATE main.ingest_log SET status = ?1, message = coalesce(message, '') || ?2 WHERE id = ?3";

@@ -59,8 +59,8 @@ static void put_row(sqlite3_stmt *st, es_buf *out) {
 
 static int put_last_ingests(es_sq_store *s, es_buf *out, es_error *err) {
   static const char sql[] =
-      "SELECT domain, file_name, vector_dimension, rows, chunks, status, message, started_at, finished_at "
-      "FROM main.ingest_log ORDER BY id DESC LIMIT " ES_STR(LAST_INGESTS);
+      "SELECT domain, file_name, vector_dimension, rows, chunks, status, message, started_at, finished_at, "
+      "client FROM main.ingest_log ORDER BY id DESC LIMIT " ES_STR(LAST_INGESTS);
   sqlite3_stmt *st = NULL;
   int rc, n = 0;
   es_buf_puts(out, "\"last_ingests\":[");

@@ -26,6 +26,7 @@ static void txn_free(es_sq_txn *t) {
   es_buf_free(&t->json);
   es_buf_free(&t->swap);
   free(t->file_name);
+  free(t->client);
   free(t);
 }
 
@@ -260,7 +261,8 @@ int es_sq_begin(es_store *st, const es_stream_info *info, es_txn **out, es_error
   t->dim = info->dim;
   t->started_at = info->started_at;
   t->file_name = strdup(info->file_name ? info->file_name : "");
-  if (!t->file_name) {
+  t->client = info->client ? strdup(info->client) : NULL;
+  if (!t->file_name || (info->client && !t->client)) {
     rc = es_err_set(err, ES_ENOMEM, "out of memory");
     goto done;
   }

@@ -102,6 +102,7 @@ int es_sq_log(sqlite3 *db, const es_sq_txn *t, const es_stream_totals *tot, cons
     sqlite3_bind_text(st, 7, message ? message : "", -1, SQLITE_STATIC);
     sqlite3_bind_text(st, 8, started, -1, SQLITE_STATIC);
     sqlite3_bind_text(st, 9, finished, -1, SQLITE_STATIC);
+    if (t->client) sqlite3_bind_text(st, 10, t->client, -1, SQLITE_STATIC);
     rc = sqlite3_step(st);
   }
   rc = rc == SQLITE_DONE ? 0 : es_sq_fail(db, rc, err, t->st->path, "writing ingest_log");

@@ -8,6 +8,9 @@ is not the metadata's dimension the way any server might: INVALID_ARGUMENT whose
 the same way (a rule of the server's that a client cannot know), with our embedstream-chunk and
 embedstream-row trailers too when row_trailers is set.
 
+With server_credentials (grpc.ssl_server_credentials) it serves TLS; with bearer="TOKEN" a call
+without `authorization: Bearer TOKEN` gets UNAUTHENTICATED, as a secured server of any make would.
+
 In-process:  srv = PyServer(record=True, fail_first=1).start(); srv.addr; ...; srv.stop()
 As a program: pyserver.py [--listen 127.0.0.1:0] [--fail-first N] [--workers N]; logs
               `listening on HOST:PORT` on stderr, stops on SIGTERM/SIGINT (exit 0) after printing
@@ -69,6 +72,7 @@ class Servicer:
         self.check_dim = check_dim
         self.reject_key = reject_key
         self.row_trailers = row_trailers
+        self.bearer = None  # PyServer's bearer
         self.lock = threading.Lock()
         self.streams = []
 
@@ -110,6 +114,10 @@ class Servicer:
         st = Stream()
         with self.lock:
             self.streams.append(st)
+        if self.bearer is not None:
+            sent = dict(context.invocation_metadata()).get("authorization")
+            if sent != "Bearer " + self.bearer:
+                self._end(context, st, grpc.StatusCode.UNAUTHENTICATED, "missing or unknown token")
         fail = self._take_failure()
         case = None
         for req in request_iterator:
@@ -160,16 +168,21 @@ class Servicer:
 
 
 class PyServer:
-    def __init__(self, listen="127.0.0.1:0", record=False, fail_first=0, workers=8, **servicer):
+    def __init__(self, listen="127.0.0.1:0", record=False, fail_first=0, workers=8,
+                 server_credentials=None, bearer=None, **servicer):
         pb2, pb2_grpc = harness.protos()
         self.servicer = Servicer(pb2, record, fail_first, **servicer)
+        self.servicer.bearer = bearer
         self.server = grpc.server(
             concurrent.futures.ThreadPoolExecutor(max_workers=workers),
             options=[("grpc.max_send_message_length", MAX_MESSAGE),
                      ("grpc.max_receive_message_length", MAX_MESSAGE)])
         pb2_grpc.add_EmbeddingStreamServiceServicer_to_server(self.servicer, self.server)
         host = listen.rsplit(":", 1)[0]
-        self.port = self.server.add_insecure_port(listen)
+        if server_credentials is None:
+            self.port = self.server.add_insecure_port(listen)
+        else:
+            self.port = self.server.add_secure_port(listen, server_credentials)
         if not self.port:
             raise OSError("pyserver: cannot listen on %s" % listen)
         self.addr = "%s:%d" % (host, self.port)

@@ -478,7 +478,8 @@ class HttpApiServerFailureTest(unittest.TestCase):
         data, _ = make_data_dir()
         cases = ((grpc.StatusCode.INTERNAL, "disk on fire", 500, "INTERNAL", 13),
                  (grpc.StatusCode.NOT_FOUND, "no such table", 400, "NOT_FOUND", 5),
-                 (grpc.StatusCode.PERMISSION_DENIED, "read-only", 400, "PERMISSION_DENIED", 7))
+                 (grpc.StatusCode.PERMISSION_DENIED, "read-only", 400, "PERMISSION_DENIED", 7),
+                 (grpc.StatusCode.UNAUTHENTICATED, "who are you", 400, "UNAUTHENTICATED", 16))
         for code, details, status, name, number in cases:
             with a.FailingGrpcServer(code, details) as srv, \
                     a.Api(data, srv.addr, ["--retries", "1"]) as api:

@@ -2,6 +2,7 @@
 # buttons, the server badge, running, failed and cancelled jobs, with a screenshot checked.
 import json
 import os
+import re
 import struct
 import sys
 import unittest
@@ -70,6 +71,17 @@ def start_async(base, name, **q):
     if r.status != 202:
         raise AssertionError(r)
     return r.json["job_id"]
+
+
+
+def give_token(tab, token):
+    """Waits for the page to ask for a token (its first call got 401) and types it in."""
+    # (the page may not be parsed yet: no form at all is "not yet")
+    h.wait_until(lambda: tab.eval("(() => { const f = document.querySelector('#auth');"
+                                  " return !!f && !f.hidden; })()"), h.scaled(30),
+                 "the page to ask for a token", interval=0.1)
+    tab.eval("(() => { document.querySelector('#token').value = %s;"
+             " document.querySelector('#auth').requestSubmit(); })()" % json.dumps(token))
 
 
 @unittest.skipIf(cdp.available(), cdp.available() or "")
@@ -166,6 +178,35 @@ class HttpPageTest(unittest.TestCase):
             self.assertEqual(sorted(ops), want)
             self.assertTrue(tab.eval("!!document.querySelector('#schema-Error')"))
             self.assertIn(spec["info"]["version"], tab.eval("document.querySelector('#version').innerText"))
+
+    def test_a_token_asked_for_once_and_sent(self):
+        data = make_data()
+        tokens = os.path.join(h.tempdir("es-page-tokens-"), "tokens")
+        token = h.run_cmd([h.BIN, "token", "new", "page", "--tokens", tokens]).stdout.strip()
+        store = h.SqliteStore()
+        with h.Server(store.url) as srv, a.Api(data, srv.addr, ["--tokens", tokens]) as api, \
+                cdp.Chromium(timeout=h.scaled(30)) as browser:
+            self.assertEqual(a.call(api.base, "/data/jobs").status, 401)
+            page = Page(self, browser.new_page())
+            page.tab.navigate(api.base + "/")
+            give_token(page.tab, token)
+            button = 'button.ingest[data-file="%s"]' % FILE
+            page.wait("!!document.querySelector(%s)" % json.dumps(button), "the page to list " + FILE)
+            page.tab.click(button)
+            done = page.wait_row("1", "succeeded")
+            self.assertIn(FILE, done["text"])
+            self.assertIn("started", page.js("document.querySelector('#notice').innerText"))
+            # kept for the tab, where its later calls found it
+            self.assertEqual(page.js("sessionStorage.getItem('embedstream-token')"), token)
+            # /readyz stays open for probes: the badge says up without a token
+            page.wait("(document.querySelector('#server') || {dataset: {}}).dataset.state === 'up'",
+                      "the badge to say up")
+            # refused before the token was given (ours, the page's first files and jobs calls),
+            # never the ingest the page made after it
+            self.assertGreaterEqual(len(re.findall(r"refused \(401\)", api.log)), 3, api.log)
+            self.assertNotIn("/data/ingest/recruit refused", api.log)
+            self.assertNotIn(token, api.log)
+        self.assertEqual(store.count("recruit"), ROWS)
 
 
 if __name__ == "__main__":

@@ -1,8 +1,9 @@
 /* test_client_rowerr.c - a server's "chunk N, row M" in the file's terms: the per-message row
    counts (run-length, overflow-safe), the row's line found by reading the file again (a quoted
-   field spanning lines included), our trailers or the details' text, pickle row indexes, and
+   field spanning lines included), our trailers or the details' text, pickle and Parquet row indexes, and
    the cases that must leave the server's message alone. */
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "client/client_int.h"
@@ -125,8 +126,9 @@ static void test_csv_lines(void) {
   "{\"id\":\"" id "\",\"company_name\":\"A\",\"exp_years\":1,\"english_level\":\"B2\","            \
   "\"primary_keyword\":\"Go\",\"vector\":[1,2]}\n"
 
-static void test_jsonl_and_pickle(void) {
+static void test_jsonl_pickle_parquet(void) {
   fixture f;
+  char pq[1024];
   /* rows the loader accepts (it refuses what our server would): the server's refusal is a rule
      the client cannot know */
   const char *path = tu_write("r.jsonl", JROW("0190a8c2-abcd-7ef0-8000-00000000000a") "\n"
@@ -143,13 +145,21 @@ static void test_jsonl_and_pickle(void) {
   CHECK_STR(rewrite(&f, "chunk 3, row 1: field 'id'", 0, 0),
             "/nonexistent/t.pkl: row index 7: field 'id' (server: chunk 3, row 1)");
   es_producer_free(&f.p);
+  /* so are a Parquet file's: its loader's "lines" count rows, and "t.parquet:8" would name a
+     line the file does not have (a real file, which the client could read again) */
+  snprintf(pq, sizeof(pq), "%s/tests/fixtures/parquet/encodings_recruit.parquet",
+           getenv("ES_SOURCE_DIR") ? getenv("ES_SOURCE_DIR") : ".");
+  fixture_init(&f, pq, "parquet");
+  CHECK_STR(rewrite(&f, "chunk 3, row 1: field 'id'", 0, 0),
+            want(&f, "%s: row index 7: field 'id' (server: chunk 3, row 1)", pq));
+  es_producer_free(&f.p);
 }
 
 int main(void) {
   tu_init();
   test_msgrows_locate();
   test_csv_lines();
-  test_jsonl_and_pickle();
+  test_jsonl_pickle_parquet();
   tu_cleanup();
   return tap_done("test_client_rowerr");
 }

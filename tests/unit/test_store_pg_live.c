@@ -365,6 +365,39 @@ static void test_table_made_ahead(void) {
   es_store_close(st);
 }
 
+/* ingest_log.client: an ingest_log made by an older version (no such column) gains it at the
+   first stream, keeps its rows (client NULL), and the stream's client is recorded; stats reads
+   it back. */
+static void test_client_column(void) {
+  es_stream_info info = {es_domain_find("skill_embedding_dic"), "c.csv", 4, 0, "token:ci cert:CN=loader-1"};
+  es_stream_totals tot = {0, 0};
+  es_buf out = ES_BUF_INIT;
+  es_txn *tx = NULL;
+  es_store *st;
+  es_error err;
+  reset();
+  PQclear(PQexec(admin, "CREATE TABLE ingest_log(id bigserial PRIMARY KEY, domain text NOT NULL, file_name text, "
+                        "vector_dimension integer, \"rows\" bigint NOT NULL, chunks bigint NOT NULL, status text "
+                        "NOT NULL, message text, started_at timestamptz, finished_at timestamptz);"
+                        "INSERT INTO ingest_log(domain, file_name, \"rows\", chunks, status) "
+                        "VALUES ('recruit', 'old.csv', 5, 1, 'success')"));
+  CHECK_STR(scalar("SELECT count(*) FROM pg_attribute WHERE attrelid = 'ingest_log'::regclass AND attname = 'client'"),
+            "0");
+  if (!(st = open_store(NULL))) return;
+  CHECK_EQ_INT(st->begin(st, &info, &tx, &err), 0);
+  if (tx) CHECK_EQ_INT(tx->commit(tx, &tot, NULL, &err), 0);
+  info.client = NULL;
+  CHECK_EQ_INT(st->begin(st, &info, &tx, &err), 0);
+  if (tx) tx->abort(tx, &tot, ES_INGEST_FAILED, "refused");
+  CHECK_STR(scalar("SELECT string_agg(file_name || '=' || coalesce(client, 'NULL'), '|' ORDER BY id) FROM ingest_log"),
+            "old.csv=NULL|c.csv=token:ci cert:CN=loader-1|c.csv=NULL");
+  CHECK_EQ_INT(st->stats_json(st, &out, &err), 0);
+  CHECK_CONTAINS(out.ptr, "\"client\":null}");
+  CHECK_CONTAINS(out.ptr, "\"client\":\"token:ci cert:CN=loader-1\"}");
+  es_buf_free(&out);
+  es_store_close(st);
+}
+
 static void test_pool_cap(void) {
   es_stream_info info = {es_domain_find("recruit"), "p.csv", 4, 0};
   es_txn *a = NULL, *b = NULL;
@@ -538,6 +571,7 @@ int main(void) {
   test_string_lists();
   test_big_chunks();
   test_table_made_ahead();
+  test_client_column();
   test_pool_cap();
   if (!serial) {
     test_overlapping_streams();

@@ -546,6 +546,70 @@ static void bench(void) {
   es_store_close(st);
 }
 
+/* ingest_log.client holds who sent a stream (NULL when nobody is known), also for failures. */
+static void test_client_column(void) {
+  const es_domain *d = es_domain_find("skill_embedding_dic");
+  es_stream_info info = {d, "c.csv", 16, 1.0, "token:ci cert:CN=loader-1"};
+  es_stream_totals tot = {1, 1};
+  char path[300], t[128];
+  es_chunk c;
+  es_store *st;
+  es_txn *tx = NULL;
+  es_error err;
+  db_path(path, sizeof(path), "client.db");
+  if (!(st = open_store(path))) return;
+  es_chunk_init(&c, d);
+  add_skill(&c, "go", 1, 16);
+  CHECK_EQ_INT(st->begin(st, &info, &tx, &err), 0);
+  if (tx) CHECK_EQ_INT(tx->stage(tx, &c, &err), 0);
+  if (tx) CHECK_EQ_INT(tx->commit(tx, &tot, NULL, &err), 0);
+  info.client = "token:other";
+  CHECK_EQ_INT(st->begin(st, &info, &tx, &err), 0);
+  if (tx) tx->abort(tx, &tot, ES_INGEST_FAILED, "refused");
+  info.client = NULL;
+  CHECK_EQ_INT(st->begin(st, &info, &tx, &err), 0);
+  if (tx) tx->abort(tx, &tot, ES_INGEST_CANCELLED, "gone");
+  CHECK_STR(query_text(path, "SELECT group_concat(coalesce(client, '-'), '|') FROM (SELECT client FROM ingest_log "
+                             "ORDER BY id)", t, sizeof(t)),
+            "token:ci cert:CN=loader-1|token:other|-");
+  es_chunk_free(&c);
+  es_store_close(st);
+}
+
+/* A file written before ingest_log had `client`: opening it adds the column, keeps the old rows
+   (client NULL) and logs new streams with theirs. */
+static void test_client_upgrade(void) {
+  const es_domain *d = es_domain_find("recruit");
+  es_stream_info info = {d, "new.csv", 8, 1.0, "token:ci"};
+  es_stream_totals tot = {0, 0};
+  char path[300], t[128];
+  sqlite3 *db = NULL;
+  es_store *st;
+  es_txn *tx = NULL;
+  es_error err;
+  db_path(path, sizeof(path), "old.db");
+  /* Every table as this version makes it, then the column taken away: the file an older
+     version left (whose complete schema must not let the open skip the upgrade). */
+  if ((st = open_store(path))) es_store_close(st);
+  CHECK(sqlite3_open(path, &db) == SQLITE_OK);
+  CHECK(sqlite3_exec(db,
+                     "ALTER TABLE ingest_log DROP COLUMN client;"
+                     "INSERT INTO ingest_log(domain, file_name, rows, chunks, status) "
+                     "VALUES('recruit', 'old.csv', 5, 1, 'success');",
+                     NULL, NULL, NULL) == SQLITE_OK);
+  sqlite3_close(db);
+  CHECK_EQ_INT(query_int(path, "SELECT count(*) FROM pragma_table_info('ingest_log') WHERE name = 'client'"), 0);
+  if (!(st = open_store(path))) return;
+  CHECK_EQ_INT(query_int(path, "SELECT count(*) FROM pragma_table_info('ingest_log') WHERE name = 'client'"), 1);
+  CHECK_EQ_INT(st->begin(st, &info, &tx, &err), 0);
+  if (tx) CHECK_EQ_INT(tx->commit(tx, &tot, NULL, &err), 0);
+  es_store_close(st);
+  CHECK_STR(query_text(path, "SELECT group_concat(file_name || '=' || coalesce(client, 'NULL'), '|') FROM "
+                             "(SELECT * FROM ingest_log ORDER BY id)", t, sizeof(t)),
+            "old.csv=NULL|new.csv=token:ci");
+  if ((st = open_store(path))) es_store_close(st); /* opened again: nothing to add, no error */
+}
+
 static void rm_tree(void) {
   char cmd[300];
   snprintf(cmd, sizeof(cmd), "rm -rf '%s'", tmpdir);
@@ -566,6 +630,8 @@ int main(void) {
   test_dimension();
   test_stats();
   test_open_errors();
+  test_client_column();
+  test_client_upgrade();
   bench();
   rm_tree();
   return tap_done("test_store_sqlite");

@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include "core/log.h"
+#include "core/readfile.h"
 #include "load/loader_int.h"
 #include "load/pickle/cell.h"
 #include "load/pickle/fail.h"
@@ -224,35 +225,6 @@ int es_pickle_open_mem(const uint8_t *buf, size_t len, const char *name, const e
   return open_src(&src, name, d, opts, out, err);
 }
 
-/* A pipe or other non-regular file is read whole into memory. */
-static int read_all(int fd, const char *path, uint8_t **buf, size_t *len, es_error *err) {
-  size_t cap = 1 << 16, n = 0;
-  uint8_t *b = malloc(cap), *nb;
-  ssize_t got;
-  if (!b) return es_err_set(err, ES_ENOMEM, "%s: out of memory", path);
-  for (;;) {
-    if (n == cap) {
-      if (cap > SIZE_MAX / 2 || !(nb = realloc(b, cap * 2))) {
-        free(b);
-        return es_err_set(err, ES_ENOMEM, "%s: out of memory", path);
-      }
-      b = nb;
-      cap *= 2;
-    }
-    got = read(fd, b + n, cap - n);
-    if (got < 0 && errno == EINTR) continue;
-    if (got < 0) {
-      free(b);
-      return es_err_set(err, ES_EIO, "%s: %s", path, strerror(errno));
-    }
-    if (got == 0) break;
-    n += (size_t)got;
-  }
-  *buf = b;
-  *len = n;
-  return 0;
-}
-
 int es_pickle_open(const char *path, const es_domain *d, const es_loader_opts *opts, es_loader **out,
                    es_error *err) {
   struct stat st;
@@ -275,8 +247,10 @@ int es_pickle_open(const char *path, const es_domain *d, const es_loader_opts *o
       if (src.buf == MAP_FAILED) rc = es_err_set(err, ES_EIO, "%s: mmap: %s", path, strerror(errno));
       src.mapped = 1;
     }
-  } else {
-    rc = read_all(fd, path, &src.buf, &src.len, err);
+  } else { /* a pipe or other non-regular file is read whole into memory */
+    char *whole = NULL;
+    rc = es_readfile_fd(fd, path, SIZE_MAX - 1, "a pickle", &whole, &src.len, err);
+    src.buf = (uint8_t *)whole;
     if (!rc && !src.len) {
       free(src.buf);
       rc = es_pkl_fail(err, "%s: empty file, not a pickle", path);

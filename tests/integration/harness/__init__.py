@@ -19,6 +19,7 @@ them, so `h.NAME` works whichever module NAME lives in):
   stores.py   SqliteStore/PostgresStore read back in data.py's normalized form, store factories
               and store_test_classes (one TestCase per store, picked with ES_STORES)
   runner.py   main(): ctest exit codes (0 passed, 1 failed, 77 skipped)
+  certs.py    TLS test certificates made with openssl (tls_certs(): CA, server, client, expired, other CA)
   api.py      `embedstream api` and HTTP calls (`from harness import api as a`; not re-exported)
 Servers the tests start that are also programs of their own stay next to the scripts:
 pgserver.py (PostgreSQL 15, also used by bench/), pglite.py (pgvector), pyclient.py/pyserver.py
@@ -41,11 +42,13 @@ Environment (set by ctest; defaults suit a manual run from the source tree):
   ES_PG_BIN      PostgreSQL's programs (pgserver.py; a directory without them: PostgreSQL
                  tests report skipped)
 """
-from . import data, procs, runner, stores, stubs
+from . import certs, data, procs, runner, stores, stubs
+from .certs import *  # noqa: F401,F403
 from .data import *  # noqa: F401,F403
 from .procs import *  # noqa: F401,F403
 from .runner import *  # noqa: F401,F403
 from .stores import *  # noqa: F401,F403
 from .stubs import *  # noqa: F401,F403
 
-__all__ = procs.__all__ + stubs.__all__ + data.__all__ + stores.__all__ + runner.__all__
+__all__ = (procs.__all__ + stubs.__all__ + data.__all__ + stores.__all__ + runner.__all__
+           + certs.__all__)

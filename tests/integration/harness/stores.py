@@ -60,7 +60,7 @@ class Store:
 
     def ingest_log(self):
         """ingest_log entries as dicts (domain, file_name, vector_dimension, rows, chunks, status,
-        started_at, finished_at), oldest first."""
+        started_at, finished_at, client), oldest first."""
         raise NotImplementedError
 
     def total_rows(self):
@@ -188,9 +188,10 @@ class PostgresStore(Store):
         if not self._has_table("ingest_log"):
             return []
         names = ["domain", "file_name", "vector_dimension", "rows", "chunks", "status", "message",
-                 "started_at", "finished_at"]
+                 "started_at", "finished_at", "client"]
         recs = self.pg.query(self.db, "SELECT domain, file_name, vector_dimension, \"rows\", chunks, status, "
-                                      "message, started_at::text, finished_at::text FROM ingest_log ORDER BY id")
+                                      "message, started_at::text, finished_at::text, client FROM ingest_log "
+                                      "ORDER BY id")
         out = []
         for rec in recs:
             e = dict(zip(names, rec))

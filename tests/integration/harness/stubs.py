@@ -84,10 +84,16 @@ def serialize(m):
 
 
 class Client:
-    """A channel with the raw ingest method (messages or bytes) and the health stub."""
+    """A channel with the raw ingest method (messages or bytes) and the health stub. credentials:
+    grpc.ssl_channel_credentials(...) for TLS; metadata: sent with every ingest call (such as
+    [("authorization", "Bearer TOKEN")])."""
 
-    def __init__(self, addr, options=None):
-        self.channel = grpc.insecure_channel(addr, options=options)
+    def __init__(self, addr, options=None, credentials=None, metadata=None):
+        if credentials is None:
+            self.channel = grpc.insecure_channel(addr, options=options)
+        else:
+            self.channel = grpc.secure_channel(addr, credentials, options=options)
+        self.metadata = metadata
         self.ingest = self.channel.stream_unary(
             METHOD, request_serializer=serialize,
             response_deserializer=pb2().IngestDataResponse.FromString)
@@ -96,7 +102,7 @@ class Client:
     def send(self, messages, timeout=30):
         """(StatusCode, details, response or None) of a whole stream."""
         try:
-            resp = self.ingest(iter(list(messages)), timeout=scaled(timeout))
+            resp = self.ingest(iter(list(messages)), timeout=scaled(timeout), metadata=self.metadata)
             return grpc.StatusCode.OK, "", resp
         except grpc.RpcError as e:
             return e.code(), e.details() or "", None
@@ -132,7 +138,7 @@ class HeldStream:
             for m in rest:
                 yield m
 
-        self.future = client.ingest.future(requests(), timeout=scaled(timeout))
+        self.future = client.ingest.future(requests(), timeout=scaled(timeout), metadata=client.metadata)
 
     def release(self):
         self._go.set()

@@ -1,0 +1,58 @@
+/* fuzz_parquet.c - libFuzzer target: any bytes through the Parquet reader (footer, schema,
+   row groups, pages, codecs, encodings, row filling), once per domain, with and without
+   dropping unknown columns; every row it hands out held to the server's own checks. */
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/chunk.h"
+#include "core/domain.h"
+#include "fuzz_rows.h"
+#include "load/parquet/parquet.h"
+
+#define NAME "fuzz.parquet"
+
+/* A refused file is refused in its own terms: "fuzz.parquet: ..." (byte, row group, row,
+   column follow), as a bad input (memory never runs out here). */
+static void check_refusal(int rc, const es_error *err) {
+  size_t n = strlen(NAME);
+  if (rc == ES_ENOMEM) return;
+  if (rc != ES_EINVAL) fuzz_die("unexpected error code", err->msg);
+  if (strncmp(err->msg, NAME, n) || strncmp(err->msg + n, ": ", 2)) fuzz_die("refusal without the file's name", err->msg);
+}
+
+/* A private copy of exactly size bytes, so ASan catches any read past the end. */
+static void read_as(const uint8_t *data, size_t size, const es_domain *d, int ignore) {
+  uint8_t *copy = malloc(size ? size : 1);
+  es_loader_opts opts = {ignore};
+  es_loader *l = NULL;
+  es_error err;
+  es_chunk c;
+  int32_t dim = 0;
+  uint64_t line = 0;
+  int n;
+  if (!copy) return;
+  if (size) memcpy(copy, data, size);
+  if ((n = es_parquet_open_mem(copy, size, NAME, d, &opts, &l, &err)) == 0) {
+    es_chunk_init(&c, d);
+    /* Small chunks so that rows cross level batches, pages and row groups between calls. */
+    while ((n = l->next(l, &c, 3, &err)) > 0) {
+      fuzz_check_rows(d, &c, &dim, &line);
+      es_chunk_reset(&c);
+    }
+    if (n < 0 && l->next(l, &c, 3, &err) != n) fuzz_die("a failed loader did not repeat its error", err.msg);
+    es_chunk_free(&c);
+    l->close(l);
+  }
+  if (n < 0) check_refusal(n, &err);
+  free(copy);
+}
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
+  size_t i;
+  for (i = 0; i < es_domain_count; i++) {
+    read_as(data, size, es_domains[i], 0);
+    read_as(data, size, es_domains[i], 1);
+  }
+  return 0;
+}

@@ -1,0 +1,70 @@
+/* pagebuf.c - page buffers: big ones as huge-page anonymous mappings, small ones malloc'd. Under
+   AddressSanitizer all are malloc'd to the byte, so that a read past a page's end is caught. */
+#include "load/parquet/pagebuf.h"
+
+#include <stdlib.h>
+#include <sys/mman.h>
+
+#include "core/error.h"
+
+#define HUGE ((size_t)2 << 20)
+
+#if defined(__SANITIZE_ADDRESS__)
+#define ES_PQ_PLAIN_MALLOC 1
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer)
+#define ES_PQ_PLAIN_MALLOC 1
+#endif
+#endif
+
+#ifndef ES_PQ_PLAIN_MALLOC
+/* A big page: whole huge pages of anonymous memory (a 100 MiB page faults in 50 times, not
+   25,000), which es_pq_pagebuf_release can hand back piece by piece. */
+static int map(es_pq_pagebuf *b, size_t need) {
+  size_t size;
+  void *m;
+  if (need > SIZE_MAX - HUGE) return ES_ENOMEM;
+  size = (need + HUGE - 1) / HUGE * HUGE;
+  m = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+  if (m == MAP_FAILED) return ES_ENOMEM;
+  madvise(m, size, MADV_HUGEPAGE); /* advice only: without THP it is 4 KiB pages as usual */
+  b->p = m;
+  b->cap = size;
+  b->mapped = 1;
+  return 0;
+}
+#endif
+
+int es_pq_pagebuf_reserve(es_pq_pagebuf *b, size_t need) {
+  b->gone = NULL;
+  if (b->p && need <= b->cap) return 0;
+  es_pq_pagebuf_free(b);
+#ifndef ES_PQ_PLAIN_MALLOC
+  if (need >= HUGE) return map(b, need);
+#endif
+  /* A small page is malloc'd: a huge page would zero 2 MiB for a few KiB (every page of a
+     small file, every run of the fuzzer). */
+  if (!(b->p = malloc(need ? need : 1))) return ES_ENOMEM;
+  b->cap = need;
+  return 0;
+}
+
+void es_pq_pagebuf_release(es_pq_pagebuf *b, const uint8_t *from, const uint8_t *to) {
+  uintptr_t base = (uintptr_t)b->p, lo, hi;
+  if (!b->mapped || (uintptr_t)from < base || (uintptr_t)to > base + b->cap || to <= from) return;
+  if (!b->gone || (uintptr_t)b->gone < (uintptr_t)from) b->gone = from;
+  lo = ((uintptr_t)b->gone + HUGE - 1) & ~(uintptr_t)(HUGE - 1);
+  hi = (uintptr_t)to & ~(uintptr_t)(HUGE - 1);
+  if (hi <= lo) return;
+  madvise((void *)lo, hi - lo, MADV_DONTNEED); /* zero-fill on the next use: the next page */
+  b->gone = (const uint8_t *)hi;
+}
+
+void es_pq_pagebuf_free(es_pq_pagebuf *b) {
+  if (b->mapped) munmap(b->p, b->cap);
+  else free(b->p);
+  b->p = NULL;
+  b->cap = 0;
+  b->mapped = 0;
+  b->gone = NULL;
+}

@@ -248,13 +248,15 @@ static void open_errors(void) {
   es_error err;
   CHECK_EQ_INT(es_loader_open(tu_path("missing.csv"), d, NULL, &l, &err), ES_ENOTFOUND);
   CHECK_CONTAINS(err.msg, "missing.csv");
-  CHECK_EQ_INT(es_loader_open(tu_write("x.parquet", "x"), d, NULL, &l, &err), ES_EINVAL);
-  CHECK_CONTAINS(err.msg, "'.parquet'");
+  CHECK_EQ_INT(es_loader_open(tu_write("x.avro", "x"), d, NULL, &l, &err), ES_EINVAL);
+  CHECK_CONTAINS(err.msg, "'.avro'");
   CHECK_CONTAINS(err.msg, ".csv, .jsonl, .ndjson");
+  CHECK_CONTAINS(err.msg, ".parquet");
   CHECK(es_loader_supported("a/b/C.CSV"));
   CHECK(es_loader_supported("x.ndjson"));
   CHECK(!es_loader_supported("x.csv.gz"));
   CHECK(!es_loader_supported("csv"));
+  CHECK(es_loader_supported("x.parquet"));
 }
 
 /* After a failure every later call repeats it, rather than resuming mid-file. */

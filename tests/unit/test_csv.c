@@ -248,10 +248,10 @@ static void open_errors(void) {
   es_error err;
   CHECK_EQ_INT(es_loader_open(tu_path("missing.csv"), d, NULL, &l, &err), ES_ENOTFOUND);
   CHECK_CONTAINS(err.msg, "missing.csv");
-  /* an extension no loader reads (.parquet has one since main's Parquet loader) */
-  CHECK_EQ_INT(es_loader_open(tu_write("x.xlsx", "x"), d, NULL, &l, &err), ES_EINVAL);
-  CHECK_CONTAINS(err.msg, "'.xlsx'");
+  CHECK_EQ_INT(es_loader_open(tu_write("x.avro", "x"), d, NULL, &l, &err), ES_EINVAL);
+  CHECK_CONTAINS(err.msg, "'.avro'");
   CHECK_CONTAINS(err.msg, ".csv, .jsonl, .ndjson");
+  CHECK_CONTAINS(err.msg, ".parquet");
   CHECK(es_loader_supported("a/b/C.CSV"));
   CHECK(es_loader_supported("x.ndjson"));
   CHECK(es_loader_supported("x.csv.gz"));
@@ -259,6 +259,7 @@ static void open_errors(void) {
   CHECK(!es_loader_supported("x.pkl.gz")); /* a pickle is mapped, not streamed */
   CHECK(!es_loader_supported("x.gz"));
   CHECK(!es_loader_supported("csv"));
+  CHECK(es_loader_supported("x.parquet"));
 }
 
 /* After a failure every later call repeats it, rather than resuming mid-file. */

@@ -23,12 +23,18 @@ READY = re.compile(r"listening on (\S+:\d+)")
 def reap(p, timeout):
     """Waits (bounded: SIGKILL after timeout s) for a child; returns (exit status, peak RSS in MiB)
     from wait4(), which only the waiting parent can get."""
+    code, mib, _ = reap_usage(p, timeout)
+    return code, mib
+
+
+def reap_usage(p, timeout):
+    """reap(), and the CPU-seconds (user + system) the child used: (status, peak MiB, cpu s)."""
     deadline = time.monotonic() + timeout
     while True:
         pid, status, ru = os.wait4(p.pid, os.WNOHANG)
         if pid:
             p.returncode = os.waitstatus_to_exitcode(status)  # keep Popen from waiting again
-            return p.returncode, ru.ru_maxrss / 1024.0
+            return p.returncode, ru.ru_maxrss / 1024.0, ru.ru_utime + ru.ru_stime
         if time.monotonic() > deadline:
             p.kill()
             deadline = time.monotonic() + 30
@@ -68,6 +74,13 @@ def stop_server(p, timeout=60):
     if p.returncode is None:
         p.send_signal(signal.SIGTERM)
     return reap(p, timeout)
+
+
+def stop_server_usage(p, timeout=60):
+    """stop_server(), with the server's CPU-seconds: (exit status, peak RSS in MiB, cpu s)."""
+    if p.returncode is None:
+        p.send_signal(signal.SIGTERM)
+    return reap_usage(p, timeout)
 
 
 def run_client(argv, log_path):

@@ -187,12 +187,13 @@ def parse(binary):
 
 
 def domains(h):
-    """The domains, from the --domain option's description ("a, b or c")."""
+    """The domains, from the --domain option's description ("a, b or c", then optionally
+    "; " and words about other values such as ingest's auto, which name no domain)."""
     found = None
     for cmd in h.commands:
         for o in cmd.options:
             if o.long == "domain":
-                names = re.split(r",\s*|\s+or\s+", " ".join(o.help_lines).strip())
+                names = re.split(r",\s*|\s+or\s+", " ".join(o.help_lines).split(";")[0].strip())
                 if not all(re.match(r"^[a-z][a-z0-9_]*$", n) for n in names):
                     raise HelpError("%s --domain: cannot read the domains from %r" % (cmd.name, o.help_lines))
                 if found is not None and names != found:

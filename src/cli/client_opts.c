@@ -9,10 +9,17 @@
 int es_cli_client_apply(es_ingest_opts *o, int id, const char *v, es_opts_why *why) {
   long n;
   switch (id) {
-  case ES_CO_SERVER:
-    if (es_opts_hostport(v, why)) return -1;
+  case ES_CO_SERVER: {
+    es_error err;
+    /* One address is checked as every HOST:PORT option is (a port alone gets its suggestion);
+       a list or a gRPC URI as the client reads it. */
+    if (es_client_target_check(v, &err)) {
+      if (!strchr(v, ',')) return es_opts_hostport(v, why);
+      return es_opts_bad(why, "%s", err.msg);
+    }
     o->server = v;
     return 0;
+  }
   case ES_CO_CHUNK:
     if (!strcasecmp(v, "auto")) {
       o->chunk_rows = 0;

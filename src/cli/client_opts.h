@@ -29,7 +29,9 @@ enum {
 #define ES_CLI_TOKEN_ENV "EMBEDSTREAM_TOKEN"
 
 #define ES_CLI_CLIENT_OPTS                                                                       \
-  {ES_CO_SERVER, "server", 's', "HOST:PORT", "the gRPC ingestion server", "EMBEDSTREAM_SERVER"},  \
+  {ES_CO_SERVER, "server", 's', "TARGET",                                                         \
+   "the gRPC ingestion server: HOST:PORT, a list a:50052,b:50052, or a\ngRPC target URI "         \
+   "(dns:///name:50052); streams go round robin", "EMBEDSTREAM_SERVER"},                          \
       {ES_CO_CHUNK, "chunk-size", 0, "N|auto",                                                    \
        "rows per chunk message; auto sizes for --bandwidth-mbps as the\nspec's formula does",     \
        NULL},                                                                                     \

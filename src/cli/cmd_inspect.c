@@ -24,11 +24,16 @@ typedef struct inspect_args {
   es_loader_opts loader;
 } inspect_args;
 
-enum { O_DOMAIN, O_FILE, O_LIMIT, O_COUNT, O_IGNORE_UNKNOWN };
+enum { O_DOMAIN, O_FILE, O_LIMIT, O_COUNT, O_IGNORE_UNKNOWN, O_FORMAT, O_THREADS };
 
 static const es_opt opts[] = {
     {O_DOMAIN, "domain", 'd', "D", "recruit, candidate or skill_embedding_dic", NULL},
-    {O_FILE, "file", 'f', "PATH", "a data file in any format ingest reads (.csv, .jsonl, .ndjson, .pkl, .parquet)", NULL},
+    {O_FILE, "file", 'f', "PATH",
+     "a data file in any format ingest reads (.csv, .jsonl, .ndjson, .pkl,\n.parquet, .csv.gz, .jsonl.zst, ...); - for "
+     "standard input (with --format)",
+     NULL},
+    ES_OPTS_FORMAT(O_FORMAT),
+    {O_THREADS, "threads", 0, "N", "parse CSV/JSONL on N threads (default 1)", NULL},
     {O_LIMIT, "limit", 'n', "N", "stop after N rows (default: all)", NULL},
     {O_COUNT, "count", 0, NULL,
      "print only {\"rows\", \"bytes\", \"seconds\", \"rows_per_second\"}: the\n"
@@ -53,13 +58,16 @@ static int apply(void *ctx, int id, const char *v, es_opts_why *why) {
     return 0;
   case O_COUNT: a->count = 1; return 0;
   case O_IGNORE_UNKNOWN: a->loader.ignore_unknown_columns = 1; return 0;
+  case O_FORMAT: return es_opts_format(v, &a->loader.format, why);
+  case O_THREADS: return es_opts_int(v, 1, ES_OPTS_THREADS_MAX, &a->loader.threads, why);
   }
   return es_opts_bad(why, "unhandled option");
 }
 
 static const es_cmd_spec spec = {
     .name = "inspect",
-    .synopsis = "--domain D --file PATH [--limit N] [--count] [--ignore-unknown-columns]",
+    .synopsis = "--domain D --file PATH [--limit N] [--count] [--threads N] [--format F]\n"
+                "            [--ignore-unknown-columns]",
     .description = "Reads PATH with the loader `ingest` uses and prints each row as one JSON object per\n"
                    "line: fields by proto name in proto order, skills as arrays, vector values with \"%.9g\"\n"
                    "(exact for float32; NaN/Infinity as Python's json writes them).",
@@ -84,16 +92,17 @@ static int dump(es_loader *l, uint64_t limit, int count, uint64_t *rows, es_erro
   int n, rc = 0;
   es_chunk_init(&c, l->domain);
   while (!limit || done < limit) {
-    size_t want = limit && limit - done < BATCH ? (size_t)(limit - done) : BATCH;
+    size_t want = limit && limit - done < BATCH ? (size_t)(limit - done) : BATCH, have;
     es_chunk_reset(&c);
-    if ((n = es_loader_next(l, &c, want, err)) <= 0) {
+    if ((n = es_loader_take(l, &c, want, err)) <= 0) {
       rc = n;
       break;
     }
-    done += c.nrows;
+    have = c.nrows < want || !limit ? c.nrows : want; /* a parallel loader hands over more */
+    done += have;
     if (count) continue;
     es_buf_clear(&out);
-    for (k = 0; k < c.nrows; k++)
+    for (k = 0; k < have; k++)
       if (es_rowfmt_jsonl(&out, l->domain, es_chunk_row(&c, k), ES_ROWFMT_G9)) {
         rc = es_err_set(err, ES_ENOMEM, "out of memory");
         goto done;

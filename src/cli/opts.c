@@ -12,6 +12,7 @@
 #include "core/domain.h"
 #include "core/log.h"
 #include "core/suggest.h"
+#include "load/loader.h"
 
 #define LONG_BASE 0x1000 /* getopt_long's val for long-only options: above any char */
 
@@ -98,6 +99,12 @@ int es_opts_domain(const char *s, es_opts_why *why) {
   if ((hint = es_suggest(s, strlen(s), names, i)))
     return es_opts_bad(why, "unknown domain (did you mean %s?)", hint);
   return es_opts_bad(why, "unknown domain (known: %s)", es_domain_names());
+}
+
+int es_opts_format(const char *s, const char **out, es_opts_why *why) {
+  if (!es_loader_format_known(s)) return es_opts_bad(why, "unknown format (expected csv or jsonl)");
+  *out = s;
+  return 0;
 }
 
 static const es_opt *find_long(const es_cmd_spec *spec, const char *name, size_t n) {

@@ -84,6 +84,14 @@ int es_opts_log_format(const char *s, es_opts_why *why);
    NULL}
 #define ES_OPTS_QUIET(id) {id, "quiet", 'q', NULL, "no progress and no informational messages", NULL}
 
+/* --format, for data read from standard input (--file -) or under a name without its extension. */
+#define ES_OPTS_FORMAT(id)                                                                   \
+  {id, "format", 0, "F", "csv or jsonl: the format of --file - (standard input), or of a\nfile " \
+   "whose name does not say it",                                                              \
+   NULL}
+/* The most --threads a command takes. */
+#define ES_OPTS_THREADS_MAX 256
+
 /* Value checks for apply(): 0, or -1 with why saying what was expected. */
 int es_opts_long(const char *s, long lo, long hi, long *out, es_opts_why *why);
 int es_opts_int(const char *s, int lo, int hi, int *out, es_opts_why *why);
@@ -92,5 +100,7 @@ int es_opts_double(const char *s, double lo, double hi, double *out, es_opts_why
 int es_opts_hostport(const char *s, es_opts_why *why);
 /* One of the domains, with "did you mean" for a near miss. */
 int es_opts_domain(const char *s, es_opts_why *why);
+/* A format the loaders know ("csv", "jsonl", ...) into *out. */
+int es_opts_format(const char *s, const char **out, es_opts_why *why);
 
 #endif

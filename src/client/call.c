@@ -5,7 +5,9 @@
 #include <grpc/grpc_security.h>
 #include <grpc/support/alloc.h>
 #include <grpc/support/time.h>
+#include <limits.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "client/client_int.h"
@@ -20,7 +22,7 @@ static char tag_recv, tag_send, tag_close;
 
 typedef struct call_state {
   grpc_completion_queue *cq;
-  grpc_channel *channel;
+  grpc_channel *channel; /* the run's (es_client_conn), not ours */
   grpc_call *call;
   grpc_metadata auth; /* authorization: Bearer TOKEN, sent with the first message */
   /* receive side */
@@ -40,9 +42,17 @@ typedef struct call_state {
   double wait_reader, wait_grpc; /* seconds spent waiting on each side, for the debug log */
 } call_state;
 
-/* The spec's section 5.1 channel options; the message limits follow --max-message-bytes. */
-grpc_channel *es_client_channel(const es_ingest_opts *o, const es_client_creds *cr) {
-  int max_msg = (int)o->max_message_bytes;
+/* Calls go to every server the target names in turn (round_robin), to those that are up: a
+   server that goes down costs only its streams a retry, which lands on another one. */
+#define ES_SERVICE_CONFIG "{\"loadBalancingConfig\": [{\"round_robin\": {}}]}"
+/* A run shares one channel (es_client_conn); a server that was down is dialled again at least
+   this often, so that a retry after our backoff (2 s or more) finds it back. */
+#define ES_RECONNECT_MAX_MS 2000
+
+/* The spec's section 5.1 channel options, to target (es_client_target's form); the message
+   limits follow --max-message-bytes, TLS as cr says (NULL: plaintext). */
+static grpc_channel *open_channel(const es_ingest_opts *o, const char *target, const es_client_creds *cr) {
+  int max_msg = o->max_message_bytes > INT_MAX ? INT_MAX : (int)o->max_message_bytes;
   grpc_arg args[] = {
       {GRPC_ARG_INTEGER, (char *)GRPC_ARG_MAX_SEND_MESSAGE_LENGTH, {.integer = max_msg}},
       {GRPC_ARG_INTEGER, (char *)GRPC_ARG_MAX_RECEIVE_MESSAGE_LENGTH, {.integer = max_msg}},
@@ -52,14 +62,60 @@ grpc_channel *es_client_channel(const es_ingest_opts *o, const es_client_creds *
       {GRPC_ARG_INTEGER, (char *)GRPC_ARG_HTTP2_MAX_PINGS_WITHOUT_DATA, {.integer = 0}},
       {GRPC_ARG_INTEGER, (char *)GRPC_ARG_HTTP2_MIN_SENT_PING_INTERVAL_WITHOUT_DATA_MS, {.integer = 10000}},
       {GRPC_ARG_INTEGER, (char *)GRPC_ARG_USE_LOCAL_SUBCHANNEL_POOL, {.integer = 1}},
+      {GRPC_ARG_STRING, (char *)GRPC_ARG_SERVICE_CONFIG, {.string = (char *)ES_SERVICE_CONFIG}},
+      {GRPC_ARG_INTEGER, (char *)GRPC_ARG_SERVICE_CONFIG_DISABLE_RESOLUTION, {.integer = 1}},
+      {GRPC_ARG_INTEGER, (char *)GRPC_ARG_INITIAL_RECONNECT_BACKOFF_MS, {.integer = 500}},
+      {GRPC_ARG_INTEGER, (char *)GRPC_ARG_MAX_RECONNECT_BACKOFF_MS, {.integer = ES_RECONNECT_MAX_MS}},
       /* last: only with --tls-server-name (the name to verify instead of the target's host) */
       {GRPC_ARG_STRING, (char *)GRPC_SSL_TARGET_NAME_OVERRIDE_ARG, {.string = (char *)o->tls_server_name}},
   };
   grpc_channel_args ca = {sizeof(args) / sizeof(args[0]) - (o->tls_server_name ? 0 : 1), args};
   grpc_channel_credentials *creds = es_client_creds_channel(cr);
-  grpc_channel *ch = grpc_channel_create(o->server, creds, &ca);
+  grpc_channel *ch = grpc_channel_create(target, creds, &ca);
   grpc_channel_credentials_release(creds);
   return ch;
+}
+
+grpc_channel *es_client_channel(const es_ingest_opts *o, const es_client_creds *cr) {
+  char *target = NULL;
+  es_error err;
+  grpc_channel *ch;
+  /* a list (a:1,b:2) becomes gRPC's multi-address form; a bad one then fails at the call */
+  if (es_client_target(o->server, &target, &err)) target = NULL;
+  ch = open_channel(o, target ? target : o->server, cr);
+  free(target);
+  return ch;
+}
+
+struct es_client_conn {
+  grpc_channel *channel;
+  char *target;
+};
+
+int es_client_conn_open(const es_ingest_opts *o, const es_client_creds *cr, es_client_conn **out, es_error *err) {
+  es_client_conn *c = calloc(1, sizeof(*c));
+  int rc;
+  *out = NULL;
+  if (!c) return es_err_set(err, ES_ENOMEM, "out of memory");
+  if ((rc = es_client_target(o->server, &c->target, err))) {
+    free(c);
+    return rc;
+  }
+  grpc_init();
+  c->channel = open_channel(o, c->target, cr);
+  if (strcmp(c->target, o->server)) es_debug("--server %s: channel target %s", o->server, c->target);
+  *out = c;
+  return 0;
+}
+
+void *es_client_conn_channel(const es_client_conn *c) { return c->channel; }
+
+void es_client_conn_close(es_client_conn *c) {
+  if (!c) return;
+  grpc_channel_destroy(c->channel);
+  free(c->target);
+  free(c);
+  grpc_shutdown();
 }
 
 static gpr_timespec deadline_after(double seconds) {
@@ -146,6 +202,8 @@ static void report(const es_call_cfg *cfg, es_producer *p, const es_attempt *a, 
   pr.bytes_read = bytes_read;
   pr.bytes_total = es_producer_bytes_total(p);
   pr.attempt = cfg->attempt;
+  pr.file = cfg->opts->file;
+  pr.file_index = cfg->opts->file_index;
   cfg->opts->progress(cfg->opts->progress_ud, &pr);
 }
 
@@ -267,7 +325,6 @@ static void drain_and_free(call_state *s) {
   grpc_slice_unref(s->details);
   grpc_slice_unref(s->auth.value);
   if (s->error_string) gpr_free((void *)s->error_string);
-  if (s->channel) grpc_channel_destroy(s->channel);
   if (s->cq) {
     grpc_completion_queue_shutdown(s->cq);
     while (grpc_completion_queue_next(s->cq, gpr_inf_future(GPR_CLOCK_REALTIME), NULL).type !=
@@ -291,7 +348,7 @@ int es_client_call(const es_call_cfg *cfg, es_producer *p, es_attempt *a, es_err
   grpc_metadata_array_init(&s.initial_md);
   grpc_metadata_array_init(&s.trailing_md);
   s.cq = grpc_completion_queue_create_for_next(NULL);
-  s.channel = es_client_channel(o, cfg->creds);
+  s.channel = es_client_conn_channel(cfg->conn);
   s.call = grpc_channel_create_call(s.channel, NULL, GRPC_PROPAGATE_DEFAULTS, s.cq, method, NULL,
                                     deadline_after(o->timeout_s), NULL);
   if (!s.call) {

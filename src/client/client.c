@@ -12,24 +12,28 @@
 #include "core/status.h"
 #include "core/log.h"
 #include "core/validate.h"
+#include "load/reader.h"
 
 /* The smallest limit that still holds a metadata message and a small row. */
 #define ES_MIN_MESSAGE 1024
 
+static int is_stdin(const char *path) { return !strcmp(path, ES_READER_STDIN); }
+
 static const char *base_name(const char *path) {
   const char *slash = strrchr(path, '/');
+  if (is_stdin(path)) return "stdin";
   return slash ? slash + 1 : path;
 }
 
-static int check_opts(const es_ingest_opts *o, const es_domain **d, int *dim, es_error *err) {
-  if (!o->domain || !(*d = es_domain_find(o->domain)))
-    return es_err_set(err, ES_EUSAGE, "unknown domain '%s' (expected one of: %s)",
+static int check_opts(const es_ingest_opts *o, es_error *err) {
+  int rc;
+  if (!o->domain || (strcmp(o->domain, ES_DOMAIN_AUTO) && !es_domain_find(o->domain)))
+    return es_err_set(err, ES_EUSAGE, "unknown domain '%s' (expected one of: %s, or auto)",
                       o->domain ? o->domain : "", es_domain_names());
   if (!o->file || !*o->file) return es_err_set(err, ES_EUSAGE, "no input file given");
-  if (!o->server || !*o->server) return es_err_set(err, ES_EUSAGE, "no server address given");
-  *dim = o->dim ? o->dim : (*d)->default_dim;
-  if (*dim < ES_DIM_MIN || *dim > ES_DIM_MAX)
-    return es_err_set(err, ES_EUSAGE, "dimension %d is outside %d..%d", *dim, ES_DIM_MIN, ES_DIM_MAX);
+  if ((rc = es_client_target_check(o->server, err))) return rc;
+  if (o->dim && (o->dim < ES_DIM_MIN || o->dim > ES_DIM_MAX))
+    return es_err_set(err, ES_EUSAGE, "dimension %d is outside %d..%d", o->dim, ES_DIM_MIN, ES_DIM_MAX);
   if (o->max_message_bytes < ES_MIN_MESSAGE || o->max_message_bytes > INT_MAX)
     return es_err_set(err, ES_EUSAGE, "message limit %zu is outside %d..%d bytes",
                       o->max_message_bytes, ES_MIN_MESSAGE, INT_MAX);
@@ -132,12 +136,13 @@ static int give_up(const es_ingest_opts *o, const es_attempt *a, int attempts,
                     es_plural((unsigned long long)attempts), what);
 }
 
-/* How the retries stand: failures count against --retries; busy refusals only start or extend
-   a spell that --busy-timeout bounds. */
+/* How the retries stand: failures count against --retries; busy refusals and conflicts only
+   start or extend a spell that --busy-timeout bounds. */
 typedef struct retry_state {
   int counted;       /* attempts that failed otherwise than busy */
-  int busy;          /* in a spell of busy refusals ... */
-  double busy_since; /* ... since this monotonic time (its first refusal) */
+  int busy;          /* in a spell of busy refusals or conflicts ... */
+  double busy_since; /* ... since this monotonic time (its first one) */
+  int conflicts;     /* conflicts in this spell, for their backoff */
   uint64_t seed;     /* jitter */
 } retry_state;
 
@@ -147,13 +152,33 @@ static int is_busy(const es_attempt *a) {
   return a->grpc_status == ES_GRPC_RESOURCE_EXHAUSTED && a->has_pushback;
 }
 
-/* After a busy refusal: 0 with *wait (the jittered pushback, cut to what is left of
-   --busy-timeout), or the es_code of giving up once the server has been busy that long. */
+/* ABORTED: the stream lost a conflict to another stream on the same keys (a deadlock, a key
+   inserted meanwhile, another process's write lock), which commits: progress was made, so it
+   is sent again like a busy refusal, not counted against --retries. */
+static int is_conflict(const es_attempt *a) { return a->grpc_status == ES_GRPC_ABORTED; }
+
+/* Standard input is read once: a stream that failed cannot be sent again. */
+static int no_retry_stdin(const es_ingest_opts *o, const es_attempt *a, int attempts, es_ingest_result *res,
+                          es_error *err) {
+  give_up(o, a, attempts, res, NULL);
+  snprintf(res->response.message, sizeof(res->response.message),
+           "<stdin>: %s: %s; not retried: standard input cannot be read again (give a file for retries)",
+           es_grpc_status_name(a->grpc_status), a->details[0] ? a->details : "(no details)");
+  return es_err_set(err, ES_EUNAVAIL, "%s", res->response.message);
+}
+
+/* After a busy refusal or a conflict: 0 with *wait (the jittered pushback or conflict backoff,
+   cut to what is left of --busy-timeout), or the es_code of giving up once the spell has
+   lasted that long. */
 static int on_busy(const es_ingest_opts *o, retry_state *rs, const es_attempt *a, double *wait,
                    es_ingest_result *res, es_error *err) {
   double now = es_clock_mono(), busy;
+  const char *what_kind = is_conflict(a) ? "conflicted with other streams" : "was busy";
   char what[640];
-  if (!rs->busy) rs->busy_since = now;
+  if (!rs->busy) {
+    rs->busy_since = now;
+    rs->conflicts = 0;
+  }
   rs->busy = 1;
   res->busy_refusals++;
   busy = now - rs->busy_since;
@@ -161,14 +186,15 @@ static int on_busy(const es_ingest_opts *o, retry_state *rs, const es_attempt *a
   if (busy >= o->busy_timeout_s) {
     give_up(o, a, rs->counted, res, NULL);
     snprintf(res->response.message, sizeof(res->response.message),
-             "the server was busy for %.1f s (--busy-timeout %g, %d refusal%s): %s", busy,
+             "the server %s for %.1f s (--busy-timeout %g, %d refusal%s): %s", what_kind, busy,
              o->busy_timeout_s, res->busy_refusals, res->busy_refusals == 1 ? "" : "s", what);
     return es_err_set(err, ES_EEXHAUSTED, "%s", res->response.message);
   }
-  *wait = es_pushback_delay(a->pushback_ms, &rs->seed);
+  *wait = is_conflict(a) ? es_conflict_delay(++rs->conflicts, &rs->seed) : es_pushback_delay(a->pushback_ms, &rs->seed);
   if (*wait > o->busy_timeout_s - busy) *wait = o->busy_timeout_s - busy;
-  es_info("server busy (%s); trying again in %.1f s (busy for %.1f s, --busy-timeout %g)", what,
-          *wait, busy, o->busy_timeout_s);
+  es_info("the stream %s (%s); trying again in %.1f s (for %.1f s now, --busy-timeout %g)",
+          is_conflict(a) ? "conflicted with another one" : "found the server busy", what, *wait, busy,
+          o->busy_timeout_s);
   return 0;
 }
 
@@ -215,7 +241,7 @@ static int attempt_failed(int rc, const es_attempt *a, es_ingest_result *res, es
    back off and count against --retries. */
 static int retry_loop(const es_ingest_opts *o, es_call_cfg *cfg, es_producer *p, int dim,
                       es_ingest_result *res, es_error *err) {
-  retry_state rs = {0, 0, 0, 0};
+  retry_state rs = {0, 0, 0, 0, 0};
   es_attempt a;
   double wait = 0;
   int rc, n;
@@ -228,7 +254,8 @@ static int retry_loop(const es_ingest_opts *o, es_call_cfg *cfg, es_producer *p,
     cfg->attempt = res->attempts = n;
     rc = attempt(o, cfg, p, dim, &a, err);
     if ((rc = attempt_failed(rc, &a, res, err)) < 0) return rc;
-    if (is_busy(&a)) {
+    if (is_stdin(o->file) && es_grpc_retryable(a.grpc_status)) return no_retry_stdin(o, &a, n, res, err);
+    if (is_busy(&a) || is_conflict(&a)) {
       if ((rc = on_busy(o, &rs, &a, &wait, res, err)) < 0) return rc;
       continue;
     }
@@ -243,27 +270,56 @@ static int retry_loop(const es_ingest_opts *o, es_call_cfg *cfg, es_producer *p,
   }
 }
 
+/* The file's domain (--domain auto: from its columns) and the dimension to declare. */
+static int pick_domain(const es_ingest_opts *o, const es_domain **d, int *dim, es_error *err) {
+  int rc;
+  if (strcmp(o->domain, ES_DOMAIN_AUTO)) *d = es_domain_find(o->domain);
+  else if ((rc = es_loader_guess_domain(o->file, &o->loader, d, err))) return rc;
+  else es_debug("%s: domain %s, from its columns", o->file, (*d)->name);
+  *dim = o->dim ? o->dim : (*d)->default_dim;
+  return 0;
+}
+
+/* The run's channel, or one of the ingest's own (*own, closed by the caller). */
+static int channel(const es_ingest_opts *o, const es_client_creds *creds, es_client_conn **own,
+                   const es_client_conn **conn, es_ingest_result *res, es_error *err) {
+  int rc;
+  *own = NULL;
+  if ((*conn = o->conn)) return 0;
+  if ((rc = es_client_conn_open(o, creds, own, err)) < 0) {
+    res->outcome = rc == ES_EUSAGE ? ES_INGEST_INPUT : rc == ES_EUNAVAIL ? ES_INGEST_UNREACHABLE : ES_INGEST_FAILED;
+    return rc;
+  }
+  *conn = *own;
+  return 0;
+}
+
 static int run(const es_ingest_opts *o, const es_client_creds *creds, const es_domain *d, int dim,
                es_ingest_result *res, es_error *err) {
   es_producer p;
   es_call_cfg cfg;
+  es_client_conn *own = NULL;
   size_t rows = o->chunk_rows ? o->chunk_rows : es_chunk_rows_auto(o->bandwidth_mbps, dim);
   int rc;
+  memset(&cfg, 0, sizeof(cfg));
+  if ((rc = channel(o, creds, &own, &cfg.conn, res, err)) < 0) return rc;
   if ((rc = es_producer_init(&p, d, rows, o->max_message_bytes, err)) < 0) {
     res->outcome = ES_INGEST_FAILED;
+    es_client_conn_close(own);
     return rc;
   }
   p.lopts = o->loader;
-  memset(&cfg, 0, sizeof(cfg));
   cfg.opts = o;
   cfg.creds = creds;
   cfg.meta.domain = d->name;
   cfg.meta.file_name = o->file_name ? o->file_name : base_name(o->file);
   cfg.meta.dim = dim;
-  es_debug("ingest %s into %s: dim %d, %zu rows per chunk, limit %zu bytes", o->file, d->name, dim,
-           rows, o->max_message_bytes);
+  es_debug("ingest %s into %s: dim %d, %zu rows per chunk, limit %zu bytes, %d parsing thread%s", o->file,
+           d->name, dim, rows, o->max_message_bytes, o->loader.threads > 1 ? o->loader.threads : 1,
+           o->loader.threads > 1 ? "s" : "");
   rc = retry_loop(o, &cfg, &p, dim, res, err);
   es_producer_free(&p);
+  es_client_conn_close(own);
   return rc;
 }
 
@@ -274,10 +330,17 @@ int es_client_ingest(const es_ingest_opts *o, es_ingest_result *res, es_error *e
   int dim = 0, rc;
   memset(res, 0, sizeof(*res));
   es_err_clear(err);
-  if ((rc = check_opts(o, &d, &dim, err)) < 0 || (rc = es_client_creds_load(o, &creds, err)) < 0) {
-    res->outcome = rc == ES_ENOMEM ? ES_INGEST_FAILED : ES_INGEST_INPUT;
+  if ((rc = check_opts(o, err)) < 0 || (rc = pick_domain(o, &d, &dim, err)) < 0) {
+    res->outcome = ES_INGEST_INPUT;
+    res->seconds = es_clock_mono() - t0;
     return rc;
   }
+  if ((rc = es_client_creds_load(o, &creds, err)) < 0) {
+    res->outcome = rc == ES_ENOMEM ? ES_INGEST_FAILED : ES_INGEST_INPUT;
+    res->seconds = es_clock_mono() - t0;
+    return rc;
+  }
+  res->domain = d->name;
   grpc_init();
   rc = run(o, &creds, d, dim, res, err);
   grpc_shutdown();

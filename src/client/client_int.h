@@ -50,11 +50,11 @@ typedef struct es_packer {
 } es_packer;
 
 void es_packer_begin(es_packer *pk, es_msgbuf *buf);
-/* Appends rows from `from` on of c while the whole message stays within max_msg bytes; *to is
+/* Appends rows [from, upto) of c while the whole message stays within max_msg bytes; *to is
    one past the last row appended (from when the message is full). A row that no message can
    hold is ES_EINVAL naming its line, as es_client_split words it. */
-int es_packer_add(es_packer *pk, const es_chunk *c, size_t from, size_t max_msg, size_t *to,
-                  es_error *err);
+int es_packer_add(es_packer *pk, const es_chunk *c, size_t from, size_t upto, size_t max_msg,
+                  size_t *to, es_error *err);
 /* Writes the key and length: the message is buf->data[*off, *off + *len). Needs a row. */
 int es_packer_finish(es_packer *pk, size_t *off, size_t *len, es_error *err);
 
@@ -100,8 +100,9 @@ typedef struct es_producer {
   es_msgrows sent;      /* rows per message packed from the open file, in order; read it only
                            after es_producer_stop */
   es_chunk chunk;    /* the batch of rows read, not all packed yet */
+  es_chunk ahead;    /* the batch after it, when es_producer_open read it already */
   size_t next_row;   /* first row of chunk still to pack */
-  size_t chunk_left; /* rows of the current chunk (chunk_rows rows of the file) not read yet */
+  size_t chunk_left; /* rows of the current chunk (chunk_rows rows of the file) not packed yet */
   es_bufpool *pool;
   pthread_t thread;
   int running;
@@ -129,6 +130,7 @@ uint64_t es_producer_bytes_total(const es_producer *p);
 void es_producer_stop(es_producer *p);
 void es_producer_free(es_producer *p);
 
+
 /* The credentials of one ingest, read once before its first attempt (creds.c). */
 typedef struct es_client_creds {
   int tls;
@@ -152,6 +154,7 @@ int es_client_creds_explain(const es_ingest_opts *o, const es_client_creds *c, c
 /* What one attempt at the call needs. */
 typedef struct es_call_cfg {
   const es_ingest_opts *opts;
+  const es_client_conn *conn; /* the channel it goes over */
   const es_client_creds *creds;
   es_meta meta;
   int attempt;
@@ -170,11 +173,18 @@ typedef struct es_attempt {
   uint64_t pushback_ms, pos_chunk, pos_row;
 } es_attempt;
 
-/* A new channel to o->server, with the spec's options (keepalive, message limits), TLS as cr
-   says (NULL: plaintext). */
+/* Opens the channel a run's streams share, to o->server as es_ingest_opts.server takes it, TLS
+   as cr says (NULL: plaintext). */
+int es_client_conn_open(const es_ingest_opts *o, const es_client_creds *cr, es_client_conn **out, es_error *err);
+void es_client_conn_close(es_client_conn *c);
+/* The channel of a connection (grpc_channel *). */
+void *es_client_conn_channel(const es_client_conn *c);
+
+/* A new channel to o->server (a server list resolved as es_client_target does), with the
+   spec's options (keepalive, message limits), TLS as cr says (NULL: plaintext). */
 grpc_channel *es_client_channel(const es_ingest_opts *o, const es_client_creds *cr);
 
-/* Streams metadata and then every message of p over one new channel. Returns 0 when the call
+/* Streams metadata and then every message of p over cfg->conn's channel. Returns 0 when the call
    ran to a status (check a->grpc_status), or a negative es_code for a failure on this side:
    bad input row (ES_EINVAL from the producer), cancel (ES_ECANCELLED), gRPC setup. */
 int es_client_call(const es_call_cfg *cfg, es_producer *p, es_attempt *a, es_error *err);

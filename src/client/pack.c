@@ -11,11 +11,11 @@ void es_packer_begin(es_packer *pk, es_msgbuf *buf) {
   pk->buf = buf;
 }
 
-/* How many rows from `from` on still fit; *add is their encoded size. */
-static size_t rows_that_fit(const es_packer *pk, const es_chunk *c, size_t from, size_t max_msg,
-                            size_t *add) {
+/* How many rows of [from, end) still fit; *add is their encoded size. */
+static size_t rows_that_fit(const es_packer *pk, const es_chunk *c, size_t from, size_t end,
+                            size_t max_msg, size_t *add) {
   size_t i, sum = 0, base = pk->rows_bytes;
-  for (i = from; i < c->nrows; i++) {
+  for (i = from; i < end; i++) {
     size_t rb = es_codec_row_size(c, i);
     /* Each step keeps base + sum + rb from overflowing before it is compared. */
     if (rb > max_msg || sum > max_msg - rb || base > max_msg - rb - sum) break;
@@ -26,12 +26,13 @@ static size_t rows_that_fit(const es_packer *pk, const es_chunk *c, size_t from,
   return i;
 }
 
-int es_packer_add(es_packer *pk, const es_chunk *c, size_t from, size_t max_msg, size_t *to,
-                  es_error *err) {
+int es_packer_add(es_packer *pk, const es_chunk *c, size_t from, size_t upto, size_t max_msg,
+                  size_t *to, es_error *err) {
   uint8_t saved[ES_PACK_HEAD];
   size_t add, end, head, pos, written = 0, t, b;
   int rc;
-  end = rows_that_fit(pk, c, from, max_msg, &add);
+  if (upto > c->nrows || from >= upto) return es_err_set(err, ES_EINTERNAL, "no rows %zu..%zu to pack", from, upto);
+  end = rows_that_fit(pk, c, from, upto, max_msg, &add);
   *to = from;
   if (end == from) {
     if (pk->rows) return 0; /* full: the row starts the next message */

@@ -74,6 +74,21 @@ double es_pushback_delay(uint64_t pushback_ms, uint64_t *seed) {
   return base * (1 + 0.5 * uniform(seed));
 }
 
+double es_conflict_delay(int n, uint64_t *seed) {
+  double base = n > 5 ? 4.0 : 0.25 * (double)(1 << (n > 1 ? n - 1 : 0));
+  if (!seed) return base;
+  return base * (0.5 + uniform(seed));
+}
+
+int es_ingest_outcome_worse(int a, int b) {
+  /* Ranks, least serious first: a run's exit code is that of its most serious file. */
+  static const int rank[] = {[ES_INGEST_OK] = 0, [ES_INGEST_INPUT] = 1, [ES_INGEST_REJECTED] = 2,
+                             [ES_INGEST_UNREACHABLE] = 3, [ES_INGEST_FAILED] = 4, [ES_INGEST_DENIED] = 5};
+  int ra = a >= 0 && a <= ES_INGEST_DENIED ? rank[a] : 5;
+  int rb = b >= 0 && b <= ES_INGEST_DENIED ? rank[b] : 5;
+  return ra >= rb ? a : b;
+}
+
 int es_grpc_retryable(int s) {
   /* UNAVAILABLE, RESOURCE_EXHAUSTED, ABORTED, DEADLINE_EXCEEDED: the server or the network
      may well do better next time; anything else would fail the same way again. */

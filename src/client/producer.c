@@ -14,6 +14,7 @@ int es_producer_init(es_producer *p, const es_domain *d, size_t chunk_rows, size
   p->chunk_rows = chunk_rows;
   p->max_msg = max_msg;
   es_chunk_init(&p->chunk, d);
+  es_chunk_init(&p->ahead, d);
   if (es_bufpool_new(&p->pool, err) < 0) return err->code;
   if (pthread_mutex_init(&p->mu, NULL)) {
     es_bufpool_release(p->pool);
@@ -27,17 +28,22 @@ int es_producer_init(es_producer *p, const es_domain *d, size_t chunk_rows, size
   return 0;
 }
 
-/* The file's next batch of rows into p->chunk, never past the end of the current chunk:
-   1 with rows, 0 at the end of the file, negative on an input error. */
+/* The file's next batch of rows into p->chunk: up to ES_PRODUCER_BATCH rows and not past the
+   current chunk, or a whole piece a parallel loader parsed (load/par.c), which fill() splits at
+   the chunk's end: 1 with rows, 0 at the end of the file, negative on an input error. */
 static int read_batch(es_producer *p, es_error *err) {
-  size_t n;
+  size_t n = p->chunk_left ? p->chunk_left : p->chunk_rows;
   int rc;
-  if (p->chunk_left == 0) p->chunk_left = p->chunk_rows; /* a new chunk starts */
-  n = p->chunk_left < ES_PRODUCER_BATCH ? p->chunk_left : ES_PRODUCER_BATCH;
   es_chunk_reset(&p->chunk);
   p->next_row = 0;
-  if ((rc = es_loader_next(p->loader, &p->chunk, n, err)) < 0) return rc;
-  p->chunk_left -= p->chunk.nrows;
+  if (p->ahead.nrows) { /* read ahead by es_producer_open */
+    es_chunk tmp = p->chunk;
+    p->chunk = p->ahead;
+    p->ahead = tmp;
+    return 1;
+  }
+  if (n > ES_PRODUCER_BATCH) n = ES_PRODUCER_BATCH;
+  if ((rc = es_loader_take(p->loader, &p->chunk, n, err)) < 0) return rc;
   return p->chunk.nrows > 0;
 }
 
@@ -53,8 +59,15 @@ int es_producer_open(es_producer *p, const char *path, es_error *err) {
   es_msgrows_reset(&p->sent);
   if ((n = es_loader_open(path, p->domain, &p->lopts, &p->loader, err)) < 0) return n;
   p->format = p->loader->format;
+  es_chunk_reset(&p->ahead);
   if ((n = read_batch(p, err)) < 0) return n;
   if (n == 0) return es_err_set(err, ES_EINVAL, "%s: the file holds no rows", path);
+  /* A parallel loader hands over its first row alone (load/par.c); its first piece is read
+     here too, so that a bad row among the file's first ones refuses the file before any
+     stream begins, as with one thread. */
+  if (p->chunk.nrows == 1 && p->chunk_rows > 1 &&
+      (n = es_loader_take(p->loader, &p->ahead, p->chunk_rows - 1, err)) < 0)
+    return n;
   return 0;
 }
 
@@ -87,8 +100,12 @@ static int fill(es_producer *p, es_msg *m, es_error *err) {
   if ((rc = es_bufpool_get(p->pool, &b, err)) < 0) return rc;
   es_packer_begin(&pk, b);
   for (;;) {
+    size_t upto;
+    if (p->chunk_left == 0) {
+      if (pk.rows) break; /* its chunk is complete */
+      p->chunk_left = p->chunk_rows; /* a new chunk starts */
+    }
     if (p->next_row == p->chunk.nrows) {
-      if (p->chunk_left == 0 && pk.rows) break; /* its chunk is complete */
       if (stopping(p)) {
         rc = es_err_set(err, ES_ECANCELLED, "stopped");
         goto fail;
@@ -96,11 +113,14 @@ static int fill(es_producer *p, es_msg *m, es_error *err) {
       if ((rc = read_batch(p, err)) < 0) goto fail;
       if (rc == 0) break; /* end of the file */
     }
-    if ((rc = es_packer_add(&pk, &p->chunk, p->next_row, p->max_msg, &to, err)) < 0) {
+    /* A batch may run past the chunk's end: only the chunk's rows go into this message. */
+    upto = p->chunk.nrows - p->next_row > p->chunk_left ? p->next_row + p->chunk_left : p->chunk.nrows;
+    if ((rc = es_packer_add(&pk, &p->chunk, p->next_row, upto, p->max_msg, &to, err)) < 0) {
       es_err_prefix(err, "%s: ", p->loader->path);
       goto fail;
     }
     if (to == p->next_row) break; /* full: that row starts the next message */
+    p->chunk_left -= to - p->next_row;
     p->next_row = to;
   }
   if (!pk.rows) {
@@ -215,6 +235,7 @@ void es_producer_stop(es_producer *p) {
 void es_producer_free(es_producer *p) {
   es_producer_stop(p);
   es_chunk_free(&p->chunk);
+  es_chunk_free(&p->ahead);
   es_msgrows_free(&p->sent);
   es_bufpool_release(p->pool); /* its buffers may outlive p, in slices gRPC still holds */
   p->pool = NULL;

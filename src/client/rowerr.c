@@ -50,16 +50,17 @@ static int has_lines(const char *format) {
 }
 
 /* "r.csv:701", or "r.pkl: row index 700" where a row has no line or the file cannot be read
-   again. */
+   again (standard input). */
 static void where(const es_ingest_opts *o, const es_producer *p, uint64_t file_row, char *out,
                   size_t cap) {
   uint64_t line = 0;
   es_error err;
-  if (has_lines(p->format) && find_line(o, p, file_row, &line, &err) == 0) {
+  int once = !strcmp(o->file, "-"); /* standard input cannot be read again */
+  if (has_lines(p->format) && !once && find_line(o, p, file_row, &line, &err) == 0) {
     snprintf(out, cap, "%s:%llu", o->file, (unsigned long long)line);
     return;
   }
-  snprintf(out, cap, "%s: row index %llu", o->file, (unsigned long long)file_row);
+  snprintf(out, cap, "%s: row index %llu", once ? "<stdin>" : o->file, (unsigned long long)file_row);
 }
 
 /* The server's reason without its own "chunk N, row M: " in front. */

@@ -59,6 +59,44 @@ es_value *es_chunk_add_row(es_chunk *c, uint64_t line) {
   return row;
 }
 
+/* One field's value into a's memory. */
+static int copy_value(es_arena *a, es_type t, es_value *dst, const es_value *src) {
+  size_t k;
+  switch (t) {
+  case ES_T_TEXT: return (dst->s = es_arena_strndup(a, src->s, strlen(src->s))) ? 0 : ES_ENOMEM;
+  case ES_T_INT: dst->i = src->i; return 0;
+  case ES_T_STRLIST:
+    dst->list.n = src->list.n;
+    if (!src->list.n) return 0;
+    if (!(dst->list.items = es_arena_calloc(a, src->list.n, sizeof(char *)))) return ES_ENOMEM;
+    for (k = 0; k < src->list.n; k++)
+      if (!(dst->list.items[k] = es_arena_strndup(a, src->list.items[k], strlen(src->list.items[k]))))
+        return ES_ENOMEM;
+    return 0;
+  case ES_T_VECTOR:
+    dst->vec.n = src->vec.n;
+    if (!src->vec.n) return 0;
+    if (!(dst->vec.v = es_arena_calloc(a, src->vec.n, sizeof(float)))) return ES_ENOMEM;
+    memcpy(dst->vec.v, src->vec.v, src->vec.n * sizeof(float));
+    return 0;
+  }
+  return ES_EINTERNAL;
+}
+
+es_value *es_chunk_copy_row(es_chunk *c, const es_chunk *src, size_t i) {
+  const es_domain *d = c->domain;
+  const es_value *from = es_chunk_row(src, i);
+  es_value *row = es_chunk_add_row(c, src->lines ? src->lines[i] : 0);
+  size_t f;
+  if (!row) return NULL;
+  for (f = 0; f < d->nfields; f++)
+    if (copy_value(&c->arena, d->fields[f].type, &row[f], &from[f])) {
+      c->nrows--;
+      return NULL;
+    }
+  return row;
+}
+
 void es_chunk_reset(es_chunk *c) {
   c->nrows = 0;
   es_arena_reset(&c->arena);

@@ -36,6 +36,9 @@ int es_chunk_init(es_chunk *c, const es_domain *d);
 int es_chunk_set_domain(es_chunk *c, const es_domain *d); /* only while empty */
 /* Appends a row with every field empty ("" / 0 / no items); NULL when out of memory. */
 es_value *es_chunk_add_row(es_chunk *c, uint64_t line);
+/* Appends a deep copy of row i of src (of the same domain): its strings, lists and vector go
+   into c's arena. NULL when out of memory. */
+es_value *es_chunk_copy_row(es_chunk *c, const es_chunk *src, size_t i);
 /* Drops the rows and the arena's contents; keeps allocations for the next chunk. */
 void es_chunk_reset(es_chunk *c);
 void es_chunk_free(es_chunk *c);

@@ -1,5 +1,5 @@
-/* net.c - listen-address parsing shared by the HTTP API and the metrics endpoint, and what a
-   failed listen means. */
+/* net.c - HOST:PORT parsing shared by the listeners (HTTP API, metrics) and the client's server
+   lists, and what a failed listen means. */
 #include "core/net.h"
 
 #include <errno.h>

@@ -22,6 +22,7 @@ typedef struct csv_loader {
   int *colmap;      /* column -> domain field index, or -1 for a column dropped knowingly */
   int header_done;  /* 0 only for an empty file */
   int ignore_unknown;
+  int forked;       /* a worker's copy (es_split_ops.fork): colmap is its parent's */
   es_buf cell;      /* a decoded JSON cell (doubled quotes removed) */
   es_fvec vec;
   es_pvec strs;
@@ -272,7 +273,7 @@ static int csv_next(es_loader *l, es_chunk *out, size_t max_rows, es_error *err)
     }
     c->r.pos = end;
   }
-  l->bytes_read = es_reader_offset(&c->r);
+  l->bytes_read = es_reader_progress(&c->r);
   return (int)added;
 }
 
@@ -280,7 +281,7 @@ static void csv_close(es_loader *l) {
   csv_loader *c = (csv_loader *)l;
   es_reader_close(&c->r);
   es_csv_fields_free(&c->f);
-  free(c->colmap);
+  if (!c->forked) free(c->colmap);
   es_buf_free(&c->cell);
   es_fvec_free(&c->vec);
   es_pvec_free(&c->strs);
@@ -288,22 +289,62 @@ static void csv_close(es_loader *l) {
   free(c);
 }
 
-/* The header is read and held against the domain here, so a file with the wrong columns is
-   refused before a stream begins. m: read from memory instead of the file. */
-static int csv_open(const char *path, const es_reader_mem *m, const es_domain *d,
-                    const es_loader_opts *opts, es_loader **out, es_error *err) {
+static es_reader *csv_reader(es_loader *l) { return &((csv_loader *)l)->r; }
+
+static int csv_fork(es_loader *l, es_loader **out, es_error *err);
+
+static void csv_feed(es_loader *l, char *buf, size_t len, uint64_t line) {
+  csv_loader *c = (csv_loader *)l;
+  es_reader_open_piece(&c->r, l->path, buf, len, line);
+  es_err_clear(&c->fail);
+}
+
+static const es_split_ops csv_split_ops = {csv_reader, es_csv_cut, es_reader_count_lines, csv_fork,
+                                           csv_feed};
+
+static csv_loader *csv_new(const es_domain *d, const es_loader_opts *opts) {
   csv_loader *c = calloc(1, sizeof(*c));
-  int rc;
-  *out = NULL;
-  if (!c) return es_err_set(err, ES_ENOMEM, "out of memory");
+  if (!c) return NULL;
   c->r.fd = -1;
   c->ignore_unknown = opts && opts->ignore_unknown_columns;
   c->base.next = csv_next;
   c->base.close = csv_close;
+  c->base.split = &csv_split_ops;
+  c->base.domain = d;
+  return c;
+}
+
+/* Shares the parent's header (colmap) and first row's dimension; reads only what it is fed. */
+static int csv_fork(es_loader *l, es_loader **out, es_error *err) {
+  csv_loader *p = (csv_loader *)l, *c = csv_new(l->domain, NULL);
+  int rc;
+  *out = NULL;
+  if (!c) return es_err_set(err, ES_ENOMEM, "out of memory");
+  c->forked = 1;
+  c->colmap = p->colmap;
+  c->ncols = p->ncols;
+  c->header_done = 1;
+  c->ignore_unknown = p->ignore_unknown;
+  if ((rc = es_loader_base_init(&c->base, "csv", l->domain, l->path, err))) {
+    csv_close(&c->base);
+    return rc;
+  }
+  c->base.dim = l->dim;
+  c->base.dim_line = l->dim_line;
+  *out = &c->base;
+  return 0;
+}
+
+/* The header is read and held against the domain here, so a file with the wrong columns is
+   refused before a stream begins. m: read from memory instead of the file. */
+static int csv_open(const char *path, const es_reader_mem *m, const es_domain *d,
+                    const es_loader_opts *opts, es_loader **out, es_error *err) {
+  csv_loader *c = csv_new(d, opts);
+  int rc;
+  *out = NULL;
+  if (!c) return es_err_set(err, ES_ENOMEM, "out of memory");
   if ((rc = es_loader_base_init(&c->base, "csv", d, path, err))) goto fail;
-  rc = m ? es_reader_open_mem(&c->r, c->base.path, m, err) : es_reader_open(&c->r, c->base.path, err);
-  if (rc) goto fail;
-  c->base.bytes_total = c->r.size;
+  if ((rc = es_loader_open_reader(&c->base, path, m, &c->r, err))) goto fail;
   if ((rc = read_header(c, err)) < 0) goto fail;
   *out = &c->base;
   return 0;

@@ -64,21 +64,21 @@ int es_csv_split(const char *buf, size_t pos, size_t len, int eof, size_t limit,
                  size_t *rec_end) {
   const char *p = buf + pos, *end = buf + len, *start;
   unsigned kind;
-  size_t n;
+  size_t n, nf = 0;
   int unterminated = 0;
-  f->n = 0;
-  for (;;) {
-    if (f->n == limit) return ES_CSV_RECORD;
+  if (f) f->n = 0;
+  for (;; nf++) {
+    if (nf == limit) return ES_CSV_RECORD;
     start = p;
     if (p < end && *p == '"') {
       if (!(p = quoted(start, end, eof, &kind, &n, &unterminated))) {
-        f->bad = (size_t)(start - buf);
+        if (f) f->bad = (size_t)(start - buf);
         return unterminated ? ES_CSV_UNTERMINATED : ES_CSV_MORE;
       }
-      if (push(f, (size_t)(start - buf) + (kind == ES_CSV_MESSY ? 0 : 1), n, kind)) return ES_ENOMEM;
+      if (f && push(f, (size_t)(start - buf) + (kind == ES_CSV_MESSY ? 0 : 1), n, kind)) return ES_ENOMEM;
     } else {
       p = plain_end(p, end);
-      if (push(f, (size_t)(start - buf), (size_t)(p - start), ES_CSV_PLAIN)) return ES_ENOMEM;
+      if (f && push(f, (size_t)(start - buf), (size_t)(p - start), ES_CSV_PLAIN)) return ES_ENOMEM;
     }
     if (p == end) {
       if (!eof) return ES_CSV_MORE;
@@ -95,6 +95,23 @@ int es_csv_split(const char *buf, size_t pos, size_t len, int eof, size_t limit,
     }
     *rec_end = (size_t)(p + 1 - buf);
     return ES_CSV_RECORD;
+  }
+}
+
+int es_csv_cut(const char *buf, size_t start, size_t from, size_t len, int eof, size_t *end) {
+  size_t pos = start, rec_end = len;
+  for (;;) {
+    int rc = es_csv_split(buf, pos, len, eof, (size_t)-1, NULL, &rec_end);
+    if (rc == ES_CSV_MORE) {
+      *end = pos; /* the record starting there is not complete yet */
+      return 0;
+    }
+    if (rc < 0) return rc;
+    pos = rc == ES_CSV_UNTERMINATED ? len : rec_end; /* an open quote: the parser reports it */
+    if (pos >= from || (eof && pos == len)) {
+      *end = pos;
+      return 1;
+    }
   }
 }
 

@@ -29,9 +29,18 @@ enum { ES_CSV_MORE = 0, ES_CSV_RECORD = 1, ES_CSV_UNTERMINATED = 2 };
    ES_CSV_MORE when the record continues past len, ES_CSV_UNTERMINATED when a quoted field
    runs to the end of the file, or ES_ENOMEM. Stops early, returning ES_CSV_RECORD, once
    `limit` fields are found (the caller knows the row is then too wide). CR LF, LF and a lone CR
-   end a record outside quotes. */
+   end a record outside quotes. f may be NULL: the record is only skipped (es_csv_cut). */
 int es_csv_split(const char *buf, size_t pos, size_t len, int eof, size_t limit, es_csv_fields *f,
                  size_t *rec_end);
+/* Where to cut CSV bytes for parallel parsing (load/par.c), such that each side holds whole
+   records. buf[start] begins a record. Walks record after record from there with
+   es_csv_split itself (quote state, doubled quotes, text after a closing quote, CR LF: the very
+   state machine the parser runs), so a cut can never fall inside a quoted field or between a
+   CR and its LF. Returns 1 with *end just past the first record ending at or after `from` (or
+   at len, where the data ends: at eof, or an unterminated quote the parser then reports);
+   0 when that record is not complete in buf[.., len) and eof is not set: *end is its start,
+   where the next call (with more bytes) can begin; or ES_ENOMEM. */
+int es_csv_cut(const char *buf, size_t start, size_t from, size_t len, int eof, size_t *end);
 /* Writes the value of a DQ or MESSY field (at most n bytes) to dst; returns its length. */
 size_t es_csv_decode(const char *s, size_t n, unsigned kind, char *dst);
 void es_csv_fields_free(es_csv_fields *f);

@@ -265,7 +265,7 @@ static int jsonl_next(es_loader *base, es_chunk *out, size_t max_rows, es_error 
     l->r.line = l->line;
     l->r.line_pos = next;
   }
-  base->bytes_read = es_reader_offset(&l->r);
+  base->bytes_read = es_reader_progress(&l->r);
   return (int)added;
 }
 
@@ -278,22 +278,74 @@ static void jsonl_close(es_loader *base) {
   free(l);
 }
 
-/* m: read from memory instead of the file. */
-static int jsonl_open(const char *path, const es_reader_mem *m, const es_domain *d,
-                      const es_loader_opts *opts, es_loader **out, es_error *err) {
+static es_reader *jsonl_reader(es_loader *l) { return &((jsonl_loader *)l)->r; }
+
+/* Records are lines, and JSON text never holds a raw newline: any LF at or after `from` ends
+   a record. */
+static int jsonl_cut(const char *buf, size_t start, size_t from, size_t len, int eof, size_t *end) {
+  size_t at = from > start ? from : start;
+  const char *nl = at < len ? memchr(buf + at, '\n', len - at) : NULL;
+  if (nl) *end = (size_t)(nl - buf) + 1;
+  else if (eof) *end = len;
+  else *end = start; /* no end yet: search again with more bytes */
+  return nl || eof;
+}
+
+/* The loader counts lines by LF only (a CR is whitespace inside a line). */
+static uint64_t jsonl_lines(const char *p, const char *end) {
+  uint64_t n = 0;
+  for (; p < end && (p = memchr(p, '\n', (size_t)(end - p))); p++) n++;
+  return n;
+}
+
+static int jsonl_fork(es_loader *l, es_loader **out, es_error *err);
+
+static void jsonl_feed(es_loader *base, char *buf, size_t len, uint64_t line) {
+  jsonl_loader *l = (jsonl_loader *)base;
+  es_reader_open_piece(&l->r, base->path, buf, len, line);
+  l->line = line;
+  es_err_clear(&l->fail);
+}
+
+static const es_split_ops jsonl_split_ops = {jsonl_reader, jsonl_cut, jsonl_lines, jsonl_fork, jsonl_feed};
+
+static jsonl_loader *jsonl_new(const es_loader_opts *opts) {
   jsonl_loader *l = calloc(1, sizeof(*l));
-  int rc;
-  *out = NULL;
-  if (!l) return es_err_set(err, ES_ENOMEM, "out of memory");
+  if (!l) return NULL;
   l->r.fd = -1;
   l->line = 1;
   l->ignore_unknown = opts && opts->ignore_unknown_columns;
   l->base.next = jsonl_next;
   l->base.close = jsonl_close;
+  l->base.split = &jsonl_split_ops;
+  return l;
+}
+
+static int jsonl_fork(es_loader *base, es_loader **out, es_error *err) {
+  jsonl_loader *p = (jsonl_loader *)base, *l = jsonl_new(NULL);
+  int rc;
+  *out = NULL;
+  if (!l) return es_err_set(err, ES_ENOMEM, "out of memory");
+  l->ignore_unknown = p->ignore_unknown;
+  if ((rc = es_loader_base_init(&l->base, "jsonl", base->domain, base->path, err))) {
+    jsonl_close(&l->base);
+    return rc;
+  }
+  l->base.dim = base->dim;
+  l->base.dim_line = base->dim_line;
+  *out = &l->base;
+  return 0;
+}
+
+/* m: read from memory instead of the file. */
+static int jsonl_open(const char *path, const es_reader_mem *m, const es_domain *d,
+                      const es_loader_opts *opts, es_loader **out, es_error *err) {
+  jsonl_loader *l = jsonl_new(opts);
+  int rc;
+  *out = NULL;
+  if (!l) return es_err_set(err, ES_ENOMEM, "out of memory");
   if ((rc = es_loader_base_init(&l->base, "jsonl", d, path, err))) goto fail;
-  rc = m ? es_reader_open_mem(&l->r, l->base.path, m, err) : es_reader_open(&l->r, l->base.path, err);
-  if (rc) goto fail;
-  l->base.bytes_total = l->r.size;
+  if ((rc = es_loader_open_reader(&l->base, path, m, &l->r, err))) goto fail;
   *out = &l->base;
   return 0;
 fail:

@@ -33,18 +33,41 @@ static const struct {
 
 #define NFORMATS (sizeof(formats) / sizeof(formats[0]))
 
-/* The extension of the last path component, dot included ("" when none). */
-static const char *extension(const char *path) {
-  const char *slash = strrchr(path, '/'), *base = slash ? slash + 1 : path;
-  const char *dot = strrchr(base, '.');
-  return dot && dot != base ? dot : "";
+/* The formats read front to back through es_reader (a pipe, a decompressor); the others map
+   or seek in the file. */
+int es_loader_format_streams(const char *format) {
+  return format && (!strcmp(format, "csv") || !strcmp(format, "jsonl"));
+}
+
+/* The extension of the last path component before any .gz/.zst, dot included: its start and
+   length (0 when none). */
+static const char *extension(const char *path, size_t *len) {
+  size_t n = strlen(path) - es_zsrc_suffix_len(path);
+  const char *base = path, *dot = NULL, *p;
+  for (p = path; p < path + n; p++) {
+    if (*p == '/') {
+      base = p + 1;
+      dot = NULL;
+    } else if (*p == '.') {
+      dot = p;
+    }
+  }
+  *len = dot && dot != base ? (size_t)(path + n - dot) : 0;
+  return *len ? dot : path + n;
 }
 
 static int find_format(const char *path) {
-  const char *ext = extension(path);
+  size_t len, i;
+  const char *ext = extension(path, &len);
+  for (i = 0; len && i < NFORMATS; i++)
+    if (strlen(formats[i].ext) == len && !strncasecmp(ext, formats[i].ext, len)) return (int)i;
+  return -1;
+}
+
+static int find_named(const char *format) {
   size_t i;
-  for (i = 0; i < NFORMATS; i++)
-    if (!strcasecmp(ext, formats[i].ext)) return (int)i;
+  for (i = 0; format && i < NFORMATS; i++)
+    if (!strcmp(format, formats[i].name)) return (int)i;
   return -1;
 }
 
@@ -58,26 +81,71 @@ static void supported_list(char *out, size_t cap) {
   }
 }
 
-int es_loader_supported(const char *path) { return path && find_format(path) >= 0; }
+int es_loader_supported(const char *path) {
+  int f = path ? find_format(path) : -1;
+  return f >= 0 && (!es_zsrc_suffix_len(path) || es_loader_format_streams(formats[f].name));
+}
+
+const char *es_loader_format_of(const char *path) {
+  int f = path ? find_format(path) : -1;
+  return f >= 0 ? formats[f].name : NULL;
+}
+
+int es_loader_format_known(const char *format) { return find_named(format) >= 0; }
+
+static int unsupported(const char *path, es_error *err) {
+  char list[256];
+  size_t len;
+  const char *ext = extension(path, &len);
+  supported_list(list, sizeof(list));
+  return es_err_set(err, ES_EINVAL,
+                    "%s: unsupported file extension '%.*s' (supported: %s, the text formats also "
+                    "followed by .gz or .zst)",
+                    path, len ? (int)len : 6, len ? ext : "(none)", list);
+}
+
+/* The format table entry for path and opts, or a negative es_code. */
+static int pick_format(const char *path, const es_loader_opts *opts, es_error *err) {
+  int stdin_src = !strcmp(path, ES_READER_STDIN);
+  int f = opts->format ? find_named(opts->format) : stdin_src ? -1 : find_format(path);
+  if (opts->format && f < 0) return es_err_set(err, ES_EINVAL, "unknown format '%s'", opts->format);
+  if (f < 0 && stdin_src)
+    return es_err_set(err, ES_EINVAL, "standard input needs its format named (csv or jsonl)");
+  if (f < 0) return unsupported(path, err);
+  if ((stdin_src || es_zsrc_suffix_len(path)) && !es_loader_format_streams(formats[f].name))
+    return es_err_set(err, ES_EINVAL, "%s: a %s file cannot be read %s; only CSV and JSONL can",
+                      stdin_src ? "<stdin>" : path, formats[f].name,
+                      stdin_src ? "from standard input" : "compressed");
+  return f;
+}
 
 int es_loader_open(const char *path, const es_domain *d, const es_loader_opts *opts,
                    es_loader **out, es_error *err) {
   static const es_loader_opts defaults;
-  char list[256];
-  int f;
+  int f, rc;
   *out = NULL;
   if (!path || !d) return es_err_set(err, ES_EINVAL, "a file and a domain are required");
-  if ((f = find_format(path)) < 0) {
-    const char *ext = extension(path);
-    supported_list(list, sizeof(list));
-    return es_err_set(err, ES_EINVAL, "%s: unsupported file extension '%s' (supported: %s)", path,
-                      *ext ? ext : "(none)", list);
-  }
-  return formats[f].open(path, d, opts ? opts : &defaults, out, err);
+  if (!opts) opts = &defaults;
+  if ((f = pick_format(path, opts, err)) < 0) return f;
+  if ((rc = formats[f].open(path, d, opts, out, err)) || opts->threads < 2 || !(*out)->split) return rc;
+  return es_par_open(out, opts->threads, err); /* on error it has closed *out */
+}
+
+int es_loader_open_reader(es_loader *l, const char *path, const es_reader_mem *m, es_reader *r,
+                          es_error *err) {
+  int rc;
+  if (m) rc = es_reader_open_mem(r, l->path, m, err);
+  else rc = es_reader_open(r, strcmp(path, ES_READER_STDIN) ? l->path : ES_READER_STDIN, err);
+  if (!rc) l->bytes_total = r->size;
+  return rc;
 }
 
 int es_loader_next(es_loader *l, es_chunk *out, size_t max_rows, es_error *err) {
   return l->next(l, out, max_rows, err);
+}
+
+int es_loader_take(es_loader *l, es_chunk *out, size_t max_rows, es_error *err) {
+  return l->take ? l->take(l, out, err) : l->next(l, out, max_rows, err);
 }
 
 void es_loader_close(es_loader *l) {
@@ -92,7 +160,9 @@ int es_loader_base_init(es_loader *l, const char *format, const es_domain *d, co
   l->dim = 0;
   l->dim_line = 0;
   l->rows_indexed = 0;
-  if (!(l->path = strdup(path))) return es_err_set(err, ES_ENOMEM, "%s: out of memory", path);
+  /* Standard input is named so in every message. */
+  if (!(l->path = strdup(strcmp(path, ES_READER_STDIN) ? path : "<stdin>")))
+    return es_err_set(err, ES_ENOMEM, "%s: out of memory", path);
   return 0;
 }
 

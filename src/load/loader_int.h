@@ -24,6 +24,31 @@ int es_loader_check_next(es_loader *l, es_chunk *out, size_t *max_rows, es_error
    server lowercases them). ES_EINVAL with "file:line: field 'x': ..." otherwise. */
 int es_loader_check_row(es_loader *l, const es_value *row, uint64_t line, es_error *err);
 
+/* Opens r over m (tests, fuzzing), standard input (path "-") or the file l->path names, and
+   sets l->bytes_total. For the text formats' constructors. */
+int es_loader_open_reader(es_loader *l, const char *path, const es_reader_mem *m, es_reader *r,
+                          es_error *err);
+
+/* What a text format gives load/par.c to parse the rest of a file on several threads. */
+typedef struct es_split_ops {
+  /* The loader's reader, positioned at the next record (its header and first row are read). */
+  es_reader *(*reader)(es_loader *l);
+  /* Where buf[start, len) may be cut: es_csv_cut's contract (csv_split.h). */
+  int (*cut)(const char *buf, size_t start, size_t from, size_t len, int eof, size_t *end);
+  /* Lines ended in [p, end) as the format numbers lines in its messages; end[0] is readable. */
+  uint64_t (*lines)(const char *p, const char *end);
+  /* A loader reading records from memory exactly as l does (l's columns, its first row's
+     dimension), for one worker; closed with es_loader_close, before l. */
+  int (*fork)(es_loader *l, es_loader **out, es_error *err);
+  /* Points a fork at one piece: buf[0, len) whole records, buf[len] writable, `line` the
+     file's line number at buf[0]. Its next() then reads that piece's rows. */
+  void (*feed)(es_loader *fork, char *buf, size_t len, uint64_t line);
+} es_split_ops;
+
+/* Replaces *l (a loader with split ops, header and nothing else read) by one that parses the
+   rest of the file on `threads` threads (load/par.c). On failure *l is closed and NULL. */
+int es_par_open(es_loader **l, int threads, es_error *err);
+
 /* The text formats over bytes in memory (fuzz targets, tests); path names them in messages. */
 int es_csv_open_mem(const char *path, const es_reader_mem *m, const es_domain *d,
                     const es_loader_opts *opts, es_loader **out, es_error *err);

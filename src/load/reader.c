@@ -60,12 +60,23 @@ static void init(es_reader *r, const char *path) {
   r->line = 1;
 }
 
+/* The file's descriptor: stdin (a copy, so closing it leaves fd 0 alone) or the path. */
+static int open_fd(es_reader *r, const char *path, es_error *err) {
+  if (!strcmp(path, ES_READER_STDIN)) {
+    r->path = "<stdin>";
+    r->fd = fcntl(STDIN_FILENO, F_DUPFD_CLOEXEC, 0);
+  } else {
+    r->fd = open(path, O_RDONLY | O_CLOEXEC);
+  }
+  return r->fd < 0 ? open_fail(r, errno, err) : 0;
+}
+
 int es_reader_open(es_reader *r, const char *path, es_error *err) {
   struct stat st;
+  es_zkind kind = es_zsrc_kind(path);
   int rc;
   init(r, path);
-  r->fd = open(path, O_RDONLY | O_CLOEXEC);
-  if (r->fd < 0) return open_fail(r, errno, err);
+  if ((rc = open_fd(r, path, err))) return rc;
   if (fstat(r->fd, &st) == 0) {
     if (S_ISDIR(st.st_mode)) {
       rc = es_err_set(err, ES_EINVAL, "%s: is a directory", path);
@@ -76,6 +87,7 @@ int es_reader_open(es_reader *r, const char *path, es_error *err) {
 #ifdef POSIX_FADV_SEQUENTIAL
   posix_fadvise(r->fd, 0, 0, POSIX_FADV_SEQUENTIAL);
 #endif
+  if (kind != ES_Z_NONE && (rc = es_zsrc_open(&r->z, r->fd, kind, r->path, err))) goto fail;
   if ((rc = start(r, ES_READER_BUF, err))) goto fail;
   return 0;
 fail:
@@ -94,7 +106,7 @@ int es_reader_open_mem(es_reader *r, const char *path, const es_reader_mem *m, e
 
 /* Lines ended in [p, end): every LF, and every CR not followed by LF. end[0] is readable (at
    worst the buffer's sentinel), so a CR just before end looks at its successor too. */
-static uint64_t count_lines(const char *p, const char *end) {
+uint64_t es_reader_count_lines(const char *p, const char *end) {
   const char *q;
   uint64_t n = 0;
   for (q = p; q < end && (q = memchr(q, '\n', (size_t)(end - q))); q++) n++;
@@ -107,7 +119,7 @@ static uint64_t count_lines(const char *p, const char *end) {
 uint64_t es_reader_line(es_reader *r, size_t off, int advance) {
   uint64_t line = r->line;
   if (off < r->line_pos) return line; /* cannot count backwards; only misuse gets here */
-  line += count_lines(r->buf + r->line_pos, r->buf + off);
+  line += es_reader_count_lines(r->buf + r->line_pos, r->buf + off);
   if (advance) {
     r->line = line;
     r->line_pos = off;
@@ -142,37 +154,42 @@ static int grow(es_reader *r, es_error *err) {
   return 0;
 }
 
-/* Up to room bytes from the source into buf[len]: the count, 0 at its end, -1 with errno. */
-static ssize_t fill(es_reader *r, size_t room) {
+/* Up to room bytes of the source into dst: 0 with *got (0 only at its end), or an es_code. */
+static int source_read(es_reader *r, char *dst, size_t room, size_t *got, es_error *err) {
   ssize_t n;
   if (r->mem.max_read && room > r->mem.max_read) room = r->mem.max_read;
+  if (r->z) return es_zsrc_read(r->z, dst, room, got, err);
   if (r->fd < 0) {
     if (room > r->mem.len) room = r->mem.len;
-    if (room) memcpy(r->buf + r->len, r->mem.data, room);
+    if (room) memcpy(dst, r->mem.data, room);
     r->mem.data = (const char *)r->mem.data + room;
     r->mem.len -= room;
-    return (ssize_t)room;
+    *got = room;
+    return 0;
   }
   do {
-    n = read(r->fd, r->buf + r->len, room);
+    n = read(r->fd, dst, room);
   } while (n < 0 && errno == EINTR);
-  return n;
+  if (n < 0) return es_err_set(err, ES_EIO, "%s: read failed: %s", r->path, strerror(errno));
+  *got = (size_t)n;
+  return 0;
 }
 
 int es_reader_more(es_reader *r, es_error *err) {
-  ssize_t n;
+  size_t n = 0;
   int rc = 0;
   if (r->eof) return 1;
   compact(r);
   unguard(r);
-  if (r->len == r->cap && (rc = grow(r, err))) goto done;
-  if ((n = fill(r, r->cap - r->len)) < 0) {
-    rc = es_err_set(err, ES_EIO, "%s: read failed: %s", r->path, strerror(errno));
+  if (r->len == r->cap && (rc = r->borrowed ? es_err_set(err, ES_EINTERNAL, "%s: a piece cannot grow", r->path)
+                                            : grow(r, err)))
+    goto done;
+  if ((rc = source_read(r, r->buf + r->len, r->cap - r->len, &n, err)) < 0) {
   } else if (n == 0) {
     r->eof = 1;
     rc = 1;
   } else {
-    r->len += (size_t)n;
+    r->len += n;
     r->buf[r->len] = '\0';
   }
 done:
@@ -180,10 +197,37 @@ done:
   return rc;
 }
 
+void es_reader_open_piece(es_reader *r, const char *path, char *buf, size_t len, uint64_t line) {
+  init(r, path);
+  r->buf = buf;
+  r->cap = r->len = len;
+  r->buf[len] = '\0';
+  r->eof = 1;
+  r->line = line;
+  r->borrowed = 1;
+}
+
+int es_reader_read_raw(es_reader *r, char *dst, size_t room, size_t *got, es_error *err) {
+  int rc;
+  *got = 0;
+  if (r->eof || !room) return 0;
+  if ((rc = source_read(r, dst, room, got, err)) < 0) return rc;
+  if (!*got) r->eof = 1;
+  return 0;
+}
+
+uint64_t es_reader_progress(const es_reader *r) {
+  return r->z ? es_zsrc_consumed(r->z) : es_reader_offset(r);
+}
+
 void es_reader_close(es_reader *r) {
+  es_zsrc_close(r->z);
+  r->z = NULL;
   if (r->fd >= 0) close(r->fd);
-  unguard(r);
-  free(r->buf);
+  if (!r->borrowed) {
+    unguard(r);
+    free(r->buf);
+  }
   r->fd = -1;
   r->buf = NULL;
 }

@@ -10,8 +10,6 @@ static int retryable(const char *st) {
       "57P02", /* crash_shutdown */
       "57P03", /* cannot_connect_now: still starting up */
       "57014", /* query_canceled (statement_timeout, pg_cancel_backend) */
-      "40001", /* serialization_failure */
-      "40P01", /* deadlock_detected: two streams upserting the same keys in another order */
       "55P03", /* lock_not_available */
       "25P03", /* idle_in_transaction_session_timeout */
   };
@@ -34,8 +32,11 @@ int es_pg_classify(PGconn *c, const PGresult *r) {
      closed it while we sent: "server closed the connection unexpectedly"), is worth a retry. */
   if (!st) return r && es_pg_alive(c) ? ES_EINTERNAL : ES_EUNAVAIL;
   if (retryable(st)) return ES_EUNAVAIL;
-  /* Another stream inserted one of our keys between our check and our COPY: a conflict. */
-  if (!strcmp(st, "23505")) return ES_EABORTED;
+  /* Conflicts with another stream, which then committed (or will): ABORTED, which the client
+     sends again. 23505: a key inserted by another stream between our check and our COPY;
+     40P01: two streams upserting shared keys in different orders across chunks (within a
+     chunk rows go in key order, so that alone never deadlocks); 40001: serialization. */
+  if (!strcmp(st, "23505") || !strcmp(st, "40P01") || !strcmp(st, "40001")) return ES_EABORTED;
   return ES_EINTERNAL;
 }
 

@@ -177,8 +177,11 @@ int es_pg_keyset_contains(const es_pg_keyset *s, uint64_t h);
 /* Adds hashes (sorting hs in place); past the limit the set turns off. */
 void es_pg_keyset_add(es_pg_keyset *s, uint64_t *hs, size_t m);
 void es_pg_keyset_free(es_pg_keyset *s);
-/* Indices of the rows to write, ascending: the last row of each key (the chunk's own
-   duplicates removed, so one statement never touches a key twice). *rows is malloc'd. */
+/* Indices of the rows to write, in key order: the last row of each key (the chunk's own
+   duplicates removed, so one statement never touches a key twice). Key order makes every
+   stream take a chunk's row locks (unique-index entries, upserted rows) in the same order, so
+   streams whose chunks share keys wait for each other instead of deadlocking. *rows is
+   malloc'd. */
 int es_pg_last_rows(const es_chunk *c, uint32_t **rows, size_t *n, es_error *err);
 
 /* pg_write.c: how one stream's rows reach its table, chunk by chunk, inside its transaction. */

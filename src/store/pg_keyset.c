@@ -126,8 +126,8 @@ int es_pg_last_rows(const es_chunk *c, uint32_t **rows, size_t *n, es_error *err
   for (i = 0; i < c->nrows; i++) /* the last of each run of equal keys is its latest row */
     if (i + 1 == c->nrows || strcmp(es_chunk_row(c, idx[i])[k].s, es_chunk_row(c, idx[i + 1])[k].s))
       keep[idx[i]] = 1;
-  for (i = 0; i < c->nrows; i++)
-    if (keep[i]) out[m++] = (uint32_t)i;
+  for (i = 0; i < c->nrows; i++) /* in key order */
+    if (keep[idx[i]]) out[m++] = idx[i];
   free(idx);
   free(keep);
   *rows = out;

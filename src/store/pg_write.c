@@ -19,7 +19,9 @@
    Later chunks overwrite earlier ones, so the last row per key wins across the stream. Nothing
    is visible to others before COMMIT, and a failure anywhere rolls all of it back. A key that
    another stream commits meanwhile makes the COPY fail (unique violation: ABORTED, the client
-   sends again and that time the keys are found).
+   sends again and that time the keys are found). Each chunk's rows go in key order, so streams
+   sharing keys within a chunk queue on them; across chunks two streams can still lock shared
+   keys in opposite orders: PostgreSQL then aborts one (deadlock, ABORTED, sent again).
    Without COPY (es_copy=off: servers such as PGlite's socket server that cannot take COPY FROM
    STDIN), chunks go as multi-row INSERT ... ON CONFLICT DO UPDATE with binary parameters. */
 #include <limits.h>
@@ -64,7 +66,8 @@ static void sql_merge(es_buf *b, const es_pg_table *t) {
   columns(b, t->d, "");
   es_buf_puts(b, ") SELECT ");
   columns(b, t->d, "");
-  es_buf_puts(b, " FROM " STAGE);
+  /* In key order, as the chunk was staged: the row locks are taken in that order (pg_keyset.c). */
+  es_buf_printf(b, " FROM " STAGE " ORDER BY \"%s\"", t->d->fields[t->d->key].name);
   sql_upsert_tail(b, t);
   es_buf_puts(b, "; TRUNCATE " STAGE);
 }

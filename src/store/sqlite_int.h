@@ -9,6 +9,10 @@
 
 /* Waits this long for another process's write lock before answering ES_EUNAVAIL. */
 #define ES_SQ_BUSY_MS 10000
+/* A stream's commit waits this long for the write lock that another process (another server
+   on the same file) holds for its own commit: the stream is staged whole by then, and giving
+   up would make the client send all of it again. Past it: ABORTED (contention), sent again. */
+#define ES_SQ_COMMIT_BUSY_MS 120000
 /* Page caches per connection (KiB): bounded, so the staging table of a large stream spills to
    its temp file instead of growing the process. The main cache is larger because a commit's
    random-keyed primary-key inserts are what hit it; staging only appends. */

@@ -132,7 +132,13 @@ static int publish(es_sq_txn *t, const char *upsert, const es_stream_totals *tot
                    es_error *err) {
   char msg[64];
   int rc;
-  if ((rc = es_sq_exec(t->db, "BEGIN IMMEDIATE", "taking the write lock", err, t->st->path))) return rc;
+  sqlite3_busy_timeout(t->db, ES_SQ_COMMIT_BUSY_MS);
+  rc = es_sq_exec(t->db, "BEGIN IMMEDIATE", "taking the write lock", err, t->st->path);
+  sqlite3_busy_timeout(t->db, ES_SQ_BUSY_MS);
+  if (rc == ES_EUNAVAIL) /* another process kept its write lock all that time */
+    return es_err_set(err, ES_EABORTED, "sqlite %s: another writer held the database for %d s; the stream "
+                      "was not stored", t->st->path, ES_SQ_COMMIT_BUSY_MS / 1000);
+  if (rc) return rc;
   /* Another stream may have filled the table with another dimension since begin. */
   if ((rc = check_dim(t, err))) goto done;
   if ((rc = es_sq_exec(t->db, upsert, "upserting the staged rows", err, t->st->path))) goto done;

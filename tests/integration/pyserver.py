@@ -55,6 +55,7 @@ class Stream:
         self.domain = self.file_name = None
         self.dim = 0
         self.rows = []
+        self.chunk_rows = []  # rows per chunk message, in order (when recording)
         self.total_rows = 0
         self.total_chunks = 0
         self.outcome = None  # "success", or the status code name it ended with
@@ -144,6 +145,7 @@ class Servicer:
             st.total_rows += len(rows)
             if self.record:
                 st.rows.extend(_row_dict(st.domain, r) for r in rows)
+                st.chunk_rows.append(len(rows))
             if self.check_dim:
                 self._check_dim(context, st, rows)
             if self.reject_key is not None:

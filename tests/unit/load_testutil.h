@@ -84,9 +84,10 @@ static inline long tu_load(const char *path, const char *domain, es_chunk *c, si
 }
 
 /* Everything a loader makes of a file, as text: each row's line and JSON, then the outcome (the
-   error message, or "end"). m: read from memory in pieces instead of from path. */
-static inline void tu_dump(const char *path, const es_reader_mem *m, const char *domain,
-                           const es_loader_opts *opts, es_buf *out) {
+   error message, or "end"). m: read from memory in pieces instead of from path. take: read with
+   es_loader_take (whole pieces of a parallel loader) instead of es_loader_next. */
+static inline void tu_dump_how(const char *path, const es_reader_mem *m, const char *domain,
+                               const es_loader_opts *opts, int take, es_buf *out) {
   const es_domain *d = es_domain_find(domain);
   int jsonl = strstr(path, ".csv") == NULL;
   es_loader *l = NULL;
@@ -100,7 +101,8 @@ static inline void tu_dump(const char *path, const es_reader_mem *m, const char 
   if (!m) n = es_loader_open(path, d, opts, &l, &err);
   else if (jsonl) n = es_jsonl_open_mem(path, m, d, opts, &l, &err);
   else n = es_csv_open_mem(path, m, d, opts, &l, &err);
-  while (n == 0 && (n = es_loader_next(l, &c, 5, &err)) > 0) {
+  /* open gave 0, each batch a count > 0 */
+  while (n >= 0 && (n = take ? es_loader_take(l, &c, 5, &err) : es_loader_next(l, &c, 5, &err)) > 0) {
     for (k = 0; k < c.nrows; k++) {
       es_buf_printf(out, "%llu ", (unsigned long long)c.lines[k]);
       es_rowfmt_jsonl(out, d, es_chunk_row(&c, k), ES_ROWFMT_G9);
@@ -110,6 +112,11 @@ static inline void tu_dump(const char *path, const es_reader_mem *m, const char 
   es_buf_printf(out, "%s\n", n ? err.msg : "end");
   es_loader_close(l);
   es_chunk_free(&c);
+}
+
+static inline void tu_dump(const char *path, const es_reader_mem *m, const char *domain,
+                           const es_loader_opts *opts, es_buf *out) {
+  tu_dump_how(path, m, domain, opts, 0, out);
 }
 
 /* Whether reading data from memory in small pieces (tiny buffers, short reads) gives exactly

@@ -76,7 +76,7 @@ static void check_same_bytes(const char *domain, size_t nrows, size_t dim, size_
   for (i = 0; i < nrows; i += step) {
     size_t end = i + step < nrows ? i + step : nrows;
     batch_of(&b, &c, i, end);
-    CHECK_EQ_INT(es_packer_add(&pk, &b, 0, (size_t)1 << 30, &to, &err), 0);
+    CHECK_EQ_INT(es_packer_add(&pk, &b, 0, b.nrows, (size_t)1 << 30, &to, &err), 0);
     CHECK_EQ_INT(to, end - i);
   }
   CHECK_EQ_INT(es_packer_finish(&pk, &off, &len, &err), 0);
@@ -109,7 +109,7 @@ static void check_split(void) {
     /* batches of 7 rows from `from` on, until the packer says the message is full */
     for (i = from; i < c.nrows; i += to) {
       batch_of(&b, &c, i, i + 7 < c.nrows ? i + 7 : c.nrows);
-      CHECK_EQ_INT(es_packer_add(&pk, &b, 0, limit, &to, &err), 0);
+      CHECK_EQ_INT(es_packer_add(&pk, &b, 0, b.nrows, limit, &to, &err), 0);
       if (to < b.nrows) {
         i += to;
         break;
@@ -142,7 +142,7 @@ static void check_row_too_large(void) {
   CHECK_EQ_INT(es_bufpool_new(&pool, &err), 0);
   CHECK_EQ_INT(es_bufpool_get(pool, &buf, &err), 0);
   es_packer_begin(&pk, buf);
-  CHECK_EQ_INT(es_packer_add(&pk, &c, 0, 2000, &to, &err), ES_EINVAL);
+  CHECK_EQ_INT(es_packer_add(&pk, &c, 0, c.nrows, 2000, &to, &err), ES_EINVAL);
   CHECK_CONTAINS(err.msg, "line 2");
   CHECK_CONTAINS(err.msg, "message limit");
   CHECK_EQ_INT(to, 0);

@@ -1,6 +1,7 @@
-/* test_client_policy.c - the client's chunk sizing (spec 5.2), backoff, a busy server's pushback
-   and retry classification. */
+/* test_client_policy.c - the client's chunk sizing (spec 5.2), backoff, a busy server's pushback,
+   conflicts, retry classification, a run's exit code and --server targets. */
 #include <math.h>
+#include <stdlib.h>
 
 #include "client/client.h"
 #include "core/status.h"
@@ -138,7 +139,64 @@ static void test_defaults(void) {
   CHECK_EQ_INT(o.chunk_rows, 0);
 }
 
+/* Conflicts back off from 0.25 s to 4 s, jittered between half and one and a half of that. */
+static void test_conflict_delay(void) {
+  uint64_t seed = 7;
+  int n, i, spread = 0;
+  CHECK(es_conflict_delay(1, NULL) == 0.25);
+  CHECK(es_conflict_delay(2, NULL) == 0.5);
+  CHECK(es_conflict_delay(5, NULL) == 4.0);
+  CHECK(es_conflict_delay(6, NULL) == 4.0);
+  CHECK(es_conflict_delay(1000, NULL) == 4.0);
+  for (n = 1; n < 8; n++)
+    for (i = 0; i < 200; i++) {
+      double d = es_conflict_delay(n, &seed), base = es_conflict_delay(n, NULL);
+      CHECK(d >= 0.5 * base && d < 1.5 * base);
+      spread += d < base;
+    }
+  CHECK(spread > 500 && spread < 900); /* about half below the base */
+}
+
+/* A run's exit code is its most serious file's: 5 over 1 over 4 over 3 over 2 over 0. */
+static void test_outcome_order(void) {
+  const int order[] = {ES_INGEST_OK, ES_INGEST_INPUT, ES_INGEST_REJECTED, ES_INGEST_UNREACHABLE, ES_INGEST_FAILED,
+                       ES_INGEST_DENIED};
+  size_t i, j;
+  for (i = 0; i < 6; i++)
+    for (j = 0; j < 6; j++) CHECK_EQ_INT(es_ingest_outcome_worse(order[i], order[j]), order[i > j ? i : j]);
+  CHECK_EQ_INT(es_ingest_outcome_worse(ES_INGEST_OK, 99), 99); /* unknown counts as the worst */
+}
+
+/* --server: HOST:PORT, a list of them, or a URI gRPC resolves. */
+static void test_targets(void) {
+  es_error err;
+  char *t = NULL;
+  CHECK_EQ_INT(es_client_target_check("a:1", &err), 0);
+  CHECK_EQ_INT(es_client_target_check("a:1, b:2,[::1]:3", &err), 0);
+  CHECK_EQ_INT(es_client_target_check("dns:///ingest.internal:50052", &err), 0);
+  CHECK_EQ_INT(es_client_target_check("ipv4:10.0.0.1:1,10.0.0.2:1", &err), 0);
+  CHECK_EQ_INT(es_client_target_check("unix:/run/es.sock", &err), 0);
+  CHECK_EQ_INT(es_client_target_check("a:1,b", &err), ES_EUSAGE);
+  CHECK_CONTAINS(err.msg, "'b'");
+  CHECK_EQ_INT(es_client_target_check("a:99999", &err), ES_EUSAGE);
+  CHECK_EQ_INT(es_client_target_check("a:1,,b:2", &err), ES_EUSAGE);
+  CHECK_EQ_INT(es_client_target_check("", &err), ES_EUSAGE);
+  CHECK_EQ_INT(es_client_target_check("dns:50052", &err), 0); /* a host named dns, not a scheme */
+  CHECK_EQ_INT(es_client_target("127.0.0.1:5,127.0.0.2:6", &t, &err), 0);
+  CHECK_STR(t, "ipv4:127.0.0.1:5,127.0.0.2:6");
+  free(t);
+  CHECK_EQ_INT(es_client_target("[::1]:5,127.0.0.1:6", &t, &err), 0);
+  CHECK_STR(t, "ipv6:[::1]:5,[::ffff:127.0.0.1]:6");
+  free(t);
+  CHECK_EQ_INT(es_client_target("localhost:7", &t, &err), 0); /* one name: gRPC resolves it */
+  CHECK_STR(t, "localhost:7");
+  free(t);
+}
+
 int main(void) {
+  test_conflict_delay();
+  test_outcome_order();
+  test_targets();
   test_auto_rows();
   test_backoff_bounds_and_growth();
   test_backoff_jitter();

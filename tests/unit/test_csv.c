@@ -254,7 +254,10 @@ static void open_errors(void) {
   CHECK_CONTAINS(err.msg, ".parquet");
   CHECK(es_loader_supported("a/b/C.CSV"));
   CHECK(es_loader_supported("x.ndjson"));
-  CHECK(!es_loader_supported("x.csv.gz"));
+  CHECK(es_loader_supported("x.csv.gz"));
+  CHECK(es_loader_supported("d/x.JSONL.ZST"));
+  CHECK(!es_loader_supported("x.pkl.gz")); /* a pickle is mapped, not streamed */
+  CHECK(!es_loader_supported("x.gz"));
   CHECK(!es_loader_supported("csv"));
   CHECK(es_loader_supported("x.parquet"));
 }

@@ -176,10 +176,10 @@ static void test_last_rows(void) {
   for (i = 0; i < 6; i++) es_chunk_add_row(&c, i + 1)[d->key].s = (char *)keys[i];
   CHECK_EQ_INT(es_pg_last_rows(&c, &rows, &n, &err), 0);
   CHECK_EQ_INT(n, 4);
-  if (n == 4) {
+  if (n == 4) { /* the last row of each key, in key order: a b c d */
     CHECK_EQ_INT(rows[0], 2);
-    CHECK_EQ_INT(rows[1], 3);
-    CHECK_EQ_INT(rows[2], 4);
+    CHECK_EQ_INT(rows[1], 4);
+    CHECK_EQ_INT(rows[2], 3);
     CHECK_EQ_INT(rows[3], 5);
   }
   free(rows);

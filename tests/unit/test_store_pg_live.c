@@ -8,6 +8,7 @@
      ES_PG_EXPECT      "pgvector" or "array": the vector column type tables must get
      ES_PG_SERIAL=1    the server runs one transaction at a time (PGlite): no overlapping streams */
 #include <libpq-fe.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -443,6 +444,74 @@ static void test_overlapping_streams(void) {
   es_store_close(st);
 }
 
+/* One stream's second chunk and commit, on a thread of its own; rc is the first failure. */
+typedef struct finish_job {
+  es_txn *tx;
+  es_chunk *c;
+  int rc;
+  es_error err;
+} finish_job;
+
+static void *finish_thread(void *p) {
+  finish_job *j = p;
+  es_stream_totals tot = {2, 2};
+  j->rc = j->tx->stage(j->tx, j->c, &j->err);
+  if (j->rc) j->tx->abort(j->tx, &tot, ES_INGEST_FAILED, j->err.msg);
+  else j->rc = j->tx->commit(j->tx, &tot, NULL, &j->err);
+  return NULL;
+}
+
+/* Regression (issue 12): two streams updating shared keys in opposite orders across chunks
+   deadlock; PostgreSQL aborts one (40P01), which must answer ABORTED (the client sends it again),
+   not UNAVAILABLE. The other stream commits its versions of both keys. */
+static void test_deadlock_is_aborted(void) {
+  const es_domain *d = es_domain_find("recruit");
+  es_stream_info info = {d, "dl.csv", 4, 0};
+  es_chunk c[4];
+  es_txn *ta = NULL, *tb = NULL;
+  es_store *st;
+  es_error err;
+  finish_job ja, jb;
+  pthread_t th[2];
+  int i, started = 0;
+  reset();
+  if (!(st = open_store(NULL))) return;
+  for (i = 0; i < 4; i++) es_chunk_init(&c[i], d);
+  /* Both keys stored already: each chunk is then an upsert, which locks its rows at once. */
+  add_recruit(&c[0], U1, 5, 4);
+  add_recruit(&c[0], U2, 6, 4);
+  CHECK_EQ_INT(stream(st, "recruit", 4, "first.csv", c, 1, 1, &err), 0);
+  es_chunk_reset(&c[0]);
+  add_recruit(&c[0], U1, 1, 4); /* a: U1 then U2 */
+  add_recruit(&c[1], U2, 2, 4);
+  add_recruit(&c[2], U2, 3, 4); /* b: U2 then U1 */
+  add_recruit(&c[3], U1, 4, 4);
+  CHECK_EQ_INT(st->begin(st, &info, &ta, &err), 0);
+  CHECK_EQ_INT(st->begin(st, &info, &tb, &err), 0);
+  if (!ta || !tb) goto done;
+  CHECK_EQ_INT(ta->stage(ta, &c[0], &err), 0);
+  CHECK_EQ_INT(tb->stage(tb, &c[2], &err), 0);
+  ja = (finish_job){.tx = ta, .c = &c[1]};
+  jb = (finish_job){.tx = tb, .c = &c[3]};
+  started = !pthread_create(&th[0], NULL, finish_thread, &ja);
+  started += started && !pthread_create(&th[1], NULL, finish_thread, &jb);
+  if (started > 0) pthread_join(th[0], NULL);
+  if (started > 1) pthread_join(th[1], NULL);
+  CHECK_EQ_INT(started, 2);
+  if (started < 2) goto done;
+  ta = tb = NULL; /* ended by their threads */
+  CHECK((ja.rc == 0 && jb.rc == ES_EABORTED) || (jb.rc == 0 && ja.rc == ES_EABORTED));
+  CHECK_CONTAINS(ja.rc ? ja.err.msg : jb.err.msg, "deadlock");
+  CHECK_EQ_INT(count("recruit"), 2);
+  check_recruit(U1, ja.rc ? 4 : 1, 4);
+  check_recruit(U2, ja.rc ? 3 : 2, 4);
+done:
+  if (ta) ta->abort(ta, NULL, ES_INGEST_FAILED, "test");
+  if (tb) tb->abort(tb, NULL, ES_INGEST_FAILED, "test");
+  for (i = 0; i < 4; i++) es_chunk_free(&c[i]);
+  es_store_close(st);
+}
+
 /* The stream's connection killed mid-stream: UNAVAILABLE, nothing stored; then every pooled
    connection killed (as a database restart does): the next stream still succeeds. */
 static void test_connection_killed(void) {
@@ -506,6 +575,7 @@ int main(void) {
   test_pool_cap();
   if (!serial) {
     test_overlapping_streams();
+    test_deadlock_is_aborted();
     test_connection_killed();
   }
   reset();

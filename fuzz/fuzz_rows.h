@@ -11,6 +11,7 @@
 #include "core/domain.h"
 #include "core/limits.h"
 #include "core/validate.h"
+#include "load/loader.h"
 
 static void fuzz_die(const char *what, const char *msg) {
   fprintf(stderr, "%s: %s\n", what, msg);
@@ -33,6 +34,24 @@ static void fuzz_check_rows(const es_domain *d, es_chunk *c, int32_t *dim, uint6
     if (!c->lines[i] || c->lines[i] < *line) fuzz_die("line numbers went back", d->name);
     *line = c->lines[i];
   }
+}
+
+/* Reads an open loader to its end in small batches (so batch loops and sticky errors run many
+   times), every row held to fuzz_check_rows; a failed loader must repeat its error. Returns the
+   last es_loader_next result: 0 at the end, < 0 a refusal in err. */
+static inline int fuzz_drain(es_loader *l, const es_domain *d, es_error *err) {
+  es_chunk c;
+  int32_t dim = 0;
+  uint64_t line = 0;
+  int n;
+  es_chunk_init(&c, d);
+  while ((n = es_loader_next(l, &c, 3, err)) > 0) {
+    fuzz_check_rows(d, &c, &dim, &line);
+    es_chunk_reset(&c);
+  }
+  if (n < 0 && es_loader_next(l, &c, 3, err) != n) fuzz_die("a failed loader did not repeat its error", err->msg);
+  es_chunk_free(&c);
+  return n;
 }
 
 #endif

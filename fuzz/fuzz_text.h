@@ -35,25 +35,12 @@ static void fuzz_read_as(fuzz_open_fn *open, const char *path, const uint8_t *da
   es_reader_mem m = {data, size, shape[0], shape[1]};
   es_loader *l = NULL;
   es_error err;
-  es_chunk c;
-  int32_t dim = 0;
-  uint64_t line = 0;
   int n;
   if ((n = open(path, &m, d, opts, &l, &err))) {
     fuzz_check_refusal(path, n, &err);
     return;
   }
-  es_chunk_init(&c, d);
-  /* Small batches, so the batch loop and the sticky error run many times. */
-  while ((n = es_loader_next(l, &c, 3, &err)) > 0) {
-    fuzz_check_rows(d, &c, &dim, &line);
-    es_chunk_reset(&c);
-  }
-  if (n < 0) {
-    fuzz_check_refusal(path, n, &err);
-    if (es_loader_next(l, &c, 3, &err) != n) fuzz_die("a failed loader did not repeat its error", err.msg);
-  }
-  es_chunk_free(&c);
+  if ((n = fuzz_drain(l, d, &err)) < 0) fuzz_check_refusal(path, n, &err);
   es_loader_close(l);
 }
 

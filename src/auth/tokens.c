@@ -11,6 +11,7 @@
 #include <openssl/crypto.h>
 #include <openssl/evp.h>
 
+#include "core/hex.h"
 #include "core/log.h"
 #include "core/readfile.h"
 #include "core/suggest.h"
@@ -65,18 +66,11 @@ int es_tokens_parse_domains(const char *s, size_t n, uint32_t *mask, es_error *e
   return 0;
 }
 
-static int hex_value(char c) {
-  if (c >= '0' && c <= '9') return c - '0';
-  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-  return -1;
-}
-
 static int parse_hash(const char *s, size_t n, unsigned char out[ES_TOKENS_HASH_BYTES], es_error *err) {
   size_t i;
   if (n == 2 * ES_TOKENS_HASH_BYTES) {
     for (i = 0; i < ES_TOKENS_HASH_BYTES; i++) {
-      int hi = hex_value(s[2 * i]), lo = hex_value(s[2 * i + 1]);
+      int hi = es_hex_digit(s[2 * i]), lo = es_hex_digit(s[2 * i + 1]);
       if (hi < 0 || lo < 0) break;
       out[i] = (unsigned char)(hi << 4 | lo);
     }

@@ -42,33 +42,31 @@ static int expect(es_json *j, char c) {
   return 0;
 }
 
-/* The next member's key of the object being read: 1, 0 at its end, or an es_code. */
-static int next_member(es_json *j, es_arena *a, int *first, char **key) {
+/* Past the separator before the next item of the object or array being read (closed by close):
+   1, 0 at its end (close read), or an es_code. */
+static int next_item(es_json *j, char close, int *first) {
   es_json_ws(j);
-  if (j->p < j->end && *j->p == '}') {
+  if (j->p < j->end && *j->p == close) {
     j->p++;
     return 0;
   }
   if (!*first && expect(j, ',')) return ES_EINVAL;
   *first = 0;
   es_json_ws(j);
+  return 1;
+}
+
+/* The next member's key of the object being read: 1, 0 at its end, or an es_code. */
+static int next_member(es_json *j, es_arena *a, int *first, char **key) {
+  int rc = next_item(j, '}', first);
+  if (rc != 1) return rc;
   if (es_json_string(j, a, key) || expect(j, ':')) return ES_EINVAL;
   es_json_ws(j);
   return 1;
 }
 
 /* The next element of the array being read: 1, 0 at its end, or an es_code. */
-static int next_element(es_json *j, int *first) {
-  es_json_ws(j);
-  if (j->p < j->end && *j->p == ']') {
-    j->p++;
-    return 0;
-  }
-  if (!*first && expect(j, ',')) return ES_EINVAL;
-  *first = 0;
-  es_json_ws(j);
-  return 1;
-}
+static int next_element(es_json *j, int *first) { return next_item(j, ']', first); }
 
 static int text(es_json *j, es_arena *a, char **out) {
   *out = NULL;

@@ -9,6 +9,7 @@
 #include "core/log.h"
 #include "core/net.h"
 #include "http/api_internal.h"
+#include "http/mhd.h"
 
 void es_api_config_init(es_api_config *c) {
   memset(c, 0, sizeof(*c));
@@ -20,37 +21,17 @@ void es_api_config_init(es_api_config *c) {
 }
 
 static int start_daemon(es_api *a, es_error *err) {
-  struct sockaddr_storage ss;
-  char host[256], why[300];
-  const union MHD_DaemonInfo *info;
-  struct MHD_OptionItem tls_opts[ES_HTTPAUTH_TLS_OPTIONS + 1];
-  size_t n = 0;
-  unsigned int flags = MHD_USE_THREAD_PER_CONNECTION | MHD_USE_INTERNAL_POLLING_THREAD |
-                       MHD_USE_POLL | MHD_USE_ITC | MHD_USE_ERROR_LOG;
-  int rc;
-  memset(&ss, 0, sizeof(ss));
-  if ((rc = es_net_resolve_listen("--listen", a->cfg.listen, &ss, host, sizeof(host), err))) return rc;
-  /* Asked first, so that a busy port is one clear line rather than libmicrohttpd's as well. */
-  es_net_why_no_listen(a->cfg.listen, why, sizeof(why));
-  if (*why) return es_err_set(err, ES_EIO, "cannot listen on %s: %s", a->cfg.listen, why);
-  if (ss.ss_family == AF_INET6) flags |= MHD_USE_IPv6;
-  if (a->tls.cert_pem) {
-    flags |= MHD_USE_TLS;
-    n = es_httpauth_tls_options(&a->tls, tls_opts);
-  }
-  tls_opts[n] = (struct MHD_OptionItem){MHD_OPTION_END, 0, NULL};
-  /* The logger goes first: MHD reports errors in the options after it through it. */
-  a->mhd = MHD_start_daemon(flags, 0, NULL, NULL, es_api_handle, a,
-                            MHD_OPTION_EXTERNAL_LOGGER, es_log_external, (void *)"http",
-                            MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&ss,
-                            MHD_OPTION_CONNECTION_LIMIT, (unsigned int)128,
-                            MHD_OPTION_CONNECTION_TIMEOUT, (unsigned int)120,
-                            MHD_OPTION_ARRAY, tls_opts, MHD_OPTION_END);
-  if (!a->mhd) return es_err_set(err, ES_EIO, "cannot listen on %s (see the message above)", a->cfg.listen);
-  info = MHD_get_daemon_info(a->mhd, MHD_DAEMON_INFO_BIND_PORT);
-  snprintf(a->address, sizeof(a->address), ss.ss_family == AF_INET6 ? "[%s]:%u" : "%s:%u", host,
-           info ? (unsigned)info->port : 0u);
-  return 0;
+  es_mhd_spec spec = {.option = "--listen",
+                      .listen = a->cfg.listen,
+                      .purpose = "",
+                      .log_name = "http",
+                      .flags = MHD_USE_THREAD_PER_CONNECTION,
+                      .max_conns = 128,
+                      .timeout_s = 120,
+                      .tls = &a->tls,
+                      .handler = es_api_handle,
+                      .cls = a};
+  return es_mhd_start(&spec, &a->mhd, a->address, sizeof(a->address), err);
 }
 
 static int make_jobs(es_api *a, es_error *err) {

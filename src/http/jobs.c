@@ -302,23 +302,22 @@ done:
   return rc;
 }
 
-/* Job id, or NULL with err saying so (ES_ENOTFOUND). With the lock held. */
-static es_job *find(es_jobs *t, uint64_t id, es_error *err) {
+/* Job id into *out, or ES_ENOTFOUND with err saying so. With the lock held. */
+static int find(es_jobs *t, uint64_t id, es_job **out, es_error *err) {
   es_job *j;
   for (j = t->head; j; j = j->next)
-    if (j->id == id) return j;
-  es_err_set(err, ES_ENOTFOUND, "no job %llu", (unsigned long long)id);
-  return NULL;
+    if (j->id == id) {
+      *out = j;
+      return 0;
+    }
+  return es_err_set(err, ES_ENOTFOUND, "no job %llu", (unsigned long long)id);
 }
 
 int es_jobs_wait(es_jobs *t, uint64_t id, int *http_status, es_buf *body, es_error *err) {
-  es_job *j;
+  es_job *j = NULL;
   int rc = 0;
   pthread_mutex_lock(&t->mu);
-  if (!(j = find(t, id, err))) {
-    rc = ES_ENOTFOUND;
-    goto done;
-  }
+  if ((rc = find(t, id, &j, err))) goto done;
   j->holders++;
   t->waiters++;
   while (j->state < ES_JOB_SUCCEEDED && !t->stopping) pthread_cond_wait(&t->cv, &t->mu);
@@ -412,14 +411,11 @@ static void job_json(const es_job *j, es_buf *b) {
 }
 
 int es_jobs_get_json(es_jobs *t, uint64_t id, es_buf *out, es_error *err) {
-  es_job *j;
+  es_job *j = NULL;
   int rc = 0;
   pthread_mutex_lock(&t->mu);
   prune(t);
-  if ((j = find(t, id, err)))
-    job_json(j, out);
-  else
-    rc = ES_ENOTFOUND;
+  if (!(rc = find(t, id, &j, err))) job_json(j, out);
   pthread_mutex_unlock(&t->mu);
   return rc;
 }
@@ -459,14 +455,11 @@ int es_jobs_active(es_jobs *t) {
 
 int es_jobs_cancel(es_jobs *t, uint64_t id, double wait_s, int *ended, es_buf *out, es_error *err) {
   struct timespec until = es_clock_after(CLOCK_REALTIME, wait_s);
-  es_job *j;
+  es_job *j = NULL;
   int rc = 0;
   *ended = 0;
   pthread_mutex_lock(&t->mu);
-  if (!(j = find(t, id, err))) {
-    rc = ES_ENOTFOUND;
-    goto done;
-  }
+  if ((rc = find(t, id, &j, err))) goto done;
   if (j->state >= ES_JOB_SUCCEEDED) {
     rc = es_err_set(err, ES_EPRECOND, "job %llu has already ended (%s)", (unsigned long long)id,
                     state_name(j->state));

@@ -7,6 +7,7 @@
 
 #include "core/log.h"
 #include "http/api_internal.h"
+#include "http/mhd.h"
 
 /* Bounds of GET /data/jobs?limit=N: the page asks for a screenful, a script for more. */
 #define JOBS_LIMIT_DEFAULT 50
@@ -178,20 +179,12 @@ static enum MHD_Result dispatch(es_req *r) {
 enum MHD_Result es_api_handle(void *cls, struct MHD_Connection *c, const char *url,
                               const char *method, const char *version, const char *upload,
                               size_t *upload_size, void **state) {
-  static int started; /* its address marks a request whose headers were seen */
   es_req r;
   enum MHD_Result ret;
   int refused;
   (void)version;
   (void)upload;
-  if (!*state) {
-    *state = &started;
-    return MHD_YES;
-  }
-  if (*upload_size) {
-    *upload_size = 0; /* no endpoint takes a body: read and drop it */
-    return MHD_YES;
-  }
+  if (es_mhd_no_work(state, upload_size)) return MHD_YES;
   es_debug("%s %s", method, url);
   memset(&r, 0, sizeof(r));
   r.api = cls;

@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "core/error.h"
+#include "core/hex.h"
 #include "core/utf8.h"
 #include "core/validate.h"
 #include "load/numparse.h"
@@ -25,19 +26,12 @@ int es_json_at_end(es_json *j) {
   return j->p == j->end;
 }
 
-static int hexval(char c) {
-  if (c >= '0' && c <= '9') return c - '0';
-  c = (char)(c | 0x20);
-  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-  return -1;
-}
-
 /* Four hex digits at p (bounds checked by the caller); -1 if not hex. */
 static long hex4(const char *p) {
   long v = 0;
   int i, h;
   for (i = 0; i < 4; i++) {
-    if ((h = hexval(p[i])) < 0) return -1;
+    if ((h = es_hex_digit(p[i])) < 0) return -1;
     v = v * 16 + h;
   }
   return v;

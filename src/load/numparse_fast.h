@@ -52,6 +52,26 @@ static inline int es_num_near_f32_midpoint(double y) {
   return (uint32_t)((b & 0x1fffffff) - 0x0ffffff8u) <= 16u;
 }
 
+/* The "[-]d." that both fast paths start with, when 20 bytes are readable at p: the address of
+   the digit with *neg set, or NULL for anything else. */
+static inline const char *es_num_fast_head(const char *p, const char *end, unsigned *neg) {
+  if (end - p < 20) return NULL;
+  *neg = *p == '-';
+  p += *neg;
+  if ((unsigned)(p[0] - '0') > 9u || p[1] != '.') return NULL;
+  return p;
+}
+
+/* *out = float32(y) negated when neg: the sign is or-ed into the bits, no branch on it (a coin
+   toss in embeddings). */
+static inline void es_num_put_f32(double y, unsigned neg, float *out) {
+  float f = (float)y;
+  uint32_t fb;
+  memcpy(&fb, &f, sizeof(fb));
+  fb |= neg << 31;
+  memcpy(out, &fb, sizeof(fb));
+}
+
 /* "[-]d.ddd..." with one integer digit, 1 to 15 fraction digits and no exponent, when 20 bytes
    are readable at p: the shape of nearly every embedding value. Returns the end of the number
    with *out = float32(float64(text)), or NULL for anything else (the caller then takes
@@ -64,12 +84,7 @@ static inline const char *es_num_f32_fast(const char *p, const char *end, float 
   unsigned neg, na, nb, n;
   uint64_t a, b, m;
   double y;
-  float f;
-  uint32_t fb;
-  if (end - p < 20) return NULL;
-  neg = *p == '-';
-  p += neg;
-  if ((unsigned)(p[0] - '0') > 9u || p[1] != '.') return NULL;
+  if (!(p = es_num_fast_head(p, end, &neg))) return NULL;
   a = es_num_load8(p + 2);
   b = es_num_load8(p + 10);
   na = es_num_digit_run(a);
@@ -81,10 +96,7 @@ static inline const char *es_num_f32_fast(const char *p, const char *end, float 
   /* m < 10^16 may exceed 2^53; its conversion then rounds once more, still within the guard. */
   y = (double)(int64_t)m * es_num_inv10[n];
   if (m == 0 || es_num_near_f32_midpoint(y)) return NULL; /* m >= 1: y >= 1e-15, normal */
-  f = (float)y;
-  memcpy(&fb, &f, sizeof(fb));
-  fb |= neg << 31; /* no branch on the sign, a coin toss in embeddings */
-  memcpy(out, &fb, sizeof(fb));
+  es_num_put_f32(y, neg, out);
   return p + 2 + n;
 }
 
@@ -105,12 +117,7 @@ __attribute__((target("sse4.1"))) static inline const char *es_num_f32_fast_sse4
   uint64_t m;
   __m128i d, keep, x;
   double y;
-  float f;
-  uint32_t fb;
-  if (end - p < 20) return NULL;
-  neg = *p == '-';
-  p += neg;
-  if ((unsigned)(p[0] - '0') > 9u || p[1] != '.') return NULL;
+  if (!(p = es_num_fast_head(p, end, &neg))) return NULL;
   d = _mm_sub_epi8(_mm_loadu_si128((const __m128i *)(p + 2)), _mm_set1_epi8('0'));
   n = (unsigned)__builtin_ctz(~(unsigned)_mm_movemask_epi8(
                                   _mm_cmpeq_epi8(_mm_max_epu8(d, _mm_set1_epi8(9)), _mm_set1_epi8(9))) |
@@ -128,10 +135,7 @@ __attribute__((target("sse4.1"))) static inline const char *es_num_f32_fast_sse4
       (uint64_t)(uint32_t)_mm_cvtsi128_si32(x) * 100000000ull + (uint32_t)_mm_extract_epi32(x, 1);
   y = (double)(int64_t)m * 1e-16;
   if (m == 0 || es_num_near_f32_midpoint(y)) return NULL; /* m >= 1: y >= 1e-16, normal */
-  f = (float)y;
-  memcpy(&fb, &f, sizeof(fb));
-  fb |= neg << 31;
-  memcpy(out, &fb, sizeof(fb));
+  es_num_put_f32(y, neg, out);
   return p + 2 + n;
 }
 #endif

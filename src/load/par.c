@@ -28,6 +28,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/env.h"
 #include "load/loader_int.h"
 
 /* Bytes a piece aims at: large enough that cutting and handing over cost little per row,
@@ -353,15 +354,6 @@ static int start_workers(par_loader *p, es_error *err) {
   return 0;
 }
 
-static size_t piece_size(void) {
-  const char *v = getenv("ES_PAR_PIECE_BYTES");
-  char *end;
-  unsigned long long n;
-  if (!v || !*v) return ES_PAR_PIECE;
-  n = strtoull(v, &end, 10);
-  return *end || n < 1 || n > ES_PAR_PIECE ? ES_PAR_PIECE : (size_t)n;
-}
-
 /* Locks, ring and the first row; then the workers start. */
 static int par_init(par_loader *p, es_loader *inner, int threads, es_error *err) {
   size_t i;
@@ -373,7 +365,7 @@ static int par_init(par_loader *p, es_loader *inner, int threads, es_error *err)
   p->ops = inner->split;
   p->r = p->ops->reader(inner);
   p->nthreads = threads;
-  p->piece = piece_size();
+  p->piece = es_env_size("ES_PAR_PIECE_BYTES", ES_PAR_PIECE, 1, ES_PAR_PIECE);
   p->nslots = (size_t)threads * ES_PAR_AHEAD;
   es_chunk_init(&p->first, inner->domain);
   es_chunk_init(&p->held, inner->domain);

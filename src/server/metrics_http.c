@@ -9,6 +9,7 @@
 #include "auth/httpauth.h"
 #include "core/log.h"
 #include "core/net.h"
+#include "http/mhd.h"
 #include "server/metrics.h"
 
 #define PATH "/metrics"
@@ -78,19 +79,11 @@ static enum MHD_Result unauthorized(es_metrics_http *m, struct MHD_Connection *c
 static enum MHD_Result handle(void *cls, struct MHD_Connection *c, const char *url,
                               const char *method, const char *version, const char *upload,
                               size_t *upload_size, void **state) {
-  static int seen; /* its address marks a request whose headers were read */
   es_metrics_http *m = cls;
   int get = !strcmp(method, MHD_HTTP_METHOD_GET) || !strcmp(method, MHD_HTTP_METHOD_HEAD);
   (void)version;
   (void)upload;
-  if (!*state) {
-    *state = &seen;
-    return MHD_YES;
-  }
-  if (*upload_size) {
-    *upload_size = 0; /* nothing here takes a body: read and drop it */
-    return MHD_YES;
-  }
+  if (es_mhd_no_work(state, upload_size)) return MHD_YES;
   if (m->tokens && unauthorized(m, c) == MHD_YES) return MHD_YES;
   if (strcmp(url, PATH)) return text(c, 404, "not found: metrics are at " PATH "\n", NULL);
   if (!get) return text(c, 405, "method not allowed: use GET\n", "GET, HEAD");
@@ -100,42 +93,24 @@ static enum MHD_Result handle(void *cls, struct MHD_Connection *c, const char *u
 int es_metrics_http_start(const char *listen, es_server_stats *stats, const es_tls_pair *tls,
                           es_tokenset *tokens, es_metrics_http **out, es_error *err) {
   es_metrics_http *m;
-  struct sockaddr_storage ss;
-  char host[256], why[300];
-  const union MHD_DaemonInfo *info;
-  struct MHD_OptionItem tls_opts[ES_HTTPAUTH_TLS_OPTIONS + 1];
-  size_t n = 0;
-  unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_POLL | MHD_USE_ITC |
-                   MHD_USE_ERROR_LOG;
+  es_mhd_spec spec = {.option = "--metrics-listen",
+                      .listen = listen,
+                      .purpose = " for metrics",
+                      .log_name = "metrics http",
+                      .max_conns = 64,
+                      .timeout_s = 30,
+                      .tls = tls,
+                      .handler = handle};
   int rc;
   *out = NULL;
-  memset(&ss, 0, sizeof(ss));
-  if ((rc = es_net_resolve_listen("--metrics-listen", listen, &ss, host, sizeof(host), err))) return rc;
-  /* Asked first, so that a busy port is one clear line rather than libmicrohttpd's as well. */
-  es_net_why_no_listen(listen, why, sizeof(why));
-  if (*why) return es_err_set(err, ES_EIO, "cannot listen on %s for metrics: %s", listen, why);
   if (!(m = calloc(1, sizeof(*m)))) return es_err_set(err, ES_ENOMEM, "out of memory");
   m->stats = stats;
   m->tokens = tokens;
-  if (ss.ss_family == AF_INET6) flags |= MHD_USE_IPv6;
-  if (tls && tls->cert_pem) {
-    flags |= MHD_USE_TLS;
-    n = es_httpauth_tls_options(tls, tls_opts);
-  }
-  tls_opts[n] = (struct MHD_OptionItem){MHD_OPTION_END, 0, NULL};
-  /* The logger goes first: MHD reports errors in the options after it through it. */
-  m->mhd = MHD_start_daemon(flags, 0, NULL, NULL, handle, m, MHD_OPTION_EXTERNAL_LOGGER, es_log_external,
-                            (void *)"metrics http", MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&ss,
-                            MHD_OPTION_CONNECTION_LIMIT, (unsigned)64,
-                            MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)30, MHD_OPTION_ARRAY, tls_opts,
-                            MHD_OPTION_END);
-  if (!m->mhd) {
+  spec.cls = m;
+  if ((rc = es_mhd_start(&spec, &m->mhd, m->address, sizeof(m->address), err))) {
     free(m);
-    return es_err_set(err, ES_EIO, "cannot listen on %s for metrics (see the message above)", listen);
+    return rc;
   }
-  info = MHD_get_daemon_info(m->mhd, MHD_DAEMON_INFO_BIND_PORT);
-  snprintf(m->address, sizeof(m->address), ss.ss_family == AF_INET6 ? "[%s]:%u" : "%s:%u", host,
-           info ? (unsigned)info->port : 0u);
   *out = m;
   return 0;
 }

@@ -1,5 +1,6 @@
 /* null.c - a store that keeps nothing but counts: for dry runs and benchmarks of the wire path. */
 #include <pthread.h>
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -111,17 +112,14 @@ static void null_close(es_store *st) {
 
 int es_null_open(const char *url, const char *rest, es_store **out, es_error *err) {
   null_store *s;
+  void *p;
+  int rc;
   *out = NULL;
   if (*rest) return es_err_set(err, ES_EUSAGE, "store '%s': null: takes no arguments", url);
   if (es_domain_count > sizeof(s->counts) / sizeof(s->counts[0]))
     return es_err_set(err, ES_EINTERNAL, "null store: too many domains");
-  s = calloc(1, sizeof(*s));
-  if (!s) return es_err_set(err, ES_ENOMEM, "null store: out of memory");
-  if (pthread_mutex_init(&s->mu, NULL)) {
-    free(s);
-    return es_err_set(err, ES_EINTERNAL, "null store: cannot create a mutex");
-  }
-  s->base.name = "null";
+  if ((rc = es_store_new(sizeof(*s), offsetof(null_store, mu), "null", &p, err))) return rc;
+  s = p;
   s->base.begin = null_begin;
   s->base.stats_json = null_stats_json;
   s->base.close = null_close;

@@ -1,4 +1,5 @@
 /* pg.c - the PostgreSQL store: opening (URL, pool, a first connection) and closing. */
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -42,16 +43,12 @@ static int probe(es_pg_store *s, es_error *err) {
 int es_pg_open(const char *url, const char *rest, es_store **out, es_error *err) {
   es_pg_store *s;
   char *conninfo = NULL;
+  void *p;
   int rc;
   *out = NULL;
   if (es_domain_count > ES_PG_MAX_DOMAINS) return es_err_set(err, ES_EINTERNAL, "postgres store: too many domains");
-  s = calloc(1, sizeof(*s));
-  if (!s) return es_err_set(err, ES_ENOMEM, "out of memory");
-  if (pthread_mutex_init(&s->schema_mu, NULL)) {
-    free(s);
-    return es_err_set(err, ES_EINTERNAL, "postgres store: cannot create a mutex");
-  }
-  s->base.name = "postgres";
+  if ((rc = es_store_new(sizeof(*s), offsetof(es_pg_store, schema_mu), "postgres", &p, err))) return rc;
+  s = p;
   s->base.begin = es_pg_begin;
   s->base.stats_json = es_pg_stats_json;
   s->base.close = pg_close;

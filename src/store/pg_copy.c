@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/hex.h"
 #include "core/limits.h"
 #include "store/pg_int.h"
 
@@ -48,13 +49,6 @@ static int commit_bytes(es_buf *b, char *end) {
   return 0;
 }
 
-static int hexval(int c) {
-  if (c >= '0' && c <= '9') return c - '0';
-  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-  return -1;
-}
-
 /* 8-4-4-4-12 hex digits -> 16 bytes (the server validated the text; this re-checks). */
 static int uuid_bytes(const char *s, unsigned char out[16]) {
   size_t i = 0, k = 0;
@@ -64,7 +58,7 @@ static int uuid_bytes(const char *s, unsigned char out[16]) {
       if (s[i] != '-') return -1;
       continue;
     }
-    if ((hi = hexval((unsigned char)s[i])) < 0) return -1;
+    if ((hi = es_hex_digit((unsigned char)s[i])) < 0) return -1;
     if (k & 1) out[k / 2] = (unsigned char)(out[k / 2] | hi);
     else out[k / 2] = (unsigned char)(hi << 4);
     k++;

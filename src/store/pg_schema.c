@@ -42,20 +42,30 @@ int es_pg_sql_create_table(es_buf *b, const es_domain *d, int32_t dim, int pgvec
   return b->oom ? ES_ENOMEM : 0;
 }
 
+/* The one row of booleans sql selects, into flags[0..n). */
+static int query_flags(PGconn *c, const char *sql, const char *param, int *flags, int n, es_error *err,
+                       const char *what) {
+  const char *params[1] = {param};
+  PGresult *r = NULL;
+  int rc, i;
+  if ((rc = es_pg_query(c, sql, param ? 1 : 0, param ? params : NULL, &r, err, what))) return rc;
+  for (i = 0; i < n; i++) flags[i] = !strcmp(PQgetvalue(r, 0, i), "t");
+  PQclear(r);
+  return 0;
+}
+
 /* pgvector if it is installed, or can be: a missing or refused extension means real[]. */
 static int check_pgvector(es_pg_store *s, PGconn *c, es_error *err) {
-  PGresult *r = NULL;
-  int rc, installed, available;
+  int rc, found[2], installed, available;
   if (s->ext_checked) return 0;
   if (s->opts.vector_mode == ES_PG_VEC_ARRAY) goto done;
-  rc = es_pg_query(c,
+  rc = query_flags(c,
                    "SELECT EXISTS(SELECT 1 FROM pg_extension WHERE extname = 'vector'), "
                    "EXISTS(SELECT 1 FROM pg_available_extensions WHERE name = 'vector')",
-                   0, NULL, &r, err, "looking for pgvector");
+                   NULL, found, 2, err, "looking for pgvector");
   if (rc) return rc;
-  installed = !strcmp(PQgetvalue(r, 0, 0), "t");
-  available = !strcmp(PQgetvalue(r, 0, 1), "t");
-  PQclear(r);
+  installed = found[0];
+  available = found[1];
   if (!installed && available) {
     es_error e;
     es_err_clear(&e);
@@ -73,16 +83,13 @@ done:
 
 static int tables_exist(PGconn *c, const es_domain *d, int *dom, int *log, es_error *err) {
   char name[80];
-  const char *params[1] = {name};
-  PGresult *r = NULL;
-  int rc;
+  int rc, found[2];
   snprintf(name, sizeof(name), "\"%s\"", d->name);
-  rc = es_pg_query(c, "SELECT to_regclass($1) IS NOT NULL, to_regclass('ingest_log') IS NOT NULL", 1, params, &r,
+  rc = query_flags(c, "SELECT to_regclass($1) IS NOT NULL, to_regclass('ingest_log') IS NOT NULL", name, found, 2,
                    err, "looking for the tables");
   if (rc) return rc;
-  *dom = !strcmp(PQgetvalue(r, 0, 0), "t");
-  *log = !strcmp(PQgetvalue(r, 0, 1), "t");
-  PQclear(r);
+  *dom = found[0];
+  *log = found[1];
   return 0;
 }
 
@@ -119,16 +126,13 @@ done:
    lock, so two servers add it once). A role that may not alter the table (one made ahead of
    time by its owner) logs streams without it, and the operator is told how to add it. */
 static int ensure_log_client(es_pg_store *s, PGconn *c, es_error *err) {
-  PGresult *r = NULL;
   es_error e;
   int rc, has;
-  rc = es_pg_query(c,
+  rc = query_flags(c,
                    "SELECT EXISTS(SELECT 1 FROM pg_attribute WHERE attrelid = to_regclass('ingest_log') AND "
                    "attname = 'client' AND NOT attisdropped)",
-                   0, NULL, &r, err, "looking for ingest_log.client");
+                   NULL, &has, 1, err, "looking for ingest_log.client");
   if (rc) return rc;
-  has = !strcmp(PQgetvalue(r, 0, 0), "t");
-  PQclear(r);
   if (!has) {
     es_err_clear(&e);
     has = !es_pg_exec(c,

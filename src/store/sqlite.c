@@ -1,4 +1,5 @@
 /* sqlite.c - the SQLite store: opening a database file, creating its schema, closing it. */
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -104,6 +105,7 @@ static void sq_close(es_store *st) {
 int es_sqlite_open(const char *url, const char *rest, es_store **out, es_error *err) {
   es_sq_store *s = NULL;
   size_t n = strlen(rest);
+  void *p;
   int rc;
   *out = NULL;
   if (!n) return es_err_set(err, ES_EUSAGE, "store '%s': sqlite: needs a file path (sqlite:PATH)", url);
@@ -113,13 +115,8 @@ int es_sqlite_open(const char *url, const char *rest, es_store **out, es_error *
                       "store '%s': give a file path; in-memory and URI databases are not supported",
                       url);
   if (n > SIZE_MAX - 8) return es_err_set(err, ES_ENOMEM, "store URL too long");
-  s = calloc(1, sizeof(*s));
-  if (!s) return es_err_set(err, ES_ENOMEM, "out of memory");
-  if (pthread_mutex_init(&s->mu, NULL)) {
-    free(s);
-    return es_err_set(err, ES_EINTERNAL, "sqlite store: cannot create a mutex");
-  }
-  s->base.name = "sqlite";
+  if ((rc = es_store_new(sizeof(*s), offsetof(es_sq_store, mu), "sqlite", &p, err))) return rc;
+  s = p;
   s->base.begin = es_sq_begin;
   s->base.stats_json = es_sq_stats_json;
   s->base.close = sq_close;

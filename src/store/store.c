@@ -1,6 +1,8 @@
 /* store.c - picks a storage backend from a store URL. */
 #include "store/store.h"
 
+#include <pthread.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "store/backends.h"
@@ -54,4 +56,17 @@ const char *es_store_status_name(es_ingest_status s) {
 
 void es_store_close(es_store *st) {
   if (st && st->close) st->close(st);
+}
+
+int es_store_new(size_t size, size_t mu_off, const char *name, void **out, es_error *err) {
+  char *s;
+  *out = NULL;
+  if (!(s = calloc(1, size))) return es_err_set(err, ES_ENOMEM, "%s store: out of memory", name);
+  if (pthread_mutex_init((pthread_mutex_t *)(void *)(s + mu_off), NULL)) {
+    free(s);
+    return es_err_set(err, ES_EINTERNAL, "%s store: cannot create a mutex", name);
+  }
+  ((es_store *)(void *)s)->name = name;
+  *out = s;
+  return 0;
 }

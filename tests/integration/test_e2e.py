@@ -20,15 +20,8 @@ def stats_rows(st, domain):
     return v["rows"] if isinstance(v, dict) else v
 
 
-class E2E:
+class E2E(h.TempDirCase):
     """Tests against self.store (a fresh store per test, from harness store factories)."""
-
-    def setUp(self):
-        super().setUp()
-        self.dir = h.tempdir()
-
-    def path(self, name):
-        return os.path.join(self.dir, name)
 
     def assert_ingested(self, res, nrows, chunk=CHUNK):
         self.assertEqual(res.code, 0, res.err)

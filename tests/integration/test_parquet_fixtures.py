@@ -59,24 +59,29 @@ class Fixtures(unittest.TestCase):
             cls.expected = json.load(f)
         cls.dir = h.tempdir("es-pq-fix-")
 
-    def test_rows_equal_what_was_written(self):
+    def each_fixture(self, kind, check):
+        """check(want, inspect's result) for every fixture expected.json gives `kind` ("rows" or
+        "error") for, each as its own subtest."""
         for name, want in sorted(self.expected.items()):
-            if "rows" not in want:
+            if kind not in want:
                 continue
             with self.subTest(name):
-                p = inspect(want["domain"], os.path.join(FIXTURES, name + ".parquet"))
-                self.assertEqual(p.returncode, 0, p.stderr)
-                self.assertEqual(parsed_rows(want["domain"], p.stdout), want["rows"])
+                check(want, inspect(want["domain"], os.path.join(FIXTURES, name + ".parquet")))
+
+    def test_rows_equal_what_was_written(self):
+        def check(want, p):
+            self.assertEqual(p.returncode, 0, p.stderr)
+            self.assertEqual(parsed_rows(want["domain"], p.stdout), want["rows"])
+
+        self.each_fixture("rows", check)
 
     def test_refusals_name_the_problem(self):
-        for name, want in sorted(self.expected.items()):
-            if "error" not in want:
-                continue
-            with self.subTest(name):
-                p = inspect(want["domain"], os.path.join(FIXTURES, name + ".parquet"))
-                self.assertEqual(p.returncode, 2, p.stderr)
-                self.assertIn(want["error"], p.stderr)
-                self.assertNotIn("Sanitizer", p.stderr)
+        def check(want, p):
+            self.assertEqual(p.returncode, 2, p.stderr)
+            self.assertIn(want["error"], p.stderr)
+            self.assertNotIn("Sanitizer", p.stderr)
+
+        self.each_fixture("error", check)
 
     def mangled(self, name, data):
         path = os.path.join(self.dir, name)

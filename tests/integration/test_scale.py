@@ -27,15 +27,8 @@ def streams_ended(server, outcome="success"):
     return server.log.count("outcome=%s" % outcome)
 
 
-class Scale:
+class Scale(h.TempDirCase):
     """Tests against self.store, written to by two servers at once."""
-
-    def setUp(self):
-        super().setUp()
-        self.dir = h.tempdir()
-
-    def path(self, name):
-        return os.path.join(self.dir, name)
 
     def servers(self, stack, n=2, args=()):
         return [stack.enter_context(h.Server(self.store.url, args=args, name="server%d" % i))

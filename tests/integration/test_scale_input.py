@@ -30,13 +30,7 @@ def compress(tool, path):
     return path + (".gz" if tool == "gzip" else ".zst")
 
 
-class Input(unittest.TestCase):
-    def setUp(self):
-        self.dir = h.tempdir()
-
-    def path(self, *parts):
-        return os.path.join(self.dir, *parts)
-
+class Input(h.TempDirCase, unittest.TestCase):
     def test_directory_compressed_domain_auto(self):
         """A directory of .csv.gz, .jsonl.zst and plain files, --domain auto: each file's rows
         reach the server exactly, under the domain its key column names; subdirectories and

@@ -34,20 +34,29 @@ static void fill_candidate(es_chunk *c, size_t nrows, int dim) {
   es_chunk_row(c, 0)[5].vec.v[2] = NAN;
 }
 
+/* Every row of in packed into one request of exactly the size es_codec_chunk_request_size says:
+   a malloc'ed buffer of *need bytes, *written of them filled (NULL if it cannot be allocated). */
+static uint8_t *pack_all(const es_chunk *in, size_t *need, size_t *written, es_error *err) {
+  size_t i, rows_bytes = 0;
+  uint8_t *buf;
+  for (i = 0; i < in->nrows; i++) rows_bytes += es_codec_row_size(in, i);
+  *need = es_codec_chunk_request_size(rows_bytes);
+  if (!(buf = malloc(*need))) return NULL;
+  CHECK_EQ_INT(es_codec_pack_chunk(in, 0, in->nrows, buf, *need, written, err), 0);
+  return buf;
+}
+
 static void test_chunk_round_trip(void) {
   const es_domain *d = es_domain_find("candidate");
   es_chunk in, out;
   es_request_info info;
   es_error err;
-  size_t i, rows_bytes = 0, need, written = 0, r, f;
+  size_t i, rows_bytes, need, written = 0, r, f;
   uint8_t *buf;
   es_chunk_init(&in, d);
   es_chunk_init(&out, d);
   fill_candidate(&in, 5, 16);
-  for (i = 0; i < in.nrows; i++) rows_bytes += es_codec_row_size(&in, i);
-  need = es_codec_chunk_request_size(rows_bytes);
-  buf = malloc(need);
-  CHECK_EQ_INT(es_codec_pack_chunk(&in, 0, in.nrows, buf, need, &written, &err), 0);
+  if (!(buf = pack_all(&in, &need, &written, &err))) return;
   CHECK_EQ_INT(written, need);
   CHECK_EQ_INT(es_codec_unpack_request(&out, buf, written, &info, &err), 0);
   CHECK_EQ_INT(info.has_meta, 0);
@@ -166,17 +175,14 @@ static void test_rows_one_by_one(void) {
   es_request_info info;
   es_codec_fault fault;
   es_error err;
-  size_t i, rows_bytes = 0, need, written = 0, pos, got;
+  size_t i, need, written = 0, pos, got;
   uint64_t key, len;
   uint8_t *buf;
   es_chunk_init(&in, d);
   es_chunk_init(&whole, d);
   es_chunk_init(&each, d);
   fill_candidate(&in, 4, 8);
-  for (i = 0; i < in.nrows; i++) rows_bytes += es_codec_row_size(&in, i);
-  need = es_codec_chunk_request_size(rows_bytes);
-  buf = malloc(need);
-  CHECK_EQ_INT(es_codec_pack_chunk(&in, 0, in.nrows, buf, need, &written, &err), 0);
+  if (!(buf = pack_all(&in, &need, &written, &err))) return;
   CHECK_EQ_INT(es_codec_unpack_request(&whole, buf, written, &info, &err), 0);
   /* the request: one chunk field to the end */
   got = varint(buf, written, &key);

@@ -267,6 +267,25 @@ static void test_delta_hostile(void) {
 
 /* ---- byte arrays ---- */
 
+/* Two DELTA_BYTE_ARRAY values, first and then one that takes pre1 bytes of it and adds nothing,
+   which the reader (given budget) accepts at init and refuses on the read with want. */
+static void expect_dba_refused(const char *first, int64_t pre1, uint64_t budget, const char *want) {
+  int64_t pre[2] = {0, pre1}, lens[2] = {(int64_t)strlen(first), 0};
+  es_pq_bytes out[2];
+  es_pq_barr b;
+  es_error err;
+  pqb s = {0};
+  memset(&b, 0, sizeof(b));
+  delta_encode(&s, pre, 2, 1);
+  delta_encode(&s, lens, 2, 1);
+  pqb_bytes(&s, first, strlen(first));
+  CHECK_EQ_INT(es_pq_barr_init(&b, ES_PQ_DELTA_BYTE_ARRAY, s.p, s.p + s.n, &budget, 0, &err), 0);
+  CHECK_EQ_INT(es_pq_barr_get(&b, out, 2, &err), ES_EINVAL);
+  CHECK_CONTAINS(err.msg, want);
+  es_pq_barr_free(&b);
+  pqb_free(&s);
+}
+
 static void test_bytes(void) {
   static const char *words[] = {"apple", "applesauce", "apply", "", "banana", "band", "bandana"};
   enum { N = 7 };
@@ -316,26 +335,8 @@ static void test_bytes(void) {
   CHECK_CONTAINS(err.msg, "byte 3: PLAIN byte array 0: 1000 bytes, more than the page has left");
   pqb_free(&s);
   /* A prefix longer than the value before it; an expansion past the budget. */
-  memset(&b, 0, sizeof(b));
-  pre[0] = 0, pre[1] = 5, lens[0] = 2, lens[1] = 0;
-  delta_encode(&s, pre, 2, 1);
-  delta_encode(&s, lens, 2, 1);
-  pqb_bytes(&s, "ab", 2);
-  CHECK_EQ_INT(es_pq_barr_init(&b, ES_PQ_DELTA_BYTE_ARRAY, s.p, s.p + s.n, &budget, 0, &err), 0);
-  CHECK_EQ_INT(es_pq_barr_get(&b, out, 2, &err), ES_EINVAL);
-  CHECK_CONTAINS(err.msg, "a prefix of 5 bytes after a value of 2");
-  es_pq_barr_free(&b);
-  pqb_free(&s);
-  budget = 10;
-  pre[0] = 0, pre[1] = 8, lens[0] = 8, lens[1] = 0;
-  delta_encode(&s, pre, 2, 1);
-  delta_encode(&s, lens, 2, 1);
-  pqb_bytes(&s, "abcdefgh", 8);
-  CHECK_EQ_INT(es_pq_barr_init(&b, ES_PQ_DELTA_BYTE_ARRAY, s.p, s.p + s.n, &budget, 0, &err), 0);
-  CHECK_EQ_INT(es_pq_barr_get(&b, out, 2, &err), ES_EINVAL);
-  CHECK_CONTAINS(err.msg, "values expand to 16 bytes");
-  es_pq_barr_free(&b);
-  pqb_free(&s);
+  expect_dba_refused("ab", 5, 1000, "a prefix of 5 bytes after a value of 2");
+  expect_dba_refused("abcdefgh", 8, 10, "values expand to 16 bytes");
 }
 
 /* ---- values: BYTE_STREAM_SPLIT, dictionaries, DOUBLE -> float32 ---- */

@@ -117,17 +117,27 @@ static void test_thrift(void) {
 
 enum { REQ = 0, OPT = 1, REP = 2 };
 
+/* A schema of nelems elements whose root has skill (of the type given) and position_category
+   first, then a third column the caller adds. */
+static void skill_head(pqb *m, int nelems, int skill_type, int skill_ct) {
+  pqb_list(m, 2, ES_PQ_T_STRUCT, (uint64_t)nelems);
+  pqb_selem(m, "schema", -1, -1, 3, -1);
+  pqb_selem(m, "skill", skill_type, OPT, -1, skill_ct);
+  pqb_selem(m, "position_category", ES_PQ_BYTE_ARRAY, REQ, -1, -1);
+}
+
+/* The standard 3-level list column: name (LIST) > list (repeated) > element. */
+static void list3(pqb *m, const char *name, int elem_type) {
+  pqb_selem(m, name, -1, OPT, 1, ES_PQ_CT_LIST);
+  pqb_selem(m, "list", -1, REP, 1, -1);
+  pqb_selem(m, "element", elem_type, OPT, -1, -1);
+}
+
 /* The skill_embedding_dic schema: skill, position_category, and vector in the shape asked for. */
 static void schema_skill(pqb *m, int vector_form) {
-  int n = vector_form == 3 ? 6 : vector_form == 2 ? 5 : 4;
-  pqb_list(m, 2, ES_PQ_T_STRUCT, (uint64_t)n);
-  pqb_selem(m, "schema", -1, -1, 3, -1);
-  pqb_selem(m, "skill", ES_PQ_BYTE_ARRAY, OPT, -1, ES_PQ_CT_UTF8);
-  pqb_selem(m, "position_category", ES_PQ_BYTE_ARRAY, REQ, -1, -1);
-  if (vector_form == 3) { /* the standard 3-level list */
-    pqb_selem(m, "vector", -1, OPT, 1, ES_PQ_CT_LIST);
-    pqb_selem(m, "list", -1, REP, 1, -1);
-    pqb_selem(m, "element", ES_PQ_FLOAT, OPT, -1, -1);
+  skill_head(m, vector_form == 3 ? 6 : vector_form == 2 ? 5 : 4, ES_PQ_BYTE_ARRAY, ES_PQ_CT_UTF8);
+  if (vector_form == 3) {
+    list3(m, "vector", ES_PQ_FLOAT);
   } else if (vector_form == 2) { /* legacy: the repeated field is the element */
     pqb_selem(m, "vector", -1, REQ, 1, ES_PQ_CT_LIST);
     pqb_selem(m, "array", ES_PQ_DOUBLE, REP, -1, -1);
@@ -341,34 +351,23 @@ static void skill_with_struct(pqb *m, const char *first) {
   pqb_selem(m, "meta", -1, OPT, 2, -1);
   pqb_selem(m, "a", ES_PQ_INT96, OPT, -1, -1);
   pqb_selem(m, "b", ES_PQ_BOOLEAN, OPT, -1, -1);
-  pqb_selem(m, "vector", -1, OPT, 1, ES_PQ_CT_LIST);
-  pqb_selem(m, "list", -1, REP, 1, -1);
-  pqb_selem(m, "element", ES_PQ_FLOAT, OPT, -1, -1);
+  list3(m, "vector", ES_PQ_FLOAT);
 }
 static void skill_extra(pqb *m) { skill_with_struct(m, "skil"); }
 static void skill_only_extra(pqb *m) { skill_with_struct(m, "skill"); }
 
 static void vector_scalar(pqb *m) {
-  pqb_list(m, 2, ES_PQ_T_STRUCT, 4);
-  pqb_selem(m, "schema", -1, -1, 3, -1);
-  pqb_selem(m, "skill", ES_PQ_BYTE_ARRAY, OPT, -1, ES_PQ_CT_UTF8);
-  pqb_selem(m, "position_category", ES_PQ_BYTE_ARRAY, REQ, -1, -1);
+  skill_head(m, 4, ES_PQ_BYTE_ARRAY, ES_PQ_CT_UTF8);
   pqb_selem(m, "vector", ES_PQ_FLOAT, OPT, -1, -1);
 }
 
 static void skill_int(pqb *m) {
-  pqb_list(m, 2, ES_PQ_T_STRUCT, 4);
-  pqb_selem(m, "schema", -1, -1, 3, -1);
-  pqb_selem(m, "skill", ES_PQ_INT64, OPT, -1, -1);
-  pqb_selem(m, "position_category", ES_PQ_BYTE_ARRAY, REQ, -1, -1);
+  skill_head(m, 4, ES_PQ_INT64, -1);
   pqb_selem(m, "vector", ES_PQ_FLOAT, REP, -1, -1);
 }
 
 static void vector_map(pqb *m) {
-  pqb_list(m, 2, ES_PQ_T_STRUCT, 7);
-  pqb_selem(m, "schema", -1, -1, 3, -1);
-  pqb_selem(m, "skill", ES_PQ_BYTE_ARRAY, OPT, -1, ES_PQ_CT_UTF8);
-  pqb_selem(m, "position_category", ES_PQ_BYTE_ARRAY, REQ, -1, -1);
+  skill_head(m, 7, ES_PQ_BYTE_ARRAY, ES_PQ_CT_UTF8);
   pqb_selem(m, "vector", -1, OPT, 1, ES_PQ_CT_MAP);
   pqb_selem(m, "key_value", -1, REP, 2, -1);
   pqb_selem(m, "key", ES_PQ_BYTE_ARRAY, REQ, -1, -1);
@@ -376,13 +375,8 @@ static void vector_map(pqb *m) {
 }
 
 static void vector_ints(pqb *m) {
-  pqb_list(m, 2, ES_PQ_T_STRUCT, 6);
-  pqb_selem(m, "schema", -1, -1, 3, -1);
-  pqb_selem(m, "skill", ES_PQ_BYTE_ARRAY, OPT, -1, ES_PQ_CT_UTF8);
-  pqb_selem(m, "position_category", ES_PQ_BYTE_ARRAY, REQ, -1, -1);
-  pqb_selem(m, "vector", -1, OPT, 1, ES_PQ_CT_LIST);
-  pqb_selem(m, "list", -1, REP, 1, -1);
-  pqb_selem(m, "element", ES_PQ_INT32, OPT, -1, -1);
+  skill_head(m, 6, ES_PQ_BYTE_ARRAY, ES_PQ_CT_UTF8);
+  list3(m, "vector", ES_PQ_INT32);
 }
 
 static void truncated_tree(pqb *m) {

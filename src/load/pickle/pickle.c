@@ -11,6 +11,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "core/env.h"
 #include "core/log.h"
 #include "core/readfile.h"
 #include "load/loader_int.h"
@@ -53,15 +54,6 @@ static void drop(pkl_loader *pl, const uint8_t *from, const uint8_t *to) {
   if (hi > lo) madvise((void *)lo, hi - lo, MADV_DONTNEED);
 }
 
-/* ES_PICKLE_PREFAULT_MIN (bytes) lowers the threshold, so tests run small files through it. */
-static size_t prefault_min(void) {
-  const char *v = getenv("ES_PICKLE_PREFAULT_MIN");
-  char *end;
-  unsigned long long n;
-  if (!v || !*v) return PREFAULT_MIN;
-  n = strtoull(v, &end, 10);
-  return *end ? PREFAULT_MIN : (size_t)n;
-}
 
 static void vm_progress(void *ctx, size_t pos) {
   pkl_loader *pl = ctx;
@@ -181,8 +173,10 @@ static int interpret(pkl_loader *pl, const es_loader_opts *opts, es_error *err) 
   es_pkl_vm_init(&pl->vm, pl->buf, pl->len, name);
   pl->vm.progress = vm_progress;
   pl->vm.progress_ctx = pl;
-  /* A big file builds a big graph: its fresh memory is faulted in on the other core. */
-  if (pl->len >= prefault_min()) pl->vm.heap.pf = es_pkl_prefault_start();
+  /* A big file builds a big graph: its fresh memory is faulted in on the other core.
+     ES_PICKLE_PREFAULT_MIN (bytes) lowers the threshold, so tests run small files through it. */
+  if (pl->len >= es_env_size("ES_PICKLE_PREFAULT_MIN", PREFAULT_MIN, 0, SIZE_MAX))
+    pl->vm.heap.pf = es_pkl_prefault_start();
   rc = es_pkl_vm_run(&pl->vm, err);
   if (!rc)
     es_debug("%s: pickle protocol %d interpreted: %zu memo entries, %.1f MiB of objects", name, pl->vm.proto,

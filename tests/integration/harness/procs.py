@@ -15,7 +15,8 @@ import tempfile
 import time
 
 __all__ = ["HERE", "SOURCE_DIR", "BUILD_DIR", "BIN", "SANITIZE", "SLOW", "PYTHON",
-           "SANITIZER_MARKS", "scaled", "wait_until", "free_port", "tempdir", "ServerProcess",
+           "SANITIZER_MARKS", "scaled", "wait_until", "free_port", "tempdir", "TempDirCase",
+           "ServerProcess",
            "Server", "IngestResult", "ingest_argv", "parse_json_stdout", "run_ingest",
            "start_ingest", "finish_ingest", "run_cmd", "run_unit_binary", "generate", "stats"]
 
@@ -72,6 +73,17 @@ def tempdir(prefix="es-itest-"):
     d = tempfile.mkdtemp(prefix=prefix)
     _tempdirs.append(d)
     return d
+
+
+class TempDirCase:
+    """Mixin for a TestCase: a fresh temp dir per test as self.dir, and path(...) inside it."""
+
+    def setUp(self):
+        super().setUp()
+        self.dir = tempdir()
+
+    def path(self, *parts):
+        return os.path.join(self.dir, *parts)
 
 
 @atexit.register

@@ -38,7 +38,7 @@ test-asan:
 # Every libFuzzer target (clang, ASan + UBSan; its own build dir, the default build stays gcc),
 # each run 20 s over the seeds its script writes (fuzz/README.md). A finding fails the suite.
 test-fuzz:
-	cmake -S . -B $(FUZZ_BUILD) -DCMAKE_C_COMPILER=clang -DCMAKE_BUILD_TYPE=Debug -DES_FUZZ=ON >/dev/null
+	cmake -S . -B $(FUZZ_BUILD) -DCMAKE_C_COMPILER=clang -DCMAKE_CXX_COMPILER=clang++ -DCMAKE_BUILD_TYPE=Debug -DES_FUZZ=ON >/dev/null
 	cmake --build $(FUZZ_BUILD) -j$(JOBS) --target fuzz_all
 	cd $(FUZZ_BUILD) && ctest -L fuzz $(CTEST_ARGS)
 

@@ -277,20 +277,23 @@ static void test_empty_compressed_page(void) {
 
 /* Pages over ES_PQ_AHEAD_MIN are decompressed ahead on another thread: values come out in order
    across them, and a corrupt page is still reported when (and only when) it is reached. */
-static void test_ahead(void) {
-  enum { PER = (ES_PQ_AHEAD_MIN / 4) + 1000, PAGES = 3 };
+/* Pages of PER values decompressed ahead: at once (PER * 4 <= ES_PQ_AHEAD_MAX), or bigger ones
+   only once the page being read has ES_PQ_AHEAD_LEFT left; either way read in order. */
+static void test_ahead(long PER) {
+  enum { PAGES = 3 };
   uint8_t *body = malloc((size_t)PER * 4);
   int64_t *out = malloc((size_t)PER * PAGES * 8);
   long i, bad = 0;
   size_t last = 0;
   es_error err;
   int codec, k;
+  if (!body || !out) abort();
   for (codec = ES_PQ_SNAPPY; codec <= ES_PQ_ZSTD; codec += ES_PQ_ZSTD - ES_PQ_SNAPPY) {
     pqb f = {0};
     page_spec ps = {ES_PQ_DATA_PAGE, codec, ES_PQ_PLAIN, PER, 0, body, 0, 0, 0, 0};
     pqb_bytes(&f, "PAR1", 4);
     for (k = 0; k < PAGES; k++) {
-      ps.n = plain_ints(body, k * PER, PER);
+      ps.n = plain_ints(body, (int)(k * PER), (int)PER);
       last = f.n;
       page(&f, &ps);
     }
@@ -311,7 +314,8 @@ static void test_ahead(void) {
 }
 
 int main(void) {
-  test_ahead();
+  test_ahead(ES_PQ_AHEAD_MIN / 4 + 1000);
+  test_ahead(ES_PQ_AHEAD_MAX / 4 + 1000);
   test_empty_compressed_page();
   test_codecs();
   test_page_lies();

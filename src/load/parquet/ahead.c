@@ -5,15 +5,13 @@
 
 static void *run(void *arg) {
   es_pq_ahead *a = arg;
-  a->rc = es_pq_decompress(a->codec, a->src, a->n, a->dst, a->want, a->off, &a->err);
+  a->rc = es_pq_decompress(a->codec, &a->in, a->dst, a->want, a->off, &a->err);
   return NULL;
 }
 
-void es_pq_ahead_start(es_pq_ahead *a, int codec, const uint8_t *src, size_t n, uint8_t *dst, size_t want,
-                       uint64_t off) {
+void es_pq_ahead_start(es_pq_ahead *a, int codec, const es_pq_in *in, uint8_t *dst, size_t want, uint64_t off) {
   a->codec = codec;
-  a->src = src;
-  a->n = n;
+  a->in = *in;
   a->dst = dst;
   a->want = want;
   a->off = off;

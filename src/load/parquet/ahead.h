@@ -9,13 +9,13 @@
 #include <stdint.h>
 
 #include "core/error.h"
+#include "load/parquet/stream.h"
 
 typedef struct es_pq_ahead {
   pthread_t thread;
   int busy;     /* a thread runs and must be waited for */
   int codec;
-  const uint8_t *src;
-  size_t n;
+  es_pq_in in;  /* the compressed bytes (and what of them went back) */
   uint8_t *dst;
   size_t want;
   uint64_t off;
@@ -23,10 +23,9 @@ typedef struct es_pq_ahead {
   es_error err; /* ... and message */
 } es_pq_ahead;
 
-/* Starts es_pq_decompress(codec, src, n, dst, want) on a thread of its own (or, when no thread
-   can be started, runs it here); src and dst must not change until es_pq_ahead_wait. */
-void es_pq_ahead_start(es_pq_ahead *a, int codec, const uint8_t *src, size_t n, uint8_t *dst, size_t want,
-                       uint64_t off);
+/* Starts es_pq_decompress(codec, in, dst, want) on a thread of its own (or, when no thread can
+   be started, runs it here); in's bytes and dst must not change until es_pq_ahead_wait. */
+void es_pq_ahead_start(es_pq_ahead *a, int codec, const es_pq_in *in, uint8_t *dst, size_t want, uint64_t off);
 /* Waits for the decompression: 0, or its error (copied into err). Nothing started: 0. */
 int es_pq_ahead_wait(es_pq_ahead *a, es_error *err);
 

@@ -31,7 +31,7 @@ int es_pq_col_open(es_pq_col *c, const es_pq_colspec *spec, const es_pq_chunk *c
                    const uint64_t *budget, es_error *err) {
   int rc;
   es_pq_ahead_wait(&c->ahead, NULL); /* one left running by an error in the last chunk */
-  c->ahead_on = c->decoded = 0;
+  c->ahead_on = c->ahead_due = c->decoded = 0;
   es_pq_dict_free(&c->dict);
   c->spec = spec;
   c->file = file;
@@ -76,7 +76,8 @@ static int body(es_pq_col *c, const es_pq_page *pg, uint32_t lv, const uint8_t *
     if ((rc = es_pq_codec_check_size(c->codec, src + lv, n, want, pg->off, err))) return rc;
     if (reserve(c, b, pg->usize)) return es_pq_oom(err);
     if (lv) memcpy(b->p, src, lv);
-    if ((rc = es_pq_decompress(c->codec, src + lv, n, b->p + lv, want, pg->off, err))) return rc;
+    es_pq_in in = {src + lv, n, c->mapped, 0, 0};
+    if ((rc = es_pq_decompress(c->codec, &in, b->p + lv, want, pg->off, err))) return rc;
   }
   c->decoded = 0;
   release(c, pg->body + pg->csize); /* the compressed page is not needed any more */
@@ -85,24 +86,36 @@ static int body(es_pq_col *c, const es_pq_page *pg, uint32_t lv, const uint8_t *
   return 0;
 }
 
-/* After a data page has started: the next page, when it is a big compressed data page, is
-   decompressed into the other buffer on another thread meanwhile. Anything wrong with it is
-   left for load_page to find and report in order. */
-static void start_ahead(es_pq_col *c) {
+/* Whether the current page's memory shrinks as it is read: its fixed-width PLAIN values (the
+   vector's floats) go back as they are read (refill). */
+static int shrinking(const es_pq_col *c) { return c->vals.enc == ES_PQ_PLAIN && c->vals.type != ES_PQ_BYTE_ARRAY; }
+
+/* The next page, when it is a big compressed data page, is decompressed into the other buffer
+   on another thread meanwhile: at once when it is small (late: 0), or (late: 1) once the
+   current page, shrinking as it is read, has less than ES_PQ_AHEAD_LEFT left, so that the two
+   pages together stay near one page. Anything wrong with it is left for load_page to find and
+   report in order. */
+static void start_ahead(es_pq_col *c, int late) {
   es_pq_page *pg = &c->next;
   es_pq_pagebuf *b = &c->pb[!c->cur];
   es_error ignored;
   uint32_t lv;
+  c->ahead_due = 0;
   if (c->pos >= c->end || es_pq_page_read(c->file, c->pos, c->end, pg, &ignored)) return;
   if ((pg->type != ES_PQ_DATA_PAGE && pg->type != ES_PQ_DATA_PAGE_V2) || !pg->num_values ||
       pg->usize < ES_PQ_AHEAD_MIN || c->codec == ES_PQ_UNCOMPRESSED || !pg->compressed)
     return;
+  if (pg->usize > ES_PQ_AHEAD_MAX && !late) {
+    c->ahead_due = shrinking(c); /* else it is decompressed in place, when its turn comes */
+    return;
+  }
   lv = pg->type == ES_PQ_DATA_PAGE_V2 ? pg->rep_len + pg->def_len : 0;
   if (es_pq_codec_check_size(c->codec, c->file + pg->body + lv, pg->csize - lv, pg->usize - lv, pg->off, &ignored) ||
       reserve(c, b, pg->usize))
     return;
   if (lv) memcpy(b->p, c->file + pg->body, lv);
-  es_pq_ahead_start(&c->ahead, c->codec, c->file + pg->body + lv, pg->csize - lv, b->p + lv, pg->usize - lv, pg->off);
+  es_pq_in in = {c->file + pg->body + lv, pg->csize - lv, c->mapped, 0, 0};
+  es_pq_ahead_start(&c->ahead, c->codec, &in, b->p + lv, pg->usize - lv, pg->off);
   c->ahead_on = 1;
 }
 
@@ -203,7 +216,7 @@ static int load_page(es_pq_col *c, es_error *err) {
     c->data_seen = 1;
     if (!pg.num_values) continue;
     if ((rc = start_data(c, &pg, err))) return rc;
-    start_ahead(c);
+    start_ahead(c, 0);
     return 1;
   }
 }
@@ -220,9 +233,10 @@ static int refill(es_pq_col *c, es_error *err) {
   c->ib = 0;
   /* The fixed-width values read so far (the vector's floats) are not needed again: a page
      stored uncompressed is read in the file, whose pages go back as for a page behind. */
-  if (c->vals.enc == ES_PQ_PLAIN && c->vals.type != ES_PQ_BYTE_ARRAY) {
+  if (shrinking(c)) {
     if ((uintptr_t)c->values - (uintptr_t)c->file < c->end) release(c, (uint64_t)(c->vals.p - c->file));
     else es_pq_pagebuf_release(&c->pb[c->cur], c->values, c->vals.p);
+    if (c->ahead_due && (size_t)(c->vals.end - c->vals.p) <= ES_PQ_AHEAD_LEFT) start_ahead(c, 1);
   }
   return 0;
 }

@@ -18,4 +18,10 @@ int es_pg_open(const char *url, const char *rest, es_store **out, es_error *err)
    mu_off is initialised; messages say "NAME store: ...". */
 int es_store_new(size_t size, size_t mu_off, const char *name, void **out, es_error *err);
 
+/* What every begin() starts with: checks info as all stores do (a domain; a dimension in
+   ES_DIM_MIN..ES_DIM_MAX), then a zeroed transaction of size bytes (its es_txn first) with
+   methods' stage, commit and abort and store st. */
+int es_store_txn_new(es_store *st, const es_stream_info *info, size_t size, const es_txn *methods,
+                     void **out, es_error *err);
+
 #endif

@@ -111,6 +111,8 @@ static void null_close(es_store *st) {
   free(s);
 }
 
+static const es_store null_store_methods = {"null", null_begin, null_stats_json, null_close, NULL, NULL};
+
 int es_null_open(const char *url, const char *rest, es_store **out, es_error *err) {
   null_store *s;
   void *p;
@@ -119,11 +121,8 @@ int es_null_open(const char *url, const char *rest, es_store **out, es_error *er
   if (*rest) return es_err_set(err, ES_EUSAGE, "store '%s': null: takes no arguments", url);
   if (es_domain_count > sizeof(s->counts) / sizeof(s->counts[0]))
     return es_err_set(err, ES_EINTERNAL, "null store: too many domains");
-  if ((rc = es_store_new(sizeof(*s), offsetof(null_store, mu), "null", &p, err))) return rc;
+  if ((rc = es_store_new(sizeof(*s), offsetof(null_store, mu), &null_store_methods, &p, err))) return rc;
   s = p;
-  s->base.begin = null_begin;
-  s->base.stats_json = null_stats_json;
-  s->base.close = null_close;
   *out = &s->base;
   return 0;
 }

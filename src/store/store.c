@@ -73,7 +73,8 @@ int es_store_txn_new(es_store *st, const es_stream_info *info, size_t size, cons
   return 0;
 }
 
-int es_store_new(size_t size, size_t mu_off, const char *name, void **out, es_error *err) {
+int es_store_new(size_t size, size_t mu_off, const es_store *methods, void **out, es_error *err) {
+  const char *name = methods->name;
   char *s;
   *out = NULL;
   if (!(s = calloc(1, size))) return es_err_set(err, ES_ENOMEM, "%s store: out of memory", name);
@@ -81,7 +82,7 @@ int es_store_new(size_t size, size_t mu_off, const char *name, void **out, es_er
     free(s);
     return es_err_set(err, ES_EINTERNAL, "%s store: cannot create a mutex", name);
   }
-  ((es_store *)(void *)s)->name = name;
+  *(es_store *)(void *)s = *methods;
   *out = s;
   return 0;
 }

@@ -34,29 +34,22 @@ static const es_opt opts[] = {
     ES_CLI_SERVER_TLS_OPTS,
 };
 
+static const es_opt_bind binds[] = {
+    ES_BIND(O_LISTEN, HOSTPORT, es_api_config, listen),
+    ES_BIND(O_DATA, STRING, es_api_config, data_dir),
+    ES_BIND_RANGE(O_JOBS, INT, es_api_config, max_jobs, 1, 1024),
+    ES_BIND_RANGE(O_HISTORY, SIZE, es_api_config, history, 0, 100000),
+    ES_BIND_RANGE(O_GRACE, DOUBLE, es_api_config, grace_s, 0, 3600),
+    ES_BIND(O_TLS_CERT, STRING, es_api_config, tls_cert),
+    ES_BIND(O_TLS_KEY, STRING, es_api_config, tls_key),
+    ES_BIND(O_TOKENS, STRING, es_api_config, tokens),
+    ES_BIND(O_INSECURE, FLAG, es_api_config, insecure),
+};
+
 static int apply(void *ctx, int id, const char *v, es_opts_why *why) {
   es_api_config *c = ctx;
-  long n;
   int rc;
-  switch (id) {
-  case O_LISTEN:
-    if (es_opts_hostport(v, why)) return -1;
-    c->listen = v;
-    return 0;
-  case O_DATA: c->data_dir = v; return 0;
-  case O_JOBS:
-    return es_opts_int(v, 1, 1024, &c->max_jobs, why);
-  case O_HISTORY:
-    if (es_opts_long(v, 0, 100000, &n, why)) return -1;
-    c->history = (size_t)n;
-    return 0;
-  case O_GRACE: return es_opts_double(v, 0, 3600, &c->grace_s, why);
-  case O_LOG_FORMAT: return es_opts_log_format(v, why);
-  case O_TLS_CERT: c->tls_cert = v; return 0;
-  case O_TLS_KEY: c->tls_key = v; return 0;
-  case O_TOKENS: c->tokens = v; return 0;
-  case O_INSECURE: c->insecure = 1; return 0;
-  }
+  if (id == O_LOG_FORMAT) return es_opts_log_format(v, why);
   rc = es_cli_client_apply(&c->client, id, v, why);
   return rc > 0 ? es_opts_bad(why, "unhandled option") : rc;
 }
@@ -95,6 +88,8 @@ static const es_cmd_spec spec = {
     .footer = "Exit codes: 0 clean stop, 1 could not serve, 2 usage error.",
     .apply = apply,
     .show_default = show_default,
+    .binds = binds,
+    .nbinds = ES_OPTS_COUNT(binds),
 };
 
 int es_cmd_api(int argc, char **argv) {

@@ -44,28 +44,24 @@ static int parse_u64(const char *s, uint64_t max, uint64_t *out) {
   return 0;
 }
 
+static const es_opt_bind binds[] = {
+    ES_BIND(O_DOMAIN, DOMAIN, gen_args, domain),
+    ES_BIND(O_OUT, STRING, gen_args, out),
+    ES_BIND_RANGE(O_DIM, LONG, gen_args, dim, ES_DIM_MIN, ES_DIM_MAX),
+    ES_BIND(O_QUIET, FLAG, gen_args, quiet),
+};
+
 static int apply(void *ctx, int id, const char *v, es_opts_why *why) {
   gen_args *a = ctx;
-  long n;
   switch (id) {
-  case O_DOMAIN:
-    if (es_opts_domain(v, why)) return -1;
-    a->domain = v;
-    return 0;
-  case O_OUT: a->out = v; return 0;
   case O_ROWS:
     if (parse_u64(v, UINT64_MAX / 2, &a->rows)) return es_opts_bad(why, "expected a count");
     a->have_rows = 1;
-    return 0;
-  case O_DIM:
-    if (es_opts_long(v, ES_DIM_MIN, ES_DIM_MAX, &n, why)) return -1;
-    a->dim = n;
     return 0;
   case O_SEED:
     if (parse_u64(v, UINT64_MAX, &a->seed)) return es_opts_bad(why, "expected an unsigned integer");
     return 0;
   case O_PROGRESS: return es_prog_opt(v, &a->progress, why);
-  case O_QUIET: a->quiet = 1; return 0;
   }
   return es_opts_bad(why, "unhandled option");
 }
@@ -91,6 +87,8 @@ static const es_cmd_spec spec = {
     .footer = "Exit codes: 0 ok, 1 the file could not be written, 2 usage error.",
     .apply = apply,
     .show_default = show_default,
+    .binds = binds,
+    .nbinds = ES_OPTS_COUNT(binds),
 };
 
 static void on_progress(void *ud, uint64_t rows, uint64_t bytes) {

@@ -42,24 +42,24 @@ static const es_opt opts[] = {
     ES_OPTS_IGNORE_UNKNOWN(O_IGNORE_UNKNOWN),
 };
 
+static const es_opt_bind binds[] = {
+    ES_BIND(O_DOMAIN, DOMAIN, inspect_args, domain),
+    ES_BIND(O_FILE, STRING, inspect_args, file),
+    ES_BIND(O_COUNT, FLAG, inspect_args, count),
+    ES_BIND(O_IGNORE_UNKNOWN, FLAG, inspect_args, loader.ignore_unknown_columns),
+    ES_BIND_RANGE(O_THREADS, INT, inspect_args, loader.threads, 1, ES_OPTS_THREADS_MAX),
+};
+
 static int apply(void *ctx, int id, const char *v, es_opts_why *why) {
   inspect_args *a = ctx;
   char *end;
   switch (id) {
-  case O_DOMAIN:
-    if (es_opts_domain(v, why)) return -1;
-    a->domain = v;
-    return 0;
-  case O_FILE: a->file = v; return 0;
   case O_LIMIT:
     errno = 0;
     a->limit = strtoull(v, &end, 10);
     if (!*v || *v == '-' || *end || errno) return es_opts_bad(why, "expected a count");
     return 0;
-  case O_COUNT: a->count = 1; return 0;
-  case O_IGNORE_UNKNOWN: a->loader.ignore_unknown_columns = 1; return 0;
   case O_FORMAT: return es_opts_format(v, &a->loader.format, why);
-  case O_THREADS: return es_opts_int(v, 1, ES_OPTS_THREADS_MAX, &a->loader.threads, why);
   }
   return es_opts_bad(why, "unhandled option");
 }
@@ -77,6 +77,8 @@ static const es_cmd_spec spec = {
                 "embedstream inspect -d candidate -f candidate.pkl --count",
     .footer = "Exit codes: 0 ok, 1 read or write failure, 2 usage error or a bad input file.",
     .apply = apply,
+    .binds = binds,
+    .nbinds = ES_OPTS_COUNT(binds),
 };
 
 static int exit_for(int code) {

@@ -67,38 +67,28 @@ static const es_opt opts[] = {
     ES_OPTS_LOG_FORMAT(O_LOG_FORMAT),
 };
 
+static const es_opt_bind binds[] = {
+    ES_BIND(O_LISTEN, HOSTPORT, es_server_opts, listen),
+    ES_BIND_RANGE(O_MAX_STREAMS, INT, es_server_opts, max_streams, 1, ES_MAX_STREAMS_LIMIT),
+    ES_BIND_RANGE(O_MAX_MESSAGE, SIZE, es_server_opts, max_message_bytes, ES_MIN_MAX_MESSAGE, INT_MAX),
+    ES_BIND_RANGE(O_GRACE, INT, es_server_opts, grace_s, 0, GRACE_LIMIT_S),
+    ES_BIND_RANGE(O_IDLE, INT, es_server_opts, idle_timeout_s, 0, GRACE_LIMIT_S),
+    ES_BIND(O_METRICS, HOSTPORT, es_server_opts, metrics_listen),
+    ES_BIND(O_TLS_CERT, STRING, es_server_opts, tls_cert),
+    ES_BIND(O_TLS_KEY, STRING, es_server_opts, tls_key),
+    ES_BIND(O_TLS_CLIENT_CA, STRING, es_server_opts, tls_client_ca),
+    ES_BIND(O_TOKENS, STRING, es_server_opts, tokens),
+    ES_BIND(O_INSECURE, FLAG, es_server_opts, insecure),
+};
+
 static int apply(void *ctx, int id, const char *v, es_opts_why *why) {
   es_server_opts *o = ctx;
-  long n;
   switch (id) {
-  case O_LISTEN:
-    if (es_opts_hostport(v, why)) return -1;
-    o->listen = v;
-    return 0;
   case O_STORE:
     if (!*v) return es_opts_bad(why, "expected a store URL");
     o->store_url = v;
     return 0;
-  case O_MAX_STREAMS:
-    return es_opts_int(v, 1, ES_MAX_STREAMS_LIMIT, &o->max_streams, why);
-  case O_MAX_MESSAGE:
-    if (es_opts_long(v, ES_MIN_MAX_MESSAGE, INT_MAX, &n, why)) return -1;
-    o->max_message_bytes = (size_t)n;
-    return 0;
-  case O_GRACE:
-    return es_opts_int(v, 0, GRACE_LIMIT_S, &o->grace_s, why);
-  case O_IDLE:
-    return es_opts_int(v, 0, GRACE_LIMIT_S, &o->idle_timeout_s, why);
-  case O_METRICS:
-    if (es_opts_hostport(v, why)) return -1;
-    o->metrics_listen = v;
-    return 0;
   case O_LOG_FORMAT: return es_opts_log_format(v, why);
-  case O_TLS_CERT: o->tls_cert = v; return 0;
-  case O_TLS_KEY: o->tls_key = v; return 0;
-  case O_TLS_CLIENT_CA: o->tls_client_ca = v; return 0;
-  case O_TOKENS: o->tokens = v; return 0;
-  case O_INSECURE: o->insecure = 1; return 0;
   }
   return es_opts_bad(why, "unhandled option");
 }
@@ -139,6 +129,8 @@ static const es_cmd_spec spec = {
     .footer = "Exit codes: 0 clean stop, 1 could not serve (e.g. address in use), 2 usage error.",
     .apply = apply,
     .show_default = show_default,
+    .binds = binds,
+    .nbinds = ES_OPTS_COUNT(binds),
 };
 
 int es_cmd_serve(int argc, char **argv) {

@@ -213,11 +213,47 @@ static int getopt_error(const es_cmd_spec *spec, int c, char **argv) {
   return es_opts_usage_error(spec, "unknown option '%s'", a);
 }
 
+static const es_opt_bind *find_bind(const es_cmd_spec *spec, int id) {
+  size_t i;
+  for (i = 0; i < spec->nbinds; i++)
+    if (spec->binds[i].id == id) return &spec->binds[i];
+  return NULL;
+}
+
+/* Checks v as b says and stores it at ctx + b->off; 0, or -1 with why filled. */
+static int apply_bind(const es_opt_bind *b, void *ctx, const char *v, es_opts_why *why) {
+  char *field = (char *)ctx + b->off;
+  long n;
+  switch (b->kind) {
+  case ES_BIND_HOSTPORT:
+    if (es_opts_hostport(v, why)) return -1;
+    break;
+  case ES_BIND_DOMAIN:
+    if (es_opts_domain(v, why)) return -1;
+    break;
+  case ES_BIND_FLAG: *(int *)field = 1; return 0;
+  case ES_BIND_INT: return es_opts_int(v, (int)b->lo, (int)b->hi, (int *)field, why);
+  case ES_BIND_LONG: return es_opts_long(v, (long)b->lo, (long)b->hi, (long *)field, why);
+  case ES_BIND_SIZE:
+    if (es_opts_long(v, (long)b->lo, (long)b->hi, &n, why)) return -1;
+    *(size_t *)field = (size_t)n;
+    return 0;
+  case ES_BIND_DOUBLE: return es_opts_double(v, b->lo, b->hi, (double *)field, why);
+  }
+  *(const char **)field = v; /* ES_BIND_STRING and the checked strings above */
+  return 0;
+}
+
+static int apply_value(const es_cmd_spec *spec, void *ctx, int id, const char *v, es_opts_why *why) {
+  const es_opt_bind *b = find_bind(spec, id);
+  return b ? apply_bind(b, ctx, v, why) : spec->apply(ctx, id, v, why);
+}
+
 static int apply_one(const es_cmd_spec *spec, void *ctx, const es_opt *o, const char *v,
                      const char *from_env) {
   es_opts_why why;
   why.msg[0] = '\0';
-  if (!spec->apply(ctx, o->id, v, &why)) return 0;
+  if (!apply_value(spec, ctx, o->id, v, &why)) return 0;
   if (from_env) return es_opts_usage_error(spec, "%s='%s': %s", from_env, v, why.msg);
   if (!v) return es_opts_usage_error(spec, "--%s: %s", o->name, why.msg);
   return es_opts_usage_error(spec, "--%s '%s': %s", o->name, v, why.msg);

@@ -25,6 +25,27 @@ typedef int (*es_opts_apply_fn)(void *ctx, int id, const char *value, es_opts_wh
 /* Writes the default of option id into out ("" when there is none to show). */
 typedef void (*es_opts_default_fn)(int id, char *out, size_t cap);
 
+/* How an option's value lands in the command's context when no code beyond the check is
+   needed: one home for "check it, then store it" instead of a case per option in apply(). */
+enum {
+  ES_BIND_STRING = 1, /* const char *: the value as given */
+  ES_BIND_FLAG,       /* int: set to 1 */
+  ES_BIND_HOSTPORT,   /* const char *: checked by es_opts_hostport */
+  ES_BIND_DOMAIN,     /* const char *: checked by es_opts_domain */
+  ES_BIND_INT,        /* int in lo..hi */
+  ES_BIND_LONG,       /* long in lo..hi */
+  ES_BIND_SIZE,       /* size_t in lo..hi */
+  ES_BIND_DOUBLE,     /* double in lo..hi */
+};
+typedef struct es_opt_bind {
+  int id;        /* the option's id in the table */
+  int kind;      /* ES_BIND_* */
+  size_t off;    /* offsetof the field in the context es_opts_parse was given */
+  double lo, hi; /* the range of a number (exact for any int or long up to 2^53) */
+} es_opt_bind;
+#define ES_BIND(id, kind, type, field) {id, ES_BIND_##kind, offsetof(type, field), 0, 0}
+#define ES_BIND_RANGE(id, kind, type, field, lo, hi) {id, ES_BIND_##kind, offsetof(type, field), lo, hi}
+
 typedef struct es_cmd_spec {
   const char *name;         /* "ingest" */
   const char *synopsis;     /* after "usage: embedstream NAME " */
@@ -34,8 +55,10 @@ typedef struct es_cmd_spec {
   const char *examples;     /* "embedstream ingest -d recruit -f r.csv\n..." */
   const char *footer;       /* exit codes and notes, or NULL */
   int max_args;             /* positional arguments allowed */
-  es_opts_apply_fn apply;
+  es_opts_apply_fn apply;          /* the options binds does not name */
   es_opts_default_fn show_default; /* may be NULL */
+  const es_opt_bind *binds;        /* may be NULL */
+  size_t nbinds;
 } es_cmd_spec;
 
 #define ES_OPTS_COUNT(a) (sizeof(a) / sizeof((a)[0]))

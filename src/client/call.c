@@ -1,7 +1,6 @@
 /* call.c - one attempt at IngestDataStream over gRPC's C core: receive side armed up front so
    an early server error shows while sending, then metadata, chunks and the half-close, with
    one send in flight at a time (gRPC's flow control then paces the reader). */
-#include <grpc/byte_buffer_reader.h>
 #include <grpc/grpc_security.h>
 #include <grpc/support/alloc.h>
 #include <grpc/support/time.h>
@@ -127,15 +126,7 @@ static gpr_timespec deadline_after(double seconds) {
 static int start_recv(call_state *s, es_error *err) {
   grpc_op ops[3];
   grpc_call_error e;
-  memset(ops, 0, sizeof(ops));
-  ops[0].op = GRPC_OP_RECV_INITIAL_METADATA;
-  ops[0].data.recv_initial_metadata.recv_initial_metadata = &s->initial_md;
-  ops[1].op = GRPC_OP_RECV_MESSAGE;
-  ops[1].data.recv_message.recv_message = &s->response;
-  ops[2].op = GRPC_OP_RECV_STATUS_ON_CLIENT;
-  ops[2].data.recv_status_on_client.trailing_metadata = &s->trailing_md;
-  ops[2].data.recv_status_on_client.status = &s->status;
-  ops[2].data.recv_status_on_client.status_details = &s->details;
+  es_client_recv_ops(ops, &s->initial_md, &s->response, &s->trailing_md, &s->status, &s->details);
   ops[2].data.recv_status_on_client.error_string = &s->error_string;
   if ((e = grpc_call_start_batch(s->call, ops, 3, &tag_recv, NULL)) != GRPC_CALL_OK)
     return es_err_set(err, ES_EINTERNAL, "grpc_call_start_batch (receive) failed: %d", (int)e);
@@ -302,14 +293,10 @@ static void pump(const es_call_cfg *cfg, call_state *s, es_producer *p, es_attem
 }
 
 static int read_response(call_state *s, es_attempt *a, es_error *err) {
-  grpc_byte_buffer_reader r;
   grpc_slice all;
   int rc;
   if (!s->response) return 0;
-  if (!grpc_byte_buffer_reader_init(&r, s->response))
-    return es_err_set(err, ES_EINTERNAL, "cannot read the server's response");
-  all = grpc_byte_buffer_reader_readall(&r);
-  grpc_byte_buffer_reader_destroy(&r);
+  if (es_client_bytes(s->response, &all)) return es_err_set(err, ES_EINTERNAL, "cannot read the server's response");
   rc = es_codec_unpack_response(GRPC_SLICE_START_PTR(all), GRPC_SLICE_LENGTH(all), &a->response, err);
   grpc_slice_unref(all);
   if (rc == 0) a->have_response = 1;
@@ -325,13 +312,7 @@ static void drain_and_free(call_state *s) {
   grpc_slice_unref(s->details);
   grpc_slice_unref(s->auth.value);
   if (s->error_string) gpr_free((void *)s->error_string);
-  if (s->cq) {
-    grpc_completion_queue_shutdown(s->cq);
-    while (grpc_completion_queue_next(s->cq, gpr_inf_future(GPR_CLOCK_REALTIME), NULL).type !=
-           GRPC_QUEUE_SHUTDOWN) {
-    }
-    grpc_completion_queue_destroy(s->cq);
-  }
+  es_client_cq_close(s->cq);
 }
 
 int es_client_call(const es_call_cfg *cfg, es_producer *p, es_attempt *a, es_error *err) {

@@ -184,6 +184,14 @@ void *es_client_conn_channel(const es_client_conn *c);
    spec's options (keepalive, message limits), TLS as cr says (NULL: plaintext). */
 grpc_channel *es_client_channel(const es_ingest_opts *o, const es_client_creds *cr);
 
+/* rpc.c: ops[0..3) receive the initial metadata, the response message and the status. */
+void es_client_recv_ops(grpc_op ops[3], grpc_metadata_array *initial_md, grpc_byte_buffer **response,
+                        grpc_metadata_array *trailing_md, grpc_status_code *status, grpc_slice *details);
+/* The bytes of a received message into *out (the caller unrefs it); -1 when there is none. */
+int es_client_bytes(grpc_byte_buffer *bb, grpc_slice *out);
+/* Shuts a call's completion queue down, drains it and destroys it (NULL: nothing). */
+void es_client_cq_close(grpc_completion_queue *cq);
+
 /* Streams metadata and then every message of p over cfg->conn's channel. Returns 0 when the call
    ran to a status (check a->grpc_status), or a negative es_code for a failure on this side:
    bad input row (ES_EINVAL from the producer), cancel (ES_ECANCELLED), gRPC setup. */

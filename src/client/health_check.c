@@ -1,6 +1,5 @@
 /* health_check.c - es_client_health: one unary grpc.health.v1.Health/Check call, for the HTTP
    API's readiness (a server that accepts TCP but does not answer gRPC is not ready). */
-#include <grpc/byte_buffer_reader.h>
 #include <grpc/support/alloc.h>
 #include <grpc/support/time.h>
 #include <string.h>
@@ -42,14 +41,7 @@ static int run_batch(check_call *c, es_error *err) {
   ops[1].op = GRPC_OP_SEND_MESSAGE;
   ops[1].data.send_message.send_message = c->request;
   ops[2].op = GRPC_OP_SEND_CLOSE_FROM_CLIENT;
-  ops[3].op = GRPC_OP_RECV_INITIAL_METADATA;
-  ops[3].data.recv_initial_metadata.recv_initial_metadata = &c->initial_md;
-  ops[4].op = GRPC_OP_RECV_MESSAGE;
-  ops[4].data.recv_message.recv_message = &c->response;
-  ops[5].op = GRPC_OP_RECV_STATUS_ON_CLIENT;
-  ops[5].data.recv_status_on_client.trailing_metadata = &c->trailing_md;
-  ops[5].data.recv_status_on_client.status = &c->status;
-  ops[5].data.recv_status_on_client.status_details = &c->details;
+  es_client_recv_ops(ops + 3, &c->initial_md, &c->response, &c->trailing_md, &c->status, &c->details);
   if (grpc_call_start_batch(c->call, ops, 6, c, NULL) != GRPC_CALL_OK)
     return es_err_set(err, ES_EINTERNAL, "cannot start the health check call");
   ev = grpc_completion_queue_next(c->cq, gpr_inf_future(GPR_CLOCK_REALTIME), NULL);
@@ -60,12 +52,9 @@ static int run_batch(check_call *c, es_error *err) {
 /* The status the server answered with, from the response message. */
 static int read_status(check_call *c, int *serving, es_error *err) {
   Grpc__Health__V1__HealthCheckResponse *resp;
-  grpc_byte_buffer_reader r;
   grpc_slice all;
-  if (!c->response || !grpc_byte_buffer_reader_init(&r, c->response))
+  if (es_client_bytes(c->response, &all))
     return es_err_set(err, ES_EINTERNAL, "the health check answered OK without a response");
-  all = grpc_byte_buffer_reader_readall(&r);
-  grpc_byte_buffer_reader_destroy(&r);
   resp = grpc__health__v1__health_check_response__unpack(NULL, GRPC_SLICE_LENGTH(all), GRPC_SLICE_START_PTR(all));
   grpc_slice_unref(all);
   if (!resp) return es_err_set(err, ES_EINTERNAL, "the health check response does not parse");
@@ -83,13 +72,7 @@ static void check_free(check_call *c) {
   grpc_metadata_array_destroy(&c->trailing_md);
   grpc_slice_unref(c->details);
   if (c->channel) grpc_channel_destroy(c->channel);
-  if (c->cq) {
-    grpc_completion_queue_shutdown(c->cq);
-    while (grpc_completion_queue_next(c->cq, gpr_inf_future(GPR_CLOCK_REALTIME), NULL).type !=
-           GRPC_QUEUE_SHUTDOWN) {
-    }
-    grpc_completion_queue_destroy(c->cq);
-  }
+  es_client_cq_close(c->cq);
 }
 
 static int check(const es_ingest_opts *o, double timeout_s, int *serving, es_error *err) {

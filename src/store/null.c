@@ -66,17 +66,18 @@ static void null_abort(es_txn *tx, const es_stream_totals *tot, es_ingest_status
   free(t);
 }
 
+static const es_txn null_methods = {NULL, null_stage, null_commit, null_abort};
+
 static int null_begin(es_store *st, const es_stream_info *info, es_txn **out, es_error *err) {
   null_txn *t;
   size_t di = info && info->domain ? domain_index(info->domain) : es_domain_count;
+  void *p;
+  int rc;
   *out = NULL;
-  if (di >= es_domain_count) return es_err_set(err, ES_EINTERNAL, "null store: unknown domain");
-  t = calloc(1, sizeof(*t));
-  if (!t) return es_err_set(err, ES_ENOMEM, "null store: out of memory");
-  t->base.store = st;
-  t->base.stage = null_stage;
-  t->base.commit = null_commit;
-  t->base.abort = null_abort;
+  if (info && info->domain && di >= es_domain_count)
+    return es_err_set(err, ES_EINTERNAL, "null store: unknown domain");
+  if ((rc = es_store_txn_new(st, info, sizeof(*t), &null_methods, &p, err))) return rc;
+  t = p;
   t->domain = di;
   t->dim = info->dim;
   *out = &t->base;
@@ -110,6 +111,8 @@ static void null_close(es_store *st) {
   free(s);
 }
 
+static const es_store null_store_methods = {"null", null_begin, null_stats_json, null_close, NULL, NULL};
+
 int es_null_open(const char *url, const char *rest, es_store **out, es_error *err) {
   null_store *s;
   void *p;
@@ -118,11 +121,8 @@ int es_null_open(const char *url, const char *rest, es_store **out, es_error *er
   if (*rest) return es_err_set(err, ES_EUSAGE, "store '%s': null: takes no arguments", url);
   if (es_domain_count > sizeof(s->counts) / sizeof(s->counts[0]))
     return es_err_set(err, ES_EINTERNAL, "null store: too many domains");
-  if ((rc = es_store_new(sizeof(*s), offsetof(null_store, mu), "null", &p, err))) return rc;
+  if ((rc = es_store_new(sizeof(*s), offsetof(null_store, mu), &null_store_methods, &p, err))) return rc;
   s = p;
-  s->base.begin = null_begin;
-  s->base.stats_json = null_stats_json;
-  s->base.close = null_close;
   *out = &s->base;
   return 0;
 }

@@ -222,19 +222,15 @@ int es_pg_set_log_status(es_store *st, int64_t log_id, es_ingest_status status, 
   return rc;
 }
 
+static const es_txn pg_methods = {NULL, pg_stage, pg_commit, pg_abort};
+
 int es_pg_begin(es_store *st, const es_stream_info *info, es_txn **out, es_error *err) {
   es_pg_txn *t;
+  void *p;
   int rc;
   *out = NULL;
-  if (!info || !info->domain) return es_err_set(err, ES_EINTERNAL, "postgres store: stream without a domain");
-  if (info->dim < ES_DIM_MIN || info->dim > ES_DIM_MAX)
-    return es_err_set(err, ES_EINVAL, "vector dimension %d out of range", (int)info->dim);
-  t = calloc(1, sizeof(*t));
-  if (!t) return es_err_set(err, ES_ENOMEM, "out of memory");
-  t->base.store = st;
-  t->base.stage = pg_stage;
-  t->base.commit = pg_commit;
-  t->base.abort = pg_abort;
+  if ((rc = es_store_txn_new(st, info, sizeof(*t), &pg_methods, &p, err))) return rc;
+  t = p;
   t->st = (es_pg_store *)st;
   t->dim = info->dim;
   t->started_at = info->started_at;

@@ -102,6 +102,8 @@ static void sq_close(es_store *st) {
   free(s);
 }
 
+static const es_store sq_methods = {"sqlite", es_sq_begin, es_sq_stats_json, sq_close, NULL, es_sq_set_log_status};
+
 int es_sqlite_open(const char *url, const char *rest, es_store **out, es_error *err) {
   es_sq_store *s = NULL;
   size_t n = strlen(rest);
@@ -115,12 +117,8 @@ int es_sqlite_open(const char *url, const char *rest, es_store **out, es_error *
                       "store '%s': give a file path; in-memory and URI databases are not supported",
                       url);
   if (n > SIZE_MAX - 8) return es_err_set(err, ES_ENOMEM, "store URL too long");
-  if ((rc = es_store_new(sizeof(*s), offsetof(es_sq_store, mu), "sqlite", &p, err))) return rc;
+  if ((rc = es_store_new(sizeof(*s), offsetof(es_sq_store, mu), &sq_methods, &p, err))) return rc;
   s = p;
-  s->base.begin = es_sq_begin;
-  s->base.stats_json = es_sq_stats_json;
-  s->base.close = sq_close;
-  s->base.set_log_status = es_sq_set_log_status;
   s->path = strdup(rest);
   s->url = malloc(n + 8);
   if (!s->path || !s->url) {

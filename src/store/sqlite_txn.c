@@ -97,7 +97,7 @@ static int bind_row(es_sq_txn *t, const es_value *row, es_error *err) {
                           v->vec.n, (int)t->dim);
       p = le_floats(t, v->vec.v, v->vec.n);
       if (!p) return es_err_set(err, ES_ENOMEM, "out of memory");
-      /* n == dim <= INT_MAX / 4, checked at begin */
+      /* n == dim <= ES_DIM_MAX, checked at begin (es_store_txn_new) */
       rc = sqlite3_bind_blob(st, col, p, (int)(v->vec.n * 4), SQLITE_STATIC);
       break;
     }
@@ -243,19 +243,15 @@ done:
   return rc;
 }
 
+static const es_txn sq_methods = {NULL, sq_stage, sq_commit, sq_abort};
+
 int es_sq_begin(es_store *st, const es_stream_info *info, es_txn **out, es_error *err) {
   es_sq_txn *t;
+  void *p;
   int rc;
   *out = NULL;
-  if (!info || !info->domain) return es_err_set(err, ES_EINTERNAL, "sqlite store: stream without a domain");
-  if (info->dim < 1 || info->dim > INT_MAX / 4)
-    return es_err_set(err, ES_EINVAL, "vector dimension %d out of range", (int)info->dim);
-  t = calloc(1, sizeof(*t));
-  if (!t) return es_err_set(err, ES_ENOMEM, "out of memory");
-  t->base.store = st;
-  t->base.stage = sq_stage;
-  t->base.commit = sq_commit;
-  t->base.abort = sq_abort;
+  if ((rc = es_store_txn_new(st, info, sizeof(*t), &sq_methods, &p, err))) return rc;
+  t = p;
   t->st = (es_sq_store *)st;
   t->domain = info->domain;
   t->dim = info->dim;

@@ -1,10 +1,11 @@
-/* store.c - picks a storage backend from a store URL. */
+/* store.c - picks a storage backend from a store URL; the allocations every backend starts with. */
 #include "store/store.h"
 
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/limits.h"
 #include "store/backends.h"
 
 #define KNOWN_URLS                                                                             \
@@ -58,7 +59,22 @@ void es_store_close(es_store *st) {
   if (st && st->close) st->close(st);
 }
 
-int es_store_new(size_t size, size_t mu_off, const char *name, void **out, es_error *err) {
+int es_store_txn_new(es_store *st, const es_stream_info *info, size_t size, const es_txn *methods,
+                     void **out, es_error *err) {
+  es_txn *t;
+  *out = NULL;
+  if (!info || !info->domain) return es_err_set(err, ES_EINTERNAL, "%s store: stream without a domain", st->name);
+  if (info->dim < ES_DIM_MIN || info->dim > ES_DIM_MAX)
+    return es_err_set(err, ES_EINVAL, "vector dimension %d out of range", (int)info->dim);
+  if (size < sizeof(*t) || !(t = calloc(1, size))) return es_err_set(err, ES_ENOMEM, "%s store: out of memory", st->name);
+  *t = *methods;
+  t->store = st;
+  *out = t;
+  return 0;
+}
+
+int es_store_new(size_t size, size_t mu_off, const es_store *methods, void **out, es_error *err) {
+  const char *name = methods->name;
   char *s;
   *out = NULL;
   if (!(s = calloc(1, size))) return es_err_set(err, ES_ENOMEM, "%s store: out of memory", name);
@@ -66,7 +82,7 @@ int es_store_new(size_t size, size_t mu_off, const char *name, void **out, es_er
     free(s);
     return es_err_set(err, ES_EINTERNAL, "%s store: cannot create a mutex", name);
   }
-  ((es_store *)(void *)s)->name = name;
+  *(es_store *)(void *)s = *methods;
   *out = s;
   return 0;
 }

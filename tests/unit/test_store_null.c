@@ -65,8 +65,30 @@ static void test_counts(void) {
   es_store_close(st);
 }
 
+/* Every store checks begin()'s arguments in one place (es_store_txn_new): the null store too
+   refuses a stream without a domain or with a dimension out of ES_DIM_MIN..ES_DIM_MAX. */
+static void test_begin_checks(void) {
+  es_stream_info info = {es_domain_find("recruit"), "r.csv", 16001, 0};
+  es_store *st = NULL;
+  es_txn *tx = NULL;
+  es_error err;
+  CHECK_EQ_INT(es_store_open("null:", &st, &err), 0);
+  if (!st) return;
+  CHECK_EQ_INT(st->begin(st, &info, &tx, &err), ES_EINVAL);
+  CHECK_CONTAINS(err.msg, "vector dimension 16001 out of range");
+  info.dim = 0;
+  CHECK_EQ_INT(st->begin(st, &info, &tx, &err), ES_EINVAL);
+  info.dim = 8;
+  info.domain = NULL;
+  CHECK_EQ_INT(st->begin(st, &info, &tx, &err), ES_EINTERNAL);
+  CHECK_CONTAINS(err.msg, "null store: stream without a domain");
+  CHECK(tx == NULL);
+  es_store_close(st);
+}
+
 int main(void) {
   test_dispatch();
   test_counts();
+  test_begin_checks();
   return tap_done("test_store_null");
 }

@@ -54,7 +54,7 @@ int es_opts_long(const char *s, long lo, long hi, long *out, es_opts_why *why) {
 }
 
 int es_opts_int(const char *s, int lo, int hi, int *out, es_opts_why *why) {
-  long v;
+  long v = 0; /* gcc -O3 cannot see that es_opts_long sets it whenever it returns 0 */
   if (es_opts_long(s, lo, hi, &v, why)) return -1;
   *out = (int)v;
   return 0;
@@ -74,7 +74,7 @@ int es_opts_double(const char *s, double lo, double hi, double *out, es_opts_why
 int es_opts_hostport(const char *s, es_opts_why *why) {
   const char *colon = strrchr(s, ':');
   const char *port_only = s[0] == ':' ? s + 1 : s; /* "50052" or ":50052" */
-  long port;
+  long port = 0; /* as v above */
   es_opts_why ignored;
   /* A port alone is the common slip: name the address it most likely meant. */
   if ((!colon || colon == s) && !es_opts_long(port_only, 0, 65535, &port, &ignored))
@@ -223,7 +223,7 @@ static const es_opt_bind *find_bind(const es_cmd_spec *spec, int id) {
 /* Checks v as b says and stores it at ctx + b->off; 0, or -1 with why filled. */
 static int apply_bind(const es_opt_bind *b, void *ctx, const char *v, es_opts_why *why) {
   char *field = (char *)ctx + b->off;
-  long n;
+  long n = 0; /* as in es_opts_int */
   switch (b->kind) {
   case ES_BIND_HOSTPORT:
     if (es_opts_hostport(v, why)) return -1;

@@ -22,8 +22,8 @@ static unsigned long utf8_decode(const unsigned char *s, size_t avail, size_t *l
 }
 
 static void put_u(es_buf *b, unsigned long cp) {
-  char e[7];
-  snprintf(e, sizeof(e), "\\u%04lx", cp);
+  char e[24]; /* "\\uXXXX": cp is at most 0xffff here, but snprintf is told nothing of that */
+  snprintf(e, sizeof(e), "\\u%04lx", cp & 0xffff);
   es_buf_put(b, e, 6);
 }
 

@@ -11,6 +11,7 @@ static int uleb(const uint8_t **pp, const uint8_t *end, uint64_t *v, uint64_t of
   const uint8_t *p = *pp;
   uint64_t x = 0;
   unsigned shift = 0;
+  *v = 0; /* also on failure: gcc -O3 cannot see that es_pq_fail never returns 0 */
   for (;;) {
     if (p == end) return es_pq_fail(err, off, "DELTA_BINARY_PACKED data ends inside a number");
     if (shift == 63 && *p > 1) return es_pq_fail(err, off, "DELTA_BINARY_PACKED: a number longer than 64 bits");

@@ -28,6 +28,7 @@ static int varint(es_pq_tr *t, uint64_t *v) {
   uint64_t x = 0;
   unsigned shift = 0;
   const uint8_t *p = t->p;
+  *v = 0; /* also on failure: gcc -O3 cannot see that es_pq_tr_fail never returns 0 */
   for (;;) {
     if (p == t->end) return es_pq_tr_fail(t, "a varint runs past the end of the data");
     if (shift == 63 && *p > 1) return es_pq_tr_fail(t, "a varint longer than 64 bits");
@@ -63,6 +64,7 @@ int es_pq_tr_field(es_pq_tr *t, int16_t *id, int *type) {
   int16_t *last = &t->fids[t->depth - 1];
   uint8_t b;
   int rc;
+  *type = ES_PQ_T_STOP;
   if (t->p == t->end) return es_pq_tr_fail(t, "the structure runs past the end of the data");
   b = *t->p++;
   if (b == 0) {
@@ -89,6 +91,7 @@ int es_pq_tr_field(es_pq_tr *t, int16_t *id, int *type) {
 int es_pq_tr_i64(es_pq_tr *t, int type, int64_t *v) {
   uint64_t u;
   int rc;
+  *v = 0;
   if (type == ES_PQ_T_BYTE) {
     if (t->p == t->end) return es_pq_tr_fail(t, "a byte runs past the end of the data");
     *v = (int8_t)*t->p++;

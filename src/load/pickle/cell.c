@@ -75,8 +75,10 @@ int es_pkl_table_cell(const es_pkl_table *t, size_t f, uint64_t r, es_pkl_cell *
   case ES_PKL_C_CAT: return cat_cell(c, r, out, err);
   case ES_PKL_C_MASKED: {
     es_pkl_cell m;
+    memset(&m, 0, sizeof(m));
     ref_cell(&c->aux, r, &m);
-    if (*m.p) {
+    /* The mask is a bool array (es_pkl_table_build checked): a number cell, never an object. */
+    if (m.kind == ES_PKL_CELL_NUM && *m.p) {
       out->kind = ES_PKL_CELL_MISSING;
       return 0;
     }

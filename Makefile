@@ -5,7 +5,7 @@ FUZZ_BUILD ?= build-fuzz
 JOBS       ?= $(shell nproc 2>/dev/null || echo 2)
 CTEST_ARGS ?= --output-on-failure
 
-.PHONY: all build deps demo test test-fast test-asan test-fuzz bench clean install uninstall deb
+.PHONY: all build deps demo test test-fast test-asan test-fuzz bench clean install uninstall deb format
 
 all: build
 
@@ -27,6 +27,10 @@ test: deps
 
 test-fast: build
 	cd $(BUILD) && ctest $(CTEST_ARGS)
+
+# Formats the C sources with .clang-format (Debian's clang-format); ctest's lint/format checks it.
+format:
+	scripts/format.sh
 
 test-asan:
 	cmake -S . -B $(ASAN_BUILD) -DCMAKE_BUILD_TYPE=Debug -DES_SANITIZE=ON >/dev/null

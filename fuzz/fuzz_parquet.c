@@ -18,7 +18,8 @@ static void check_refusal(int rc, const es_error *err) {
   size_t n = strlen(NAME);
   if (rc == ES_ENOMEM) return;
   if (rc != ES_EINVAL) fuzz_die("unexpected error code", err->msg);
-  if (strncmp(err->msg, NAME, n) || strncmp(err->msg + n, ": ", 2)) fuzz_die("refusal without the file's name", err->msg);
+  if (strncmp(err->msg, NAME, n) || strncmp(err->msg + n, ": ", 2))
+    fuzz_die("refusal without the file's name", err->msg);
 }
 
 /* A private copy of exactly size bytes, so ASan catches any read past the end. */

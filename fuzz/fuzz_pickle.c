@@ -1,4 +1,5 @@
-/* fuzz_pickle.c - libFuzzer target: any bytes through the pickle VM, the shape mapping and row conversion. */
+/* fuzz_pickle.c - libFuzzer target: any bytes through the pickle VM, the shape mapping and row
+ * conversion. */
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>

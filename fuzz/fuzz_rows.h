@@ -49,7 +49,8 @@ static inline int fuzz_drain(es_loader *l, const es_domain *d, es_error *err) {
     fuzz_check_rows(d, &c, &dim, &line);
     es_chunk_reset(&c);
   }
-  if (n < 0 && es_loader_next(l, &c, 3, err) != n) fuzz_die("a failed loader did not repeat its error", err->msg);
+  if (n < 0 && es_loader_next(l, &c, 3, err) != n)
+    fuzz_die("a failed loader did not repeat its error", err->msg);
   es_chunk_free(&c);
   return n;
 }

@@ -43,11 +43,19 @@ static void same_rows(const es_chunk *a, const es_chunk *b) {
     const es_value *x = es_chunk_row(a, r), *y = es_chunk_row(b, r);
     for (f = 0; f < d->nfields; f++) {
       switch (d->fields[f].type) {
-      case ES_T_TEXT: if (strcmp(x[f].s, y[f].s)) abort(); break;
-      case ES_T_INT: if (x[f].i != y[f].i) abort(); break;
-      case ES_T_STRLIST: if (x[f].list.n != y[f].list.n) abort(); break;
+      case ES_T_TEXT:
+        if (strcmp(x[f].s, y[f].s)) abort();
+        break;
+      case ES_T_INT:
+        if (x[f].i != y[f].i) abort();
+        break;
+      case ES_T_STRLIST:
+        if (x[f].list.n != y[f].list.n) abort();
+        break;
       case ES_T_VECTOR:
-        if (x[f].vec.n != y[f].vec.n || (x[f].vec.n && memcmp(x[f].vec.v, y[f].vec.v, x[f].vec.n * 4))) abort();
+        if (x[f].vec.n != y[f].vec.n ||
+            (x[f].vec.n && memcmp(x[f].vec.v, y[f].vec.v, x[f].vec.n * 4)))
+          abort();
         break;
       }
     }
@@ -99,8 +107,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
   ok_whole = es_codec_unpack_request(&whole, copy, size - 1, &info, &err) == 0 && info.appended;
   free(copy);
   if (ok_whole != ok_each) abort();
-  if (ok_whole) same_rows(&whole, &each);
-  else same_fault(fault, each.nrows, each_err.msg, &info, err.msg);
+  if (ok_whole)
+    same_rows(&whole, &each);
+  else
+    same_fault(fault, each.nrows, each_err.msg, &info, err.msg);
   es_chunk_free(&whole);
   es_chunk_free(&each);
   return 0;

@@ -18,7 +18,7 @@ typedef int fuzz_open_fn(const char *path, const es_reader_mem *m, const es_doma
 
 /* The reader's buffer size and largest read, picked by the input's first byte: tiny buffers and
    short reads make records straddle reads and the buffer grow on inputs of a few bytes. */
-static const size_t fuzz_shapes[8][2] = {{4096, 0}, {1, 1}, {2, 1}, {7, 3},
+static const size_t fuzz_shapes[8][2] = {{4096, 0}, {1, 1},  {2, 1}, {7, 3},
                                          {16, 5},   {64, 0}, {5, 2}, {256, 17}};
 
 /* A refused file is refused in its own terms: "path:LINE..." (memory never runs out here). */
@@ -26,7 +26,8 @@ static void fuzz_check_refusal(const char *path, int rc, const es_error *err) {
   size_t n = strlen(path);
   if (rc == ES_ENOMEM) return;
   if (rc != ES_EINVAL) fuzz_die("unexpected error code", err->msg);
-  if (strncmp(err->msg, path, n) || err->msg[n] != ':' || err->msg[n + 1] < '1' || err->msg[n + 1] > '9')
+  if (strncmp(err->msg, path, n) || err->msg[n] != ':' || err->msg[n + 1] < '1' ||
+      err->msg[n + 1] > '9')
     fuzz_die("refusal without a line number", err->msg);
 }
 

@@ -17,13 +17,15 @@ int es_guard_listen(const es_guard *g, es_error *err) {
   if ((rc = es_net_is_loopback(g->option, g->addr, &loopback, err))) return rc;
   if (loopback) return 0;
   if (g->insecure) {
-    es_warn("%s %s is reachable from other machines and has no %s (--insecure): anyone who can "
-            "connect can %s",
-            g->option, g->addr, missing(g), g->tls ? "use it" : "read and change what is sent");
+    es_warn(
+        "%s %s is reachable from other machines and has no %s (--insecure): anyone who can "
+        "connect can %s",
+        g->option, g->addr, missing(g), g->tls ? "use it" : "read and change what is sent");
     return 0;
   }
-  return es_err_set(err, ES_EUSAGE,
-                    "%s %s is not a loopback address, so other machines could connect: it needs %s; "
-                    "add %s, or --insecure to serve without",
-                    g->option, g->addr, missing(g), g->tls || g->tokens ? "it" : "them");
+  return es_err_set(
+      err, ES_EUSAGE,
+      "%s %s is not a loopback address, so other machines could connect: it needs %s; "
+      "add %s, or --insecure to serve without",
+      g->option, g->addr, missing(g), g->tls || g->tokens ? "it" : "them");
 }

@@ -6,10 +6,10 @@
 #include "core/error.h"
 
 typedef struct es_guard {
-  const char *option;  /* how the listener is named: "--listen", "--metrics-listen" */
-  const char *addr;    /* HOST:PORT */
-  int tls, tokens;     /* what it has */
-  int insecure;        /* --insecure given */
+  const char *option; /* how the listener is named: "--listen", "--metrics-listen" */
+  const char *addr;   /* HOST:PORT */
+  int tls, tokens;    /* what it has */
+  int insecure;       /* --insecure given */
 } es_guard;
 
 /* 0 when the listener is loopback, or has TLS and tokens; also 0 with a warning logged when it

@@ -21,7 +21,8 @@ int es_httpauth_check(struct MHD_Connection *c, es_tokenset *ts, const es_domain
   size_t n = 0, tn = 0;
   char may[128];
   if (MHD_lookup_connection_value_n(c, MHD_HEADER_KIND, MHD_HTTP_HEADER_AUTHORIZATION,
-                                    strlen(MHD_HTTP_HEADER_AUTHORIZATION), &v, &n) != MHD_YES || !v) {
+                                    strlen(MHD_HTTP_HEADER_AUTHORIZATION), &v, &n) != MHD_YES ||
+      !v) {
     snprintf(why, cap, "missing credentials: send 'Authorization: Bearer TOKEN'");
     return 401;
   }
@@ -35,7 +36,8 @@ int es_httpauth_check(struct MHD_Connection *c, es_tokenset *ts, const es_domain
   }
   if (d && !es_tokens_allows(who->domains, d)) {
     es_tokens_domains_text(who->domains, may, sizeof(may));
-    snprintf(why, cap, "token '%s' may not ingest into domain %s (its domains: %s)", who->name, d->name, may);
+    snprintf(why, cap, "token '%s' may not ingest into domain %s (its domains: %s)", who->name,
+             d->name, may);
     return 403;
   }
   return 0;

@@ -23,8 +23,10 @@ static int count_certs(const char *text, size_t len, X509 **first) {
   int n = 0;
   if (first) *first = NULL;
   while (bio && (x = PEM_read_bio_X509(bio, NULL, NULL, NULL))) {
-    if (n++ == 0 && first) *first = x;
-    else X509_free(x);
+    if (n++ == 0 && first)
+      *first = x;
+    else
+      X509_free(x);
   }
   BIO_free(bio);
   ERR_clear_error(); /* the read that ended the loop failed on purpose */
@@ -65,11 +67,12 @@ static int check_key(X509 *x, const es_tls_pair *p, const char *key_path, const 
   EVP_PKEY *key = bio ? PEM_read_bio_PrivateKey(bio, NULL, NULL, NULL) : NULL;
   int rc = 0;
   if (!key)
-    rc = es_err_set(err, ES_EUSAGE, "%s %s: no PEM private key in it (unencrypted, BEGIN PRIVATE KEY)", key_opt,
+    rc = es_err_set(err, ES_EUSAGE,
+                    "%s %s: no PEM private key in it (unencrypted, BEGIN PRIVATE KEY)", key_opt,
                     key_path);
   else if (X509_check_private_key(x, key) != 1)
-    rc = es_err_set(err, ES_EUSAGE, "%s %s is not the key of the certificate in %s (%s)", key_opt, key_path,
-                    cert_opt, p->subject);
+    rc = es_err_set(err, ES_EUSAGE, "%s %s is not the key of the certificate in %s (%s)", key_opt,
+                    key_path, cert_opt, p->subject);
   EVP_PKEY_free(key);
   BIO_free(bio);
   ERR_clear_error();
@@ -85,7 +88,8 @@ int es_tls_pair_load(const char *cert_path, const char *key_path, const char *ce
   if ((rc = read_pem(cert_path, cert_opt, &out->cert_pem, &clen, err))) goto done;
   if ((rc = read_pem(key_path, key_opt, &out->key_pem, &klen, err))) goto done;
   if (count_certs(out->cert_pem, clen, &first) < 1) {
-    rc = es_err_set(err, ES_EUSAGE, "%s %s: no PEM certificate in it (BEGIN CERTIFICATE)", cert_opt, cert_path);
+    rc = es_err_set(err, ES_EUSAGE, "%s %s: no PEM certificate in it (BEGIN CERTIFICATE)", cert_opt,
+                    cert_path);
     goto done;
   }
   describe(first, out);
@@ -111,7 +115,8 @@ int es_tls_ca_load(const char *path, const char *opt, char **pem, es_error *err)
   if (count_certs(*pem, len, NULL) < 1) {
     free(*pem);
     *pem = NULL;
-    return es_err_set(err, ES_EUSAGE, "%s %s: no PEM certificate in it (BEGIN CERTIFICATE)", opt, path);
+    return es_err_set(err, ES_EUSAGE, "%s %s: no PEM certificate in it (BEGIN CERTIFICATE)", opt,
+                      path);
   }
   return 0;
 }

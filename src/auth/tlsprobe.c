@@ -41,7 +41,8 @@ static void set_timeouts(int fd, double s) {
 /* A connected blocking socket with timeouts, or -1. */
 static int connect_one(const struct addrinfo *ai, double timeout_s) {
   struct pollfd p;
-  int err = 0, fd = socket(ai->ai_family, ai->ai_socktype | SOCK_NONBLOCK | SOCK_CLOEXEC, ai->ai_protocol);
+  int err = 0,
+      fd = socket(ai->ai_family, ai->ai_socktype | SOCK_NONBLOCK | SOCK_CLOEXEC, ai->ai_protocol);
   socklen_t len = sizeof(err);
   if (fd < 0) return -1;
   if (connect(fd, ai->ai_addr, ai->ai_addrlen) != 0 && errno != EINPROGRESS) goto fail;
@@ -88,8 +89,10 @@ static void use_client(SSL_CTX *ctx, const es_tls_pair *p) {
   EVP_PKEY *key;
   int first = 1;
   while (bio && (x = PEM_read_bio_X509(bio, NULL, NULL, NULL))) {
-    if (first) SSL_CTX_use_certificate(ctx, x);
-    else SSL_CTX_add1_chain_cert(ctx, x);
+    if (first)
+      SSL_CTX_use_certificate(ctx, x);
+    else
+      SSL_CTX_add1_chain_cert(ctx, x);
     first = 0;
     X509_free(x);
   }
@@ -111,7 +114,8 @@ static int note_expiry(int ok, X509_STORE_CTX *store) {
   X509 *x = X509_STORE_CTX_get_current_cert(store);
   BIO *b;
   int n;
-  if (ok || !out || !x || X509_STORE_CTX_get_error(store) != X509_V_ERR_CERT_HAS_EXPIRED || out[0]) return ok;
+  if (ok || !out || !x || X509_STORE_CTX_get_error(store) != X509_V_ERR_CERT_HAS_EXPIRED || out[0])
+    return ok;
   if (!(b = BIO_new(BIO_s_mem()))) return ok;
   memcpy(out, " on ", 4);
   ASN1_TIME_print(b, X509_get0_notAfter(x));
@@ -136,27 +140,32 @@ static SSL *make_ssl(const es_tlsprobe_cfg *c, const char *name, int fd) {
     SSL_set_fd(ssl, fd);
     SSL_set_alpn_protos(ssl, alpn, sizeof(alpn));
     if (!is_ip) SSL_set_tlsext_host_name(ssl, name);
-    if (is_ip) X509_VERIFY_PARAM_set1_ip_asc(SSL_get0_param(ssl), name);
-    else X509_VERIFY_PARAM_set1_host(SSL_get0_param(ssl), name, 0);
+    if (is_ip)
+      X509_VERIFY_PARAM_set1_ip_asc(SSL_get0_param(ssl), name);
+    else
+      X509_VERIFY_PARAM_set1_host(SSL_get0_param(ssl), name, 0);
   }
   SSL_CTX_free(ctx); /* the SSL holds its own reference */
   return ssl;
 }
 
-static int verify_words(SSL *ssl, long v, const es_tlsprobe_cfg *c, const char *name, char *why, size_t cap) {
+static int verify_words(SSL *ssl, long v, const es_tlsprobe_cfg *c, const char *name, char *why,
+                        size_t cap) {
   const char *when = SSL_get_app_data(ssl);
   switch (v) {
   case X509_V_ERR_CERT_HAS_EXPIRED:
     return say(why, cap, "the server's certificate expired%s", when ? when : "");
-  case X509_V_ERR_CERT_NOT_YET_VALID: return say(why, cap, "the server's certificate is not valid yet");
+  case X509_V_ERR_CERT_NOT_YET_VALID:
+    return say(why, cap, "the server's certificate is not valid yet");
   case X509_V_ERR_HOSTNAME_MISMATCH:
   case X509_V_ERR_IP_ADDRESS_MISMATCH:
     if (c->server_name && *c->server_name)
       return say(why, cap, "the server's certificate is not for '%s' (--tls-server-name)", name);
-    return say(why, cap,
-               "the server's certificate is not for '%s' (connect by a name it holds, or give that name "
-               "with --tls-server-name)",
-               name);
+    return say(
+        why, cap,
+        "the server's certificate is not for '%s' (connect by a name it holds, or give that name "
+        "with --tls-server-name)",
+        name);
   case X509_V_ERR_UNABLE_TO_GET_ISSUER_CERT_LOCALLY:
   case X509_V_ERR_UNABLE_TO_GET_ISSUER_CERT:
   case X509_V_ERR_SELF_SIGNED_CERT_IN_CHAIN:
@@ -164,9 +173,10 @@ static int verify_words(SSL *ssl, long v, const es_tlsprobe_cfg *c, const char *
   case X509_V_ERR_UNABLE_TO_VERIFY_LEAF_SIGNATURE:
   case X509_V_ERR_CERT_UNTRUSTED:
     return say(why, cap, "the server's certificate is not signed by a CA in %s (%s)", c->ca_what,
-                    X509_verify_cert_error_string(v));
+               X509_verify_cert_error_string(v));
   }
-  return say(why, cap, "the server's certificate was refused: %s", X509_verify_cert_error_string(v));
+  return say(why, cap, "the server's certificate was refused: %s",
+             X509_verify_cert_error_string(v));
 }
 
 /* A handshake (or the read after it) that failed otherwise than by our verification. */
@@ -176,7 +186,8 @@ static int failure_words(int reason, const es_tlsprobe_cfg *c, char *why, size_t
   case SSL_R_PACKET_LENGTH_TOO_LONG:
   case SSL_R_HTTP_REQUEST:
   case SSL_R_UNEXPECTED_EOF_WHILE_READING:
-    return say(why, cap, "the server does not speak TLS (it serves plaintext: drop the --tls options)");
+    return say(why, cap,
+               "the server does not speak TLS (it serves plaintext: drop the --tls options)");
   case SSL_R_TLSV13_ALERT_CERTIFICATE_REQUIRED:
     return say(why, cap, "the server requires a client certificate (--tls-cert and --tls-key)");
   case SSL_R_TLSV1_ALERT_UNKNOWN_CA:
@@ -186,13 +197,14 @@ static int failure_words(int reason, const es_tlsprobe_cfg *c, char *why, size_t
     if (!c->client || !c->client->cert_pem)
       return say(why, cap, "the server requires a client certificate (--tls-cert and --tls-key)");
     return say(why, cap, "the server refused the client certificate in --tls-cert (%s): %s",
-                    c->client->subject, ERR_reason_error_string(ERR_PACK(ERR_LIB_SSL, 0, reason)));
+               c->client->subject, ERR_reason_error_string(ERR_PACK(ERR_LIB_SSL, 0, reason)));
   case SSL_R_TLSV1_ALERT_PROTOCOL_VERSION:
   case SSL_R_UNSUPPORTED_PROTOCOL:
     return say(why, cap, "no TLS version in common (this client speaks TLS 1.2 and 1.3)");
   }
   if (!reason) return 0; /* the connection just ended: nothing certain to say */
-  return say(why, cap, "the TLS handshake failed: %s", ERR_reason_error_string(ERR_PACK(ERR_LIB_SSL, 0, reason)));
+  return say(why, cap, "the TLS handshake failed: %s",
+             ERR_reason_error_string(ERR_PACK(ERR_LIB_SSL, 0, reason)));
 }
 
 /* After a handshake that worked: a TLS 1.3 server checks a client certificate only once the
@@ -207,25 +219,30 @@ static int after_handshake(SSL *ssl, int fd, const es_tlsprobe_cfg *c, char *why
   if ((r = SSL_peek(ssl, &b, 1)) > 0) return 0;
   e = SSL_get_error(ssl, r);
   reason = ERR_GET_REASON(ERR_peek_last_error());
-  if (e == SSL_ERROR_WANT_READ || (e == SSL_ERROR_SYSCALL && (errno == EAGAIN || errno == EWOULDBLOCK)))
+  if (e == SSL_ERROR_WANT_READ ||
+      (e == SSL_ERROR_SYSCALL && (errno == EAGAIN || errno == EWOULDBLOCK)))
     return 0; /* nothing yet: no verdict */
   if (reason >= SSL_AD_REASON_OFFSET) return failure_words(reason, c, why, cap);
   if (c->client && c->client->cert_pem)
-    return say(why, cap,
-               "the server hung up right after the handshake: it does not accept the client certificate "
-               "in --tls-cert (%s)",
-               c->client->subject);
-  return say(why, cap,
-             "the server hung up right after the handshake: it wants a client certificate (--tls-cert and "
-             "--tls-key)");
+    return say(
+        why, cap,
+        "the server hung up right after the handshake: it does not accept the client certificate "
+        "in --tls-cert (%s)",
+        c->client->subject);
+  return say(
+      why, cap,
+      "the server hung up right after the handshake: it wants a client certificate (--tls-cert and "
+      "--tls-key)");
 }
 
-static int probe(SSL *ssl, int fd, const es_tlsprobe_cfg *c, const char *name, char *why, size_t cap) {
+static int probe(SSL *ssl, int fd, const es_tlsprobe_cfg *c, const char *name, char *why,
+                 size_t cap) {
   int ok = SSL_connect(ssl) == 1, reason = ERR_GET_REASON(ERR_peek_last_error());
   long v = SSL_get_verify_result(ssl);
   if (!c->tls) { /* a plaintext client: does the server answer TLS? */
     if (!ok && (reason < SSL_AD_REASON_OFFSET || !reason)) return 0;
-    return say(why, cap, "the server speaks TLS, and this client does not: add --tls (or --tls-ca FILE)");
+    return say(why, cap,
+               "the server speaks TLS, and this client does not: add --tls (or --tls-ca FILE)");
   }
   if (ok) return after_handshake(ssl, fd, c, why, cap);
   if (v != X509_V_OK) return verify_words(ssl, v, c, name, why, cap);

@@ -11,13 +11,13 @@
 #include "auth/tls.h"
 
 typedef struct es_tlsprobe_cfg {
-  const char *target;      /* HOST:PORT or [V6]:PORT */
-  int tls;                 /* the client speaks TLS (else: does the server?) */
-  const char *ca_pem;      /* trusted CAs (PEM text) */
-  const char *ca_what;     /* where they came from, for messages ("--tls-ca ca.pem") */
-  const char *server_name; /* the name to verify; NULL: the host of target */
+  const char *target;        /* HOST:PORT or [V6]:PORT */
+  int tls;                   /* the client speaks TLS (else: does the server?) */
+  const char *ca_pem;        /* trusted CAs (PEM text) */
+  const char *ca_what;       /* where they came from, for messages ("--tls-ca ca.pem") */
+  const char *server_name;   /* the name to verify; NULL: the host of target */
   const es_tls_pair *client; /* client certificate, or NULL */
-  double timeout_s;        /* for the connection and the handshake each */
+  double timeout_s;          /* for the connection and the handshake each */
 } es_tlsprobe_cfg;
 
 /* 1 with why filled when TLS with the server fails in a way retrying cannot fix; 0 when the

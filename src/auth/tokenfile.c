@@ -24,13 +24,14 @@ static void hex(const unsigned char *b, size_t n, char *out) {
   out[2 * n] = '\0';
 }
 
-int es_tokens_new(const char *name, uint32_t domains, char token[ES_TOKENS_TEXT], char line[ES_TOKENS_LINE_MAX],
-                  es_error *err) {
+int es_tokens_new(const char *name, uint32_t domains, char token[ES_TOKENS_TEXT],
+                  char line[ES_TOKENS_LINE_MAX], es_error *err) {
   unsigned char raw[ES_TOKENS_RANDOM_BYTES], h[ES_TOKENS_HASH_BYTES];
   char hash[2 * ES_TOKENS_HASH_BYTES + 1], dom[128] = "";
   int rc;
   if ((rc = es_tokens_check_name(name, strlen(name), err))) return rc;
-  if (RAND_bytes(raw, sizeof(raw)) != 1) return es_err_set(err, ES_EINTERNAL, "no random bytes (libcrypto RAND_bytes)");
+  if (RAND_bytes(raw, sizeof(raw)) != 1)
+    return es_err_set(err, ES_EINTERNAL, "no random bytes (libcrypto RAND_bytes)");
   hex(raw, sizeof(raw), token);
   OPENSSL_cleanse(raw, sizeof(raw));
   if ((rc = es_tokens_hash(token, strlen(token), h, err))) return rc;
@@ -53,7 +54,8 @@ static int write_all(int fd, const char *path, const char *s, size_t n, es_error
 
 /* With the file locked: its tokens must parse and not have name yet. *needs_nl: the file does
    not end with a newline. */
-static int check_existing(int fd, const char *path, const char *name, int *needs_nl, es_error *err) {
+static int check_existing(int fd, const char *path, const char *name, int *needs_nl,
+                          es_error *err) {
   es_token_list l = {NULL, 0};
   char *text = NULL;
   size_t len = 0, i;
@@ -65,13 +67,15 @@ static int check_existing(int fd, const char *path, const char *name, int *needs
   }
   *needs_nl = len > 0 && text[len - 1] != '\n';
   for (i = 0; i < l.n && !rc; i++)
-    if (!strcmp(l.v[i].name, name)) rc = es_err_set(err, ES_EINVAL, "%s has a token named '%s' already", path, name);
+    if (!strcmp(l.v[i].name, name))
+      rc = es_err_set(err, ES_EINVAL, "%s has a token named '%s' already", path, name);
   es_tokens_list_free(&l);
   free(text);
   return rc;
 }
 
-int es_tokens_add(const char *path, const char *name, uint32_t domains, char token[ES_TOKENS_TEXT], es_error *err) {
+int es_tokens_add(const char *path, const char *name, uint32_t domains, char token[ES_TOKENS_TEXT],
+                  es_error *err) {
   char line[ES_TOKENS_LINE_MAX];
   int rc, needs_nl = 0, fd;
   if ((rc = es_tokens_new(name, domains, token, line, err))) return rc;
@@ -82,7 +86,8 @@ int es_tokens_add(const char *path, const char *name, uint32_t domains, char tok
     goto done;
   }
   if ((rc = check_existing(fd, path, name, &needs_nl, err))) goto done;
-  if ((needs_nl && (rc = write_all(fd, path, "\n", 1, err))) || (rc = write_all(fd, path, line, strlen(line), err)))
+  if ((needs_nl && (rc = write_all(fd, path, "\n", 1, err))) ||
+      (rc = write_all(fd, path, line, strlen(line), err)))
     goto done;
   if (fsync(fd) != 0) rc = es_err_set(err, ES_EIO, "%s: %s", path, strerror(errno));
 done:

@@ -48,7 +48,8 @@ static int domain_bit(const char *s, size_t n, uint32_t *bit, es_error *err) {
   }
   if ((hint = es_suggest(s, n, names, i)))
     return es_err_set(err, ES_EINVAL, "unknown domain '%.*s' (did you mean %s?)", (int)n, s, hint);
-  return es_err_set(err, ES_EINVAL, "unknown domain '%.*s' (known: %s)", (int)n, s, es_domain_names());
+  return es_err_set(err, ES_EINVAL, "unknown domain '%.*s' (known: %s)", (int)n, s,
+                    es_domain_names());
 }
 
 int es_tokens_parse_domains(const char *s, size_t n, uint32_t *mask, es_error *err) {
@@ -66,7 +67,8 @@ int es_tokens_parse_domains(const char *s, size_t n, uint32_t *mask, es_error *e
   return 0;
 }
 
-static int parse_hash(const char *s, size_t n, unsigned char out[ES_TOKENS_HASH_BYTES], es_error *err) {
+static int parse_hash(const char *s, size_t n, unsigned char out[ES_TOKENS_HASH_BYTES],
+                      es_error *err) {
   size_t i;
   if (n == 2 * ES_TOKENS_HASH_BYTES) {
     for (i = 0; i < ES_TOKENS_HASH_BYTES; i++) {
@@ -88,8 +90,7 @@ static size_t split_fields(const char *line, size_t n, const char *f[4], size_t 
     size_t j;
     while (i < n && is_blank(line[i])) i++;
     if (i == n) break;
-    for (j = i; j < n && !is_blank(line[j]); j++) {
-    }
+    for (j = i; j < n && !is_blank(line[j]); j++) {}
     if (k < 4) {
       f[k] = line + i;
       fn[k] = j - i;
@@ -110,7 +111,8 @@ static int parse_line(const char *line, size_t n, es_token *t, int *empty, es_er
     return es_err_set(err, ES_EINVAL, "expected NAME SHA256HEX [DOMAIN,...], found %zu field%s", k,
                       es_plural(k));
   memset(t, 0, sizeof(*t));
-  if (es_tokens_check_name(f[0], fn[0], err) || parse_hash(f[1], fn[1], t->hash, err)) return err->code;
+  if (es_tokens_check_name(f[0], fn[0], err) || parse_hash(f[1], fn[1], t->hash, err))
+    return err->code;
   memcpy(t->name, f[0], fn[0]);
   t->domains = ES_TOKENS_ALL_DOMAINS;
   if (k == 3 && es_tokens_parse_domains(f[2], fn[2], &t->domains, err)) return err->code;
@@ -119,14 +121,16 @@ static int parse_line(const char *line, size_t n, es_token *t, int *empty, es_er
 
 /* A name or a hash seen on an earlier line: both must be unique, or one token would have two
    names (or one name two sets of domains). */
-static int check_unique(const es_token_list *l, const es_token *t, const size_t *lines, es_error *err) {
+static int check_unique(const es_token_list *l, const es_token *t, const size_t *lines,
+                        es_error *err) {
   size_t i;
   for (i = 0; i < l->n; i++) {
     if (!strcmp(l->v[i].name, t->name))
-      return es_err_set(err, ES_EINVAL, "token name '%s' again (first on line %zu)", t->name, lines[i]);
-    if (!memcmp(l->v[i].hash, t->hash, sizeof(t->hash)))
-      return es_err_set(err, ES_EINVAL, "the hash of '%s' again (line %zu): one token, two names", t->name,
+      return es_err_set(err, ES_EINVAL, "token name '%s' again (first on line %zu)", t->name,
                         lines[i]);
+    if (!memcmp(l->v[i].hash, t->hash, sizeof(t->hash)))
+      return es_err_set(err, ES_EINVAL, "the hash of '%s' again (line %zu): one token, two names",
+                        t->name, lines[i]);
   }
   return 0;
 }
@@ -147,7 +151,8 @@ static int append(es_token_list *l, size_t **lines, size_t *cap, const es_token 
   return 0;
 }
 
-int es_tokens_parse(const char *text, size_t len, const char *what, es_token_list *out, es_error *err) {
+int es_tokens_parse(const char *text, size_t len, const char *what, es_token_list *out,
+                    es_error *err) {
   es_token_list l = {NULL, 0};
   size_t *lines = NULL, cap = 0, pos = 0, line_no = 0;
   int rc = 0;
@@ -162,7 +167,8 @@ int es_tokens_parse(const char *text, size_t len, const char *what, es_token_lis
     if ((hash = memchr(line, '#', n))) n = (size_t)(hash - line);
     if (n && line[n - 1] == '\r') n--;
     if (!rc) rc = parse_line(line, n, &t, &empty, err);
-    if (!rc && !empty && !(rc = check_unique(&l, &t, lines, err))) rc = append(&l, &lines, &cap, &t, line_no, err);
+    if (!rc && !empty && !(rc = check_unique(&l, &t, lines, err)))
+      rc = append(&l, &lines, &cap, &t, line_no, err);
     if (rc) es_err_prefix(err, "%s:%zu: ", what, line_no);
   }
   free(lines);
@@ -192,7 +198,8 @@ void es_tokens_list_free(es_token_list *l) {
   l->n = 0;
 }
 
-int es_tokens_hash(const char *token, size_t n, unsigned char out[ES_TOKENS_HASH_BYTES], es_error *err) {
+int es_tokens_hash(const char *token, size_t n, unsigned char out[ES_TOKENS_HASH_BYTES],
+                   es_error *err) {
   unsigned int len = 0;
   if (!EVP_Digest(token, n, out, &len, EVP_sha256(), NULL) || len != ES_TOKENS_HASH_BYTES)
     return es_err_set(err, ES_EINTERNAL, "SHA-256 failed (libcrypto)");

@@ -11,7 +11,7 @@
 #include "core/error.h"
 #include "core/limits.h"
 
-#define ES_TOKENS_HASH_BYTES 32 /* SHA-256 */
+#define ES_TOKENS_HASH_BYTES 32   /* SHA-256 */
 #define ES_TOKENS_RANDOM_BYTES 32 /* a new token: 256 random bits, written as 64 hex digits */
 #define ES_TOKENS_ALL_DOMAINS UINT32_MAX
 
@@ -29,13 +29,15 @@ typedef struct es_token_list {
 /* Parses a token file's text; `what` (the path) starts every message, with the line: "FILE:3:
    ...". Blank lines and `#` comments (to the end of a line) are skipped. A malformed line, a
    name or a hash given twice, an unknown domain: ES_EINVAL, and *out is left empty. */
-int es_tokens_parse(const char *text, size_t len, const char *what, es_token_list *out, es_error *err);
+int es_tokens_parse(const char *text, size_t len, const char *what, es_token_list *out,
+                    es_error *err);
 /* Reads and parses the file at path (at most ES_TOKENS_FILE_MAX bytes). */
 int es_tokens_read(const char *path, es_token_list *out, es_error *err);
 void es_tokens_list_free(es_token_list *l);
 
 /* SHA-256 of the token's bytes, through OpenSSL's libcrypto. */
-int es_tokens_hash(const char *token, size_t n, unsigned char out[ES_TOKENS_HASH_BYTES], es_error *err);
+int es_tokens_hash(const char *token, size_t n, unsigned char out[ES_TOKENS_HASH_BYTES],
+                   es_error *err);
 /* 1 when a and b hold the same n bytes; the time taken depends on n only. */
 int es_tokens_equal(const void *a, const void *b, size_t n);
 /* The entry whose hash is the token's, or NULL. Every entry is compared whether or not an
@@ -59,11 +61,12 @@ int es_tokens_parse_domains(const char *s, size_t n, uint32_t *mask, es_error *e
    token[ES_TOKENS_TEXT], and its token file line "NAME SHA256HEX[ DOMAINS]\n" into line. */
 #define ES_TOKENS_TEXT (2 * ES_TOKENS_RANDOM_BYTES + 1)
 #define ES_TOKENS_LINE_MAX 256
-int es_tokens_new(const char *name, uint32_t domains, char token[ES_TOKENS_TEXT], char line[ES_TOKENS_LINE_MAX],
-                  es_error *err);
+int es_tokens_new(const char *name, uint32_t domains, char token[ES_TOKENS_TEXT],
+                  char line[ES_TOKENS_LINE_MAX], es_error *err);
 /* Appends a new token named name to the token file at path (created with mode 0600), under an
    exclusive lock: refused when the file is not a valid token file or already has the name. The
    token, which the file never holds, goes to token[ES_TOKENS_TEXT]. */
-int es_tokens_add(const char *path, const char *name, uint32_t domains, char token[ES_TOKENS_TEXT], es_error *err);
+int es_tokens_add(const char *path, const char *name, uint32_t domains, char token[ES_TOKENS_TEXT],
+                  es_error *err);
 
 #endif

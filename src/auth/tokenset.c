@@ -84,9 +84,10 @@ void es_tokenset_sighup(es_tokenset *s) {
   before = es_tokenset_count(s);
   es_err_clear(&err);
   if (es_tokenset_reload(s, &err)) {
-    es_warn("received SIGHUP: tokens not reloaded, the %zu loaded before stay in force: %s", before, err.msg);
+    es_warn("received SIGHUP: tokens not reloaded, the %zu loaded before stay in force: %s", before,
+            err.msg);
     return;
   }
-  es_info("received SIGHUP: tokens reloaded: %zu from %s (%zu before)", es_tokenset_count(s), es_tokenset_path(s),
-          before);
+  es_info("received SIGHUP: tokens reloaded: %zu from %s (%zu before)", es_tokenset_count(s),
+          es_tokenset_path(s), before);
 }

@@ -9,7 +9,7 @@ enum {
   ES_EXIT_USAGE = 2,       /* usage error or bad input file */
   ES_EXIT_REJECTED = 3,    /* the server rejected the stream */
   ES_EXIT_UNREACHABLE = 4, /* the server could not be reached after retries */
-  ES_EXIT_DENIED = 5       /* credentials refused (UNAUTHENTICATED, PERMISSION_DENIED) or TLS failed */
+  ES_EXIT_DENIED = 5 /* credentials refused (UNAUTHENTICATED, PERMISSION_DENIED) or TLS failed */
 };
 
 int es_cmd_serve(int argc, char **argv);

@@ -25,13 +25,13 @@ int es_cli_client_apply(es_ingest_opts *o, int id, const char *v, es_opts_why *w
       o->chunk_rows = 0;
       return 0;
     }
-    if (es_opts_long(v, 1, 1000000, &n, why)) return es_opts_bad(why, "expected auto or 1..1000000");
+    if (es_opts_long(v, 1, 1000000, &n, why))
+      return es_opts_bad(why, "expected auto or 1..1000000");
     o->chunk_rows = (size_t)n;
     return 0;
   case ES_CO_BANDWIDTH: return es_opts_double(v, 1e-3, 1e9, &o->bandwidth_mbps, why);
   case ES_CO_TIMEOUT: return es_opts_double(v, 1e-3, 1e8, &o->timeout_s, why);
-  case ES_CO_RETRIES:
-    return es_opts_int(v, 1, 100, &o->retries, why);
+  case ES_CO_RETRIES: return es_opts_int(v, 1, 100, &o->retries, why);
   case ES_CO_MAX_MESSAGE:
     if (es_opts_long(v, ES_MIN_MAX_MESSAGE, INT_MAX, &n, why)) return -1;
     o->max_message_bytes = (size_t)n;

@@ -11,14 +11,27 @@
 #include "core/log.h"
 #include "http/api.h"
 
-enum { O_LISTEN, O_DATA, O_JOBS, O_HISTORY, O_GRACE, O_LOG_FORMAT, O_TLS_CERT, O_TLS_KEY, O_TOKENS, O_INSECURE };
+enum {
+  O_LISTEN,
+  O_DATA,
+  O_JOBS,
+  O_HISTORY,
+  O_GRACE,
+  O_LOG_FORMAT,
+  O_TLS_CERT,
+  O_TLS_KEY,
+  O_TOKENS,
+  O_INSECURE
+};
 
 static const es_opt opts[] = {
     {O_LISTEN, "listen", 'l', "HOST:PORT", "address to serve on; port 0 picks one",
      "EMBEDSTREAM_API_LISTEN"},
-    {O_DATA, "data-dir", 0, "DIR", "the only folder files are read from (required)", "EMBEDSTREAM_DATA_DIR"},
+    {O_DATA, "data-dir", 0, "DIR", "the only folder files are read from (required)",
+     "EMBEDSTREAM_DATA_DIR"},
     {O_JOBS, "max-jobs", 0, "N", "ingests in flight at once; more get 429", NULL},
-    {O_HISTORY, "job-history", 0, "N", "finished jobs GET /data/jobs keeps (the oldest go first)", NULL},
+    {O_HISTORY, "job-history", 0, "N", "finished jobs GET /data/jobs keeps (the oldest go first)",
+     NULL},
     {O_GRACE, "grace", 0, "SECONDS", "on shutdown, how long to wait for cancelled jobs", NULL},
     ES_OPTS_LOG_FORMAT(O_LOG_FORMAT),
     {O_TLS_CERT, "tls-cert", 0, "FILE", "serve HTTPS with this PEM certificate (then its chain)",
@@ -70,21 +83,23 @@ static void show_default(int id, char *out, size_t cap) {
 static const es_cmd_spec spec = {
     .name = "api",
     .synopsis = "--data-dir DIR [options]",
-    .description = "HTTP API that streams files of DIR to an ingestion server:\n"
-                   "  POST /data/ingest/{domain}?file_name=NAME[&async=true]\n"
-                   "  GET /data/jobs[?limit=N&offset=M]   GET /data/jobs/{id}   DELETE /data/jobs/{id}\n"
-                   "  GET /data/files   GET /healthz (the API runs)   GET /readyz (the server answers)\n"
-                   "  GET / (status page)   GET /docs (this API described)   GET /openapi.json\n"
-                   "An address other machines can reach needs HTTPS (--tls-cert, --tls-key) and tokens\n"
-                   "(--tokens), or --insecure. The --server-* options are how the API's own calls reach\n"
-                   "the gRPC server (as ingest's --tls* and --token-file; the token may also come from\n"
-                   "EMBEDSTREAM_TOKEN).",
+    .description =
+        "HTTP API that streams files of DIR to an ingestion server:\n"
+        "  POST /data/ingest/{domain}?file_name=NAME[&async=true]\n"
+        "  GET /data/jobs[?limit=N&offset=M]   GET /data/jobs/{id}   DELETE /data/jobs/{id}\n"
+        "  GET /data/files   GET /healthz (the API runs)   GET /readyz (the server answers)\n"
+        "  GET / (status page)   GET /docs (this API described)   GET /openapi.json\n"
+        "An address other machines can reach needs HTTPS (--tls-cert, --tls-key) and tokens\n"
+        "(--tokens), or --insecure. The --server-* options are how the API's own calls reach\n"
+        "the gRPC server (as ingest's --tls* and --token-file; the token may also come from\n"
+        "EMBEDSTREAM_TOKEN).",
     .opts = opts,
     .nopts = ES_OPTS_COUNT(opts),
-    .examples = "embedstream api --data-dir ./data\n"
-                "curl -X POST 'http://127.0.0.1:8000/data/ingest/recruit?file_name=recruit.csv'\n"
-                "embedstream api --data-dir /srv/embeddings -l 0.0.0.0:8443 --tls-cert api.pem --tls-key api.key \\\n"
-                "  --tokens /etc/embedstream/api-tokens --server-tls-ca ca.pem --server-token-file api.token",
+    .examples =
+        "embedstream api --data-dir ./data\n"
+        "curl -X POST 'http://127.0.0.1:8000/data/ingest/recruit?file_name=recruit.csv'\n"
+        "embedstream api --data-dir /srv/embeddings -l 0.0.0.0:8443 --tls-cert api.pem --tls-key api.key \\\n"
+        "  --tokens /etc/embedstream/api-tokens --server-tls-ca ca.pem --server-token-file api.token",
     .footer = "Exit codes: 0 clean stop, 1 could not serve, 2 usage error.",
     .apply = apply,
     .show_default = show_default,

@@ -74,16 +74,18 @@ static void show_default(int id, char *out, size_t cap) {
 static const es_cmd_spec spec = {
     .name = "generate",
     .synopsis = "--domain D --rows N [--dim N] [--seed S] --out FILE",
-    .description = "Writes N synthetic rows of a domain, the same bytes for the same arguments. FILE ends in\n"
-                   ".csv (a header of the proto's field names, vector/skills as JSON arrays) or .jsonl /\n"
-                   ".ndjson (one JSON object per line). Some text holds commas, quotes, line breaks and\n"
-                   "non-ASCII, so the files exercise quoting; vectors are float32 values written in their\n"
-                   "shortest round-trip form. On a terminal, stderr shows the rows and MB written, the rate\n"
-                   "and the time left while it works.",
+    .description =
+        "Writes N synthetic rows of a domain, the same bytes for the same arguments. FILE ends in\n"
+        ".csv (a header of the proto's field names, vector/skills as JSON arrays) or .jsonl /\n"
+        ".ndjson (one JSON object per line). Some text holds commas, quotes, line breaks and\n"
+        "non-ASCII, so the files exercise quoting; vectors are float32 values written in their\n"
+        "shortest round-trip form. On a terminal, stderr shows the rows and MB written, the rate\n"
+        "and the time left while it works.",
     .opts = opts,
     .nopts = ES_OPTS_COUNT(opts),
-    .examples = "embedstream generate -d recruit -n 1000 -o recruit.csv\n"
-                "embedstream generate -d candidate -n 200000 --dim 768 --seed 7 -o candidate.jsonl",
+    .examples =
+        "embedstream generate -d recruit -n 1000 -o recruit.csv\n"
+        "embedstream generate -d candidate -n 200000 --dim 768 --seed 7 -o candidate.jsonl",
     .footer = "Exit codes: 0 ok, 1 the file could not be written, 2 usage error.",
     .apply = apply,
     .show_default = show_default,
@@ -121,14 +123,16 @@ int es_cmd_generate(int argc, char **argv) {
   int rc;
   memset(&a, 0, sizeof(a));
   a.seed = 1;
-  if ((rc = es_opts_parse(&spec, &a, argc, argv, NULL, NULL))) return rc == ES_OPTS_DONE ? ES_EXIT_OK : ES_EXIT_USAGE;
+  if ((rc = es_opts_parse(&spec, &a, argc, argv, NULL, NULL)))
+    return rc == ES_OPTS_DONE ? ES_EXIT_OK : ES_EXIT_USAGE;
   if (!a.domain) return es_opts_usage_error(&spec, "--domain is required");
   if (!a.have_rows) return es_opts_usage_error(&spec, "--rows is required");
   if (!a.out) return es_opts_usage_error(&spec, "--out is required");
   if (!es_generate_format(a.out))
     return es_opts_usage_error(&spec, "--out must end in .csv, .jsonl or .ndjson: '%s'", a.out);
   if (!(d = es_domain_find(a.domain)))
-    return es_opts_usage_error(&spec, "unknown domain '%s' (known: %s)", a.domain, es_domain_names());
+    return es_opts_usage_error(&spec, "unknown domain '%s' (known: %s)", a.domain,
+                               es_domain_names());
   es_err_clear(&err);
   if (write_file(&a, d, &st, &err)) {
     fprintf(stderr, "embedstream generate: %s\n", err.msg);

@@ -66,15 +66,18 @@ static int apply(void *ctx, int id, const char *v, es_opts_why *why) {
 
 static const es_cmd_spec spec = {
     .name = "inspect",
-    .synopsis = "--domain D --file PATH [--limit N] [--count] [--threads N] [--format F]\n"
-                "            [--ignore-unknown-columns]",
-    .description = "Reads PATH with the loader `ingest` uses and prints each row as one JSON object per\n"
-                   "line: fields by proto name in proto order, skills as arrays, vector values with \"%.9g\"\n"
-                   "(exact for float32; NaN/Infinity as Python's json writes them).",
+    .synopsis =
+        "--domain D --file PATH [--limit N] [--count] [--threads N] [--format F]\n"
+        "            [--ignore-unknown-columns]",
+    .description =
+        "Reads PATH with the loader `ingest` uses and prints each row as one JSON object per\n"
+        "line: fields by proto name in proto order, skills as arrays, vector values with \"%.9g\"\n"
+        "(exact for float32; NaN/Infinity as Python's json writes them).",
     .opts = opts,
     .nopts = ES_OPTS_COUNT(opts),
-    .examples = "embedstream inspect -d recruit -f examples/recruit.csv -n 2\n"
-                "embedstream inspect -d candidate -f candidate.pkl --count",
+    .examples =
+        "embedstream inspect -d recruit -f examples/recruit.csv -n 2\n"
+        "embedstream inspect -d candidate -f candidate.pkl --count",
     .footer = "Exit codes: 0 ok, 1 read or write failure, 2 usage error or a bad input file.",
     .apply = apply,
     .binds = binds,
@@ -129,11 +132,13 @@ int es_cmd_inspect(int argc, char **argv) {
   uint64_t rows = 0, bytes = 0;
   double secs, t0;
   int rc;
-  if ((rc = es_opts_parse(&spec, &a, argc, argv, NULL, NULL))) return rc == ES_OPTS_DONE ? ES_EXIT_OK : ES_EXIT_USAGE;
+  if ((rc = es_opts_parse(&spec, &a, argc, argv, NULL, NULL)))
+    return rc == ES_OPTS_DONE ? ES_EXIT_OK : ES_EXIT_USAGE;
   if (!a.domain) return es_opts_usage_error(&spec, "--domain is required");
   if (!a.file) return es_opts_usage_error(&spec, "--file is required");
   if (!(d = es_domain_find(a.domain)))
-    return es_opts_usage_error(&spec, "unknown domain '%s' (known: %s)", a.domain, es_domain_names());
+    return es_opts_usage_error(&spec, "unknown domain '%s' (known: %s)", a.domain,
+                               es_domain_names());
   es_err_clear(&err);
   t0 = es_clock_mono();
   if ((rc = es_loader_open(a.file, d, &a.loader, &l, &err)) == 0) {
@@ -144,7 +149,8 @@ int es_cmd_inspect(int argc, char **argv) {
   secs = es_clock_mono() - t0;
   if (!rc && a.count)
     printf("{\"rows\": %llu, \"bytes\": %llu, \"seconds\": %.3f, \"rows_per_second\": %.0f}\n",
-           (unsigned long long)rows, (unsigned long long)bytes, secs, secs > 0 ? (double)rows / secs : 0.0);
+           (unsigned long long)rows, (unsigned long long)bytes, secs,
+           secs > 0 ? (double)rows / secs : 0.0);
   if (fflush(stdout) && !rc) rc = es_err_set(&err, ES_EIO, "writing stdout: %s", strerror(errno));
   if (rc) {
     fprintf(stderr, "embedstream inspect: %s\n", err.msg);

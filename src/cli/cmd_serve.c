@@ -70,7 +70,8 @@ static const es_opt opts[] = {
 static const es_opt_bind binds[] = {
     ES_BIND(O_LISTEN, HOSTPORT, es_server_opts, listen),
     ES_BIND_RANGE(O_MAX_STREAMS, INT, es_server_opts, max_streams, 1, ES_MAX_STREAMS_LIMIT),
-    ES_BIND_RANGE(O_MAX_MESSAGE, SIZE, es_server_opts, max_message_bytes, ES_MIN_MAX_MESSAGE, INT_MAX),
+    ES_BIND_RANGE(O_MAX_MESSAGE, SIZE, es_server_opts, max_message_bytes, ES_MIN_MAX_MESSAGE,
+                  INT_MAX),
     ES_BIND_RANGE(O_GRACE, INT, es_server_opts, grace_s, 0, GRACE_LIMIT_S),
     ES_BIND_RANGE(O_IDLE, INT, es_server_opts, idle_timeout_s, 0, GRACE_LIMIT_S),
     ES_BIND(O_METRICS, HOSTPORT, es_server_opts, metrics_listen),
@@ -99,8 +100,12 @@ static void show_default(int id, char *out, size_t cap) {
   switch (id) {
   case O_LISTEN: snprintf(out, cap, "%s", d.listen); break;
   case O_STORE: snprintf(out, cap, "%s", d.store_url); break;
-  case O_MAX_STREAMS: snprintf(out, cap, "%d, at most %d", d.max_streams, ES_MAX_STREAMS_LIMIT); break;
-  case O_MAX_MESSAGE: snprintf(out, cap, "%zu, at least %u", d.max_message_bytes, ES_MIN_MAX_MESSAGE); break;
+  case O_MAX_STREAMS:
+    snprintf(out, cap, "%d, at most %d", d.max_streams, ES_MAX_STREAMS_LIMIT);
+    break;
+  case O_MAX_MESSAGE:
+    snprintf(out, cap, "%zu, at least %u", d.max_message_bytes, ES_MIN_MAX_MESSAGE);
+    break;
   case O_GRACE: snprintf(out, cap, "%d, at most %d", d.grace_s, GRACE_LIMIT_S); break;
   case O_IDLE: snprintf(out, cap, "%d, at most %d", d.idle_timeout_s, GRACE_LIMIT_S); break;
   case O_LOG_FORMAT: snprintf(out, cap, "%s", ES_OPTS_LOG_FORMAT_DEFAULT); break;
@@ -110,22 +115,24 @@ static void show_default(int id, char *out, size_t cap) {
 static const es_cmd_spec spec = {
     .name = "serve",
     .synopsis = "[options]",
-    .description = "Runs the gRPC ingestion server (embedding.EmbeddingStreamService/IngestDataStream).\n"
-                   "Each stream is stored atomically: all of its rows, or none.\n"
-                   "Also serves the standard gRPC health service (grpc.health.v1.Health, Check and\n"
-                   "Watch): SERVING, then NOT_SERVING from SIGINT/SIGTERM on. Logs `listening on\n"
-                   "HOST:PORT` on stderr once it accepts calls (then `metrics listening on HOST:PORT`\n"
-                   "with --metrics-listen).\n"
-                   "An address other machines can reach needs TLS (--tls-cert, --tls-key) and tokens\n"
-                   "(--tokens), or --insecure. grpc.health.v1.Health needs neither token nor client\n"
-                   "certificate.",
+    .description =
+        "Runs the gRPC ingestion server (embedding.EmbeddingStreamService/IngestDataStream).\n"
+        "Each stream is stored atomically: all of its rows, or none.\n"
+        "Also serves the standard gRPC health service (grpc.health.v1.Health, Check and\n"
+        "Watch): SERVING, then NOT_SERVING from SIGINT/SIGTERM on. Logs `listening on\n"
+        "HOST:PORT` on stderr once it accepts calls (then `metrics listening on HOST:PORT`\n"
+        "with --metrics-listen).\n"
+        "An address other machines can reach needs TLS (--tls-cert, --tls-key) and tokens\n"
+        "(--tokens), or --insecure. grpc.health.v1.Health needs neither token nor client\n"
+        "certificate.",
     .opts = opts,
     .nopts = ES_OPTS_COUNT(opts),
-    .examples = "embedstream serve\n"
-                "embedstream serve -l 0.0.0.0:50052 --tls-cert server.pem --tls-key server.key \\\n"
-                "  --tokens /etc/embedstream/tokens --store 'postgresql://ingest@db/vectors'\n"
-                "embedstream serve --store null: --metrics-listen 127.0.0.1:9090\n"
-                "embedstream serve --log-format json 2>>/var/log/embedstream.jsonl",
+    .examples =
+        "embedstream serve\n"
+        "embedstream serve -l 0.0.0.0:50052 --tls-cert server.pem --tls-key server.key \\\n"
+        "  --tokens /etc/embedstream/tokens --store 'postgresql://ingest@db/vectors'\n"
+        "embedstream serve --store null: --metrics-listen 127.0.0.1:9090\n"
+        "embedstream serve --log-format json 2>>/var/log/embedstream.jsonl",
     .footer = "Exit codes: 0 clean stop, 1 could not serve (e.g. address in use), 2 usage error.",
     .apply = apply,
     .show_default = show_default,

@@ -27,7 +27,8 @@ static const es_opt opts[] = {
 static int apply(void *ctx, int id, const char *v, es_opts_why *why) {
   stats_args *a = ctx;
   if (id == O_FORMAT) {
-    if (strcasecmp(v, "json") && strcasecmp(v, "table")) return es_opts_bad(why, "expected json or table");
+    if (strcasecmp(v, "json") && strcasecmp(v, "table"))
+      return es_opts_bad(why, "expected json or table");
     a->table = !strcasecmp(v, "table");
     return 0;
   }
@@ -45,13 +46,15 @@ static void show_default(int id, char *out, size_t cap) {
 static const es_cmd_spec spec = {
     .name = "stats",
     .synopsis = "[--store URL] [--format json|table]",
-    .description = "Prints rows and vector dimension per domain, and the last 10 ingests with their\n"
-                   "outcome and duration: one JSON object, or tables when stdout is a terminal.",
+    .description =
+        "Prints rows and vector dimension per domain, and the last 10 ingests with their\n"
+        "outcome and duration: one JSON object, or tables when stdout is a terminal.",
     .opts = opts,
     .nopts = ES_OPTS_COUNT(opts),
-    .examples = "embedstream stats\n"
-                "embedstream stats --format json | jq .domains\n"
-                "embedstream stats --store 'postgresql://ingest@db.example/vectors'",
+    .examples =
+        "embedstream stats\n"
+        "embedstream stats --format json | jq .domains\n"
+        "embedstream stats --store 'postgresql://ingest@db.example/vectors'",
     .footer = "Exit codes: 0 ok, 1 the store could not be read, 2 usage error.",
     .apply = apply,
     .show_default = show_default,
@@ -89,7 +92,8 @@ int es_cmd_stats(int argc, char **argv) {
   es_error err;
   struct stat sb;
   int rc;
-  if ((rc = es_opts_parse(&spec, &a, argc, argv, NULL, NULL))) return rc == ES_OPTS_DONE ? ES_EXIT_OK : ES_EXIT_USAGE;
+  if ((rc = es_opts_parse(&spec, &a, argc, argv, NULL, NULL)))
+    return rc == ES_OPTS_DONE ? ES_EXIT_OK : ES_EXIT_USAGE;
   if (a.table < 0) a.table = isatty(STDOUT_FILENO);
   es_err_clear(&err);
   path = sqlite_path(a.url);

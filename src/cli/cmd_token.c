@@ -19,7 +19,8 @@ typedef struct token_cmd {
 static const es_opt opts[] = {
     {O_DOMAINS, "domains", 0, "D,...",
      "the domains the token may ingest into, comma separated\n(default: all of them)", NULL},
-    {O_TOKENS, "tokens", 0, "FILE", "the token file to add the token's line to (required)", "EMBEDSTREAM_TOKENS"},
+    {O_TOKENS, "tokens", 0, "FILE", "the token file to add the token's line to (required)",
+     "EMBEDSTREAM_TOKENS"},
 };
 
 static int apply(void *ctx, int id, const char *v, es_opts_why *why) {
@@ -38,18 +39,21 @@ static int apply(void *ctx, int id, const char *v, es_opts_why *why) {
 static const es_cmd_spec spec = {
     .name = "token",
     .synopsis = "new NAME [--domains D,...] --tokens FILE",
-    .description = "Makes a random 256-bit token for the callers named NAME, appends the line\n"
-                   "`NAME SHA256HEX [DOMAINS]` to FILE (created with mode 0600) and prints the token\n"
-                   "once on stdout: FILE holds its hash only. `serve --tokens FILE` and\n"
-                   "`api --tokens FILE` take it after a SIGHUP (or a restart). NAME: 1..64 of\n"
-                   "A-Z a-z 0-9 . _ @ -; it names the caller in logs and in ingest_log.client.",
+    .description =
+        "Makes a random 256-bit token for the callers named NAME, appends the line\n"
+        "`NAME SHA256HEX [DOMAINS]` to FILE (created with mode 0600) and prints the token\n"
+        "once on stdout: FILE holds its hash only. `serve --tokens FILE` and\n"
+        "`api --tokens FILE` take it after a SIGHUP (or a restart). NAME: 1..64 of\n"
+        "A-Z a-z 0-9 . _ @ -; it names the caller in logs and in ingest_log.client.",
     .opts = opts,
     .nopts = ES_OPTS_COUNT(opts),
-    .examples = "embedstream token new ci-loader --tokens /etc/embedstream/tokens > ci-loader.token\n"
-                "embedstream token new jobs-bot --domains recruit,skill_embedding_dic --tokens tokens\n"
-                "EMBEDSTREAM_TOKEN=$(cat ci-loader.token) embedstream ingest -d recruit -f r.csv --tls",
-    .footer = "Exit codes: 0 added, 1 could not write FILE, 2 usage error (a bad name or domain,\n"
-              "a name FILE has already, FILE not a token file).",
+    .examples =
+        "embedstream token new ci-loader --tokens /etc/embedstream/tokens > ci-loader.token\n"
+        "embedstream token new jobs-bot --domains recruit,skill_embedding_dic --tokens tokens\n"
+        "EMBEDSTREAM_TOKEN=$(cat ci-loader.token) embedstream ingest -d recruit -f r.csv --tls",
+    .footer =
+        "Exit codes: 0 added, 1 could not write FILE, 2 usage error (a bad name or domain,\n"
+        "a name FILE has already, FILE not a token file).",
     .max_args = 2,
     .apply = apply,
 };
@@ -63,7 +67,8 @@ int es_cmd_token(int argc, char **argv) {
   if ((rc = es_opts_parse(&spec, &t, argc, argv, &args, &nargs)))
     return rc == ES_OPTS_DONE ? ES_EXIT_OK : ES_EXIT_USAGE;
   if (nargs < 1 || strcmp(args[0], "new")) {
-    es_opts_usage_error(&spec, nargs ? "unknown action '%s' (expected: new)" : "expected: new NAME%s",
+    es_opts_usage_error(&spec,
+                        nargs ? "unknown action '%s' (expected: new)" : "expected: new NAME%s",
                         nargs ? args[0] : "");
     return ES_EXIT_USAGE;
   }
@@ -76,9 +81,10 @@ int es_cmd_token(int argc, char **argv) {
   }
   rc = printf("%s\n", token) < 0 || fflush(stdout) ? ES_EXIT_FAIL : ES_EXIT_OK;
   OPENSSL_cleanse(token, sizeof(token));
-  fprintf(stderr,
-          "embedstream token: added '%s' to %s; the token above is shown this once. A running server "
-          "takes it on SIGHUP.\n",
-          args[1], t.file);
+  fprintf(
+      stderr,
+      "embedstream token: added '%s' to %s; the token above is shown this once. A running server "
+      "takes it on SIGHUP.\n",
+      args[1], t.file);
   return rc;
 }

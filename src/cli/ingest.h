@@ -10,8 +10,9 @@
 
 /* One file's outcome as a JSON line; file and domain are left out when NULL (the one-file
    output, as the spec's client prints it). -1 when stdout cannot be written. */
-int es_ingest_print_json(const char *file, const char *domain, const char *status, const char *message,
-                         uint64_t rows, uint64_t stored, uint64_t chunks, double seconds);
+int es_ingest_print_json(const char *file, const char *domain, const char *status,
+                         const char *message, uint64_t rows, uint64_t stored, uint64_t chunks,
+                         double seconds);
 /* The exit code of an es_ingest_outcome. */
 int es_ingest_exit_code(int outcome);
 /* The progress display's line for a file (its name, its size when it can be known), or NULL

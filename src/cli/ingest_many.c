@@ -47,18 +47,23 @@ static void on_done(void *ud, const es_batch_file *f) {
   }
   es_prog_end(line, !f->rc);
   if (f->rc) es_error_log("%s: %s", f->path, f->err->msg);
-  es_ingest_print_json(f->path, r->domain, f->skipped ? "skipped" : f->rc ? "failed" : "success",
-                       f->rc ? f->err->msg : r->response.message, r->rows_sent, f->rc ? 0 : r->rows_stored,
-                       r->chunks_sent, r->seconds);
+  es_ingest_print_json(f->path, r->domain,
+                       f->skipped ? "skipped"
+                       : f->rc    ? "failed"
+                                  : "success",
+                       f->rc ? f->err->msg : r->response.message, r->rows_sent,
+                       f->rc ? 0 : r->rows_stored, r->chunks_sent, r->seconds);
 }
 
 static int print_summary(const es_batch_result *s) {
   es_buf b = ES_BUF_INIT;
   int rc;
-  es_buf_printf(&b, "{\"files\":%zu,\"succeeded\":%zu,\"failed\":%zu,\"skipped\":%zu,\"rows_sent\":%llu,"
-                    "\"rows_stored\":%llu,\"seconds\":%.3f}",
-                s->files, s->succeeded, s->failed, s->skipped, (unsigned long long)s->rows_sent,
-                (unsigned long long)s->rows_stored, s->seconds);
+  es_buf_printf(
+      &b,
+      "{\"files\":%zu,\"succeeded\":%zu,\"failed\":%zu,\"skipped\":%zu,\"rows_sent\":%llu,"
+      "\"rows_stored\":%llu,\"seconds\":%.3f}",
+      s->files, s->succeeded, s->failed, s->skipped, (unsigned long long)s->rows_sent,
+      (unsigned long long)s->rows_stored, s->seconds);
   rc = b.oom || printf("%s\n", b.ptr) < 0 || fflush(stdout) ? -1 : 0;
   es_buf_free(&b);
   return rc;
@@ -86,10 +91,13 @@ int es_ingest_many(const es_ingest_opts *o, const es_file_list *list, int parall
   bo.done_ud = &m;
   rc = es_client_batch(&bo, &sum, &err);
   es_prog_free(m.prog);
-  if (rc && !sum.succeeded && !sum.failed) es_error_log("ingest failed: %s", err.msg); /* no file ran */
+  if (rc && !sum.succeeded && !sum.failed)
+    es_error_log("ingest failed: %s", err.msg); /* no file ran */
   es_info("%zu of %zu files stored, %llu rows in %.2f s", sum.succeeded, sum.files,
           (unsigned long long)sum.rows_stored, sum.seconds);
-  code = es_ingest_exit_code(rc == 0 ? ES_INGEST_OK : sum.outcome == ES_INGEST_OK ? ES_INGEST_FAILED : sum.outcome);
+  code = es_ingest_exit_code(rc == 0                       ? ES_INGEST_OK
+                             : sum.outcome == ES_INGEST_OK ? ES_INGEST_FAILED
+                                                           : sum.outcome);
   if (print_summary(&sum) && code == ES_EXIT_OK) code = ES_EXIT_FAIL;
   pthread_mutex_destroy(&m.mu);
   free(m.lines);

@@ -29,17 +29,19 @@ static void usage(FILE *out) {
           "       embedstream help <command>\n\n"
           "Streams embedding rows (recruit, candidate, skill_embedding_dic) over gRPC client\n"
           "streaming into a vector store.\n\nCommands:\n");
-  for (i = 0; i < NCOMMANDS; i++) fprintf(out, "  %-10s %s\n", commands[i].name, commands[i].summary);
-  fprintf(out,
-          "\nOptions:\n"
-          "  -h, --help     this text\n"
-          "  -V, --version  print the version\n\n"
-          "Environment:\n"
-          "  EMBEDSTREAM_LOG_LEVEL  debug, info, warn, error or off (default info); ES_LOG_LEVEL,\n"
-          "                         its older name, is read when it is not set. gRPC core's own\n"
-          "                         diagnostics show at debug\n"
-          "Options that name a place read a variable too: each command's --help names it.\n\n"
-          "'embedstream <command> --help' (or 'embedstream help <command>') describes a command.\n");
+  for (i = 0; i < NCOMMANDS; i++)
+    fprintf(out, "  %-10s %s\n", commands[i].name, commands[i].summary);
+  fprintf(
+      out,
+      "\nOptions:\n"
+      "  -h, --help     this text\n"
+      "  -V, --version  print the version\n\n"
+      "Environment:\n"
+      "  EMBEDSTREAM_LOG_LEVEL  debug, info, warn, error or off (default info); ES_LOG_LEVEL,\n"
+      "                         its older name, is read when it is not set. gRPC core's own\n"
+      "                         diagnostics show at debug\n"
+      "Options that name a place read a variable too: each command's --help names it.\n\n"
+      "'embedstream <command> --help' (or 'embedstream help <command>') describes a command.\n");
 }
 
 static int find(const char *name) {
@@ -95,7 +97,8 @@ int main(int argc, char **argv) {
     return ES_EXIT_OK;
   }
   if (argv[1][0] == '-') {
-    fprintf(stderr, "embedstream: unknown option '%s' before the command\n(see 'embedstream --help')\n",
+    fprintf(stderr,
+            "embedstream: unknown option '%s' before the command\n(see 'embedstream --help')\n",
             argv[1]);
     return ES_EXIT_USAGE;
   }

@@ -74,11 +74,12 @@ int es_opts_double(const char *s, double lo, double hi, double *out, es_opts_why
 int es_opts_hostport(const char *s, es_opts_why *why) {
   const char *colon = strrchr(s, ':');
   const char *port_only = s[0] == ':' ? s + 1 : s; /* "50052" or ":50052" */
-  long port = 0; /* as v above */
+  long port = 0;                                   /* as v above */
   es_opts_why ignored;
   /* A port alone is the common slip: name the address it most likely meant. */
   if ((!colon || colon == s) && !es_opts_long(port_only, 0, 65535, &port, &ignored))
-    return es_opts_bad(why, "expected HOST:PORT, not a port alone (did you mean 127.0.0.1:%ld?)", port);
+    return es_opts_bad(why, "expected HOST:PORT, not a port alone (did you mean 127.0.0.1:%ld?)",
+                       port);
   if (!colon || colon == s || es_opts_long(colon + 1, 0, 65535, &port, &ignored))
     return es_opts_bad(why, "expected HOST:PORT with a port in 0..65535");
   return 0;
@@ -110,7 +111,8 @@ int es_opts_format(const char *s, const char **out, es_opts_why *why) {
 static const es_opt *find_long(const es_cmd_spec *spec, const char *name, size_t n) {
   size_t i;
   for (i = 0; i < spec->nopts; i++)
-    if (strlen(spec->opts[i].name) == n && !strncmp(spec->opts[i].name, name, n)) return &spec->opts[i];
+    if (strlen(spec->opts[i].name) == n && !strncmp(spec->opts[i].name, name, n))
+      return &spec->opts[i];
   return NULL;
 }
 
@@ -140,7 +142,8 @@ static int unknown_long(const es_cmd_spec *spec, const char *arg, size_t n) {
   names[k++] = "help";
   s = n > 2 ? unique_prefix(names, k, arg + 2, n - 2) : NULL;
   if (!s) s = es_suggest(arg + 2, n - 2, names, k);
-  if (s) return es_opts_usage_error(spec, "unknown option '%.*s' (did you mean --%s?)", (int)n, arg, s);
+  if (s)
+    return es_opts_usage_error(spec, "unknown option '%.*s' (did you mean --%s?)", (int)n, arg, s);
   return es_opts_usage_error(spec, "unknown option '%.*s'", (int)n, arg);
 }
 
@@ -199,7 +202,8 @@ static int build(const es_cmd_spec *spec, struct option **lo, char *shorts, size
 }
 
 static const es_opt *by_val(const es_cmd_spec *spec, int val) {
-  if (val >= LONG_BASE && (size_t)(val - LONG_BASE) < spec->nopts) return &spec->opts[val - LONG_BASE];
+  if (val >= LONG_BASE && (size_t)(val - LONG_BASE) < spec->nopts)
+    return &spec->opts[val - LONG_BASE];
   return val > 0 && val < LONG_BASE ? find_short(spec, val) : NULL;
 }
 
@@ -209,7 +213,8 @@ static int getopt_error(const es_cmd_spec *spec, int c, char **argv) {
   const char *a = argv[optind - 1];
   if (c == ':' && o) return es_opts_usage_error(spec, "missing value for --%s", o->name);
   if (o && !o->arg) return es_opts_usage_error(spec, "--%s takes no value", o->name);
-  if (optopt && optopt < LONG_BASE) return es_opts_usage_error(spec, "unknown option '-%c'", optopt);
+  if (optopt && optopt < LONG_BASE)
+    return es_opts_usage_error(spec, "unknown option '-%c'", optopt);
   return es_opts_usage_error(spec, "unknown option '%s'", a);
 }
 
@@ -244,7 +249,8 @@ static int apply_bind(const es_opt_bind *b, void *ctx, const char *v, es_opts_wh
   return 0;
 }
 
-static int apply_value(const es_cmd_spec *spec, void *ctx, int id, const char *v, es_opts_why *why) {
+static int apply_value(const es_cmd_spec *spec, void *ctx, int id, const char *v,
+                       es_opts_why *why) {
   const es_opt_bind *b = find_bind(spec, id);
   return b ? apply_bind(b, ctx, v, why) : spec->apply(ctx, id, v, why);
 }
@@ -270,8 +276,8 @@ static int apply_env(const es_cmd_spec *spec, void *ctx, const unsigned char *se
   return ES_OPTS_RUN;
 }
 
-static int run_getopt(const es_cmd_spec *spec, void *ctx, int argc, char **argv,
-                      struct option *lo, const char *shorts, unsigned char *seen) {
+static int run_getopt(const es_cmd_spec *spec, void *ctx, int argc, char **argv, struct option *lo,
+                      const char *shorts, unsigned char *seen) {
   int c, rc;
   optind = 0; /* glibc: start over, whatever an earlier parse left behind */
   opterr = 0;
@@ -282,7 +288,8 @@ static int run_getopt(const es_cmd_spec *spec, void *ctx, int argc, char **argv,
       return ES_OPTS_DONE;
     }
     if (c == '?' || c == ':') return getopt_error(spec, c, argv);
-    if (!(o = by_val(spec, c))) return es_opts_usage_error(spec, "unknown option '%s'", argv[optind - 1]);
+    if (!(o = by_val(spec, c)))
+      return es_opts_usage_error(spec, "unknown option '%s'", argv[optind - 1]);
     seen[o - spec->opts] = 1;
     if ((rc = apply_one(spec, ctx, o, o->arg ? optarg : NULL, NULL))) return rc;
   }

@@ -7,12 +7,12 @@
 #include <stdio.h>
 
 typedef struct es_opt {
-  int id;              /* the command's own number for it, handed to apply() */
-  const char *name;    /* long name without "--" */
-  int short_name;      /* 'd' for -d, or 0 */
-  const char *arg;     /* what the value is ("HOST:PORT"), NULL for a flag */
-  const char *help;    /* one or more lines separated by '\n' */
-  const char *env;     /* environment variable used when the option is not given, or NULL */
+  int id;           /* the command's own number for it, handed to apply() */
+  const char *name; /* long name without "--" */
+  int short_name;   /* 'd' for -d, or 0 */
+  const char *arg;  /* what the value is ("HOST:PORT"), NULL for a flag */
+  const char *help; /* one or more lines separated by '\n' */
+  const char *env;  /* environment variable used when the option is not given, or NULL */
 } es_opt;
 
 /* Why a value was refused; apply() fills it through es_opts_bad. */
@@ -43,18 +43,20 @@ typedef struct es_opt_bind {
   size_t off;    /* offsetof the field in the context es_opts_parse was given */
   double lo, hi; /* the range of a number (exact for any int or long up to 2^53) */
 } es_opt_bind;
-#define ES_BIND(id, kind, type, field) {id, ES_BIND_##kind, offsetof(type, field), 0, 0}
-#define ES_BIND_RANGE(id, kind, type, field, lo, hi) {id, ES_BIND_##kind, offsetof(type, field), lo, hi}
+#define ES_BIND(id, kind, type, field) \
+  { id, ES_BIND_##kind, offsetof(type, field), 0, 0 }
+#define ES_BIND_RANGE(id, kind, type, field, lo, hi) \
+  { id, ES_BIND_##kind, offsetof(type, field), lo, hi }
 
 typedef struct es_cmd_spec {
-  const char *name;         /* "ingest" */
-  const char *synopsis;     /* after "usage: embedstream NAME " */
-  const char *description;  /* what the command does, one or more lines */
+  const char *name;        /* "ingest" */
+  const char *synopsis;    /* after "usage: embedstream NAME " */
+  const char *description; /* what the command does, one or more lines */
   const es_opt *opts;
   size_t nopts;
-  const char *examples;     /* "embedstream ingest -d recruit -f r.csv\n..." */
-  const char *footer;       /* exit codes and notes, or NULL */
-  int max_args;             /* positional arguments allowed */
+  const char *examples;            /* "embedstream ingest -d recruit -f r.csv\n..." */
+  const char *footer;              /* exit codes and notes, or NULL */
+  int max_args;                    /* positional arguments allowed */
   es_opts_apply_fn apply;          /* the options binds does not name */
   es_opts_default_fn show_default; /* may be NULL */
   const es_opt_bind *binds;        /* may be NULL */
@@ -84,34 +86,44 @@ int es_opts_bad(es_opts_why *why, const char *fmt, ...) __attribute__((format(pr
 void es_opts_fatal(const es_cmd_spec *spec, const char *msg);
 
 /* --ignore-unknown-columns, an option of every command that reads a data file (load/columns.h). */
-#define ES_OPTS_IGNORE_UNKNOWN(id)                                                          \
-  {id, "ignore-unknown-columns", 0, NULL,                                                  \
-   "drop columns (JSONL: keys) the domain does not have instead of\nrefusing the file; a " \
-   "missing column is refused either way",                                                 \
-   NULL}
+#define ES_OPTS_IGNORE_UNKNOWN(id)                                                              \
+  {                                                                                             \
+    id, "ignore-unknown-columns", 0, NULL,                                                      \
+        "drop columns (JSONL: keys) the domain does not have instead of\nrefusing the file; a " \
+        "missing column is refused either way",                                                 \
+        NULL                                                                                    \
+  }
 
 /* --log-format, an option of the long-running commands (serve, api): sets the logger's format. */
-#define ES_OPTS_LOG_FORMAT(id)                                                               \
-  {id, "log-format", 0, "text|json",                                                      \
-   "log lines as text, or as JSON objects (one a line) with the same\nfields",              \
-   "EMBEDSTREAM_LOG_FORMAT"}
+#define ES_OPTS_LOG_FORMAT(id)                                                      \
+  {                                                                                 \
+    id, "log-format", 0, "text|json",                                               \
+        "log lines as text, or as JSON objects (one a line) with the same\nfields", \
+        "EMBEDSTREAM_LOG_FORMAT"                                                    \
+  }
 int es_opts_log_format(const char *s, es_opts_why *why);
 /* Its default, for show_default. */
 #define ES_OPTS_LOG_FORMAT_DEFAULT "text"
 
 /* --progress and --quiet, of the commands that show progress (ingest, generate). */
-#define ES_OPTS_PROGRESS(id)                                                                    \
-  {id, "progress", 0, "auto|always|never",                                                   \
-   "the progress line on stderr: auto shows it on a terminal;\nalways also into a pipe or file " \
-   "(a line a second)",                                                                      \
-   NULL}
-#define ES_OPTS_QUIET(id) {id, "quiet", 'q', NULL, "no progress and no informational messages", NULL}
+#define ES_OPTS_PROGRESS(id)                                                                          \
+  {                                                                                                   \
+    id, "progress", 0, "auto|always|never",                                                           \
+        "the progress line on stderr: auto shows it on a terminal;\nalways also into a pipe or file " \
+        "(a line a second)",                                                                          \
+        NULL                                                                                          \
+  }
+#define ES_OPTS_QUIET(id) \
+  { id, "quiet", 'q', NULL, "no progress and no informational messages", NULL }
 
 /* --format, for data read from standard input (--file -) or under a name without its extension. */
-#define ES_OPTS_FORMAT(id)                                                                   \
-  {id, "format", 0, "F", "csv or jsonl: the format of --file - (standard input), or of a\nfile " \
-   "whose name does not say it",                                                              \
-   NULL}
+#define ES_OPTS_FORMAT(id)                                                      \
+  {                                                                             \
+    id, "format", 0, "F",                                                       \
+        "csv or jsonl: the format of --file - (standard input), or of a\nfile " \
+        "whose name does not say it",                                           \
+        NULL                                                                    \
+  }
 /* The most --threads a command takes. */
 #define ES_OPTS_THREADS_MAX 256
 

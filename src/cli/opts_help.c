@@ -9,7 +9,8 @@
 static size_t left_column(const es_opt *o, char *out, size_t cap) {
   int n;
   if (o->short_name)
-    n = snprintf(out, cap, "  -%c, --%s%s%s", o->short_name, o->name, o->arg ? " " : "", o->arg ? o->arg : "");
+    n = snprintf(out, cap, "  -%c, --%s%s%s", o->short_name, o->name, o->arg ? " " : "",
+                 o->arg ? o->arg : "");
   else
     n = snprintf(out, cap, "      --%s%s%s", o->name, o->arg ? " " : "", o->arg ? o->arg : "");
   return n < 0 ? 0 : (size_t)n >= cap ? cap - 1 : (size_t)n;
@@ -42,9 +43,12 @@ static void option(FILE *out, es_opts_default_fn show_default, const es_opt *o) 
   size_t n = left_column(o, left, sizeof(left));
   def[0] = extra[0] = '\0';
   if (show_default) show_default(o->id, def, sizeof(def));
-  if (*def && o->env) snprintf(extra, sizeof(extra), "(default %s; environment: %s)", def, o->env);
-  else if (*def) snprintf(extra, sizeof(extra), "(default %s)", def);
-  else if (o->env) snprintf(extra, sizeof(extra), "(environment: %s)", o->env);
+  if (*def && o->env)
+    snprintf(extra, sizeof(extra), "(default %s; environment: %s)", def, o->env);
+  else if (*def)
+    snprintf(extra, sizeof(extra), "(default %s)", def);
+  else if (o->env)
+    snprintf(extra, sizeof(extra), "(environment: %s)", o->env);
   fputs(left, out);
   if (n + 1 >= HELP_COL) { /* too wide: the description starts on the next line */
     fputc('\n', out);

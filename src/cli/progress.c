@@ -34,21 +34,25 @@ struct es_prog {
   FILE *out;
   int tty;
   pthread_mutex_t mu;
-  pthread_cond_t cv;  /* wakes the ticker to stop */
+  pthread_cond_t cv; /* wakes the ticker to stop */
   pthread_t ticker;
   int ticking, stop;
   es_prog_file *head, *tail;
   size_t nfiles, nended;
-  int drawn;        /* lines of the live block on the terminal now */
+  int drawn; /* lines of the live block on the terminal now */
   double started, last_draw;
-  es_buf finals;    /* ended files' lines, still to be printed above the live block */
+  es_buf finals; /* ended files' lines, still to be printed above the live block */
 };
 
 int es_prog_opt(const char *s, es_prog_mode *mode, es_opts_why *why) {
-  if (!strcasecmp(s, "auto")) *mode = ES_PROG_AUTO;
-  else if (!strcasecmp(s, "always")) *mode = ES_PROG_ALWAYS;
-  else if (!strcasecmp(s, "never")) *mode = ES_PROG_NEVER;
-  else return es_opts_bad(why, "expected auto, always or never");
+  if (!strcasecmp(s, "auto"))
+    *mode = ES_PROG_AUTO;
+  else if (!strcasecmp(s, "always"))
+    *mode = ES_PROG_ALWAYS;
+  else if (!strcasecmp(s, "never"))
+    *mode = ES_PROG_NEVER;
+  else
+    return es_opts_bad(why, "expected auto, always or never");
   return 0;
 }
 
@@ -84,15 +88,20 @@ static void in_unit(es_buf *b, uint64_t n, int u, int named) {
 /* "4.2 s" under a minute, then "12:05", then "1:02:05". */
 static void clock_time(es_buf *b, double s) {
   unsigned long t = s > 0 && s < 360000 ? (unsigned long)(s + 0.5) : 0;
-  if (s < 59.5) es_buf_printf(b, "%.1f s", s > 0 ? s : 0.0);
-  else if (t >= 3600) es_buf_printf(b, "%lu:%02lu:%02lu", t / 3600, t / 60 % 60, t % 60);
-  else es_buf_printf(b, "%lu:%02lu", t / 60, t % 60);
+  if (s < 59.5)
+    es_buf_printf(b, "%.1f s", s > 0 ? s : 0.0);
+  else if (t >= 3600)
+    es_buf_printf(b, "%lu:%02lu:%02lu", t / 3600, t / 60 % 60, t % 60);
+  else
+    es_buf_printf(b, "%lu:%02lu", t / 60, t % 60);
 }
 
 /* Rows, bytes and percentage, rate, elapsed and ETA: the part file and total lines share. */
 static void figures(es_buf *b, uint64_t rows, uint64_t done, uint64_t total, uint64_t rows_total,
                     double rate_secs, uint64_t rate_rows, double elapsed, int running) {
-  double frac = total ? (double)done / (double)total : rows_total ? (double)rows / (double)rows_total : -1;
+  double frac = total        ? (double)done / (double)total
+                : rows_total ? (double)rows / (double)rows_total
+                             : -1;
   int u = unit_for(total ? total : done);
   es_buf_puts(b, "  ");
   thousands(b, rows);
@@ -125,8 +134,8 @@ static void file_line(const es_prog_file *f, double now, es_buf *b) {
     return;
   }
   if (s->attempt > 1) es_buf_printf(b, "  attempt %d", s->attempt);
-  figures(b, s->rows, s->bytes_done, s->bytes_total, s->rows_total, end - f->attempt_started, s->rows,
-          end - f->started, f->state == F_RUNNING);
+  figures(b, s->rows, s->bytes_done, s->bytes_total, s->rows_total, end - f->attempt_started,
+          s->rows, end - f->started, f->state == F_RUNNING);
   if (s->chunks) {
     es_buf_puts(b, "  ");
     thousands(b, s->chunks);
@@ -283,7 +292,8 @@ int es_prog_new(FILE *out, es_prog_mode mode, es_prog **pp) {
   p->out = out;
   p->tty = tty;
   p->started = es_clock_mono();
-  p->ticking = pthread_create(&p->ticker, NULL, tick, p) == 0; /* without it: no ticks, that is all */
+  p->ticking =
+      pthread_create(&p->ticker, NULL, tick, p) == 0; /* without it: no ticks, that is all */
   if (tty) es_log_set_interpose(before_log, after_log, p);
   *pp = p;
   return 0;
@@ -296,7 +306,8 @@ static void printable(char *s) {
     if ((unsigned char)*s < 0x20 || *s == 0x7f) *s = '?';
 }
 
-es_prog_file *es_prog_add(es_prog *p, const char *label, uint64_t bytes_total, uint64_t rows_total) {
+es_prog_file *es_prog_add(es_prog *p, const char *label, uint64_t bytes_total,
+                          uint64_t rows_total) {
   es_prog_file *f;
   size_t n = strlen(label);
   if (!p || !(f = calloc(1, sizeof(*f)))) return NULL;
@@ -312,8 +323,10 @@ es_prog_file *es_prog_add(es_prog *p, const char *label, uint64_t bytes_total, u
   f->s.bytes_total = bytes_total;
   f->s.rows_total = rows_total;
   pthread_mutex_lock(&p->mu);
-  if (p->tail) p->tail->next = f;
-  else p->head = f;
+  if (p->tail)
+    p->tail->next = f;
+  else
+    p->head = f;
   p->tail = f;
   p->nfiles++;
   pthread_mutex_unlock(&p->mu);

@@ -6,11 +6,11 @@
    them, from any thread (a mutex guards everything):
 
      es_prog *p;  es_prog_new(stderr, ES_PROG_AUTO, &p);       NULL p: no display wanted
-     es_prog_file *f = es_prog_add(p, "a.csv", bytes_total, 0);  one per file, before or as it starts
-     o.progress = es_prog_on_client; o.progress_ud = f;          es_client_ingest reports itself
-       or es_prog_update(f, &state) with rows, chunks, bytes done of the total
-     es_prog_end(f, ok);                                         its final line stays on screen
-     es_prog_free(p);                                            erases what is still live
+     es_prog_file *f = es_prog_add(p, "a.csv", bytes_total, 0);  one per file, before or as it
+   starts o.progress = es_prog_on_client; o.progress_ud = f;          es_client_ingest reports
+   itself or es_prog_update(f, &state) with rows, chunks, bytes done of the total es_prog_end(f,
+   ok);                                         its final line stays on screen es_prog_free(p);
+   erases what is still live
 
    Every function accepts NULL for p or f and then does nothing, so callers need no checks. */
 #ifndef ES_CLI_PROGRESS_H
@@ -31,10 +31,10 @@ typedef struct es_prog_file es_prog_file;
 /* Where a file is: the percentage and ETA come from bytes_done of bytes_total when the size is
    known, else from rows of rows_total (generate knows the rows it will write). */
 typedef struct es_prog_state {
-  uint64_t rows, chunks;             /* chunks 0: not shown (generate) */
-  uint64_t bytes_done, bytes_total;  /* bytes_total 0: unknown */
-  uint64_t rows_total;               /* 0: unknown */
-  int attempt;                       /* >1 shows "attempt N"; a new attempt restarts the rate */
+  uint64_t rows, chunks;            /* chunks 0: not shown (generate) */
+  uint64_t bytes_done, bytes_total; /* bytes_total 0: unknown */
+  uint64_t rows_total;              /* 0: unknown */
+  int attempt;                      /* >1 shows "attempt N"; a new attempt restarts the rate */
 } es_prog_state;
 
 /* A --progress value ("auto", "always", "never") into *mode, for an option's apply(). */

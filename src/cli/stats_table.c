@@ -86,9 +86,12 @@ static int read_domain(es_json *j, es_arena *a, domain_row *d) {
   int first = 1, rc;
   if (expect(j, '{')) return ES_EINVAL;
   while ((rc = next_member(j, a, &first, &key)) == 1) {
-    if (!strcmp(key, "rows")) rc = number(j, &d->rows);
-    else if (!strcmp(key, "vector_dimension")) rc = number(j, &d->dim);
-    else rc = es_json_skip(j);
+    if (!strcmp(key, "rows"))
+      rc = number(j, &d->rows);
+    else if (!strcmp(key, "vector_dimension"))
+      rc = number(j, &d->dim);
+    else
+      rc = es_json_skip(j);
     if (rc) return rc;
   }
   return rc;
@@ -107,19 +110,26 @@ static int read_domains(es_json *j, summary *s) {
 }
 
 static int read_ingest(es_json *j, es_arena *a, ingest_row *r) {
-  struct { const char *key; char **to; } texts[] = {
-      {"domain", &r->domain}, {"file_name", &r->file}, {"status", &r->status},
-      {"message", &r->message}, {"started_at", &r->started}, {"finished_at", &r->finished}};
+  struct {
+    const char *key;
+    char **to;
+  } texts[] = {{"domain", &r->domain},      {"file_name", &r->file},
+               {"status", &r->status},      {"message", &r->message},
+               {"started_at", &r->started}, {"finished_at", &r->finished}};
   char *key;
   size_t i;
   int first = 1, rc;
   if (expect(j, '{')) return ES_EINVAL;
   while ((rc = next_member(j, a, &first, &key)) == 1) {
     for (i = 0; i < sizeof(texts) / sizeof(texts[0]) && strcmp(key, texts[i].key); i++) {}
-    if (i < sizeof(texts) / sizeof(texts[0])) rc = text(j, a, texts[i].to);
-    else if (!strcmp(key, "rows")) rc = number(j, &r->rows);
-    else if (!strcmp(key, "chunks")) rc = number(j, &r->chunks);
-    else rc = es_json_skip(j);
+    if (i < sizeof(texts) / sizeof(texts[0]))
+      rc = text(j, a, texts[i].to);
+    else if (!strcmp(key, "rows"))
+      rc = number(j, &r->rows);
+    else if (!strcmp(key, "chunks"))
+      rc = number(j, &r->chunks);
+    else
+      rc = es_json_skip(j);
     if (rc) return rc;
   }
   return rc;
@@ -142,10 +152,14 @@ static int read_summary(const char *json, size_t n, summary *s) {
   es_json_init(&j, json, n);
   if (expect(&j, '{')) return ES_EINVAL;
   while ((rc = next_member(&j, &s->arena, &first, &key)) == 1) {
-    if (!strcmp(key, "store")) rc = text(&j, &s->arena, &s->store);
-    else if (!strcmp(key, "domains")) rc = read_domains(&j, s);
-    else if (!strcmp(key, "last_ingests")) rc = read_ingests(&j, s);
-    else rc = es_json_skip(&j);
+    if (!strcmp(key, "store"))
+      rc = text(&j, &s->arena, &s->store);
+    else if (!strcmp(key, "domains"))
+      rc = read_domains(&j, s);
+    else if (!strcmp(key, "last_ingests"))
+      rc = read_ingests(&j, s);
+    else
+      rc = es_json_skip(&j);
     if (rc) return rc;
   }
   return rc;
@@ -210,9 +224,11 @@ static void put_table(es_buf *out, table *t) {
       es_buf *b = &t->cells[r][c];
       size_t pad = widths[c] - width(b), last = c + 1 == t->ncols;
       if (c) es_buf_puts(out, "  ");
-      if (t->right & (1u << c)) for (k = 0; k < pad; k++) es_buf_puts(out, " ");
+      if (t->right & (1u << c))
+        for (k = 0; k < pad; k++) es_buf_puts(out, " ");
       es_buf_put(out, b->ptr ? b->ptr : "", b->len);
-      if (!(t->right & (1u << c)) && !last) for (k = 0; k < pad; k++) es_buf_puts(out, " ");
+      if (!(t->right & (1u << c)) && !last)
+        for (k = 0; k < pad; k++) es_buf_puts(out, " ");
       es_buf_free(b);
     }
     es_buf_puts(out, "\n");
@@ -236,14 +252,17 @@ static void domains_table(es_buf *out, const summary *s, table *t) {
     const domain_row *d = &s->domains[i];
     cell(&t->cells[t->nrows][0], d->name, 40);
     es_buf_printf(&t->cells[t->nrows][1], "%.0f", d->rows < 0 ? 0 : d->rows);
-    if (d->dim > 0) es_buf_printf(&t->cells[t->nrows][2], "%.0f", d->dim);
-    else es_buf_puts(&t->cells[t->nrows][2], "-");
+    if (d->dim > 0)
+      es_buf_printf(&t->cells[t->nrows][2], "%.0f", d->dim);
+    else
+      es_buf_puts(&t->cells[t->nrows][2], "-");
   }
   put_table(out, t);
 }
 
 static void ingests_table(es_buf *out, const summary *s, table *t) {
-  static const char *const head[] = {"FINISHED", "DOMAIN", "FILE", "ROWS", "CHUNKS", "STATUS", "DURATION", "MESSAGE"};
+  static const char *const head[] = {"FINISHED", "DOMAIN", "FILE",     "ROWS",
+                                     "CHUNKS",   "STATUS", "DURATION", "MESSAGE"};
   size_t i;
   memset(t, 0, sizeof(*t));
   put_header(t, head, 8);

@@ -14,9 +14,9 @@ typedef struct batch {
   const es_batch_opts *o;
   es_client_conn *conn;
   pthread_mutex_t mu;
-  size_t next;          /* the next file to start */
-  int stop;             /* a failure under fail_fast */
-  int first_rc;         /* the first failure's, and its message */
+  size_t next;  /* the next file to start */
+  int stop;     /* a failure under fail_fast */
+  int first_rc; /* the first failure's, and its message */
   es_error first_err;
   es_batch_result *res;
 } batch;
@@ -31,7 +31,8 @@ static void account(batch *b, size_t i, int rc, const es_ingest_result *r, const
     s->rows_stored += r->rows_stored;
   } else {
     s->failed++;
-    s->outcome = es_ingest_outcome_worse(s->outcome, r->outcome == ES_INGEST_OK ? ES_INGEST_FAILED : r->outcome);
+    s->outcome = es_ingest_outcome_worse(
+        s->outcome, r->outcome == ES_INGEST_OK ? ES_INGEST_FAILED : r->outcome);
     if (!b->first_rc) {
       b->first_rc = rc;
       b->first_err = *err;
@@ -72,8 +73,10 @@ static void run_workers(batch *b, int parallel) {
   int i, n = 0;
   if (parallel > 257) parallel = 257;
   for (i = 1; i < parallel; i++)
-    if (!pthread_create(&t[n], NULL, worker, b)) n++;
-    else es_warn("cannot start a stream thread; running %d at once", n + 1);
+    if (!pthread_create(&t[n], NULL, worker, b))
+      n++;
+    else
+      es_warn("cannot start a stream thread; running %d at once", n + 1);
   worker(b);
   for (i = 0; i < n; i++) pthread_join(t[i], NULL);
 }
@@ -104,7 +107,9 @@ int es_client_batch(const es_batch_opts *o, es_batch_result *res, es_error *err)
   if ((rc = es_client_creds_load(&o->ingest, &creds, err)) ||
       (rc = es_client_conn_open(&o->ingest, &creds, &b.conn, err))) {
     es_client_creds_free(&creds);
-    res->outcome = rc == ES_EUSAGE ? ES_INGEST_INPUT : rc == ES_ENOMEM ? ES_INGEST_FAILED : ES_INGEST_UNREACHABLE;
+    res->outcome = rc == ES_EUSAGE   ? ES_INGEST_INPUT
+                   : rc == ES_ENOMEM ? ES_INGEST_FAILED
+                                     : ES_INGEST_UNREACHABLE;
     return rc;
   }
   es_client_creds_free(&creds); /* the channel holds its own copy */

@@ -50,7 +50,8 @@ typedef struct call_state {
 
 /* The spec's section 5.1 channel options, to target (es_client_target's form); the message
    limits follow --max-message-bytes, TLS as cr says (NULL: plaintext). */
-static grpc_channel *open_channel(const es_ingest_opts *o, const char *target, const es_client_creds *cr) {
+static grpc_channel *open_channel(const es_ingest_opts *o, const char *target,
+                                  const es_client_creds *cr) {
   int max_msg = o->max_message_bytes > INT_MAX ? INT_MAX : (int)o->max_message_bytes;
   grpc_arg args[] = {
       {GRPC_ARG_INTEGER, (char *)GRPC_ARG_MAX_SEND_MESSAGE_LENGTH, {.integer = max_msg}},
@@ -59,14 +60,20 @@ static grpc_channel *open_channel(const es_ingest_opts *o, const char *target, c
       {GRPC_ARG_INTEGER, (char *)GRPC_ARG_KEEPALIVE_TIMEOUT_MS, {.integer = 10000}},
       {GRPC_ARG_INTEGER, (char *)GRPC_ARG_KEEPALIVE_PERMIT_WITHOUT_CALLS, {.integer = 1}},
       {GRPC_ARG_INTEGER, (char *)GRPC_ARG_HTTP2_MAX_PINGS_WITHOUT_DATA, {.integer = 0}},
-      {GRPC_ARG_INTEGER, (char *)GRPC_ARG_HTTP2_MIN_SENT_PING_INTERVAL_WITHOUT_DATA_MS, {.integer = 10000}},
+      {GRPC_ARG_INTEGER,
+       (char *)GRPC_ARG_HTTP2_MIN_SENT_PING_INTERVAL_WITHOUT_DATA_MS,
+       {.integer = 10000}},
       {GRPC_ARG_INTEGER, (char *)GRPC_ARG_USE_LOCAL_SUBCHANNEL_POOL, {.integer = 1}},
       {GRPC_ARG_STRING, (char *)GRPC_ARG_SERVICE_CONFIG, {.string = (char *)ES_SERVICE_CONFIG}},
       {GRPC_ARG_INTEGER, (char *)GRPC_ARG_SERVICE_CONFIG_DISABLE_RESOLUTION, {.integer = 1}},
       {GRPC_ARG_INTEGER, (char *)GRPC_ARG_INITIAL_RECONNECT_BACKOFF_MS, {.integer = 500}},
-      {GRPC_ARG_INTEGER, (char *)GRPC_ARG_MAX_RECONNECT_BACKOFF_MS, {.integer = ES_RECONNECT_MAX_MS}},
+      {GRPC_ARG_INTEGER,
+       (char *)GRPC_ARG_MAX_RECONNECT_BACKOFF_MS,
+       {.integer = ES_RECONNECT_MAX_MS}},
       /* last: only with --tls-server-name (the name to verify instead of the target's host) */
-      {GRPC_ARG_STRING, (char *)GRPC_SSL_TARGET_NAME_OVERRIDE_ARG, {.string = (char *)o->tls_server_name}},
+      {GRPC_ARG_STRING,
+       (char *)GRPC_SSL_TARGET_NAME_OVERRIDE_ARG,
+       {.string = (char *)o->tls_server_name}},
   };
   grpc_channel_args ca = {sizeof(args) / sizeof(args[0]) - (o->tls_server_name ? 0 : 1), args};
   grpc_channel_credentials *creds = es_client_creds_channel(cr);
@@ -91,7 +98,8 @@ struct es_client_conn {
   char *target;
 };
 
-int es_client_conn_open(const es_ingest_opts *o, const es_client_creds *cr, es_client_conn **out, es_error *err) {
+int es_client_conn_open(const es_ingest_opts *o, const es_client_creds *cr, es_client_conn **out,
+                        es_error *err) {
   es_client_conn *c = calloc(1, sizeof(*c));
   int rc;
   *out = NULL;
@@ -102,7 +110,8 @@ int es_client_conn_open(const es_ingest_opts *o, const es_client_creds *cr, es_c
   }
   grpc_init();
   c->channel = open_channel(o, c->target, cr);
-  if (strcmp(c->target, o->server)) es_debug("--server %s: channel target %s", o->server, c->target);
+  if (strcmp(c->target, o->server))
+    es_debug("--server %s: channel target %s", o->server, c->target);
   *out = c;
   return 0;
 }
@@ -182,10 +191,12 @@ static void abort_stream(call_state *s, int rc, const es_error *why) {
   if (s->local_rc) return;
   s->local_rc = rc;
   if (why) s->local_err = *why;
-  grpc_call_cancel_with_status(s->call, GRPC_STATUS_CANCELLED, "the client stopped the stream", NULL);
+  grpc_call_cancel_with_status(s->call, GRPC_STATUS_CANCELLED, "the client stopped the stream",
+                               NULL);
 }
 
-static void report(const es_call_cfg *cfg, es_producer *p, const es_attempt *a, uint64_t bytes_read) {
+static void report(const es_call_cfg *cfg, es_producer *p, const es_attempt *a,
+                   uint64_t bytes_read) {
   es_progress pr;
   if (!cfg->opts->progress) return;
   pr.rows_sent = a->rows_sent;
@@ -286,9 +297,12 @@ static void pump(const es_call_cfg *cfg, call_state *s, es_producer *p, es_attem
       continue;
     }
     if (ev.type != GRPC_OP_COMPLETE) break; /* queue shut down: cannot happen before we do it */
-    if (ev.tag == &tag_recv) on_status(s, a, ev.success);
-    else if (ev.tag == &tag_send) on_sent(cfg, s, p, a, ev.success);
-    else if (ev.tag == &tag_close) s->close_pending = 0;
+    if (ev.tag == &tag_recv)
+      on_status(s, a, ev.success);
+    else if (ev.tag == &tag_send)
+      on_sent(cfg, s, p, a, ev.success);
+    else if (ev.tag == &tag_close)
+      s->close_pending = 0;
   }
 }
 
@@ -296,8 +310,10 @@ static int read_response(call_state *s, es_attempt *a, es_error *err) {
   grpc_slice all;
   int rc;
   if (!s->response) return 0;
-  if (es_client_bytes(s->response, &all)) return es_err_set(err, ES_EINTERNAL, "cannot read the server's response");
-  rc = es_codec_unpack_response(GRPC_SLICE_START_PTR(all), GRPC_SLICE_LENGTH(all), &a->response, err);
+  if (es_client_bytes(s->response, &all))
+    return es_err_set(err, ES_EINTERNAL, "cannot read the server's response");
+  rc = es_codec_unpack_response(GRPC_SLICE_START_PTR(all), GRPC_SLICE_LENGTH(all), &a->response,
+                                err);
   grpc_slice_unref(all);
   if (rc == 0) a->have_response = 1;
   return rc;
@@ -324,8 +340,9 @@ int es_client_call(const es_call_cfg *cfg, es_producer *p, es_attempt *a, es_err
   memset(a, 0, sizeof(*a));
   s.details = grpc_empty_slice();
   s.auth.key = grpc_slice_from_static_string("authorization");
-  s.auth.value = cfg->creds && cfg->creds->authorization ? grpc_slice_from_copied_string(cfg->creds->authorization)
-                                                         : grpc_empty_slice();
+  s.auth.value = cfg->creds && cfg->creds->authorization
+                     ? grpc_slice_from_copied_string(cfg->creds->authorization)
+                     : grpc_empty_slice();
   grpc_metadata_array_init(&s.initial_md);
   grpc_metadata_array_init(&s.trailing_md);
   s.cq = grpc_completion_queue_create_for_next(NULL);
@@ -343,10 +360,11 @@ int es_client_call(const es_call_cfg *cfg, es_producer *p, es_attempt *a, es_err
   }
   pump(cfg, &s, p, a);
   pthread_mutex_lock(&p->mu);
-  es_debug("attempt %d: %llu rows in %llu chunks; waited %.3f s for the reader, %.3f s for gRPC; "
-           "the reader waited %.3f s for the sender",
-           cfg->attempt, (unsigned long long)a->rows_sent, (unsigned long long)a->chunks_sent,
-           s.wait_reader, s.wait_grpc, p->wait_slot);
+  es_debug(
+      "attempt %d: %llu rows in %llu chunks; waited %.3f s for the reader, %.3f s for gRPC; "
+      "the reader waited %.3f s for the sender",
+      cfg->attempt, (unsigned long long)a->rows_sent, (unsigned long long)a->chunks_sent,
+      s.wait_reader, s.wait_grpc, p->wait_slot);
   pthread_mutex_unlock(&p->mu);
   if (s.local_rc) {
     rc = s.local_rc;

@@ -33,11 +33,13 @@ static int check_opts(const es_ingest_opts *o, es_error *err) {
   if (!o->file || !*o->file) return es_err_set(err, ES_EUSAGE, "no input file given");
   if ((rc = es_client_target_check(o->server, err))) return rc;
   if (o->dim && (o->dim < ES_DIM_MIN || o->dim > ES_DIM_MAX))
-    return es_err_set(err, ES_EUSAGE, "dimension %d is outside %d..%d", o->dim, ES_DIM_MIN, ES_DIM_MAX);
+    return es_err_set(err, ES_EUSAGE, "dimension %d is outside %d..%d", o->dim, ES_DIM_MIN,
+                      ES_DIM_MAX);
   if (o->max_message_bytes < ES_MIN_MESSAGE || o->max_message_bytes > INT_MAX)
     return es_err_set(err, ES_EUSAGE, "message limit %zu is outside %d..%d bytes",
                       o->max_message_bytes, ES_MIN_MESSAGE, INT_MAX);
-  if (o->retries < 1) return es_err_set(err, ES_EUSAGE, "retries must be at least 1 (attempts in all)");
+  if (o->retries < 1)
+    return es_err_set(err, ES_EUSAGE, "retries must be at least 1 (attempts in all)");
   if (!(o->busy_timeout_s >= 0))
     return es_err_set(err, ES_EUSAGE, "the busy timeout must be 0 or more seconds");
   return 0;
@@ -88,23 +90,25 @@ static int settle(const es_call_cfg *cfg, const es_producer *p, const es_attempt
   if (a->grpc_status == 0) {
     if (!a->have_response) {
       res->outcome = ES_INGEST_FAILED;
-      return es_err_set(err, ES_EINTERNAL, "the server ended the call with OK but sent no response");
+      return es_err_set(err, ES_EINTERNAL,
+                        "the server ended the call with OK but sent no response");
     }
     res->response = a->response;
     if (strcmp(a->response.status, "success") != 0) {
       res->outcome = ES_INGEST_REJECTED;
-      return es_err_set(err, ES_EINVAL, "the server answered status '%s': %s",
-                        a->response.status, a->response.message);
+      return es_err_set(err, ES_EINVAL, "the server answered status '%s': %s", a->response.status,
+                        a->response.message);
     }
     res->rows_stored = a->response.rows > 0 ? (uint64_t)a->response.rows : 0;
     res->outcome = ES_INGEST_OK;
     return 0;
   }
   /* INTERNAL and UNKNOWN are a server's bug or crash, not a verdict on the stream. */
-  res->outcome = a->grpc_status == ES_GRPC_INTERNAL || a->grpc_status == ES_GRPC_UNKNOWN ? ES_INGEST_FAILED
-                 : a->grpc_status == ES_GRPC_UNAUTHENTICATED || a->grpc_status == ES_GRPC_PERMISSION_DENIED
-                     ? ES_INGEST_DENIED
-                     : ES_INGEST_REJECTED;
+  res->outcome =
+      a->grpc_status == ES_GRPC_INTERNAL || a->grpc_status == ES_GRPC_UNKNOWN ? ES_INGEST_FAILED
+      : a->grpc_status == ES_GRPC_UNAUTHENTICATED || a->grpc_status == ES_GRPC_PERMISSION_DENIED
+          ? ES_INGEST_DENIED
+          : ES_INGEST_REJECTED;
   snprintf(res->response.status, sizeof(res->response.status), "failed");
   if (es_client_row_error(o, p, a, what, sizeof(what))) {
     snprintf(res->response.message, sizeof(res->response.message), "%s", what);
@@ -112,9 +116,11 @@ static int settle(const es_call_cfg *cfg, const es_producer *p, const es_attempt
   }
   describe_status(a, what, sizeof(what));
   if (a->grpc_status == ES_GRPC_UNAUTHENTICATED && !cfg->creds->authorization)
-    snprintf(what + strlen(what), sizeof(what) - strlen(what), " (no token was sent: --token-file or EMBEDSTREAM_TOKEN)");
+    snprintf(what + strlen(what), sizeof(what) - strlen(what),
+             " (no token was sent: --token-file or EMBEDSTREAM_TOKEN)");
   snprintf(res->response.message, sizeof(res->response.message), "%s", what);
-  return es_err_set(err, es_code_from_grpc(a->grpc_status), "the server refused the stream: %s", what);
+  return es_err_set(err, es_code_from_grpc(a->grpc_status), "the server refused the stream: %s",
+                    what);
 }
 
 static int give_up(const es_ingest_opts *o, const es_attempt *a, int attempts,
@@ -158,12 +164,13 @@ static int is_busy(const es_attempt *a) {
 static int is_conflict(const es_attempt *a) { return a->grpc_status == ES_GRPC_ABORTED; }
 
 /* Standard input is read once: a stream that failed cannot be sent again. */
-static int no_retry_stdin(const es_ingest_opts *o, const es_attempt *a, int attempts, es_ingest_result *res,
-                          es_error *err) {
+static int no_retry_stdin(const es_ingest_opts *o, const es_attempt *a, int attempts,
+                          es_ingest_result *res, es_error *err) {
   give_up(o, a, attempts, res, NULL);
-  snprintf(res->response.message, sizeof(res->response.message),
-           "<stdin>: %s: %s; not retried: standard input cannot be read again (give a file for retries)",
-           es_grpc_status_name(a->grpc_status), a->details[0] ? a->details : "(no details)");
+  snprintf(
+      res->response.message, sizeof(res->response.message),
+      "<stdin>: %s: %s; not retried: standard input cannot be read again (give a file for retries)",
+      es_grpc_status_name(a->grpc_status), a->details[0] ? a->details : "(no details)");
   return es_err_set(err, ES_EUNAVAIL, "%s", res->response.message);
 }
 
@@ -190,11 +197,12 @@ static int on_busy(const es_ingest_opts *o, retry_state *rs, const es_attempt *a
              o->busy_timeout_s, res->busy_refusals, res->busy_refusals == 1 ? "" : "s", what);
     return es_err_set(err, ES_EEXHAUSTED, "%s", res->response.message);
   }
-  *wait = is_conflict(a) ? es_conflict_delay(++rs->conflicts, &rs->seed) : es_pushback_delay(a->pushback_ms, &rs->seed);
+  *wait = is_conflict(a) ? es_conflict_delay(++rs->conflicts, &rs->seed)
+                         : es_pushback_delay(a->pushback_ms, &rs->seed);
   if (*wait > o->busy_timeout_s - busy) *wait = o->busy_timeout_s - busy;
   es_info("the stream %s (%s); trying again in %.1f s (for %.1f s now, --busy-timeout %g)",
-          is_conflict(a) ? "conflicted with another one" : "found the server busy", what, *wait, busy,
-          o->busy_timeout_s);
+          is_conflict(a) ? "conflicted with another one" : "found the server busy", what, *wait,
+          busy, o->busy_timeout_s);
   return 0;
 }
 
@@ -210,7 +218,8 @@ static int attempt(const es_ingest_opts *o, es_call_cfg *cfg, es_producer *p, in
 
 /* An UNAVAILABLE that a TLS handshake explains (auth/tlsprobe.h): no retry would do better.
    Returns the es_code to stop with, or 0 to go on as for any UNAVAILABLE. */
-static int tls_failed(const es_call_cfg *cfg, const es_attempt *a, es_ingest_result *res, es_error *err) {
+static int tls_failed(const es_call_cfg *cfg, const es_attempt *a, es_ingest_result *res,
+                      es_error *err) {
   char why[600];
   if (!es_client_creds_explain(cfg->opts, cfg->creds, why, sizeof(why))) return 0;
   res->grpc_status = a->grpc_status;
@@ -254,7 +263,8 @@ static int retry_loop(const es_ingest_opts *o, es_call_cfg *cfg, es_producer *p,
     cfg->attempt = res->attempts = n;
     rc = attempt(o, cfg, p, dim, &a, err);
     if ((rc = attempt_failed(rc, &a, res, err)) < 0) return rc;
-    if (is_stdin(o->file) && es_grpc_retryable(a.grpc_status)) return no_retry_stdin(o, &a, n, res, err);
+    if (is_stdin(o->file) && es_grpc_retryable(a.grpc_status))
+      return no_retry_stdin(o, &a, n, res, err);
     if (is_busy(&a) || is_conflict(&a)) {
       if ((rc = on_busy(o, &rs, &a, &wait, res, err)) < 0) return rc;
       continue;
@@ -273,9 +283,12 @@ static int retry_loop(const es_ingest_opts *o, es_call_cfg *cfg, es_producer *p,
 /* The file's domain (--domain auto: from its columns) and the dimension to declare. */
 static int pick_domain(const es_ingest_opts *o, const es_domain **d, int *dim, es_error *err) {
   int rc;
-  if (strcmp(o->domain, ES_DOMAIN_AUTO)) *d = es_domain_find(o->domain);
-  else if ((rc = es_loader_guess_domain(o->file, &o->loader, d, err))) return rc;
-  else es_debug("%s: domain %s, from its columns", o->file, (*d)->name);
+  if (strcmp(o->domain, ES_DOMAIN_AUTO))
+    *d = es_domain_find(o->domain);
+  else if ((rc = es_loader_guess_domain(o->file, &o->loader, d, err)))
+    return rc;
+  else
+    es_debug("%s: domain %s, from its columns", o->file, (*d)->name);
   *dim = o->dim ? o->dim : (*d)->default_dim;
   return 0;
 }
@@ -287,7 +300,9 @@ static int channel(const es_ingest_opts *o, const es_client_creds *creds, es_cli
   *own = NULL;
   if ((*conn = o->conn)) return 0;
   if ((rc = es_client_conn_open(o, creds, own, err)) < 0) {
-    res->outcome = rc == ES_EUSAGE ? ES_INGEST_INPUT : rc == ES_EUNAVAIL ? ES_INGEST_UNREACHABLE : ES_INGEST_FAILED;
+    res->outcome = rc == ES_EUSAGE     ? ES_INGEST_INPUT
+                   : rc == ES_EUNAVAIL ? ES_INGEST_UNREACHABLE
+                                       : ES_INGEST_FAILED;
     return rc;
   }
   *conn = *own;
@@ -314,9 +329,9 @@ static int run(const es_ingest_opts *o, const es_client_creds *creds, const es_d
   cfg.meta.domain = d->name;
   cfg.meta.file_name = o->file_name ? o->file_name : base_name(o->file);
   cfg.meta.dim = dim;
-  es_debug("ingest %s into %s: dim %d, %zu rows per chunk, limit %zu bytes, %d parsing thread%s", o->file,
-           d->name, dim, rows, o->max_message_bytes, o->loader.threads > 1 ? o->loader.threads : 1,
-           o->loader.threads > 1 ? "s" : "");
+  es_debug("ingest %s into %s: dim %d, %zu rows per chunk, limit %zu bytes, %d parsing thread%s",
+           o->file, d->name, dim, rows, o->max_message_bytes,
+           o->loader.threads > 1 ? o->loader.threads : 1, o->loader.threads > 1 ? "s" : "");
   rc = retry_loop(o, &cfg, &p, dim, res, err);
   es_producer_free(&p);
   es_client_conn_close(own);

@@ -25,33 +25,33 @@ typedef struct es_progress {
 typedef struct es_client_conn es_client_conn;
 
 typedef struct es_ingest_opts {
-  const char *server;          /* host:port, a comma list of them, or a gRPC target URI
-                                  (dns:///h:p); default ES_DEFAULT_SERVER */
-  es_client_conn *conn;        /* the run's channel; NULL: the ingest opens its own */
-  const char *domain;          /* a domain name, or "auto": from the file's columns */
-  const char *file;            /* "-": standard input (loader.format names its format) */
-  size_t file_index;           /* handed to progress as is */
-  const char *file_name;       /* sent in metadata; default: the file's base name */
-  int dim;                     /* 0: the domain's default */
-  size_t chunk_rows;           /* 0: auto (spec 5.2) */
-  double bandwidth_mbps;       /* for auto sizing, default 1000 */
-  double timeout_s;            /* deadline per attempt, default 600 */
-  int retries;                 /* attempts in all, default 3; busy refusals do not count */
-  double busy_timeout_s;       /* how long a busy server is waited for, default 600; 0: not */
-  size_t max_message_bytes;    /* default 16 MiB */
+  const char *server;       /* host:port, a comma list of them, or a gRPC target URI
+                               (dns:///h:p); default ES_DEFAULT_SERVER */
+  es_client_conn *conn;     /* the run's channel; NULL: the ingest opens its own */
+  const char *domain;       /* a domain name, or "auto": from the file's columns */
+  const char *file;         /* "-": standard input (loader.format names its format) */
+  size_t file_index;        /* handed to progress as is */
+  const char *file_name;    /* sent in metadata; default: the file's base name */
+  int dim;                  /* 0: the domain's default */
+  size_t chunk_rows;        /* 0: auto (spec 5.2) */
+  double bandwidth_mbps;    /* for auto sizing, default 1000 */
+  double timeout_s;         /* deadline per attempt, default 600 */
+  int retries;              /* attempts in all, default 3; busy refusals do not count */
+  double busy_timeout_s;    /* how long a busy server is waited for, default 600; 0: not */
+  size_t max_message_bytes; /* default 16 MiB */
   double backoff_min_s, backoff_max_s; /* default 2 and 10, as the spec's tenacity setting */
-  es_loader_opts loader;       /* how the file is read (unknown columns) */
+  es_loader_opts loader;               /* how the file is read (unknown columns) */
   /* Security (README, Security). Any tls_* option implies tls. */
-  int tls;                     /* TLS, verifying the server against tls_ca, else the system's CAs */
-  const char *tls_ca;          /* PEM file of the CA(s) to trust */
-  const char *tls_cert;        /* client certificate (PEM, then its chain) and key: mTLS */
+  int tls;              /* TLS, verifying the server against tls_ca, else the system's CAs */
+  const char *tls_ca;   /* PEM file of the CA(s) to trust */
+  const char *tls_cert; /* client certificate (PEM, then its chain) and key: mTLS */
   const char *tls_key;
   const char *tls_server_name; /* the name the server's certificate must hold; default: its host */
   const char *token_file;      /* a bearer token: the first line of this file, ... */
   const char *token;           /* ... or this token itself (EMBEDSTREAM_TOKEN) */
   void (*progress)(void *ud, const es_progress *p);
   void *progress_ud;
-  volatile int *cancel;        /* set non-zero to stop between messages */
+  volatile int *cancel; /* set non-zero to stop between messages */
 } es_ingest_opts;
 
 /* How an ingest ended, one value per exit code of `embedstream ingest`. */
@@ -65,15 +65,15 @@ typedef enum {
 } es_ingest_outcome;
 
 typedef struct es_ingest_result {
-  es_response response;        /* what the server answered (status, message, totals) */
+  es_response response;            /* what the server answered (status, message, totals) */
   uint64_t rows_sent, chunks_sent; /* by the last attempt */
-  uint64_t rows_stored;        /* what the server committed: its total on success, else 0 */
+  uint64_t rows_stored;            /* what the server committed: its total on success, else 0 */
   double seconds;
-  int attempts;                /* calls made, busy refusals included */
-  int busy_refusals;           /* of those, refusals of a busy server (waited for) */
-  int grpc_status;             /* last gRPC status, 0 on success or when no call ended */
-  int outcome;                 /* es_ingest_outcome */
-  const char *domain;          /* the domain sent (--domain auto: the one its columns named) */
+  int attempts;       /* calls made, busy refusals included */
+  int busy_refusals;  /* of those, refusals of a busy server (waited for) */
+  int grpc_status;    /* last gRPC status, 0 on success or when no call ended */
+  int outcome;        /* es_ingest_outcome */
+  const char *domain; /* the domain sent (--domain auto: the one its columns named) */
 } es_ingest_result;
 
 void es_ingest_opts_init(es_ingest_opts *o);
@@ -121,8 +121,8 @@ void es_file_list_free(es_file_list *l);
 typedef struct es_batch_file {
   size_t index;
   const char *path;
-  int skipped;                 /* not started: --fail-fast after a failure */
-  int rc;                      /* es_client_ingest's */
+  int skipped; /* not started: --fail-fast after a failure */
+  int rc;      /* es_client_ingest's */
   const es_ingest_result *res;
   const es_error *err;
 } es_batch_file;
@@ -130,11 +130,11 @@ typedef struct es_batch_file {
 /* Many files, each its own atomic stream retried on its own, `parallel` streams at once over
    one shared channel (round_robin over the servers). */
 typedef struct es_batch_opts {
-  es_ingest_opts ingest;       /* every file's; file, file_index and conn are set per file */
+  es_ingest_opts ingest; /* every file's; file, file_index and conn are set per file */
   const char *const *files;
   size_t nfiles;
-  int parallel;                /* streams at once (at least 1) */
-  int fail_fast;               /* after a failure, start no further file */
+  int parallel;  /* streams at once (at least 1) */
+  int fail_fast; /* after a failure, start no further file */
   /* Each file as it ends, then each skipped one; one call at a time. */
   void (*done)(void *ud, const es_batch_file *f);
   void *done_ud;
@@ -144,7 +144,7 @@ typedef struct es_batch_result {
   size_t files, succeeded, failed, skipped;
   uint64_t rows_sent, rows_stored;
   double seconds;
-  int outcome;                 /* the most serious of the files' (es_ingest_outcome_worse) */
+  int outcome; /* the most serious of the files' (es_ingest_outcome_worse) */
 } es_batch_result;
 
 /* 0 when every file went in; else the es_code of the first failure (err: its message). */
@@ -170,7 +170,7 @@ int es_grpc_retryable(int grpc_status);
 /* Where the message that starts at row `from` of c must end so that it stays within max_bytes:
    *to is one past its last row, *msg_bytes the request's exact size. A row that alone exceeds
    max_bytes is ES_EINVAL naming its source line. */
-int es_client_split(const es_chunk *c, size_t from, size_t max_bytes, size_t *to,
-                    size_t *msg_bytes, es_error *err);
+int es_client_split(const es_chunk *c, size_t from, size_t max_bytes, size_t *to, size_t *msg_bytes,
+                    es_error *err);
 
 #endif

@@ -99,10 +99,10 @@ typedef struct es_producer {
   const char *format;   /* the open file's format ("csv", "pickle", ...); outlives the loader */
   es_msgrows sent;      /* rows per message packed from the open file, in order; read it only
                            after es_producer_stop */
-  es_chunk chunk;    /* the batch of rows read, not all packed yet */
-  es_chunk ahead;    /* the batch after it, when es_producer_open read it already */
-  size_t next_row;   /* first row of chunk still to pack */
-  size_t chunk_left; /* rows of the current chunk (chunk_rows rows of the file) not packed yet */
+  es_chunk chunk;       /* the batch of rows read, not all packed yet */
+  es_chunk ahead;       /* the batch after it, when es_producer_open read it already */
+  size_t next_row;      /* first row of chunk still to pack */
+  size_t chunk_left;    /* rows of the current chunk (chunk_rows rows of the file) not packed yet */
   es_bufpool *pool;
   pthread_t thread;
   int running;
@@ -130,14 +130,13 @@ uint64_t es_producer_bytes_total(const es_producer *p);
 void es_producer_stop(es_producer *p);
 void es_producer_free(es_producer *p);
 
-
 /* The credentials of one ingest, read once before its first attempt (creds.c). */
 typedef struct es_client_creds {
   int tls;
-  char *ca_pem;          /* trusted CAs (PEM text): --tls-ca, or the system's */
-  char ca_what[300];     /* where they came from, for messages */
-  es_tls_pair pair;      /* client certificate and key; cert_pem NULL without */
-  char *authorization;   /* "Bearer TOKEN", NULL without a token */
+  char *ca_pem;        /* trusted CAs (PEM text): --tls-ca, or the system's */
+  char ca_what[300];   /* where they came from, for messages */
+  es_tls_pair pair;    /* client certificate and key; cert_pem NULL without */
+  char *authorization; /* "Bearer TOKEN", NULL without a token */
 } es_client_creds;
 
 /* Reads what o names: CA file, client certificate and key, token file (or o->token). A file
@@ -149,7 +148,8 @@ void es_client_creds_free(es_client_creds *c);
 grpc_channel_credentials *es_client_creds_channel(const es_client_creds *c);
 /* After an UNAVAILABLE: 1 with why filled when TLS with the server cannot work as configured
    (auth/tlsprobe.h), so that no retry is made and the user reads the reason. */
-int es_client_creds_explain(const es_ingest_opts *o, const es_client_creds *c, char *why, size_t cap);
+int es_client_creds_explain(const es_ingest_opts *o, const es_client_creds *c, char *why,
+                            size_t cap);
 
 /* What one attempt at the call needs. */
 typedef struct es_call_cfg {
@@ -162,7 +162,7 @@ typedef struct es_call_cfg {
 
 /* How one attempt ended. */
 typedef struct es_attempt {
-  int got_status;  /* the call ended with a gRPC status (grpc_status, details) */
+  int got_status; /* the call ended with a gRPC status (grpc_status, details) */
   int grpc_status;
   char details[512];
   int have_response;
@@ -175,7 +175,8 @@ typedef struct es_attempt {
 
 /* Opens the channel a run's streams share, to o->server as es_ingest_opts.server takes it, TLS
    as cr says (NULL: plaintext). */
-int es_client_conn_open(const es_ingest_opts *o, const es_client_creds *cr, es_client_conn **out, es_error *err);
+int es_client_conn_open(const es_ingest_opts *o, const es_client_creds *cr, es_client_conn **out,
+                        es_error *err);
 void es_client_conn_close(es_client_conn *c);
 /* The channel of a connection (grpc_channel *). */
 void *es_client_conn_channel(const es_client_conn *c);
@@ -185,8 +186,9 @@ void *es_client_conn_channel(const es_client_conn *c);
 grpc_channel *es_client_channel(const es_ingest_opts *o, const es_client_creds *cr);
 
 /* rpc.c: ops[0..3) receive the initial metadata, the response message and the status. */
-void es_client_recv_ops(grpc_op ops[3], grpc_metadata_array *initial_md, grpc_byte_buffer **response,
-                        grpc_metadata_array *trailing_md, grpc_status_code *status, grpc_slice *details);
+void es_client_recv_ops(grpc_op ops[3], grpc_metadata_array *initial_md,
+                        grpc_byte_buffer **response, grpc_metadata_array *trailing_md,
+                        grpc_status_code *status, grpc_slice *details);
 /* The bytes of a received message into *out (the caller unrefs it); -1 when there is none. */
 int es_client_bytes(grpc_byte_buffer *bb, grpc_slice *out);
 /* Shuts a call's completion queue down, drains it and destroys it (NULL: nothing). */
@@ -199,7 +201,8 @@ int es_client_call(const es_call_cfg *cfg, es_producer *p, es_attempt *a, es_err
 
 /* When the server named a row it rejected (our trailers, or "chunk N, row M" in its details)
    and p sent that row: 1 with out = "FILE:LINE: REASON (server: chunk N, row M)", or
-   "FILE: row index I: ..." for a pickle or Parquet file. 0 otherwise. Reads the file again (after the call). */
+   "FILE: row index I: ..." for a pickle or Parquet file. 0 otherwise. Reads the file again (after
+   the call). */
 int es_client_row_error(const es_ingest_opts *o, const es_producer *p, const es_attempt *a,
                         char *out, size_t cap);
 

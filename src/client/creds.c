@@ -22,15 +22,19 @@ static int take_token(const char *text, size_t len, const char *what, char **out
   const char *nl = memchr(text, '\n', len);
   end = nl ? (size_t)(nl - text) : len;
   while (start < end && (text[start] == ' ' || text[start] == '\t')) start++;
-  while (end > start && (text[end - 1] == ' ' || text[end - 1] == '\t' || text[end - 1] == '\r')) end--;
+  while (end > start && (text[end - 1] == ' ' || text[end - 1] == '\t' || text[end - 1] == '\r'))
+    end--;
   if (end == start) return es_err_set(err, ES_EUSAGE, "%s: no token on its first line", what);
   if (end - start > ES_TOKEN_MAX_BYTES)
-    return es_err_set(err, ES_EUSAGE, "%s: the token is longer than %d bytes", what, ES_TOKEN_MAX_BYTES);
+    return es_err_set(err, ES_EUSAGE, "%s: the token is longer than %d bytes", what,
+                      ES_TOKEN_MAX_BYTES);
   for (i = start; i < end; i++)
     if ((unsigned char)text[i] <= 0x20 || (unsigned char)text[i] >= 0x7f)
-      return es_err_set(err, ES_EUSAGE, "%s: the token holds a blank or a character that is not printable ASCII",
+      return es_err_set(err, ES_EUSAGE,
+                        "%s: the token holds a blank or a character that is not printable ASCII",
                         what);
-  if (!(*out = malloc(sizeof(BEARER) + (end - start)))) return es_err_set(err, ES_ENOMEM, "out of memory");
+  if (!(*out = malloc(sizeof(BEARER) + (end - start))))
+    return es_err_set(err, ES_ENOMEM, "out of memory");
   memcpy(*out, BEARER, sizeof(BEARER) - 1);
   memcpy(*out + sizeof(BEARER) - 1, text + start, end - start);
   (*out)[sizeof(BEARER) - 1 + end - start] = '\0';
@@ -60,7 +64,8 @@ static int load_token(const es_ingest_opts *o, es_client_creds *c, es_error *err
 static int load_tls(const es_ingest_opts *o, es_client_creds *c, es_error *err) {
   int rc;
   if (!o->tls_cert != !o->tls_key)
-    return es_err_set(err, ES_EUSAGE, "--tls-cert and --tls-key go together: give both, or neither");
+    return es_err_set(err, ES_EUSAGE,
+                      "--tls-cert and --tls-key go together: give both, or neither");
   c->tls = o->tls || o->tls_ca || o->tls_cert || o->tls_server_name;
   if (!c->tls) return 0;
   if (o->tls_ca) {
@@ -71,7 +76,8 @@ static int load_tls(const es_ingest_opts *o, es_client_creds *c, es_error *err) 
     snprintf(c->ca_what, sizeof(c->ca_what), "the system's CA certificates");
   }
   if (rc) return rc;
-  if (o->tls_cert) return es_tls_pair_load(o->tls_cert, o->tls_key, "--tls-cert", "--tls-key", &c->pair, err);
+  if (o->tls_cert)
+    return es_tls_pair_load(o->tls_cert, o->tls_key, "--tls-cert", "--tls-key", &c->pair, err);
   return 0;
 }
 
@@ -105,7 +111,8 @@ grpc_channel_credentials *es_client_creds_channel(const es_client_creds *c) {
   return grpc_ssl_credentials_create_ex(c->ca_pem, c->pair.cert_pem ? &pair : NULL, NULL, NULL);
 }
 
-int es_client_creds_explain(const es_ingest_opts *o, const es_client_creds *c, char *why, size_t cap) {
+int es_client_creds_explain(const es_ingest_opts *o, const es_client_creds *c, char *why,
+                            size_t cap) {
   es_tlsprobe_cfg p;
   memset(&p, 0, sizeof(p));
   p.target = o->server;

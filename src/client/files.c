@@ -48,7 +48,8 @@ static int add_entry(es_file_list *l, char *path, int recursive, es_error *err) 
     free(path);
     return rc;
   }
-  if (stat(path, &st) == 0 && S_ISREG(st.st_mode) && es_loader_supported(path)) return push(l, path, err);
+  if (stat(path, &st) == 0 && S_ISREG(st.st_mode) && es_loader_supported(path))
+    return push(l, path, err);
   free(path);
   return 0;
 }
@@ -57,18 +58,24 @@ static int add_dir(es_file_list *l, const char *dir, int recursive, es_error *er
   DIR *d = opendir(dir);
   struct dirent *e;
   int rc = 0;
-  if (!d) return es_err_set(err, errno == ENOENT ? ES_ENOTFOUND : ES_EIO, "%s: cannot list: %s", dir, strerror(errno));
+  if (!d)
+    return es_err_set(err, errno == ENOENT ? ES_ENOTFOUND : ES_EIO, "%s: cannot list: %s", dir,
+                      strerror(errno));
   while (!rc && (e = readdir(d))) {
     char *path;
     if (e->d_name[0] == '.') continue;
-    if (!(path = join(dir, e->d_name))) rc = es_err_set(err, ES_ENOMEM, "out of memory listing %s", dir);
-    else rc = add_entry(l, path, recursive, err);
+    if (!(path = join(dir, e->d_name)))
+      rc = es_err_set(err, ES_ENOMEM, "out of memory listing %s", dir);
+    else
+      rc = add_entry(l, path, recursive, err);
   }
   closedir(d);
   return rc;
 }
 
-static int by_path(const void *a, const void *b) { return strcmp(*(char *const *)a, *(char *const *)b); }
+static int by_path(const void *a, const void *b) {
+  return strcmp(*(char *const *)a, *(char *const *)b);
+}
 
 int es_file_list_add(es_file_list *l, const char *arg, int recursive, es_error *err) {
   struct stat st;

@@ -41,11 +41,13 @@ static int run_batch(check_call *c, es_error *err) {
   ops[1].op = GRPC_OP_SEND_MESSAGE;
   ops[1].data.send_message.send_message = c->request;
   ops[2].op = GRPC_OP_SEND_CLOSE_FROM_CLIENT;
-  es_client_recv_ops(ops + 3, &c->initial_md, &c->response, &c->trailing_md, &c->status, &c->details);
+  es_client_recv_ops(ops + 3, &c->initial_md, &c->response, &c->trailing_md, &c->status,
+                     &c->details);
   if (grpc_call_start_batch(c->call, ops, 6, c, NULL) != GRPC_CALL_OK)
     return es_err_set(err, ES_EINTERNAL, "cannot start the health check call");
   ev = grpc_completion_queue_next(c->cq, gpr_inf_future(GPR_CLOCK_REALTIME), NULL);
-  if (ev.type != GRPC_OP_COMPLETE) return es_err_set(err, ES_EINTERNAL, "the health check call was lost");
+  if (ev.type != GRPC_OP_COMPLETE)
+    return es_err_set(err, ES_EINTERNAL, "the health check call was lost");
   return 0;
 }
 
@@ -55,11 +57,13 @@ static int read_status(check_call *c, int *serving, es_error *err) {
   grpc_slice all;
   if (es_client_bytes(c->response, &all))
     return es_err_set(err, ES_EINTERNAL, "the health check answered OK without a response");
-  resp = grpc__health__v1__health_check_response__unpack(NULL, GRPC_SLICE_LENGTH(all), GRPC_SLICE_START_PTR(all));
+  resp = grpc__health__v1__health_check_response__unpack(NULL, GRPC_SLICE_LENGTH(all),
+                                                         GRPC_SLICE_START_PTR(all));
   grpc_slice_unref(all);
   if (!resp) return es_err_set(err, ES_EINTERNAL, "the health check response does not parse");
   *serving = resp->status == GRPC__HEALTH__V1__HEALTH_CHECK_RESPONSE__SERVING_STATUS__SERVING;
-  if (!*serving) es_err_set(err, ES_EUNAVAIL, "the server's health is %d, not SERVING", (int)resp->status);
+  if (!*serving)
+    es_err_set(err, ES_EUNAVAIL, "the server's health is %d, not SERVING", (int)resp->status);
   grpc__health__v1__health_check_response__free_unpacked(resp, NULL);
   return 0;
 }
@@ -76,8 +80,9 @@ static void check_free(check_call *c) {
 }
 
 static int check(const es_ingest_opts *o, double timeout_s, int *serving, es_error *err) {
-  gpr_timespec deadline = gpr_time_add(gpr_now(GPR_CLOCK_MONOTONIC),
-                                       gpr_time_from_millis((int64_t)(timeout_s * 1000), GPR_TIMESPAN));
+  gpr_timespec deadline =
+      gpr_time_add(gpr_now(GPR_CLOCK_MONOTONIC),
+                   gpr_time_from_millis((int64_t)(timeout_s * 1000), GPR_TIMESPAN));
   check_call c;
   es_client_creds creds;
   int rc;
@@ -89,11 +94,14 @@ static int check(const es_ingest_opts *o, double timeout_s, int *serving, es_err
   grpc_metadata_array_init(&c.trailing_md);
   c.cq = grpc_completion_queue_create_for_next(NULL);
   c.channel = es_client_channel(o, &creds);
-  c.call = grpc_channel_create_call(c.channel, NULL, GRPC_PROPAGATE_DEFAULTS, c.cq,
-                                    grpc_slice_from_static_string(HEALTH_CHECK), NULL, deadline, NULL);
+  c.call =
+      grpc_channel_create_call(c.channel, NULL, GRPC_PROPAGATE_DEFAULTS, c.cq,
+                               grpc_slice_from_static_string(HEALTH_CHECK), NULL, deadline, NULL);
   c.request = request_bytes();
-  if (!c.call) rc = es_err_set(err, ES_EINTERNAL, "cannot create a call to %s", o->server);
-  else rc = run_batch(&c, err);
+  if (!c.call)
+    rc = es_err_set(err, ES_EINTERNAL, "cannot create a call to %s", o->server);
+  else
+    rc = run_batch(&c, err);
   if (rc == 0 && c.status != GRPC_STATUS_OK) {
     char *d = grpc_slice_to_c_string(c.details);
     es_err_set(err, ES_EUNAVAIL, "%s: %s", es_grpc_status_name((int)c.status), d);

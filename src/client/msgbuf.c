@@ -14,8 +14,8 @@ struct es_bufpool {
   pthread_mutex_t mu;
   es_msgbuf *free_list;
   size_t nfree;
-  int refs;      /* the owner's, plus one per buffer handed out */
-  int orphaned;  /* the owner let go: returned buffers are freed, not kept */
+  int refs;     /* the owner's, plus one per buffer handed out */
+  int orphaned; /* the owner let go: returned buffers are freed, not kept */
 };
 
 int es_bufpool_new(es_bufpool **out, es_error *err) {

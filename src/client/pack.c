@@ -31,7 +31,8 @@ int es_packer_add(es_packer *pk, const es_chunk *c, size_t from, size_t upto, si
   uint8_t saved[ES_PACK_HEAD];
   size_t add, end, head, pos, written = 0, t, b;
   int rc;
-  if (upto > c->nrows || from >= upto) return es_err_set(err, ES_EINTERNAL, "no rows %zu..%zu to pack", from, upto);
+  if (upto > c->nrows || from >= upto)
+    return es_err_set(err, ES_EINTERNAL, "no rows %zu..%zu to pack", from, upto);
   end = rows_that_fit(pk, c, from, upto, max_msg, &add);
   *to = from;
   if (end == from) {
@@ -53,8 +54,10 @@ int es_packer_add(es_packer *pk, const es_chunk *c, size_t from, size_t upto, si
   if (rc == 0 && written != head + add)
     rc = es_err_set(err, ES_EINTERNAL, "packed %zu bytes, expected %zu", written, head + add);
   if (rc < 0) return rc;
-  if (pk->rows == 0) pk->key = pk->buf->data[pos - head];
-  else memcpy(pk->buf->data + pos - head, saved, head);
+  if (pk->rows == 0)
+    pk->key = pk->buf->data[pos - head];
+  else
+    memcpy(pk->buf->data + pos - head, saved, head);
   pk->rows += end - from;
   pk->rows_bytes += add;
   *to = end;

@@ -82,8 +82,9 @@ double es_conflict_delay(int n, uint64_t *seed) {
 
 int es_ingest_outcome_worse(int a, int b) {
   /* Ranks, least serious first: a run's exit code is that of its most serious file. */
-  static const int rank[] = {[ES_INGEST_OK] = 0, [ES_INGEST_INPUT] = 1, [ES_INGEST_REJECTED] = 2,
-                             [ES_INGEST_UNREACHABLE] = 3, [ES_INGEST_FAILED] = 4, [ES_INGEST_DENIED] = 5};
+  static const int rank[] = {
+      [ES_INGEST_OK] = 0,          [ES_INGEST_INPUT] = 1,  [ES_INGEST_REJECTED] = 2,
+      [ES_INGEST_UNREACHABLE] = 3, [ES_INGEST_FAILED] = 4, [ES_INGEST_DENIED] = 5};
   int ra = a >= 0 && a <= ES_INGEST_DENIED ? rank[a] : 5;
   int rb = b >= 0 && b <= ES_INGEST_DENIED ? rank[b] : 5;
   return ra >= rb ? a : b;
@@ -104,13 +105,14 @@ static int row_too_large(const es_chunk *c, size_t i, size_t row_bytes, size_t m
                       "line %llu: the row needs %zu bytes, more than the message limit of %zu "
                       "bytes (--max-message-bytes)",
                       (unsigned long long)line, es_codec_chunk_request_size(row_bytes), max_bytes);
-  return es_err_set(err, ES_EINVAL,
-                    "row %zu of the chunk needs %zu bytes, more than the message limit of %zu bytes",
-                    i, es_codec_chunk_request_size(row_bytes), max_bytes);
+  return es_err_set(
+      err, ES_EINVAL,
+      "row %zu of the chunk needs %zu bytes, more than the message limit of %zu bytes", i,
+      es_codec_chunk_request_size(row_bytes), max_bytes);
 }
 
-int es_client_split(const es_chunk *c, size_t from, size_t max_bytes, size_t *to,
-                    size_t *msg_bytes, es_error *err) {
+int es_client_split(const es_chunk *c, size_t from, size_t max_bytes, size_t *to, size_t *msg_bytes,
+                    es_error *err) {
   size_t i, sum = 0;
   if (!c->domain || from >= c->nrows)
     return es_err_set(err, ES_EINTERNAL, "no rows to split at row %zu of %zu", from, c->nrows);

@@ -102,7 +102,7 @@ static int fill(es_producer *p, es_msg *m, es_error *err) {
   for (;;) {
     size_t upto;
     if (p->chunk_left == 0) {
-      if (pk.rows) break; /* its chunk is complete */
+      if (pk.rows) break;            /* its chunk is complete */
       p->chunk_left = p->chunk_rows; /* a new chunk starts */
     }
     if (p->next_row == p->chunk.nrows) {
@@ -114,7 +114,8 @@ static int fill(es_producer *p, es_msg *m, es_error *err) {
       if (rc == 0) break; /* end of the file */
     }
     /* A batch may run past the chunk's end: only the chunk's rows go into this message. */
-    upto = p->chunk.nrows - p->next_row > p->chunk_left ? p->next_row + p->chunk_left : p->chunk.nrows;
+    upto =
+        p->chunk.nrows - p->next_row > p->chunk_left ? p->next_row + p->chunk_left : p->chunk.nrows;
     if ((rc = es_packer_add(&pk, &p->chunk, p->next_row, upto, p->max_msg, &to, err)) < 0) {
       es_err_prefix(err, "%s: ", p->loader->path);
       goto fail;
@@ -130,7 +131,7 @@ static int fill(es_producer *p, es_msg *m, es_error *err) {
   if ((rc = es_packer_finish(&pk, &off, &len, err)) < 0 ||
       (rc = es_msgrows_add(&p->sent, pk.rows, err)) < 0)
     goto fail;
-  s = es_msgbuf_slice(b, off, len); /* from here the slice owns b */
+  s = es_msgbuf_slice(b, off, len);           /* from here the slice owns b */
   m->bb = grpc_raw_byte_buffer_create(&s, 1); /* takes its own reference */
   grpc_slice_unref(s);
   m->rows = pk.rows;

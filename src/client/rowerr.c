@@ -26,8 +26,9 @@ static int find_line(const es_ingest_opts *o, const es_producer *p, uint64_t fil
     }
     es_chunk_reset(&c);
     if ((n = es_loader_next(l, &c, ES_ROWERR_BATCH, err)) <= 0) {
-      rc = n < 0 ? n : es_err_set(err, ES_ENOTFOUND, "the file now holds %llu rows",
-                                  (unsigned long long)seen);
+      rc = n < 0 ? n
+                 : es_err_set(err, ES_ENOTFOUND, "the file now holds %llu rows",
+                              (unsigned long long)seen);
       break;
     }
     if (file_row - seen < (uint64_t)n) {
@@ -60,7 +61,8 @@ static void where(const es_ingest_opts *o, const es_producer *p, uint64_t file_r
     snprintf(out, cap, "%s:%llu", o->file, (unsigned long long)line);
     return;
   }
-  snprintf(out, cap, "%s: row index %llu", once ? "<stdin>" : o->file, (unsigned long long)file_row);
+  snprintf(out, cap, "%s: row index %llu", once ? "<stdin>" : o->file,
+           (unsigned long long)file_row);
 }
 
 /* The server's reason without its own "chunk N, row M: " in front. */

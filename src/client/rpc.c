@@ -6,8 +6,9 @@
 
 #include "client/client_int.h"
 
-void es_client_recv_ops(grpc_op ops[3], grpc_metadata_array *initial_md, grpc_byte_buffer **response,
-                        grpc_metadata_array *trailing_md, grpc_status_code *status, grpc_slice *details) {
+void es_client_recv_ops(grpc_op ops[3], grpc_metadata_array *initial_md,
+                        grpc_byte_buffer **response, grpc_metadata_array *trailing_md,
+                        grpc_status_code *status, grpc_slice *details) {
   memset(ops, 0, 3 * sizeof(*ops));
   ops[0].op = GRPC_OP_RECV_INITIAL_METADATA;
   ops[0].data.recv_initial_metadata.recv_initial_metadata = initial_md;
@@ -31,7 +32,7 @@ void es_client_cq_close(grpc_completion_queue *cq) {
   if (!cq) return;
   /* Shutdown completes only once every event has been taken from the queue. */
   grpc_completion_queue_shutdown(cq);
-  while (grpc_completion_queue_next(cq, gpr_inf_future(GPR_CLOCK_REALTIME), NULL).type != GRPC_QUEUE_SHUTDOWN) {
-  }
+  while (grpc_completion_queue_next(cq, gpr_inf_future(GPR_CLOCK_REALTIME), NULL).type !=
+         GRPC_QUEUE_SHUTDOWN) {}
   grpc_completion_queue_destroy(cq);
 }

@@ -17,7 +17,8 @@
 
 /* The target schemes gRPC's C core resolves; anything else with "://" is passed on too. */
 static int is_uri(const char *s) {
-  static const char *const schemes[] = {"dns:", "ipv4:", "ipv6:", "unix:", "unix-abstract:", "vsock:", "xds:"};
+  static const char *const schemes[] = {
+      "dns:", "ipv4:", "ipv6:", "unix:", "unix-abstract:", "vsock:", "xds:"};
   size_t i;
   if (strstr(s, "://")) return 1;
   for (i = 0; i < sizeof(schemes) / sizeof(schemes[0]); i++) {
@@ -29,8 +30,8 @@ static int is_uri(const char *s) {
 }
 
 /* Calls fn on each comma-separated item of s (spaces around items dropped). */
-static int each_item(const char *s, int (*fn)(void *ctx, const char *item, es_error *err), void *ctx,
-                     es_error *err) {
+static int each_item(const char *s, int (*fn)(void *ctx, const char *item, es_error *err),
+                     void *ctx, es_error *err) {
   char item[300];
   int rc;
   while (*s) {
@@ -39,7 +40,8 @@ static int each_item(const char *s, int (*fn)(void *ctx, const char *item, es_er
     e = end;
     while (b < e && *b == ' ') b++;
     while (e > b && e[-1] == ' ') e--;
-    if ((size_t)(e - b) >= sizeof(item)) return es_err_set(err, ES_EUSAGE, "server address too long");
+    if ((size_t)(e - b) >= sizeof(item))
+      return es_err_set(err, ES_EUSAGE, "server address too long");
     memcpy(item, b, (size_t)(e - b));
     item[e - b] = '\0';
     if ((rc = fn(ctx, item, err))) return rc;
@@ -56,7 +58,8 @@ static int check_item(void *ctx, const char *item, es_error *err) {
   (void)ctx;
   if (es_net_split("--server", item, host, sizeof(host), &port, err)) return ES_EUSAGE;
   p = strtol(port, &end, 10);
-  if (*end || p < 0 || p > 65535) return es_err_set(err, ES_EUSAGE, "--server '%s': the port is not 0..65535", item);
+  if (*end || p < 0 || p > 65535)
+    return es_err_set(err, ES_EUSAGE, "--server '%s': the port is not 0..65535", item);
   return 0;
 }
 
@@ -94,7 +97,8 @@ static int resolve_item(void *ctx, const char *item, es_error *err) {
   hints.ai_socktype = SOCK_STREAM;
   hints.ai_flags = AI_NUMERICSERV;
   if ((gai = getaddrinfo(host, port, &hints, &res)) || !res)
-    return es_err_set(err, ES_EUNAVAIL, "--server %s: cannot resolve %s: %s", item, host, gai_strerror(gai));
+    return es_err_set(err, ES_EUNAVAIL, "--server %s: cannot resolve %s: %s", item, host,
+                      gai_strerror(gai));
   for (a = res; a && !pick; a = a->ai_next)
     if (a->ai_family == AF_INET) pick = a;
   if (!pick) pick = res;
@@ -120,8 +124,10 @@ static int list_target(const list_ctx *l, char **out, es_error *err) {
   es_buf_puts(&b, any_v6 ? "ipv6:" : "ipv4:");
   for (i = 0; i < l->n; i++) {
     const resolved *r = &l->items[i];
-    if (!any_v6) es_buf_printf(&b, "%s%s:%s", i ? "," : "", r->addr, r->port);
-    else es_buf_printf(&b, "%s[%s%s]:%s", i ? "," : "", r->v6 ? "" : "::ffff:", r->addr, r->port);
+    if (!any_v6)
+      es_buf_printf(&b, "%s%s:%s", i ? "," : "", r->addr, r->port);
+    else
+      es_buf_printf(&b, "%s[%s%s]:%s", i ? "," : "", r->v6 ? "" : "::ffff:", r->addr, r->port);
   }
   if (b.oom) {
     es_buf_free(&b);

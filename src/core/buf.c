@@ -18,7 +18,10 @@ int es_buf_grow(es_buf *b, size_t extra) {
   if (need <= b->cap) return 0;
   cap = b->cap ? b->cap : 64;
   while (cap < need) {
-    if (cap > SIZE_MAX / 2) { cap = need; break; }
+    if (cap > SIZE_MAX / 2) {
+      cap = need;
+      break;
+    }
     cap *= 2;
   }
   p = realloc(b->ptr, cap);
@@ -85,7 +88,9 @@ int es_buf_json_strn(es_buf *b, const char *s, size_t n) {
   return es_buf_put(b, "\"", 1);
 }
 
-int es_buf_json_str(es_buf *b, const char *s) { return es_buf_json_strn(b, s ? s : "", s ? strlen(s) : 0); }
+int es_buf_json_str(es_buf *b, const char *s) {
+  return es_buf_json_strn(b, s ? s : "", s ? strlen(s) : 0);
+}
 
 void es_buf_clear(es_buf *b) {
   b->len = 0;

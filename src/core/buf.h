@@ -5,13 +5,14 @@
 #include <stddef.h>
 
 typedef struct es_buf {
-  char *ptr;  /* always NUL-terminated when non-NULL */
+  char *ptr; /* always NUL-terminated when non-NULL */
   size_t len;
   size_t cap;
-  int oom;    /* set once an allocation failed; later appends are no-ops */
+  int oom; /* set once an allocation failed; later appends are no-ops */
 } es_buf;
 
-#define ES_BUF_INIT {NULL, 0, 0, 0}
+#define ES_BUF_INIT \
+  { NULL, 0, 0, 0 }
 
 int es_buf_grow(es_buf *b, size_t extra);
 int es_buf_put(es_buf *b, const void *data, size_t n);

@@ -70,7 +70,8 @@ static int copy_value(es_arena *a, es_type t, es_value *dst, const es_value *src
     if (!src->list.n) return 0;
     if (!(dst->list.items = es_arena_calloc(a, src->list.n, sizeof(char *)))) return ES_ENOMEM;
     for (k = 0; k < src->list.n; k++)
-      if (!(dst->list.items[k] = es_arena_strndup(a, src->list.items[k], strlen(src->list.items[k]))))
+      if (!(dst->list.items[k] =
+                es_arena_strndup(a, src->list.items[k], strlen(src->list.items[k]))))
         return ES_ENOMEM;
     return 0;
   case ES_T_VECTOR:

@@ -12,7 +12,10 @@
 /* protobuf-c allocates through this: everything lands in the chunk's arena and is released
    with it, one reset per chunk instead of a free() per string and vector. */
 static void *arena_pb_alloc(void *data, size_t size) { return es_arena_alloc(data, size); }
-static void arena_pb_free(void *data, void *ptr) { (void)data; (void)ptr; }
+static void arena_pb_free(void *data, void *ptr) {
+  (void)data;
+  (void)ptr;
+}
 
 #define AT(base, off, type) (*(type *)((char *)(base) + (off)))
 
@@ -62,18 +65,20 @@ static const ProtobufCFieldDescriptor *rows_field(const es_domain *d) {
 }
 
 static void **chunk_slot(Embedding__IngestDataRequest *req, int chunk_case) {
-  const ProtobufCFieldDescriptor *f =
-      protobuf_c_message_descriptor_get_field(&embedding__ingest_data_request__descriptor, (unsigned)chunk_case);
+  const ProtobufCFieldDescriptor *f = protobuf_c_message_descriptor_get_field(
+      &embedding__ingest_data_request__descriptor, (unsigned)chunk_case);
   return f ? &AT(req, f->offset, void *) : NULL;
 }
 
 /* After protobuf-c decoded the request: its strings, on the wire. A string inside a chunk field
    sits in a row (request > chunk > row > string); any other one is in the metadata. */
-static int check_request_text(const uint8_t *data, size_t len, es_request_info *info, es_error *err) {
+static int check_request_text(const uint8_t *data, size_t len, es_request_info *info,
+                              es_error *err) {
   es_wiretext_bad bad;
   int rc = es_wiretext_check(&embedding__ingest_data_request__descriptor, data, len, &bad);
   if (rc == 0) return 0;
-  if (rc < 0) return es_err_set(err, ES_EINVAL, "message is not a valid IngestDataRequest (%zu bytes)", len);
+  if (rc < 0)
+    return es_err_set(err, ES_EINVAL, "message is not a valid IngestDataRequest (%zu bytes)", len);
   if (bad.depth == 3 && es_domain_by_case((int)bad.path[0].field->id)) {
     info->fault = ES_CODEC_TEXT_ROW;
     info->fault_row = bad.path[1].item;
@@ -92,7 +97,8 @@ int es_codec_unpack_request(es_chunk *c, const uint8_t *data, size_t len, es_req
   size_t i;
   memset(info, 0, sizeof(*info));
   req = embedding__ingest_data_request__unpack(&alloc, len, data);
-  if (!req) return es_err_set(err, ES_EINVAL, "message is not a valid IngestDataRequest (%zu bytes)", len);
+  if (!req)
+    return es_err_set(err, ES_EINVAL, "message is not a valid IngestDataRequest (%zu bytes)", len);
   if (check_request_text(data, len, info, err)) return err->code;
   if (req->metadata) {
     info->has_meta = 1;
@@ -135,17 +141,20 @@ int es_codec_unpack_row(es_chunk *c, const uint8_t *data, size_t len, es_codec_f
   es_value *row;
   int text = msg ? es_wiretext_check(md, data, len, &bad) : -1;
   *fault = ES_CODEC_UNDECODABLE;
-  if (text < 0) return es_err_set(err, ES_EINVAL, "not a valid %s (%zu bytes)", md->short_name, len);
+  if (text < 0)
+    return es_err_set(err, ES_EINVAL, "not a valid %s (%zu bytes)", md->short_name, len);
   if (text) {
     *fault = ES_CODEC_TEXT_ROW;
     return es_wiretext_err(&bad, err);
   }
-  if (!(row = es_chunk_add_row(c, 0))) return es_err_set(err, ES_ENOMEM, "out of memory decoding a row");
+  if (!(row = es_chunk_add_row(c, 0)))
+    return es_err_set(err, ES_ENOMEM, "out of memory decoding a row");
   wire_row(d, msg, row);
   return 0;
 }
 
-static void meta_msg(const es_meta *m, Embedding__IngestMetadata *md, Embedding__IngestDataRequest *req) {
+static void meta_msg(const es_meta *m, Embedding__IngestMetadata *md,
+                     Embedding__IngestDataRequest *req) {
   embedding__ingest_metadata__init(md);
   md->domain = (char *)m->domain;
   md->file_name = (char *)(m->file_name ? m->file_name : "");

@@ -23,9 +23,9 @@ typedef enum { ES_CODEC_UNDECODABLE = 0, ES_CODEC_TEXT_META, ES_CODEC_TEXT_ROW }
 typedef struct es_request_info {
   int has_meta;
   es_meta meta;
-  int chunk_case;  /* oneof case of chunk_data, 0 when unset */
-  size_t rows;     /* rows in that chunk message */
-  int appended;    /* 1 when the rows were appended to the chunk (case matched its domain) */
+  int chunk_case;       /* oneof case of chunk_data, 0 when unset */
+  size_t rows;          /* rows in that chunk message */
+  int appended;         /* 1 when the rows were appended to the chunk (case matched its domain) */
   es_codec_fault fault; /* after ES_EINVAL: why */
   size_t fault_row;     /* ES_CODEC_TEXT_ROW: the row's index in its chunk message */
 } es_request_info;

@@ -6,15 +6,13 @@
 
 #include "embedding_stream.pb-c.h"
 
-#define FIELD(n, t, f) {.name = (n), .type = (t), .flags = (f)}
+#define FIELD(n, t, f) \
+  { .name = (n), .type = (t), .flags = (f) }
 
 static es_field recruit_fields[] = {
-    FIELD("id", ES_T_TEXT, ES_F_KEY | ES_F_UUID),
-    FIELD("company_name", ES_T_TEXT, 0),
-    FIELD("exp_years", ES_T_INT, ES_F_NONNEG),
-    FIELD("english_level", ES_T_TEXT, 0),
-    FIELD("primary_keyword", ES_T_TEXT, 0),
-    FIELD("vector", ES_T_VECTOR, 0),
+    FIELD("id", ES_T_TEXT, ES_F_KEY | ES_F_UUID), FIELD("company_name", ES_T_TEXT, 0),
+    FIELD("exp_years", ES_T_INT, ES_F_NONNEG),    FIELD("english_level", ES_T_TEXT, 0),
+    FIELD("primary_keyword", ES_T_TEXT, 0),       FIELD("vector", ES_T_VECTOR, 0),
 };
 
 static es_field candidate_fields[] = {
@@ -77,7 +75,8 @@ static void bind_offsets(es_domain *d) {
   const ProtobufCMessageDescriptor *md = d->pb_row;
   size_t i;
   for (i = 0; i < d->nfields; i++) {
-    const ProtobufCFieldDescriptor *f = protobuf_c_message_descriptor_get_field_by_name(md, d->fields[i].name);
+    const ProtobufCFieldDescriptor *f =
+        protobuf_c_message_descriptor_get_field_by_name(md, d->fields[i].name);
     if (!f) continue;
     d->fields[i].pb_offset = f->offset;
     d->fields[i].pb_qoffset = f->quantifier_offset;

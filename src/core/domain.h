@@ -22,22 +22,22 @@ typedef struct es_field {
 } es_field;
 
 typedef struct es_domain {
-  const char *name;       /* "recruit": domain, table and oneof prefix ("recruit_chunk") */
-  int chunk_case;         /* oneof case of IngestDataRequest.chunk_data: 2, 3, 4 */
-  int default_dim;        /* 384 or 768, as in the spec */
+  const char *name; /* "recruit": domain, table and oneof prefix ("recruit_chunk") */
+  int chunk_case;   /* oneof case of IngestDataRequest.chunk_data: 2, 3, 4 */
+  int default_dim;  /* 384 or 768, as in the spec */
   size_t nfields;
-  es_field *fields;       /* in proto order */
-  size_t key;             /* index of the ES_F_KEY field */
-  size_t vector;          /* index of the vector field */
-  const void *pb_row;     /* ProtobufCMessageDescriptor of the row message */
-  const void *pb_chunk;   /* ... of the chunk message */
+  es_field *fields;     /* in proto order */
+  size_t key;           /* index of the ES_F_KEY field */
+  size_t vector;        /* index of the vector field */
+  const void *pb_row;   /* ProtobufCMessageDescriptor of the row message */
+  const void *pb_chunk; /* ... of the chunk message */
 } es_domain;
 
 extern const es_domain *const es_domains[];
 extern const size_t es_domain_count;
 
-const es_domain *es_domain_find(const char *name);      /* NULL if unknown */
-const es_domain *es_domain_by_case(int chunk_case);     /* NULL if unknown */
+const es_domain *es_domain_find(const char *name);               /* NULL if unknown */
+const es_domain *es_domain_by_case(int chunk_case);              /* NULL if unknown */
 int es_domain_field_index(const es_domain *d, const char *name); /* -1 if none */
 /* "recruit, candidate, skill_embedding_dic" for messages and --help. */
 const char *es_domain_names(void);

@@ -29,8 +29,7 @@ typedef struct es_error {
 } es_error;
 
 /* Fills err (which may be NULL) and returns code, so `return es_err_set(...)` reads well. */
-int es_err_set(es_error *err, int code, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
+int es_err_set(es_error *err, int code, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 int es_err_vset(es_error *err, int code, const char *fmt, va_list ap);
 /* Puts context in front of an existing message: "chunk 3, row 7: " + msg. Returns err->code. */
 int es_err_prefix(es_error *err, const char *fmt, ...) __attribute__((format(printf, 2, 3)));

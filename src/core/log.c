@@ -51,9 +51,12 @@ void es_log_set_format(int format) { log_format = format; }
 int es_log_format(void) { return log_format; }
 
 int es_log_parse_format(const char *s, int *format) {
-  if (!strcasecmp(s, "text")) *format = ES_LOG_TEXT;
-  else if (!strcasecmp(s, "json")) *format = ES_LOG_JSON;
-  else return -1;
+  if (!strcasecmp(s, "text"))
+    *format = ES_LOG_TEXT;
+  else if (!strcasecmp(s, "json"))
+    *format = ES_LOG_JSON;
+  else
+    return -1;
   return 0;
 }
 
@@ -107,8 +110,10 @@ static void json_field(es_buf *b, const es_log_field *f) {
   switch (f->type) {
   case ES_LF_WORD:
   case ES_LF_QUOTED:
-    if (f->s) json_str(b, f->s);
-    else es_buf_puts(b, "null");
+    if (f->s)
+      json_str(b, f->s);
+    else
+      es_buf_puts(b, "null");
     break;
   case ES_LF_UINT: es_buf_printf(b, "%llu", (unsigned long long)f->u); break;
   case ES_LF_SECONDS: es_buf_printf(b, "%.3f", f->d); break;
@@ -116,7 +121,8 @@ static void json_field(es_buf *b, const es_log_field *f) {
 }
 
 static void emit(int level, const char *msg, const es_log_field *f, size_t n) {
-  static const char *names[] = {"DEBUG", "INFO", "WARN", "ERROR"}, *lower[] = {"debug", "info", "warn", "error"};
+  static const char *names[] = {"DEBUG", "INFO", "WARN", "ERROR"},
+                    *lower[] = {"debug", "info", "warn", "error"};
   char iso[ES_CLOCK_ISO_LEN];
   es_buf b = ES_BUF_INIT;
   size_t i, shown = 0;
@@ -137,7 +143,8 @@ static void emit(int level, const char *msg, const es_log_field *f, size_t n) {
     es_buf_puts(&b, "\n");
   }
   if (interpose_before) interpose_before(interpose_ud);
-  if (!b.oom && write(STDERR_FILENO, b.ptr, b.len) < 0) { /* nowhere left to report it */ }
+  if (!b.oom && write(STDERR_FILENO, b.ptr, b.len) < 0) { /* nowhere left to report it */
+  }
   if (interpose_after) interpose_after(interpose_ud);
   es_buf_free(&b);
 }
@@ -171,7 +178,8 @@ static void from_grpc(gpr_log_func_args *a) {
   int level = ES_LOG_DEBUG;
   es_log_field f[] = {ES_LF_W("source", "grpc"), ES_LF_W("file", file ? file + 1 : a->file),
                       ES_LF_U("line", a->line > 0 ? a->line : 0)};
-  if (a->severity == GPR_LOG_SEVERITY_ERROR && a->message && !strncmp(a->message, "assertion failed", 16))
+  if (a->severity == GPR_LOG_SEVERITY_ERROR && a->message &&
+      !strncmp(a->message, "assertion failed", 16))
     level = ES_LOG_ERROR;
   es_log_fields(level, a->message ? a->message : "", f, sizeof(f) / sizeof(f[0]));
 }
@@ -179,5 +187,6 @@ static void from_grpc(gpr_log_func_args *a) {
 void es_log_route_grpc(void) {
   gpr_set_log_function(from_grpc);
   /* gRPC formats only what could be shown: everything at debug, else errors (for assertions). */
-  gpr_set_log_verbosity(es_log_level() == ES_LOG_DEBUG ? GPR_LOG_SEVERITY_DEBUG : GPR_LOG_SEVERITY_ERROR);
+  gpr_set_log_verbosity(es_log_level() == ES_LOG_DEBUG ? GPR_LOG_SEVERITY_DEBUG
+                                                       : GPR_LOG_SEVERITY_ERROR);
 }

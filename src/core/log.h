@@ -40,10 +40,14 @@ typedef struct es_log_field {
   double d;      /* SECONDS */
   int json_only;
 } es_log_field;
-#define ES_LF_W(k, v) {(k), ES_LF_WORD, (v), 0, 0, 0}
-#define ES_LF_Q(k, v) {(k), ES_LF_QUOTED, (v), 0, 0, 0}
-#define ES_LF_U(k, v) {(k), ES_LF_UINT, NULL, (uint64_t)(v), 0, 0}
-#define ES_LF_SECS(k, v) {(k), ES_LF_SECONDS, NULL, 0, (v), 0}
+#define ES_LF_W(k, v) \
+  { (k), ES_LF_WORD, (v), 0, 0, 0 }
+#define ES_LF_Q(k, v) \
+  { (k), ES_LF_QUOTED, (v), 0, 0, 0 }
+#define ES_LF_U(k, v) \
+  { (k), ES_LF_UINT, NULL, (uint64_t)(v), 0, 0 }
+#define ES_LF_SECS(k, v) \
+  { (k), ES_LF_SECONDS, NULL, 0, (v), 0 }
 
 /* One record: msg (may be printf-formatted by the caller beforehand) and its fields. */
 void es_log_fields(int level, const char *msg, const es_log_field *f, size_t n);

@@ -9,7 +9,8 @@
 #include <string.h>
 #include <unistd.h>
 
-int es_net_split(const char *label, const char *s, char *host, size_t cap, const char **port, es_error *err) {
+int es_net_split(const char *label, const char *s, char *host, size_t cap, const char **port,
+                 es_error *err) {
   const char *hs = s, *he, *colon;
   if (s[0] == '[') {
     hs = s + 1;
@@ -29,8 +30,8 @@ int es_net_split(const char *label, const char *s, char *host, size_t cap, const
 
 /* getaddrinfo for a listener on addr: every address it may bind, in *res (freeaddrinfo'd by
    the caller); the host goes to host[cap]. */
-static int resolve(const char *label, const char *addr, char *host, size_t cap, struct addrinfo **res,
-                   es_error *err) {
+static int resolve(const char *label, const char *addr, char *host, size_t cap,
+                   struct addrinfo **res, es_error *err) {
   struct addrinfo hints;
   const char *port = NULL;
   int rc, gai;
@@ -45,8 +46,8 @@ static int resolve(const char *label, const char *addr, char *host, size_t cap, 
   return 0;
 }
 
-int es_net_resolve_listen(const char *label, const char *addr, struct sockaddr_storage *ss, char *host,
-                          size_t cap, es_error *err) {
+int es_net_resolve_listen(const char *label, const char *addr, struct sockaddr_storage *ss,
+                          char *host, size_t cap, es_error *err) {
   struct addrinfo *res = NULL;
   int rc;
   if ((rc = resolve(label, addr, host, cap, &res, err))) return rc;
@@ -75,15 +76,20 @@ void es_net_why_no_listen(const char *addr, char *out, size_t cap) {
   }
   /* As gRPC binds (SO_REUSEADDR), so that a port in TIME_WAIT does not count as taken. */
   setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
-  if (bind(fd, (struct sockaddr *)&ss, ss.ss_family == AF_INET6 ? sizeof(struct sockaddr_in6)
-                                                                 : sizeof(struct sockaddr_in)))
+  if (bind(fd, (struct sockaddr *)&ss,
+           ss.ss_family == AF_INET6 ? sizeof(struct sockaddr_in6) : sizeof(struct sockaddr_in)))
     e = errno;
   close(fd);
-  if (e == EADDRINUSE) snprintf(out, cap, "address already in use (is another server running there?)");
-  else if (e == EADDRNOTAVAIL) snprintf(out, cap, "%s is not an address of this machine", host);
-  else if (e == EACCES) snprintf(out, cap, "permission denied (ports below 1024 need privileges)");
-  else if (e) snprintf(out, cap, "%s", strerror(e));
-  else snprintf(out, cap, "%s", "");
+  if (e == EADDRINUSE)
+    snprintf(out, cap, "address already in use (is another server running there?)");
+  else if (e == EADDRNOTAVAIL)
+    snprintf(out, cap, "%s is not an address of this machine", host);
+  else if (e == EACCES)
+    snprintf(out, cap, "permission denied (ports below 1024 need privileges)");
+  else if (e)
+    snprintf(out, cap, "%s", strerror(e));
+  else
+    snprintf(out, cap, "%s", "");
 }
 
 static int addr_is_loopback(const struct sockaddr *sa) {

@@ -8,12 +8,13 @@
 #include "core/error.h"
 
 /* Splits "host:port" or "[v6]:port": the host into host[cap], *port pointing into addr. */
-int es_net_split(const char *label, const char *addr, char *host, size_t cap, const char **port, es_error *err);
+int es_net_split(const char *label, const char *addr, char *host, size_t cap, const char **port,
+                 es_error *err);
 
 /* Resolves "host:port" or "[v6]:port" (numeric port, passive) into ss and copies the host into
    host[cap]. `label` names the option in messages ("--listen"). ES_EUSAGE on a bad address. */
-int es_net_resolve_listen(const char *label, const char *addr, struct sockaddr_storage *ss, char *host,
-                          size_t cap, es_error *err);
+int es_net_resolve_listen(const char *label, const char *addr, struct sockaddr_storage *ss,
+                          char *host, size_t cap, es_error *err);
 
 /* Why a server could not listen on addr, found by binding a socket there ourselves (gRPC says
    only that it failed): "address already in use", "not an address of this machine", ... into

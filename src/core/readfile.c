@@ -49,10 +49,13 @@ int es_readfile_fd(int fd, const char *path, size_t max, const char *what, char 
   return 0;
 }
 
-int es_readfile(const char *path, size_t max, const char *what, char **buf, size_t *len, es_error *err) {
+int es_readfile(const char *path, size_t max, const char *what, char **buf, size_t *len,
+                es_error *err) {
   struct stat st;
   int rc, fd = open(path, O_RDONLY | O_CLOEXEC);
-  if (fd < 0) return es_err_set(err, errno == ENOENT ? ES_ENOTFOUND : ES_EIO, "%s: %s", path, strerror(errno));
+  if (fd < 0)
+    return es_err_set(err, errno == ENOENT ? ES_ENOTFOUND : ES_EIO, "%s: %s", path,
+                      strerror(errno));
   if (fstat(fd, &st) == 0 && !S_ISREG(st.st_mode)) {
     close(fd);
     return es_err_set(err, ES_EINVAL, "%s: not a regular file", path);

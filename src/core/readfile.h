@@ -13,6 +13,7 @@
 int es_readfile_fd(int fd, const char *path, size_t max, const char *what, char **buf, size_t *len,
                    es_error *err);
 /* The same from a path, which must name a regular file (not a folder, not a device). */
-int es_readfile(const char *path, size_t max, const char *what, char **buf, size_t *len, es_error *err);
+int es_readfile(const char *path, size_t max, const char *what, char **buf, size_t *len,
+                es_error *err);
 
 #endif

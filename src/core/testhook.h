@@ -1,4 +1,5 @@
-/* testhook.h - ES_TEST_PAUSE_FILE: the fault tests hold a stream at a named point. Off unless set. */
+/* testhook.h - ES_TEST_PAUSE_FILE: the fault tests hold a stream at a named point. Off unless set.
+ */
 #ifndef ES_TESTHOOK_H
 #define ES_TESTHOOK_H
 

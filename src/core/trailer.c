@@ -45,7 +45,8 @@ int es_trailer_find_pos(const char *text, uint64_t *chunk, uint64_t *row, size_t
   if (!text) return 0;
   for (i = 0; text[i]; i++) {
     /* a word of its own: "subchunk 3, row 4" is not a position */
-    if (i && ((text[i - 1] >= 'a' && text[i - 1] <= 'z') || (text[i - 1] >= 'A' && text[i - 1] <= 'Z')))
+    if (i &&
+        ((text[i - 1] >= 'a' && text[i - 1] <= 'z') || (text[i - 1] >= 'A' && text[i - 1] <= 'Z')))
       continue;
     if ((n = pos_at(text + i, chunk, row))) {
       *start = i;

@@ -30,10 +30,20 @@ static es_text_verdict scan_utf8(const char *str, size_t n, int nul_bad, size_t 
       s++;
       continue;
     }
-    if ((c & 0xE0) == 0xC0) { len = 2; cp = c & 0x1F; min = 0x80; }
-    else if ((c & 0xF0) == 0xE0) { len = 3; cp = c & 0x0F; min = 0x800; }
-    else if ((c & 0xF8) == 0xF0) { len = 4; cp = c & 0x07; min = 0x10000; }
-    else return ES_TEXT_NOT_UTF8;
+    if ((c & 0xE0) == 0xC0) {
+      len = 2;
+      cp = c & 0x1F;
+      min = 0x80;
+    } else if ((c & 0xF0) == 0xE0) {
+      len = 3;
+      cp = c & 0x0F;
+      min = 0x800;
+    } else if ((c & 0xF8) == 0xF0) {
+      len = 4;
+      cp = c & 0x07;
+      min = 0x10000;
+    } else
+      return ES_TEXT_NOT_UTF8;
     if ((size_t)(end - s) < len) return ES_TEXT_NOT_UTF8;
     for (k = 1; k < len; k++) {
       if ((s[k] & 0xC0) != 0x80) return ES_TEXT_NOT_UTF8;
@@ -149,11 +159,13 @@ int es_validate_row(const es_domain *d, es_value *row, int32_t dim, es_error *er
   return 0;
 }
 
-int es_validate_chunk(es_chunk *c, int32_t dim, uint64_t chunk_no, size_t first_row, es_error *err) {
+int es_validate_chunk(es_chunk *c, int32_t dim, uint64_t chunk_no, size_t first_row,
+                      es_error *err) {
   size_t i;
   for (i = 0; i < c->nrows; i++) {
     if (es_validate_row(c->domain, es_chunk_row(c, i), dim, err))
-      return es_err_prefix(err, "chunk %llu, row %zu: ", (unsigned long long)chunk_no, first_row + i);
+      return es_err_prefix(err, "chunk %llu, row %zu: ", (unsigned long long)chunk_no,
+                           first_row + i);
   }
   return 0;
 }

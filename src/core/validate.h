@@ -9,11 +9,10 @@
 #include "core/error.h"
 #include "core/limits.h"
 
-
 int es_utf8_valid(const char *s, size_t n);
 typedef enum { ES_TEXT_OK = 0, ES_TEXT_NUL, ES_TEXT_NOT_UTF8 } es_text_verdict;
 /* What every string a peer sends must be: UTF-8 without a NUL byte (a C string would end there).
-   *at (may be NULL) receives the offset of the first offending byte. */
+ *at (may be NULL) receives the offset of the first offending byte. */
 es_text_verdict es_text_check(const char *s, size_t n, size_t *at);
 /* The longest prefix of the UTF-8 text s[0..n) that is at most max bytes and ends on a character
    boundary, for quoting client text in messages without cutting a character in two. */

@@ -1,5 +1,5 @@
-/* wiretext.c - string fields checked on the wire: protobuf-c decodes a string into a char *, so a NUL
-   inside would silently cut it and it passes bytes that are not UTF-8; here every string is
+/* wiretext.c - string fields checked on the wire: protobuf-c decodes a string into a char *, so a
+   NUL inside would silently cut it and it passes bytes that are not UTF-8; here every string is
    checked where it lies in the message, its length known, before anyone reads it as a C string.
    Only the framing is read here, with protobuf-c's descriptors telling what each field is;
    decoding stays protobuf-c's. */
@@ -63,14 +63,21 @@ static int walk(const ProtobufCMessageDescriptor *md, const uint8_t *p, size_t l
     const ProtobufCFieldDescriptor *f;
     if (!get_varint(p, len, &off, &key)) return -1;
     switch (key & 7) {
-    case 0: if (!get_varint(p, len, &off, &n)) return -1; break;
-    case 1: if (!skip(len, &off, 8)) return -1; break;
-    case 5: if (!skip(len, &off, 4)) return -1; break;
+    case 0:
+      if (!get_varint(p, len, &off, &n)) return -1;
+      break;
+    case 1:
+      if (!skip(len, &off, 8)) return -1;
+      break;
+    case 5:
+      if (!skip(len, &off, 4)) return -1;
+      break;
     case 2: {
       size_t idx, item = 0;
       int rc;
       if (!get_varint(p, len, &off, &n) || n > len - off) return -1;
-      f = key >> 3 <= UINT32_MAX ? protobuf_c_message_descriptor_get_field(md, (unsigned)(key >> 3)) : NULL;
+      f = key >> 3 <= UINT32_MAX ? protobuf_c_message_descriptor_get_field(md, (unsigned)(key >> 3))
+                                 : NULL;
       if (f) {
         idx = (size_t)(f - md->fields);
         if (idx < COUNTED_FIELDS) item = counts[idx]++;
@@ -96,7 +103,7 @@ int es_wiretext_err(const es_wiretext_bad *bad, es_error *err) {
   const char *what = bad->nul ? "contains a NUL byte" : "is not valid UTF-8";
   if (!bad->depth) return es_err_set(err, ES_EINVAL, "a string field %s", what);
   if (s->field->label == PROTOBUF_C_LABEL_REPEATED)
-    return es_err_set(err, ES_EINVAL, "field '%s': item %zu %s (byte %zu)", s->field->name, s->item, what,
-                      bad->at);
+    return es_err_set(err, ES_EINVAL, "field '%s': item %zu %s (byte %zu)", s->field->name, s->item,
+                      what, bad->at);
   return es_err_set(err, ES_EINVAL, "field '%s': %s (byte %zu)", s->field->name, what, bad->at);
 }

@@ -1,4 +1,5 @@
-/* wiretext.h - every string field of a protobuf message checked on its wire bytes (UTF-8, no NUL). */
+/* wiretext.h - every string field of a protobuf message checked on its wire bytes (UTF-8, no NUL).
+ */
 #ifndef ES_WIRETEXT_H
 #define ES_WIRETEXT_H
 

@@ -49,7 +49,8 @@ int es_api_start(const es_api_config *c, es_api **out, es_error *err) {
     return es_err_set(err, ES_EINTERNAL, "cannot create a lock");
   }
   if ((rc = es_api_security_load(a, err))) goto fail;
-  /* Every job reads them again (a rotated token file is followed); a missing one is an error now. */
+  /* Every job reads them again (a rotated token file is followed); a missing one is an error now.
+   */
   if ((rc = es_ingest_opts_check_creds(&c->client, err))) {
     es_err_prefix(err, "the API's calls to the gRPC server (--server-tls*, --server-token-file): ");
     goto fail;

@@ -22,8 +22,8 @@ struct es_api {
   double ready_at;          /* monotonic time of that check, 0 before the first */
   int ready;                /* its outcome: 1 the gRPC server answered SERVING */
   char ready_why[256];      /* else why not */
-  es_tls_pair tls;     /* cert_pem NULL: plain HTTP */
-  es_tokenset *tokens; /* NULL: no token asked for */
+  es_tls_pair tls;          /* cert_pem NULL: plain HTTP */
+  es_tokenset *tokens;      /* NULL: no token asked for */
 };
 
 /* One request: what routes.c matched and the handler needs. */
@@ -56,7 +56,8 @@ enum MHD_Result es_api_readyz(es_req *r);
 enum MHD_Result es_reply_json(es_req *r, int status, es_buf *body);
 /* {"error":{"code":es_code_name(code),"message":msg}}, plus the members in fields (a JSON
    fragment such as "\"job_id\":\"3\"", or NULL). */
-enum MHD_Result es_reply_error(es_req *r, int status, int code, const char *msg, const char *fields);
+enum MHD_Result es_reply_error(es_req *r, int status, int code, const char *msg,
+                               const char *fields);
 /* Queues a string that lives as long as the program. */
 enum MHD_Result es_reply_static(es_req *r, int status, const char *type, const char *body);
 /* 405 naming the methods the path takes, in the Allow header and the error. */

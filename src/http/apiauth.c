@@ -10,7 +10,8 @@
 static int check_options(const es_api_config *c, es_error *err) {
   es_guard g = {"--listen", c->listen, c->tls_cert != NULL, c->tokens != NULL, c->insecure};
   if (!c->tls_cert != !c->tls_key)
-    return es_err_set(err, ES_EUSAGE, "--tls-cert and --tls-key go together: give both, or neither");
+    return es_err_set(err, ES_EUSAGE,
+                      "--tls-cert and --tls-key go together: give both, or neither");
   return es_guard_listen(&g, err);
 }
 
@@ -22,15 +23,18 @@ int es_api_security_load(es_api *a, es_error *err) {
       (rc = es_tls_pair_load(c->tls_cert, c->tls_key, "--tls-cert", "--tls-key", &a->tls, err)))
     return rc;
   if (a->tls.expired)
-    es_warn("TLS: the certificate in --tls-cert %s is expired or not valid yet (until %s): browsers "
-            "and curl will refuse it", c->tls_cert, a->tls.not_after);
+    es_warn(
+        "TLS: the certificate in --tls-cert %s is expired or not valid yet (until %s): browsers "
+        "and curl will refuse it",
+        c->tls_cert, a->tls.not_after);
   if (c->tokens && (rc = es_tokenset_open(c->tokens, &a->tokens, err))) {
     es_err_prefix(err, "--tokens: ");
     err->code = rc == ES_ENOMEM ? rc : ES_EUSAGE;
     return err->code;
   }
   if (a->tokens)
-    es_info("tokens: %zu from %s (SIGHUP reads the file again)", es_tokenset_count(a->tokens), c->tokens);
+    es_info("tokens: %zu from %s (SIGHUP reads the file again)", es_tokenset_count(a->tokens),
+            c->tokens);
   return 0;
 }
 

@@ -41,7 +41,8 @@ int es_datadir_check_name(const char *name, size_t n, es_error *err) {
   if (n == 0) return es_err_set(err, ES_EINVAL, "file_name is empty");
   if (memchr(name, '\0', n)) return es_err_set(err, ES_EINVAL, "file_name contains a NUL byte");
   if (n >= PATH_MAX) return es_err_set(err, ES_EINVAL, "file_name is too long");
-  if (name[0] == '/') return es_err_set(err, ES_EINVAL, "file_name must be relative to the data folder");
+  if (name[0] == '/')
+    return es_err_set(err, ES_EINVAL, "file_name must be relative to the data folder");
   if (!es_utf8_valid(name, n)) return es_err_set(err, ES_EINVAL, "file_name is not valid UTF-8");
   for (i = 0; i <= n; i++) {
     if (i < n && name[i] != '/') continue;
@@ -100,9 +101,12 @@ done:
 }
 
 /* Whether c may continue a file name ("/srv/data" is not the folder in "/srv/database"). */
-static int continues_name(char c) { return isalnum((unsigned char)c) || c == '.' || c == '_' || c == '-'; }
+static int continues_name(char c) {
+  return isalnum((unsigned char)c) || c == '.' || c == '_' || c == '-';
+}
 
-void es_datadir_scrub(const char *root, const char *real, const char *shown, char *msg, size_t cap) {
+void es_datadir_scrub(const char *root, const char *real, const char *shown, char *msg,
+                      size_t cap) {
   es_buf b = ES_BUF_INIT;
   size_t nreal = real ? strlen(real) : 0;
   /* A data folder of "/" is in every absolute path: only `real` can be told apart then. */
@@ -122,8 +126,10 @@ void es_datadir_scrub(const char *root, const char *real, const char *shown, cha
       es_buf_put(&b, p++, 1);
     }
   }
-  if (!b.oom && b.ptr) snprintf(msg, cap, "%s", b.ptr);
-  else snprintf(msg, cap, "(an error message that could not be shown)");
+  if (!b.oom && b.ptr)
+    snprintf(msg, cap, "%s", b.ptr);
+  else
+    snprintf(msg, cap, "(an error message that could not be shown)");
   es_buf_free(&b);
 }
 
@@ -205,7 +211,8 @@ static int visit(listing *l, const char *rel, const char *entry, int depth) {
   char path[PATH_MAX], full[PATH_MAX * 2];
   struct stat st;
   int n = snprintf(path, sizeof(path), "%s%s%s", rel, *rel ? "/" : "", entry);
-  if (entry[0] == '.' || n < 0 || (size_t)n >= sizeof(path) || l->n >= ES_DATADIR_MAX_FILES) return 0;
+  if (entry[0] == '.' || n < 0 || (size_t)n >= sizeof(path) || l->n >= ES_DATADIR_MAX_FILES)
+    return 0;
   n = snprintf(full, sizeof(full), "%s/%s", l->d->root, path);
   if (n < 0 || (size_t)n >= sizeof(full) || lstat(full, &st)) return 0;
   if (S_ISDIR(st.st_mode)) /* a link to a folder is S_ISLNK here: not followed */

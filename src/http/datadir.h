@@ -8,7 +8,7 @@
 #include "core/error.h"
 
 typedef struct es_datadir {
-  char *root;     /* realpath of the folder, resolved once at start */
+  char *root; /* realpath of the folder, resolved once at start */
   size_t rootlen;
 } es_datadir;
 

@@ -40,7 +40,8 @@ static int csv_header(const char *buf, size_t len, int eof, header *h) {
   rc = es_csv_split(buf, 0, len, eof, GUESS_COLS + 1, &f, &end) == ES_CSV_RECORD ? 0 : -1;
   for (i = 0; rc == 0 && i < f.n; i++)
     if (f.v[i].kind == ES_CSV_PLAIN) {
-      if (h->n == GUESS_COLS) rc = -1;
+      if (h->n == GUESS_COLS)
+        rc = -1;
       else {
         h->cols[h->n].s = buf + f.v[i].off;
         h->cols[h->n++].n = f.v[i].n;
@@ -71,7 +72,9 @@ static int jsonl_header(const char *buf, size_t len, header *h) {
       h->cols[h->n].s = raw;
       h->cols[h->n++].n = n;
     } else {
-      if (n + 1 > sizeof(h->names) - h->used || es_json_unescape(&j, raw, n, h->names + h->used, &outn)) return -1;
+      if (n + 1 > sizeof(h->names) - h->used ||
+          es_json_unescape(&j, raw, n, h->names + h->used, &outn))
+        return -1;
       h->cols[h->n].s = h->names + h->used;
       h->cols[h->n++].n = outn;
       h->used += outn + 1;
@@ -81,8 +84,10 @@ static int jsonl_header(const char *buf, size_t len, header *h) {
     es_json_ws(&j);
     if (es_json_skip(&j)) return -1;
     es_json_ws(&j);
-    if (j.p < j.end && *j.p == ',') j.p++;
-    else return j.p < j.end && *j.p == '}' ? 0 : -1;
+    if (j.p < j.end && *j.p == ',')
+      j.p++;
+    else
+      return j.p < j.end && *j.p == '}' ? 0 : -1;
   }
 }
 
@@ -93,7 +98,8 @@ static const char *match(const header *h) {
   const char *loose = NULL;
   size_t i, nloose = 0;
   for (i = 0; i < es_domain_count; i++)
-    if (!es_columns_match(es_domains[i], "", h->cols, h->n, 0, map, NULL)) return es_domains[i]->name;
+    if (!es_columns_match(es_domains[i], "", h->cols, h->n, 0, map, NULL))
+      return es_domains[i]->name;
   for (i = 0; i < es_domain_count; i++)
     if (!es_columns_match(es_domains[i], "", h->cols, h->n, 1, map, NULL)) {
       loose = es_domains[i]->name;
@@ -113,7 +119,8 @@ const char *es_datadir_guess_header(const char *path, const char *format) {
   if (!(buf = malloc(GUESS_BYTES)) || !(h = calloc(1, sizeof(*h)))) goto done;
   if ((fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW)) < 0) goto done;
   if ((got = read(fd, buf, GUESS_BYTES)) <= 0) goto done;
-  if (csv ? csv_header(buf, (size_t)got, got < GUESS_BYTES, h) : jsonl_header(buf, (size_t)got, h)) goto done;
+  if (csv ? csv_header(buf, (size_t)got, got < GUESS_BYTES, h) : jsonl_header(buf, (size_t)got, h))
+    goto done;
   dom = match(h);
 done:
   if (fd >= 0) close(fd);

@@ -13,7 +13,7 @@
 
 typedef struct ingest_req {
   const es_domain *domain;
-  const char *name;  /* file_name as decoded by MHD; name_len counts a NUL inside it */
+  const char *name; /* file_name as decoded by MHD; name_len counts a NUL inside it */
   size_t name_len;
   int async;
   int dim;
@@ -22,9 +22,12 @@ typedef struct ingest_req {
 } ingest_req;
 
 static int parse_bool(const char *v, int *out) {
-  if (!v || !*v || !strcasecmp(v, "false") || !strcmp(v, "0")) *out = 0;
-  else if (!strcasecmp(v, "true") || !strcmp(v, "1")) *out = 1;
-  else return -1;
+  if (!v || !*v || !strcasecmp(v, "false") || !strcmp(v, "0"))
+    *out = 0;
+  else if (!strcasecmp(v, "true") || !strcmp(v, "1"))
+    *out = 1;
+  else
+    return -1;
   return 0;
 }
 
@@ -44,7 +47,8 @@ static int parse_query(es_req *q, ingest_req *r, es_error *err) {
   long dim = 0, rows = 0;
   const char *cs = es_req_arg(q, "chunk_size");
   if (MHD_lookup_connection_value_n(q->conn, MHD_GET_ARGUMENT_KIND, "file_name", 9, &r->name,
-                                    &r->name_len) != MHD_YES || !r->name)
+                                    &r->name_len) != MHD_YES ||
+      !r->name)
     return es_err_set(err, ES_EINVAL, "the query parameter file_name is required");
   if (parse_bool(es_req_arg(q, "async"), &r->async))
     return es_err_set(err, ES_EINVAL, "async must be true or false");

@@ -1,4 +1,5 @@
-/* jobs.c - ingest jobs on their own threads, so a long stream never holds up other HTTP requests. */
+/* jobs.c - ingest jobs on their own threads, so a long stream never holds up other HTTP requests.
+ */
 #include "http/jobs.h"
 
 #include <errno.h>
@@ -14,7 +15,7 @@
 typedef struct es_job es_job;
 
 struct es_job {
-  es_job *next;           /* creation order, oldest first */
+  es_job *next; /* creation order, oldest first */
   es_jobs *table;
   uint64_t id;
   es_job_state state;
@@ -27,27 +28,27 @@ struct es_job {
   volatile int cancel;    /* es_ingest_opts.cancel points here */
   int cancel_asked;       /* by DELETE (not by the API's shutdown) */
   double created, started, finished;
-  int http_status;        /* once finished */
-  int code;               /* es_code of the outcome */
-  char *body;             /* the JSON the synchronous request answers with */
-  char *error;            /* message when failed */
+  int http_status; /* once finished */
+  int code;        /* es_code of the outcome */
+  char *body;      /* the JSON the synchronous request answers with */
+  char *error;     /* message when failed */
   pthread_t thread;
   int has_thread;
-  int holders;            /* waiters reading it: not pruned meanwhile */
+  int holders; /* waiters reading it: not pruned meanwhile */
 };
 
 struct es_jobs {
   pthread_mutex_t mu;
-  pthread_cond_t cv;      /* broadcast whenever a job ends or the table stops */
+  pthread_cond_t cv; /* broadcast whenever a job ends or the table stops */
   es_job *head, *tail;
   size_t finished;
   int active, max_active;
-  int waiters;            /* synchronous requests inside es_jobs_wait */
+  int waiters; /* synchronous requests inside es_jobs_wait */
   size_t history;
   uint64_t next_id;
   int stopping;
   es_ingest_opts base;
-  const char *data_root;  /* never shown in an error message */
+  const char *data_root; /* never shown in an error message */
 };
 
 int es_http_status_for(int code) {
@@ -126,8 +127,7 @@ void es_http_error_open(es_buf *b, int code, const char *msg) {
   es_buf_puts(b, "}");
 }
 
-static char *error_body(const es_job *j, int code, const char *msg, int grpc_status,
-                        int attempts) {
+static char *error_body(const es_job *j, int code, const char *msg, int grpc_status, int attempts) {
   es_buf b = ES_BUF_INIT;
   es_http_error_open(&b, code, msg);
   if (grpc_status) es_buf_printf(&b, ",\"grpc_status\":%d", grpc_status);
@@ -163,7 +163,9 @@ static void job_finish(es_job *j, int code, int http_status, const char *msg, ch
   j->body = body;
   j->error = emsg;
   j->finished = es_clock_wall();
-  j->state = !code ? ES_JOB_SUCCEEDED : code == ES_ECANCELLED && j->cancel ? ES_JOB_CANCELLED : ES_JOB_FAILED;
+  j->state = !code                                ? ES_JOB_SUCCEEDED
+             : code == ES_ECANCELLED && j->cancel ? ES_JOB_CANCELLED
+                                                  : ES_JOB_FAILED;
   t->active--;
   t->finished++;
   pthread_cond_broadcast(&t->cv);
@@ -173,7 +175,8 @@ static void job_finish(es_job *j, int code, int http_status, const char *msg, ch
 /* How a job that ended on its cancel flag is answered: by DELETE, or by the API's shutdown. */
 static int cancelled_status(const es_job *j, es_error *err) {
   if (j->cancel_asked)
-    es_err_set(err, ES_ECANCELLED, "job %llu was cancelled (DELETE /data/jobs/%llu); nothing was stored",
+    es_err_set(err, ES_ECANCELLED,
+               "job %llu was cancelled (DELETE /data/jobs/%llu); nothing was stored",
                (unsigned long long)j->id, (unsigned long long)j->id);
   else
     es_err_set(err, ES_ECANCELLED, "the API is shutting down; job %llu was cancelled",
@@ -274,8 +277,9 @@ int es_jobs_submit(es_jobs *t, const es_job_spec *spec, uint64_t *id, es_error *
     goto done;
   }
   if (t->active >= t->max_active) {
-    rc = es_err_set(err, ES_EEXHAUSTED, "too many ingests in flight (%d, --max-jobs %d); retry later",
-                    t->active, t->max_active);
+    rc = es_err_set(err, ES_EEXHAUSTED,
+                    "too many ingests in flight (%d, --max-jobs %d); retry later", t->active,
+                    t->max_active);
     goto done;
   }
   prune(t);
@@ -432,8 +436,9 @@ int es_jobs_list_json(es_jobs *t, size_t limit, size_t offset, es_buf *out) {
     goto done;
   }
   for (j = t->head; j; j = j->next) v[n++] = j; /* oldest first */
-  es_buf_printf(out, "{\"max_jobs\":%d,\"active\":%d,\"total\":%zu,\"limit\":%zu,\"offset\":%zu,\"jobs\":[",
-                t->max_active, t->active, n, limit, offset);
+  es_buf_printf(
+      out, "{\"max_jobs\":%d,\"active\":%d,\"total\":%zu,\"limit\":%zu,\"offset\":%zu,\"jobs\":[",
+      t->max_active, t->active, n, limit, offset);
   for (i = offset; i < n && i - offset < limit; i++) {
     if (i > offset) es_buf_puts(out, ",");
     job_json(v[n - 1 - i], out);

@@ -1,4 +1,5 @@
-/* jobs.h - the API's ingest jobs: each runs es_client_ingest on its own thread; one locked table. */
+/* jobs.h - the API's ingest jobs: each runs es_client_ingest on its own thread; one locked table.
+ */
 #ifndef ES_JOBS_H
 #define ES_JOBS_H
 
@@ -21,10 +22,10 @@ typedef struct es_jobs es_jobs;
 
 typedef struct es_job_spec {
   const char *domain;
-  const char *path;       /* resolved real path of the file */
-  const char *file_name;  /* as the caller named it; sent in the stream's metadata */
-  int dim;                /* 0: the domain's default */
-  size_t chunk_rows;      /* 0: the table's default */
+  const char *path;           /* resolved real path of the file */
+  const char *file_name;      /* as the caller named it; sent in the stream's metadata */
+  int dim;                    /* 0: the domain's default */
+  size_t chunk_rows;          /* 0: the table's default */
   int ignore_unknown_columns; /* drop columns the domain does not have instead of refusing */
 } es_job_spec;
 

@@ -10,13 +10,15 @@
 #include "core/log.h"
 #include "core/net.h"
 
-int es_mhd_start(const es_mhd_spec *s, struct MHD_Daemon **out, char *address, size_t cap, es_error *err) {
+int es_mhd_start(const es_mhd_spec *s, struct MHD_Daemon **out, char *address, size_t cap,
+                 es_error *err) {
   struct sockaddr_storage ss;
   char host[256], why[300];
   const union MHD_DaemonInfo *info;
   struct MHD_OptionItem tls_opts[ES_HTTPAUTH_TLS_OPTIONS + 1];
   size_t n = 0;
-  unsigned flags = s->flags | MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_POLL | MHD_USE_ITC | MHD_USE_ERROR_LOG;
+  unsigned flags =
+      s->flags | MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_POLL | MHD_USE_ITC | MHD_USE_ERROR_LOG;
   int rc;
   *out = NULL;
   memset(&ss, 0, sizeof(ss));
@@ -31,14 +33,17 @@ int es_mhd_start(const es_mhd_spec *s, struct MHD_Daemon **out, char *address, s
   }
   tls_opts[n] = (struct MHD_OptionItem){MHD_OPTION_END, 0, NULL};
   /* The logger goes first: MHD reports errors in the options after it through it. */
-  *out = MHD_start_daemon(flags, 0, NULL, NULL, s->handler, s->cls, MHD_OPTION_EXTERNAL_LOGGER, es_log_external,
-                          (void *)s->log_name, MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&ss,
-                          MHD_OPTION_CONNECTION_LIMIT, s->max_conns, MHD_OPTION_CONNECTION_TIMEOUT, s->timeout_s,
-                          MHD_OPTION_ARRAY, tls_opts, MHD_OPTION_END);
+  *out = MHD_start_daemon(flags, 0, NULL, NULL, s->handler, s->cls, MHD_OPTION_EXTERNAL_LOGGER,
+                          es_log_external, (void *)s->log_name, MHD_OPTION_SOCK_ADDR,
+                          (struct sockaddr *)&ss, MHD_OPTION_CONNECTION_LIMIT, s->max_conns,
+                          MHD_OPTION_CONNECTION_TIMEOUT, s->timeout_s, MHD_OPTION_ARRAY, tls_opts,
+                          MHD_OPTION_END);
   if (!*out)
-    return es_err_set(err, ES_EIO, "cannot listen on %s%s (see the message above)", s->listen, s->purpose);
+    return es_err_set(err, ES_EIO, "cannot listen on %s%s (see the message above)", s->listen,
+                      s->purpose);
   info = MHD_get_daemon_info(*out, MHD_DAEMON_INFO_BIND_PORT);
-  snprintf(address, cap, ss.ss_family == AF_INET6 ? "[%s]:%u" : "%s:%u", host, info ? (unsigned)info->port : 0u);
+  snprintf(address, cap, ss.ss_family == AF_INET6 ? "[%s]:%u" : "%s:%u", host,
+           info ? (unsigned)info->port : 0u);
   return 0;
 }
 

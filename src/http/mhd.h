@@ -12,21 +12,22 @@
 #include "core/error.h"
 
 typedef struct {
-  const char *option;      /* the flag that named listen, for messages: "--listen" */
-  const char *listen;      /* HOST:PORT */
-  const char *purpose;     /* appended to "cannot listen on HOST:PORT": "" or " for metrics" */
-  const char *log_name;    /* libmicrohttpd's own messages are logged under this name */
-  unsigned flags;          /* MHD_USE_* beyond the internal polling thread every server has */
-  unsigned max_conns;      /* MHD_OPTION_CONNECTION_LIMIT */
-  unsigned timeout_s;      /* MHD_OPTION_CONNECTION_TIMEOUT */
-  const es_tls_pair *tls;  /* HTTPS when it has a certificate; NULL or empty: plain HTTP */
+  const char *option;     /* the flag that named listen, for messages: "--listen" */
+  const char *listen;     /* HOST:PORT */
+  const char *purpose;    /* appended to "cannot listen on HOST:PORT": "" or " for metrics" */
+  const char *log_name;   /* libmicrohttpd's own messages are logged under this name */
+  unsigned flags;         /* MHD_USE_* beyond the internal polling thread every server has */
+  unsigned max_conns;     /* MHD_OPTION_CONNECTION_LIMIT */
+  unsigned timeout_s;     /* MHD_OPTION_CONNECTION_TIMEOUT */
+  const es_tls_pair *tls; /* HTTPS when it has a certificate; NULL or empty: plain HTTP */
   MHD_AccessHandlerCallback handler;
   void *cls;
 } es_mhd_spec;
 
 /* Starts the daemon into *out and writes the address it listens on ("HOST:PORT", "[V6]:PORT")
    into address. A busy port is refused before libmicrohttpd tries it (one clear line). */
-int es_mhd_start(const es_mhd_spec *s, struct MHD_Daemon **out, char *address, size_t cap, es_error *err);
+int es_mhd_start(const es_mhd_spec *s, struct MHD_Daemon **out, char *address, size_t cap,
+                 es_error *err);
 
 /* For an access handler: 1 when this call carries no work, so the handler returns MHD_YES: the
    first call of a request (headers only; *state is set to mark it) or a call with body bytes,

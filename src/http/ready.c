@@ -18,7 +18,8 @@ static void check(es_api *a, int *ready, char *why, size_t cap) {
   pthread_mutex_lock(&a->ready_mu);
   if (a->ready_at <= 0 || now - a->ready_at >= READY_REUSE_S) {
     if (es_client_health(&a->cfg.client, READY_TIMEOUT_S, &serving, &err) || !serving) {
-      if (a->ready) es_warn("the gRPC server at %s is not ready: %s", a->cfg.client.server, err.msg);
+      if (a->ready)
+        es_warn("the gRPC server at %s is not ready: %s", a->cfg.client.server, err.msg);
       snprintf(a->ready_why, sizeof(a->ready_why), "%.200s", err.msg);
     } else if (!a->ready && a->ready_at > 0) {
       es_info("the gRPC server at %s is ready again", a->cfg.client.server);
@@ -44,8 +45,10 @@ enum MHD_Result es_api_readyz(es_req *r) {
     es_buf_puts(&b, "}");
     return es_reply_json(r, 200, &b);
   }
-  snprintf(msg, sizeof(msg), "the gRPC server does not answer its health check (%s); is `embedstream serve` running at %s?",
-           why, server);
+  snprintf(
+      msg, sizeof(msg),
+      "the gRPC server does not answer its health check (%s); is `embedstream serve` running at %s?",
+      why, server);
   es_buf_puts(&fields, "\"server\":");
   es_buf_json_str(&fields, server);
   ret = es_reply_error(r, 503, ES_EUNAVAIL, msg, fields.oom ? NULL : fields.ptr);

@@ -38,7 +38,8 @@ static enum MHD_Result queue(es_req *r, int status, struct MHD_Response *m) {
 /* A JSON response with the common headers that owns body's memory; NULL (body freed) when MHD
    has none to give. */
 static struct MHD_Response *json_response(es_buf *body) {
-  struct MHD_Response *m = MHD_create_response_from_buffer(body->len, body->ptr, MHD_RESPMEM_MUST_FREE);
+  struct MHD_Response *m =
+      MHD_create_response_from_buffer(body->len, body->ptr, MHD_RESPMEM_MUST_FREE);
   if (!m) {
     es_buf_free(body);
     return NULL;
@@ -57,7 +58,8 @@ enum MHD_Result es_reply_json(es_req *r, int status, es_buf *body) {
   return queue(r, status, json_response(body));
 }
 
-enum MHD_Result es_reply_error(es_req *r, int status, int code, const char *msg, const char *fields) {
+enum MHD_Result es_reply_error(es_req *r, int status, int code, const char *msg,
+                               const char *fields) {
   es_buf b = ES_BUF_INIT;
   es_http_error_open(&b, code, msg);
   if (fields && *fields) {

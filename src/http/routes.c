@@ -170,7 +170,8 @@ static enum MHD_Result dispatch(es_req *r) {
     if (!path_matches(rt, r->url, &r->param)) continue;
     if (method_matches(rt, r->method)) return rt->fn(r);
     if (*allow) strncat(allow, ", ", sizeof(allow) - strlen(allow) - 1);
-    strncat(allow, !strcmp(rt->method, "GET") ? "GET, HEAD" : rt->method, sizeof(allow) - strlen(allow) - 1);
+    strncat(allow, !strcmp(rt->method, "GET") ? "GET, HEAD" : rt->method,
+            sizeof(allow) - strlen(allow) - 1);
   }
   if (*allow) return es_reply_method_not_allowed(r, allow);
   return es_reply_error(r, 404, ES_ENOTFOUND, "no such endpoint; see /docs", NULL);

@@ -17,8 +17,8 @@ int es_load_fail(es_error *err, const char *path, uint64_t line, uint64_t col, c
   vsnprintf(msg, sizeof(msg), fmt, ap);
   va_end(ap);
   if (field)
-    return es_err_set(err, ES_EINVAL, "%s:%llu:%llu: field '%s': %s", path, (unsigned long long)line,
-                      (unsigned long long)col, field, msg);
+    return es_err_set(err, ES_EINVAL, "%s:%llu:%llu: field '%s': %s", path,
+                      (unsigned long long)line, (unsigned long long)col, field, msg);
   return es_err_set(err, ES_EINVAL, "%s:%llu:%llu: %s", path, (unsigned long long)line,
                     (unsigned long long)col, msg);
 }

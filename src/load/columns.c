@@ -99,7 +99,8 @@ int es_columns_match(const es_domain *d, const char *path, const es_colname *col
   es_buf b = ES_BUF_INIT;
   char fields[256];
   int rc = 0;
-  if (d->nfields > ES_MAX_FIELDS) return es_err_set(err, ES_EINTERNAL, "domain has too many fields");
+  if (d->nfields > ES_MAX_FIELDS)
+    return es_err_set(err, ES_EINTERNAL, "domain has too many fields");
   for (i = 0; i < ncols; i++) {
     int f = field_of(d, &cols[i]);
     col_field[i] = f;
@@ -124,8 +125,8 @@ int es_columns_match(const es_domain *d, const char *path, const es_colname *col
     rc = es_err_set(err, ES_ENOMEM, "%s: out of memory", path);
     goto done;
   }
-  rc = es_err_set(err, ES_EINVAL, "%s: %s (the %s domain has the columns %s)", path, b.ptr,
-                  d->name, fields);
+  rc = es_err_set(err, ES_EINVAL, "%s: %s (the %s domain has the columns %s)", path, b.ptr, d->name,
+                  fields);
 done:
   es_buf_free(&b);
   return rc;

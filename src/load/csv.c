@@ -17,16 +17,16 @@
 typedef struct csv_loader {
   es_loader base;
   es_reader r;
-  es_csv_fields f;  /* the current record's fields */
-  size_t ncols;     /* header width */
-  int *colmap;      /* column -> domain field index, or -1 for a column dropped knowingly */
-  int header_done;  /* 0 only for an empty file */
+  es_csv_fields f; /* the current record's fields */
+  size_t ncols;    /* header width */
+  int *colmap;     /* column -> domain field index, or -1 for a column dropped knowingly */
+  int header_done; /* 0 only for an empty file */
   int ignore_unknown;
-  int forked;       /* a worker's copy (es_split_ops.fork): colmap is its parent's */
-  es_buf cell;      /* a decoded JSON cell (doubled quotes removed) */
+  int forked;  /* a worker's copy (es_split_ops.fork): colmap is its parent's */
+  es_buf cell; /* a decoded JSON cell (doubled quotes removed) */
   es_fvec vec;
   es_pvec strs;
-  es_error fail;    /* once failed, every later next() repeats the error */
+  es_error fail; /* once failed, every later next() repeats the error */
 } csv_loader;
 
 /* Line of the byte at buf offset off inside the current record. */
@@ -54,7 +54,8 @@ static int cell_bytes(csv_loader *c, const es_csv_field *f, const char **s, size
   return 0;
 }
 
-static int conv_text(csv_loader *c, const es_csv_field *f, es_arena *a, char **out, const char **why) {
+static int conv_text(csv_loader *c, const es_csv_field *f, es_arena *a, char **out,
+                     const char **why) {
   size_t n;
   char *s;
   if (f->kind == ES_CSV_PLAIN) return es_cell_text(a, c->r.buf + f->off, f->n, out, why);
@@ -136,8 +137,8 @@ static int width_fail(csv_loader *c, es_error *err) {
                         "the row has more fields than the header's %zu", c->ncols);
   /* Named where the record ends, which is where a cell is missing. */
   return es_load_fail(err, c->base.path, line_of(c, last->off + last->n), c->f.n + 1, NULL,
-                      "the row has %zu field%s but the header has %zu", c->f.n,
-                      es_plural(c->f.n), c->ncols);
+                      "the row has %zu field%s but the header has %zu", c->f.n, es_plural(c->f.n),
+                      c->ncols);
 }
 
 static int convert_row(csv_loader *c, uint64_t line, es_chunk *out, es_error *err) {
@@ -221,7 +222,8 @@ static int match_header(csv_loader *c, uint64_t line, es_error *err) {
     rc = es_err_set(err, ES_ENOMEM, "%s: out of memory", c->base.path);
     goto done;
   }
-  rc = es_columns_match(c->base.domain, where.ptr, names, c->ncols, c->ignore_unknown, c->colmap, err);
+  rc = es_columns_match(c->base.domain, where.ptr, names, c->ncols, c->ignore_unknown, c->colmap,
+                        err);
 done:
   es_buf_free(&where);
   free(names);
@@ -268,7 +270,8 @@ static int csv_next(es_loader *l, es_chunk *out, size_t max_rows, es_error *err)
     if ((rc = next_record(c, &end, err)) < 0) return fail(c, rc, err);
     if (rc == 0) break;
     if (!is_blank(c)) {
-      if ((rc = convert_row(c, es_reader_line(&c->r, c->r.pos, 1), out, err))) return fail(c, rc, err);
+      if ((rc = convert_row(c, es_reader_line(&c->r, c->r.pos, 1), out, err)))
+        return fail(c, rc, err);
       added++;
     }
     c->r.pos = end;

@@ -75,7 +75,8 @@ int es_csv_split(const char *buf, size_t pos, size_t len, int eof, size_t limit,
         if (f) f->bad = (size_t)(start - buf);
         return unterminated ? ES_CSV_UNTERMINATED : ES_CSV_MORE;
       }
-      if (f && push(f, (size_t)(start - buf) + (kind == ES_CSV_MESSY ? 0 : 1), n, kind)) return ES_ENOMEM;
+      if (f && push(f, (size_t)(start - buf) + (kind == ES_CSV_MESSY ? 0 : 1), n, kind))
+        return ES_ENOMEM;
     } else {
       p = plain_end(p, end);
       if (f && push(f, (size_t)(start - buf), (size_t)(p - start), ES_CSV_PLAIN)) return ES_ENOMEM;

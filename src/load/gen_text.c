@@ -8,29 +8,43 @@
 #define COUNT(a) (sizeof(a) / sizeof((a)[0]))
 
 static const char *const skills[] = {
-    "Python", "Java", "Go", "Rust", "C++", "C#", "SQL", "Kubernetes", "React", "TypeScript",
-    "Node.js", "PyTorch", "TensorFlow", "Spark", "AWS", "Docker", "PostgreSQL", "Redis", "Kafka",
-    "Scala", "GraphQL", "gRPC", "Terraform", "Airflow", "데이터 분석", "머신러닝", "자연어 처리",
-    "\"Clean\" Code", "R&D, Research", "Swift", "Kotlin", "Elixir"};
+    "Python",      "Java",       "Go",          "Rust",           "C++",           "C#",
+    "SQL",         "Kubernetes", "React",       "TypeScript",     "Node.js",       "PyTorch",
+    "TensorFlow",  "Spark",      "AWS",         "Docker",         "PostgreSQL",    "Redis",
+    "Kafka",       "Scala",      "GraphQL",     "gRPC",           "Terraform",     "Airflow",
+    "데이터 분석", "머신러닝",   "자연어 처리", "\"Clean\" Code", "R&D, Research", "Swift",
+    "Kotlin",      "Elixir"};
 
-static const char *const companies[] = {
-    "Acme Corp", "Globex", "Initech", "Umbrella, Inc.", "Stark \"Industries\"", "네이버",
-    "카카오뱅크", "Wayne Enterprises", "Hooli", "Tyrell Corp", "Cyberdyne Systems", "Zoë Labs",
-    "Soylent Co.", "Massive Dynamic", "주식회사 데이터랩", "Blue Sun, Ltd."};
+static const char *const companies[] = {"Acme Corp",
+                                        "Globex",
+                                        "Initech",
+                                        "Umbrella, Inc.",
+                                        "Stark \"Industries\"",
+                                        "네이버",
+                                        "카카오뱅크",
+                                        "Wayne Enterprises",
+                                        "Hooli",
+                                        "Tyrell Corp",
+                                        "Cyberdyne Systems",
+                                        "Zoë Labs",
+                                        "Soylent Co.",
+                                        "Massive Dynamic",
+                                        "주식회사 데이터랩",
+                                        "Blue Sun, Ltd."};
 
-static const char *const english[] = {"", "Beginner", "Intermediate", "Advanced", "Fluent", "Native"};
+static const char *const english[] = {"",         "Beginner", "Intermediate",
+                                      "Advanced", "Fluent",   "Native"};
 
 static const char *const categories[] = {
-    "Backend", "Frontend", "Data Engineering", "Machine Learning", "DevOps", "Mobile",
-    "백엔드 개발", "Full-stack, Web", "QA \"Automation\"", "Security"};
+    "Backend", "Frontend",    "Data Engineering", "Machine Learning",  "DevOps",
+    "Mobile",  "백엔드 개발", "Full-stack, Web",  "QA \"Automation\"", "Security"};
 
-static const char *const openers[] = {
-    "Built %s services for %d years.",
-    "Led the \"%s\" migration, cutting costs by 30%%.",
-    "Maintains %s pipelines; on call every %d weeks.",
-    "%s 기반 서비스를 %d년 동안 개발했습니다.",
-    "Shipped a %s platform 🚀 used by %d teams.",
-    "Mentored juniors in %s, ran %d workshops."};
+static const char *const openers[] = {"Built %s services for %d years.",
+                                      "Led the \"%s\" migration, cutting costs by 30%%.",
+                                      "Maintains %s pipelines; on call every %d weeks.",
+                                      "%s 기반 서비스를 %d년 동안 개발했습니다.",
+                                      "Shipped a %s platform 🚀 used by %d teams.",
+                                      "Mentored juniors in %s, ran %d workshops."};
 
 static const char *const closers[] = {
     "Looking for a remote role.", "Open to relocation, visa needed.",

@@ -21,8 +21,8 @@ static inline uint32_t es_gen_below(uint64_t *s, uint32_t n) {
 
 /* Each writes one value into b (cleared first). */
 void es_gen_uuid7(es_buf *b, uint64_t *s, uint64_t seed, uint64_t row);
-void es_gen_skill_name(es_buf *b, uint64_t row);     /* unique per row */
+void es_gen_skill_name(es_buf *b, uint64_t row); /* unique per row */
 void es_gen_text_field(es_buf *b, uint64_t *s, const char *field);
-const char *es_gen_skill(uint64_t *s);                /* a skill from the list */
+const char *es_gen_skill(uint64_t *s); /* a skill from the list */
 
 #endif

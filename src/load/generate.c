@@ -24,7 +24,8 @@ void es_gen_free(es_gen *g) { es_buf_free(&g->tmp); }
 /* Embedding-like values: a triangular distribution over (-0.15, 0.15), and now and then a tiny
    one, so files also carry exponent notation ("1.2345678e-07"). */
 static float gen_value(uint64_t *s) {
-  double u1 = (double)(es_gen_next(s) >> 11) * 0x1p-53, u2 = (double)(es_gen_next(s) >> 11) * 0x1p-53;
+  double u1 = (double)(es_gen_next(s) >> 11) * 0x1p-53,
+         u2 = (double)(es_gen_next(s) >> 11) * 0x1p-53;
   double v = (u1 + u2 - 1.0) * 0.15;
   if ((es_gen_next(s) & 511) == 0) v *= 1e-6;
   return (float)v;
@@ -78,7 +79,8 @@ int es_gen_row(es_gen *g, uint64_t i, es_chunk *c, es_error *err) {
   s ^= es_gen_next(&t);
   if (!(row = es_chunk_add_row(c, 0))) return es_err_set(err, ES_ENOMEM, "out of memory");
   for (f = 0; f < g->domain->nfields; f++)
-    if (gen_field(g, i, &s, f, &row[f], &c->arena)) return es_err_set(err, ES_ENOMEM, "out of memory");
+    if (gen_field(g, i, &s, f, &row[f], &c->arena))
+      return es_err_set(err, ES_ENOMEM, "out of memory");
   return 0;
 }
 
@@ -153,7 +155,8 @@ int es_generate_file_cb(const es_domain *d, uint64_t rows, int dim, uint64_t see
   gen_out o;
   FILE *f;
   memset(st, 0, sizeof(*st));
-  if (!fmt) return es_err_set(err, ES_EINVAL, "%s: the output must end in .csv, .jsonl or .ndjson", path);
+  if (!fmt)
+    return es_err_set(err, ES_EINVAL, "%s: the output must end in .csv, .jsonl or .ndjson", path);
   if (dim < 1) return es_err_set(err, ES_EINVAL, "dimension must be at least 1");
   if (!(f = fopen(path, "wb"))) return es_err_set(err, ES_EIO, "%s: %s", path, strerror(errno));
   t0 = es_clock_mono();

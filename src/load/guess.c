@@ -30,10 +30,12 @@ static int first_record(es_reader *r, int csv, es_csv_fields *f, size_t *end, es
   for (;;) {
     const char *s = r->buf + r->pos, *nl;
     if (csv) {
-      rc = r->pos < r->len ? es_csv_split(r->buf, r->pos, r->len, r->eof, (size_t)-1, f, end) : ES_CSV_MORE;
+      rc = r->pos < r->len ? es_csv_split(r->buf, r->pos, r->len, r->eof, (size_t)-1, f, end)
+                           : ES_CSV_MORE;
       if (rc == ES_CSV_RECORD && (f->n > 1 || f->v[0].n || r->buf[r->pos] == '"')) return 0;
       if (rc == ES_CSV_RECORD) r->pos = *end; /* a blank line */
-      if (rc == ES_CSV_UNTERMINATED) return es_err_set(err, ES_EINVAL, "%s: unterminated quote in the header", r->path);
+      if (rc == ES_CSV_UNTERMINATED)
+        return es_err_set(err, ES_EINVAL, "%s: unterminated quote in the header", r->path);
       if (rc < 0) return es_err_set(err, rc, "%s: out of memory", r->path);
       if (rc == ES_CSV_RECORD) continue;
     } else if ((nl = memchr(s, '\n', r->len - r->pos)) || (r->eof && r->pos < r->len)) {
@@ -52,8 +54,10 @@ static void csv_names(const es_reader *r, const es_csv_fields *f, keys_seen *k) 
   size_t i;
   for (i = 0; i < f->n; i++) {
     const es_csv_field *c = &f->v[i];
-    if (c->kind == ES_CSV_PLAIN) saw(k, r->buf + c->off, c->n);
-    else if (c->n < sizeof(name)) saw(k, name, es_csv_decode(r->buf + c->off, c->n, c->kind, name));
+    if (c->kind == ES_CSV_PLAIN)
+      saw(k, r->buf + c->off, c->n);
+    else if (c->n < sizeof(name))
+      saw(k, name, es_csv_decode(r->buf + c->off, c->n, c->kind, name));
   }
 }
 
@@ -88,7 +92,8 @@ static int text_keys(const char *path, int csv, keys_seen *k, es_error *err) {
   int rc;
   if ((rc = es_reader_open(&r, path, err))) return rc;
   if ((rc = first_record(&r, csv, &f, &end, err)) == 0) {
-    if (csv) csv_names(&r, &f, k);
+    if (csv)
+      csv_names(&r, &f, k);
     else if (jsonl_names(r.buf + r.pos, end - r.pos, k))
       rc = es_err_set(err, ES_EINVAL, "%s: the first line is not a JSON object", path);
   } else if (rc == 1) {
@@ -128,13 +133,17 @@ static int verdict(const char *path, const keys_seen *k, const es_domain **out, 
       es_buf_printf(&b, "%s%s: %s", n++ ? ", " : "", es_domains[i]->fields[es_domains[i]->key].name,
                     es_domains[i]->name);
     }
-  if (n == 1) rc = 0;
+  if (n == 1)
+    rc = 0;
   else if (n == 0)
-    rc = es_err_set(err, ES_EINVAL, "%s: cannot tell the domain from the columns (none of id, candidate_id, "
-                    "skill); name it with --domain", path);
+    rc = es_err_set(err, ES_EINVAL,
+                    "%s: cannot tell the domain from the columns (none of id, candidate_id, "
+                    "skill); name it with --domain",
+                    path);
   else
-    rc = es_err_set(err, ES_EINVAL, "%s: the columns name more than one domain (%s); name it with --domain",
-                    path, b.oom ? "?" : b.ptr);
+    rc = es_err_set(err, ES_EINVAL,
+                    "%s: the columns name more than one domain (%s); name it with --domain", path,
+                    b.oom ? "?" : b.ptr);
   es_buf_free(&b);
   return rc;
 }
@@ -148,10 +157,14 @@ int es_loader_guess_domain(const char *path, const es_loader_opts *opts, const e
   *out = NULL;
   if (!opts) opts = &defaults;
   if (!strcmp(path, ES_READER_STDIN))
-    return es_err_set(err, ES_EINVAL, "standard input needs its domain named (--domain): it cannot be read twice");
+    return es_err_set(err, ES_EINVAL,
+                      "standard input needs its domain named (--domain): it cannot be read twice");
   format = opts->format ? opts->format : es_loader_format_of(path);
-  if (format && es_loader_format_streams(format)) rc = text_keys(path, !strcmp(format, "csv"), &k, err);
-  else if (format) rc = tried_keys(path, opts, &k);
-  else rc = es_err_set(err, ES_EINVAL, "%s: unsupported file extension", path);
+  if (format && es_loader_format_streams(format))
+    rc = text_keys(path, !strcmp(format, "csv"), &k, err);
+  else if (format)
+    rc = tried_keys(path, opts, &k);
+  else
+    rc = es_err_set(err, ES_EINVAL, "%s: unsupported file extension", path);
   return rc ? rc : verdict(path, &k, out, err);
 }

@@ -202,7 +202,9 @@ static int open_array(es_json *j, int *empty) {
 
 /* JSON whitespace; the first test sends digits, signs and separators straight out. */
 static inline const char *skip_ws(const char *p, const char *end) {
-  while (p < end && (unsigned char)*p <= ' ' && (*p == ' ' || *p == '\n' || *p == '\r' || *p == '\t')) p++;
+  while (p < end && (unsigned char)*p <= ' ' &&
+         (*p == ' ' || *p == '\n' || *p == '\r' || *p == '\t'))
+    p++;
   return p;
 }
 

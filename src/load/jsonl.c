@@ -15,11 +15,11 @@
 typedef struct jsonl_loader {
   es_loader base;
   es_reader r;
-  uint64_t line;    /* line number of buf[r.pos] */
+  uint64_t line; /* line number of buf[r.pos] */
   int ignore_unknown;
   es_fvec vec;
   es_pvec strs;
-  es_error fail;    /* once failed, every later next() repeats the error */
+  es_error fail; /* once failed, every later next() repeats the error */
 } jsonl_loader;
 
 /* The record being converted. */
@@ -32,11 +32,13 @@ typedef struct rec {
 } rec;
 
 static int rec_fail(rec *r, const char *at, const char *field, const char *msg) {
-  return es_load_fail(r->err, r->l->base.path, r->l->line, (uint64_t)(at - r->start) + 1, field, "%s",
-                      msg);
+  return es_load_fail(r->err, r->l->base.path, r->l->line, (uint64_t)(at - r->start) + 1, field,
+                      "%s", msg);
 }
 
-static int oom(rec *r) { return es_err_set(r->err, ES_ENOMEM, "%s: out of memory", r->l->base.path); }
+static int oom(rec *r) {
+  return es_err_set(r->err, ES_ENOMEM, "%s: out of memory", r->l->base.path);
+}
 
 static int json_fail(rec *r, const es_json *j, const char *field, int rc) {
   if (rc == ES_ENOMEM) return oom(r);
@@ -74,8 +76,10 @@ static int value(rec *r, es_json *j, const es_field *fd, es_value *v) {
   const char *at = j->p;
   int rc;
   if (es_json_null(j)) {
-    if (fd->type == ES_T_VECTOR) return rec_fail(r, at, fd->name, "expected an array of numbers, got null");
-    if (fd->flags & ES_F_KEY) return rec_fail(r, at, fd->name, "expected a string, got null (the key)");
+    if (fd->type == ES_T_VECTOR)
+      return rec_fail(r, at, fd->name, "expected an array of numbers, got null");
+    if (fd->flags & ES_F_KEY)
+      return rec_fail(r, at, fd->name, "expected a string, got null (the key)");
     memset(v, 0, sizeof(*v));
     if (fd->type == ES_T_TEXT && !(v->s = es_arena_strndup(r->arena, "", 0))) return oom(r);
     return 0;
@@ -111,11 +115,13 @@ static int member_key(rec *r, es_json *j, key *k, int *field) {
   k->n = k->rawn;
   /* A key longer than any field name even once decoded stays raw: it is unknown anyway. */
   if (esc && k->rawn < sizeof(k->tmp)) {
-    if ((rc = es_json_unescape(j, k->raw, k->rawn, k->tmp, &k->n))) return json_fail(r, j, NULL, rc);
+    if ((rc = es_json_unescape(j, k->raw, k->rawn, k->tmp, &k->n)))
+      return json_fail(r, j, NULL, rc);
     k->name = k->tmp;
   }
   for (i = 0; i < d->nfields; i++)
-    if (strlen(d->fields[i].name) == k->n && !memcmp(d->fields[i].name, k->name, k->n)) *field = (int)i;
+    if (strlen(d->fields[i].name) == k->n && !memcmp(d->fields[i].name, k->name, k->n))
+      *field = (int)i;
   es_json_ws(j);
   if (j->p >= j->end || *j->p != ':') return rec_fail(r, j->p, NULL, "expected ':'");
   j->p++;
@@ -285,9 +291,12 @@ static es_reader *jsonl_reader(es_loader *l) { return &((jsonl_loader *)l)->r; }
 static int jsonl_cut(const char *buf, size_t start, size_t from, size_t len, int eof, size_t *end) {
   size_t at = from > start ? from : start;
   const char *nl = at < len ? memchr(buf + at, '\n', len - at) : NULL;
-  if (nl) *end = (size_t)(nl - buf) + 1;
-  else if (eof) *end = len;
-  else *end = start; /* no end yet: search again with more bytes */
+  if (nl)
+    *end = (size_t)(nl - buf) + 1;
+  else if (eof)
+    *end = len;
+  else
+    *end = start; /* no end yet: search again with more bytes */
   return nl || eof;
 }
 
@@ -307,7 +316,8 @@ static void jsonl_feed(es_loader *base, char *buf, size_t len, uint64_t line) {
   es_err_clear(&l->fail);
 }
 
-static const es_split_ops jsonl_split_ops = {jsonl_reader, jsonl_cut, jsonl_lines, jsonl_fork, jsonl_feed};
+static const es_split_ops jsonl_split_ops = {jsonl_reader, jsonl_cut, jsonl_lines, jsonl_fork,
+                                             jsonl_feed};
 
 static jsonl_loader *jsonl_new(const es_loader_opts *opts) {
   jsonl_loader *l = calloc(1, sizeof(*l));

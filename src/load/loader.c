@@ -13,12 +13,11 @@
 
 /* One line per extension: X(format name, constructor suffix, extension). The line also declares
    the constructor es_<suffix>_open, so adding a format is adding one line here. */
-#define ES_LOADER_FORMATS(X) \
-  X("csv", csv, ".csv")      \
-  X("jsonl", jsonl, ".jsonl") \
+#define ES_LOADER_FORMATS(X)   \
+  X("csv", csv, ".csv")        \
+  X("jsonl", jsonl, ".jsonl")  \
   X("jsonl", jsonl, ".ndjson") \
-  X("pickle", pickle, ".pkl") X("pickle", pickle, ".pickle") \
-  X("parquet", parquet, ".parquet")
+  X("pickle", pickle, ".pkl") X("pickle", pickle, ".pickle") X("parquet", parquet, ".parquet")
 
 #define DECLARE(name, fn, ext) es_loader_open_fn es_##fn##_open;
 ES_LOADER_FORMATS(DECLARE)
@@ -127,15 +126,18 @@ int es_loader_open(const char *path, const es_domain *d, const es_loader_opts *o
   if (!path || !d) return es_err_set(err, ES_EINVAL, "a file and a domain are required");
   if (!opts) opts = &defaults;
   if ((f = pick_format(path, opts, err)) < 0) return f;
-  if ((rc = formats[f].open(path, d, opts, out, err)) || opts->threads < 2 || !(*out)->split) return rc;
+  if ((rc = formats[f].open(path, d, opts, out, err)) || opts->threads < 2 || !(*out)->split)
+    return rc;
   return es_par_open(out, opts->threads, err); /* on error it has closed *out */
 }
 
 int es_loader_open_reader(es_loader *l, const char *path, const es_reader_mem *m, es_reader *r,
                           es_error *err) {
   int rc;
-  if (m) rc = es_reader_open_mem(r, l->path, m, err);
-  else rc = es_reader_open(r, strcmp(path, ES_READER_STDIN) ? l->path : ES_READER_STDIN, err);
+  if (m)
+    rc = es_reader_open_mem(r, l->path, m, err);
+  else
+    rc = es_reader_open(r, strcmp(path, ES_READER_STDIN) ? l->path : ES_READER_STDIN, err);
   if (!rc) l->bytes_total = r->size;
   return rc;
 }
@@ -216,8 +218,8 @@ int es_loader_check_row(es_loader *l, const es_value *row, uint64_t line, es_err
       l->dim_line = line;
     } else {
       where(l, line, at, sizeof(at));
-      return es_err_set(err, ES_EINVAL, "%s: field '%s': %zu values (a vector has %d to %d)", at, vname, n,
-                        ES_DIM_MIN, ES_DIM_MAX);
+      return es_err_set(err, ES_EINVAL, "%s: field '%s': %zu values (a vector has %d to %d)", at,
+                        vname, n, ES_DIM_MIN, ES_DIM_MAX);
     }
   } else if (n != (size_t)l->dim) {
     where(l, line, at, sizeof(at));
@@ -225,8 +227,9 @@ int es_loader_check_row(es_loader *l, const es_value *row, uint64_t line, es_err
       snprintf(first, sizeof(first), "row index %llu", (unsigned long long)(l->dim_line - 1));
     else
       snprintf(first, sizeof(first), "line %llu", (unsigned long long)l->dim_line);
-    return es_err_set(err, ES_EINVAL, "%s: field '%s': %zu values, expected %d as in the first row (%s)", at,
-                      vname, n, (int)l->dim, first);
+    return es_err_set(err, ES_EINVAL,
+                      "%s: field '%s': %zu values, expected %d as in the first row (%s)", at, vname,
+                      n, (int)l->dim, first);
   }
   if (validate_as_is(d, row, l->dim, err)) {
     where(l, line, at, sizeof(at));

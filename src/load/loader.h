@@ -22,15 +22,15 @@ typedef struct es_loader_opts {
 
 /* A format embeds this as its first member (libgit2-style), so callers never see the format. */
 struct es_loader {
-  const char *format;       /* "csv", "jsonl", ... */
+  const char *format; /* "csv", "jsonl", ... */
   const es_domain *domain;
   char *path;
-  uint64_t bytes_read;      /* progress: bytes consumed so far ... */
-  uint64_t bytes_total;     /* ... of the file's size */
-  int32_t dim;              /* the first row's vector length, which every row must have (0 before) */
-  uint64_t dim_line;        /* ... and that row's line, for messages */
-  int rows_indexed;         /* a table's rows (pickle): a row's "line" is its index + 1, and
-                               messages name "row index N" instead of a line */
+  uint64_t bytes_read;  /* progress: bytes consumed so far ... */
+  uint64_t bytes_total; /* ... of the file's size */
+  int32_t dim;          /* the first row's vector length, which every row must have (0 before) */
+  uint64_t dim_line;    /* ... and that row's line, for messages */
+  int rows_indexed;     /* a table's rows (pickle): a row's "line" is its index + 1, and
+                           messages name "row index N" instead of a line */
   /* Appends up to max_rows rows to out (which the caller has reset). Returns the number of rows
      appended, 0 at the end of the file, or a negative es_code with err naming
      "file:line:column: field 'x': what is wrong". The text formats hand out only rows that

@@ -11,8 +11,8 @@
 
 #include "load/numparse.h"
 
-static const uint64_t pow10_u[11] = {1ull,         10ull,         100ull,     1000ull,
-                                     10000ull,     100000ull,     1000000ull, 10000000ull,
+static const uint64_t pow10_u[11] = {1ull,         10ull,         100ull,        1000ull,
+                                     10000ull,     100000ull,     1000000ull,    10000000ull,
                                      100000000ull, 1000000000ull, 10000000000ull};
 
 static const double pow10_d[23] = {1e0,  1e1,  1e2,  1e3,  1e4,  1e5,  1e6,  1e7,

@@ -16,17 +16,28 @@
 static const double pow10_d[23] = {1e0,  1e1,  1e2,  1e3,  1e4,  1e5,  1e6,  1e7,
                                    1e8,  1e9,  1e10, 1e11, 1e12, 1e13, 1e14, 1e15,
                                    1e16, 1e17, 1e18, 1e19, 1e20, 1e21, 1e22};
-static const uint64_t pow10_u[16] = {
-    1ull,           10ull,           100ull,           1000ull,           10000ull,
-    100000ull,      1000000ull,      10000000ull,      100000000ull,      1000000000ull,
-    10000000000ull, 100000000000ull, 1000000000000ull, 10000000000000ull, 100000000000000ull,
-    1000000000000000ull};
+static const uint64_t pow10_u[16] = {1ull,
+                                     10ull,
+                                     100ull,
+                                     1000ull,
+                                     10000ull,
+                                     100000ull,
+                                     1000000ull,
+                                     10000000ull,
+                                     100000000ull,
+                                     1000000000ull,
+                                     10000000000ull,
+                                     100000000000ull,
+                                     1000000000000ull,
+                                     10000000000000ull,
+                                     100000000000000ull,
+                                     1000000000000000ull};
 
 typedef struct decimal {
-  uint64_t mant;   /* the first MAX_SIG significant digits */
-  int64_t e10;     /* value = mant * 10^e10 (when !inexact) */
+  uint64_t mant; /* the first MAX_SIG significant digits */
+  int64_t e10;   /* value = mant * 10^e10 (when !inexact) */
   int neg;
-  int inexact;     /* a non-zero digit beyond MAX_SIG was dropped */
+  int inexact; /* a non-zero digit beyond MAX_SIG was dropped */
 } decimal;
 
 static inline int is_digit(const char *p, const char *end) {
@@ -71,8 +82,9 @@ static inline __attribute__((always_inline)) const char *fraction(const char *p,
 /* The common case, up to 19 digits in all (leading zeros included): every digit goes straight
    into the mantissa. Returns 0 to leave anything else (longer numbers, bad syntax) to the
    careful scan below. */
-static inline __attribute__((always_inline)) int scan_fast(const char *s, const char *end, decimal *d,
-                                                           unsigned *flags, const char **endp) {
+static inline __attribute__((always_inline)) int scan_fast(const char *s, const char *end,
+                                                           decimal *d, unsigned *flags,
+                                                           const char **endp) {
   const char *p = s;
   uint64_t m = 0;
   int64_t nd = 0, fd = 0;
@@ -176,10 +188,10 @@ static int clinger(const decimal *d, double *out) {
    64 bits. Rounding that to 53 bits gives the correctly rounded double unless the extended result
    sits exactly on a double midpoint (low 11 bits 0x400); then the true value's side is unknown
    and strtod decides. Subnormal and overflowing results also go to strtod. */
-static const long double pow10_ld[28] = {
-    1e0L,  1e1L,  1e2L,  1e3L,  1e4L,  1e5L,  1e6L,  1e7L,  1e8L,  1e9L,
-    1e10L, 1e11L, 1e12L, 1e13L, 1e14L, 1e15L, 1e16L, 1e17L, 1e18L, 1e19L,
-    1e20L, 1e21L, 1e22L, 1e23L, 1e24L, 1e25L, 1e26L, 1e27L};
+static const long double pow10_ld[28] = {1e0L,  1e1L,  1e2L,  1e3L,  1e4L,  1e5L,  1e6L,
+                                         1e7L,  1e8L,  1e9L,  1e10L, 1e11L, 1e12L, 1e13L,
+                                         1e14L, 1e15L, 1e16L, 1e17L, 1e18L, 1e19L, 1e20L,
+                                         1e21L, 1e22L, 1e23L, 1e24L, 1e25L, 1e26L, 1e27L};
 
 static int extended(const decimal *d, double *out) {
   long double x;
@@ -241,7 +253,8 @@ const double es_num_inv10[23] = {1e0,   1e-1,  1e-2,  1e-3,  1e-4,  1e-5,  1e-6,
                                  1e-8,  1e-9,  1e-10, 1e-11, 1e-12, 1e-13, 1e-14, 1e-15,
                                  1e-16, 1e-17, 1e-18, 1e-19, 1e-20, 1e-21, 1e-22};
 
-int es_num_parse_f32(const char *s, const char *end, float *out, unsigned *flags, const char **endp) {
+int es_num_parse_f32(const char *s, const char *end, float *out, unsigned *flags,
+                     const char **endp) {
   decimal d;
   double v;
   int rc;

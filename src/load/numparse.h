@@ -19,7 +19,8 @@ int es_num_parse(const char *s, const char *end, double *out, unsigned *flags, c
 
 /* es_num_narrow(value) of the same text, faster: most values skip the division that exact
    double parsing needs. */
-int es_num_parse_f32(const char *s, const char *end, float *out, unsigned *flags, const char **endp);
+int es_num_parse_f32(const char *s, const char *end, float *out, unsigned *flags,
+                     const char **endp);
 
 /* double -> float32 as protobuf's Python binding narrows a float field: round to nearest,
    except that magnitudes up to FLT_MAX plus half an ulp give FLT_MAX (IEEE would give inf

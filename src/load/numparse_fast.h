@@ -16,7 +16,8 @@ static inline uint32_t es_num_parse8(uint64_t v) {
   v -= 0x3030303030303030ull;
   v = (v * 10) + (v >> 8);
   v = (((v & 0x000000ff000000ffull) * (100 + (1000000ull << 32))) +
-       (((v >> 16) & 0x000000ff000000ffull) * (1 + (10000ull << 32)))) >> 32;
+       (((v >> 16) & 0x000000ff000000ffull) * (1 + (10000ull << 32)))) >>
+      32;
   return (uint32_t)v;
 }
 
@@ -29,7 +30,8 @@ static inline uint64_t es_num_load8(const char *p) {
 /* How many of the 8 bytes (in text order) are ASCII digits before the first non-digit. */
 static inline unsigned es_num_digit_run(uint64_t v) {
   uint64_t x = v ^ 0x3030303030303030ull; /* digits become 0..9 */
-  uint64_t bad = (((x & 0x7f7f7f7f7f7f7f7full) + 0x7676767676767676ull) | x) & 0x8080808080808080ull;
+  uint64_t bad =
+      (((x & 0x7f7f7f7f7f7f7f7full) + 0x7676767676767676ull) | x) & 0x8080808080808080ull;
   /* Flags sit at bits 8k after the shift; the sentinel at bit 63 makes "all digits" give 8.
      No branches: how long a number's digit run is varies unpredictably. */
   return (unsigned)(__builtin_ctzll((bad >> 7) | (1ull << 63)) + 1) >> 3;
@@ -77,10 +79,23 @@ static inline void es_num_put_f32(double y, unsigned neg, float *out) {
    with *out = float32(float64(text)), or NULL for anything else (the caller then takes
    es_num_parse_f32, which handles every case). */
 static inline const char *es_num_f32_fast(const char *p, const char *end, float *out) {
-  static const uint64_t p10[17] = {1ull, 10ull, 100ull, 1000ull, 10000ull, 100000ull, 1000000ull,
-                                   10000000ull, 100000000ull, 1000000000ull, 10000000000ull,
-                                   100000000000ull, 1000000000000ull, 10000000000000ull,
-                                   100000000000000ull, 1000000000000000ull, 10000000000000000ull};
+  static const uint64_t p10[17] = {1ull,
+                                   10ull,
+                                   100ull,
+                                   1000ull,
+                                   10000ull,
+                                   100000ull,
+                                   1000000ull,
+                                   10000000ull,
+                                   100000000ull,
+                                   1000000000ull,
+                                   10000000000ull,
+                                   100000000000ull,
+                                   1000000000000ull,
+                                   10000000000000ull,
+                                   100000000000000ull,
+                                   1000000000000000ull,
+                                   10000000000000000ull};
   unsigned neg, na, nb, n;
   uint64_t a, b, m;
   double y;
@@ -92,14 +107,14 @@ static inline const char *es_num_f32_fast(const char *p, const char *end, float 
   n = na + nb;
   /* No fraction digit, 16 of them (maybe more), or an exponent: not this shape. */
   if (!na || nb == 8 || (p[2 + n] | 0x20) == 'e') return NULL;
-  m = ((uint64_t)(p[0] - '0') * p10[na] + es_num_digits_value(a, na)) * p10[nb] + es_num_digits_value(b, nb);
+  m = ((uint64_t)(p[0] - '0') * p10[na] + es_num_digits_value(a, na)) * p10[nb] +
+      es_num_digits_value(b, nb);
   /* m < 10^16 may exceed 2^53; its conversion then rounds once more, still within the guard. */
   y = (double)(int64_t)m * es_num_inv10[n];
   if (m == 0 || es_num_near_f32_midpoint(y)) return NULL; /* m >= 1: y >= 1e-15, normal */
   es_num_put_f32(y, neg, out);
   return p + 2 + n;
 }
-
 
 #if defined(__x86_64__) && defined(__GNUC__)
 #include <smmintrin.h>
@@ -111,16 +126,16 @@ static inline const char *es_num_f32_fast(const char *p, const char *end, float 
    of powers is needed. m < 10^17 exceeds 2^53, so its conversion may round once more; the
    midpoint guard covers that too. */
 __attribute__((target("sse4.1"))) static inline const char *es_num_f32_fast_sse41(const char *p,
-                                                                                    const char *end,
-                                                                                    float *out) {
+                                                                                  const char *end,
+                                                                                  float *out) {
   unsigned neg, n;
   uint64_t m;
   __m128i d, keep, x;
   double y;
   if (!(p = es_num_fast_head(p, end, &neg))) return NULL;
   d = _mm_sub_epi8(_mm_loadu_si128((const __m128i *)(p + 2)), _mm_set1_epi8('0'));
-  n = (unsigned)__builtin_ctz(~(unsigned)_mm_movemask_epi8(
-                                  _mm_cmpeq_epi8(_mm_max_epu8(d, _mm_set1_epi8(9)), _mm_set1_epi8(9))) |
+  n = (unsigned)__builtin_ctz(~(unsigned)_mm_movemask_epi8(_mm_cmpeq_epi8(
+                                  _mm_max_epu8(d, _mm_set1_epi8(9)), _mm_set1_epi8(9))) |
                               0x10000u);
   /* No fraction digit, 16 or more, or an exponent: not this shape. */
   if (!n || n == 16 || (p[2 + n] | 0x20) == 'e') return NULL;

@@ -56,7 +56,7 @@ typedef struct par_piece {
 
 typedef struct par_loader {
   es_loader base;
-  size_t piece;            /* target piece size: ES_PAR_PIECE */
+  size_t piece; /* target piece size: ES_PAR_PIECE */
   es_loader *inner;
   const es_split_ops *ops;
   es_reader *r;
@@ -66,18 +66,18 @@ typedef struct par_loader {
   pthread_mutex_t mu, cut_mu; /* mu: the ring and the counters; cut_mu: the cutter's state */
   pthread_cond_t cv;
   /* under cut_mu */
-  char *carry;             /* bytes after the last cut: the next piece starts with them */
+  char *carry; /* bytes after the last cut: the next piece starts with them */
   size_t carry_len, carry_cap;
-  uint64_t line;           /* the file's line at the next piece's start */
-  uint64_t src_read;       /* bytes read from an uncompressed source, for progress */
+  uint64_t line;     /* the file's line at the next piece's start */
+  uint64_t src_read; /* bytes read from an uncompressed source, for progress */
   /* under mu */
   par_slot *slots;
   size_t nslots;
   uint64_t next_cut, next_take;
   int cut_done, stop;
   /* the consumer's */
-  es_chunk first;          /* the first row, read at open */
-  es_chunk held;           /* next() only: rows taken and not handed out yet */
+  es_chunk first; /* the first row, read at open */
+  es_chunk held;  /* next() only: rows taken and not handed out yet */
   size_t held_pos;
   es_error fail;
 } par_loader;
@@ -107,7 +107,8 @@ static int grow(par_loader *p, par_piece *pc, size_t rec_start, es_error *err) {
                       p->base.path,
                       (unsigned long long)(pc->line + p->ops->lines(pc->buf, pc->buf + rec_start)),
                       ES_READER_MAX_RECORD >> 20);
-  if (!(nb = realloc(pc->buf, cap + 1))) return es_err_set(err, ES_ENOMEM, "%s: out of memory", p->base.path);
+  if (!(nb = realloc(pc->buf, cap + 1)))
+    return es_err_set(err, ES_ENOMEM, "%s: out of memory", p->base.path);
   pc->buf = nb;
   pc->cap = cap;
   return 0;
@@ -121,7 +122,8 @@ static int cut_piece(par_loader *p, par_piece *pc, es_error *err) {
   if (pc->cap < 2 * p->piece || pc->cap < p->carry_len) {
     size_t cap = p->carry_len > 2 * p->piece ? p->carry_len : 2 * p->piece;
     free(pc->buf);
-    if (!(pc->buf = malloc(cap + 1))) return es_err_set(err, ES_ENOMEM, "%s: out of memory", p->base.path);
+    if (!(pc->buf = malloc(cap + 1)))
+      return es_err_set(err, ES_ENOMEM, "%s: out of memory", p->base.path);
     pc->cap = cap;
   }
   if (p->carry_len) memcpy(pc->buf, p->carry, p->carry_len);
@@ -147,7 +149,8 @@ static int cut_piece(par_loader *p, par_piece *pc, es_error *err) {
   }
   if (p->carry_len) memcpy(p->carry, pc->buf + end, p->carry_len);
   pc->len = end;
-  p->line += p->ops->lines(pc->buf, pc->buf + end); /* buf[end] is the carry's first byte or the sentinel */
+  p->line += p->ops->lines(pc->buf,
+                           pc->buf + end); /* buf[end] is the carry's first byte or the sentinel */
   return 1;
 }
 
@@ -159,7 +162,8 @@ static int reserve_and_cut(par_loader *p, par_piece *pc, uint64_t *seq) {
   int rc;
   pthread_mutex_lock(&p->cut_mu);
   pthread_mutex_lock(&p->mu);
-  while (!p->stop && !p->cut_done && p->next_cut - p->next_take >= p->nslots) pthread_cond_wait(&p->cv, &p->mu);
+  while (!p->stop && !p->cut_done && p->next_cut - p->next_take >= p->nslots)
+    pthread_cond_wait(&p->cv, &p->mu);
   if (p->stop || p->cut_done) {
     pthread_mutex_unlock(&p->mu);
     pthread_mutex_unlock(&p->cut_mu);
@@ -192,8 +196,7 @@ static void parse_piece(es_loader *fork, const par_loader *p, par_piece *pc, par
   es_err_clear(&err);
   es_chunk_reset(&s->rows);
   p->ops->feed(fork, pc->buf, pc->len, pc->line);
-  while ((n = es_loader_next(fork, &s->rows, (size_t)-1, &err)) > 0) {
-  }
+  while ((n = es_loader_next(fork, &s->rows, (size_t)-1, &err)) > 0) {}
   s->rc = n < 0 ? n : 0;
   if (n < 0) s->err = err;
 }
@@ -296,7 +299,8 @@ static int par_next(es_loader *l, es_chunk *out, size_t max_rows, es_error *err)
     }
   }
   for (; n < max_rows && p->held_pos < p->held.nrows; n++)
-    if (!es_chunk_copy_row(out, &p->held, p->held_pos++)) return es_err_set(err, ES_ENOMEM, "out of memory");
+    if (!es_chunk_copy_row(out, &p->held, p->held_pos++))
+      return es_err_set(err, ES_ENOMEM, "out of memory");
   return (int)n;
 }
 
@@ -328,7 +332,8 @@ static void par_close(es_loader *l) {
 static int take_over_reader(par_loader *p, es_error *err) {
   es_reader *r = p->r;
   p->carry_len = p->carry_cap = r->len - r->pos;
-  if (p->carry_len && !(p->carry = malloc(p->carry_len))) return es_err_set(err, ES_ENOMEM, "out of memory");
+  if (p->carry_len && !(p->carry = malloc(p->carry_len)))
+    return es_err_set(err, ES_ENOMEM, "out of memory");
   if (p->carry_len) memcpy(p->carry, r->buf + r->pos, p->carry_len);
   p->line = es_reader_line(r, r->pos, 0);
   p->src_read = r->base + r->len;
@@ -374,7 +379,8 @@ static int par_init(par_loader *p, es_loader *inner, int threads, es_error *err)
   p->threads = calloc((size_t)threads, sizeof(*p->threads));
   if (!p->slots || !p->forks || !p->threads) return es_err_set(err, ES_ENOMEM, "out of memory");
   for (i = 0; i < p->nslots; i++) es_chunk_init(&p->slots[i].rows, inner->domain);
-  if ((rc = es_loader_base_init(&p->base, inner->format, inner->domain, inner->path, err))) return rc;
+  if ((rc = es_loader_base_init(&p->base, inner->format, inner->domain, inner->path, err)))
+    return rc;
   p->base.bytes_total = inner->bytes_total;
   if ((rc = es_loader_next(inner, &p->first, 1, err)) < 0) return rc;
   p->base.dim = inner->dim;

@@ -44,7 +44,8 @@ static int open_fail(es_reader *r, int e, es_error *err) {
 static int start(es_reader *r, size_t cap, es_error *err) {
   int rc = 0;
   r->cap = cap;
-  if (!(r->buf = malloc(r->cap + 1))) return es_err_set(err, ES_ENOMEM, "%s: out of memory", r->path);
+  if (!(r->buf = malloc(r->cap + 1)))
+    return es_err_set(err, ES_ENOMEM, "%s: out of memory", r->path);
   r->buf[0] = '\0';
   guard(r);
   while (r->len < 3 && (rc = es_reader_more(r, err)) == 0) {}
@@ -148,7 +149,8 @@ static int grow(es_reader *r, es_error *err) {
                       r->path, (unsigned long long)es_reader_line(r, 0, 0),
                       ES_READER_MAX_RECORD >> 20);
   if (cap > ES_READER_MAX_RECORD) cap = ES_READER_MAX_RECORD;
-  if (!(nb = realloc(r->buf, cap + 1))) return es_err_set(err, ES_ENOMEM, "%s: out of memory", r->path);
+  if (!(nb = realloc(r->buf, cap + 1)))
+    return es_err_set(err, ES_ENOMEM, "%s: out of memory", r->path);
   r->buf = nb;
   r->cap = cap;
   return 0;
@@ -181,8 +183,9 @@ int es_reader_more(es_reader *r, es_error *err) {
   if (r->eof) return 1;
   compact(r);
   unguard(r);
-  if (r->len == r->cap && (rc = r->borrowed ? es_err_set(err, ES_EINTERNAL, "%s: a piece cannot grow", r->path)
-                                            : grow(r, err)))
+  if (r->len == r->cap &&
+      (rc = r->borrowed ? es_err_set(err, ES_EINTERNAL, "%s: a piece cannot grow", r->path)
+                        : grow(r, err)))
     goto done;
   if ((rc = source_read(r, r->buf + r->len, r->cap - r->len, &n, err)) < 0) {
   } else if (n == 0) {

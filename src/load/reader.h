@@ -26,13 +26,13 @@ typedef struct es_reader_mem {
 typedef struct es_reader {
   int fd;
   const char *path;
-  char *buf;         /* cap + 1 bytes; buf[len] is always '\0' */
+  char *buf; /* cap + 1 bytes; buf[len] is always '\0' */
   size_t cap;
-  size_t pos, len;   /* unread bytes are buf[pos, len) */
-  int eof;           /* the file has no more bytes beyond buf[len) */
-  uint64_t base;     /* file offset of buf[0] */
-  uint64_t size;     /* file size, 0 when unknown (not a regular file) */
-  uint64_t line;     /* 1-based line number at buf[line_pos] */
+  size_t pos, len; /* unread bytes are buf[pos, len) */
+  int eof;         /* the file has no more bytes beyond buf[len) */
+  uint64_t base;   /* file offset of buf[0] */
+  uint64_t size;   /* file size, 0 when unknown (not a regular file) */
+  uint64_t line;   /* 1-based line number at buf[line_pos] */
   size_t line_pos;
   es_reader_mem mem; /* the source when fd < 0; mem.data advances as it is read */
   es_zsrc *z;        /* decompresses fd (.gz, .zst), or NULL */

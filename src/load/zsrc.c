@@ -19,14 +19,14 @@ struct es_zsrc {
   const char *path;
   unsigned char *in;
   size_t in_pos, in_len;
-  int in_eof;           /* fd has nothing more */
+  int in_eof; /* fd has nothing more */
   uint64_t consumed;
-  int any;              /* a gzip member or zstd frame has been completed */
+  int any; /* a gzip member or zstd frame has been completed */
   z_stream gz;
-  int gz_ready;         /* inflateInit2 done */
-  int member_done;      /* gzip: the current member ended; another may follow */
+  int gz_ready;    /* inflateInit2 done */
+  int member_done; /* gzip: the current member ended; another may follow */
   ZSTD_DStream *zs;
-  size_t zret;          /* zstd: 0 when the last frame is complete and flushed */
+  size_t zret; /* zstd: 0 when the last frame is complete and flushed */
 };
 
 es_zkind es_zsrc_kind(const char *path) {
@@ -89,8 +89,10 @@ static int corrupt(const es_zsrc *z, const char *why, es_error *err) {
 }
 
 static int truncated(const es_zsrc *z, es_error *err) {
-  return es_err_set(err, ES_EINVAL, "%s: truncated %s data: the file ends after %llu compressed bytes, "
-                    "inside a %s", z->path, es_zsrc_name(z->kind), (unsigned long long)z->consumed,
+  return es_err_set(err, ES_EINVAL,
+                    "%s: truncated %s data: the file ends after %llu compressed bytes, "
+                    "inside a %s",
+                    z->path, es_zsrc_name(z->kind), (unsigned long long)z->consumed,
                     z->kind == ES_Z_ZSTD ? "frame" : "member");
 }
 
@@ -98,7 +100,8 @@ static int truncated(const es_zsrc *z, es_error *err) {
 static int gz_step(es_zsrc *z, char *dst, size_t room, size_t *got, es_error *err) {
   int r;
   if (z->member_done) {
-    if (inflateReset(&z->gz) != Z_OK) return es_err_set(err, ES_EINTERNAL, "%s: inflateReset failed", z->path);
+    if (inflateReset(&z->gz) != Z_OK)
+      return es_err_set(err, ES_EINTERNAL, "%s: inflateReset failed", z->path);
     z->member_done = 0;
   }
   z->gz.next_in = z->in + z->in_pos;
@@ -114,7 +117,8 @@ static int gz_step(es_zsrc *z, char *dst, size_t room, size_t *got, es_error *er
     return 0;
   }
   if (r == Z_OK || r == Z_BUF_ERROR) return 0; /* Z_BUF_ERROR: no progress without more input */
-  if (r == Z_MEM_ERROR) return es_err_set(err, ES_ENOMEM, "%s: out of memory for decompression", z->path);
+  if (r == Z_MEM_ERROR)
+    return es_err_set(err, ES_ENOMEM, "%s: out of memory for decompression", z->path);
   return corrupt(z, z->gz.msg, err);
 }
 

@@ -87,7 +87,7 @@ static long pushback_ms(es_srv *srv, busy_hint *b) {
   ended = v.cumulative[v.nbounds];
   if (ended > b->ended) { /* the sum may lag the counts a little: the bounds absorb that */
     ms = 1000 * (v.sum - b->seconds) / (double)(ended - b->ended) / srv->opts.max_streams;
-    b->ms = ms < ES_PUSHBACK_MIN_MS ? ES_PUSHBACK_MIN_MS
+    b->ms = ms < ES_PUSHBACK_MIN_MS   ? ES_PUSHBACK_MIN_MS
             : ms > ES_PUSHBACK_MAX_MS ? ES_PUSHBACK_MAX_MS
                                       : (long)ms;
     b->ended = ended;

@@ -47,8 +47,8 @@ static int wait_for(es_call *c, void *tag) {
    also fails the receive), and the stream is told why. */
 static int end_idle(es_call *c, es_error *err) {
   char why[160];
-  snprintf(why, sizeof(why), "stream idle: no complete message for %g s (--idle-timeout %g)", c->idle_s,
-           c->idle_s);
+  snprintf(why, sizeof(why), "stream idle: no complete message for %g s (--idle-timeout %g)",
+           c->idle_s, c->idle_s);
   grpc_call_cancel_with_status(c->call, GRPC_STATUS_DEADLINE_EXCEEDED, why, NULL);
   c->finished = 1; /* the status went out with the cancel */
   if (!c->recv_done) wait_for(c, TAG_RECV);
@@ -154,7 +154,8 @@ int es_call_confirm_half_close(es_call *c, es_error *err) {
 
 int es_call_gone(es_call *c) {
   int ok = 0;
-  if (c->close_started && !c->close_done) wait_until(c, TAG_CLOSE, gpr_time_0(GPR_CLOCK_MONOTONIC), &ok);
+  if (c->close_started && !c->close_done)
+    wait_until(c, TAG_CLOSE, gpr_time_0(GPR_CLOCK_MONOTONIC), &ok);
   return c->close_done && c->cancelled;
 }
 

@@ -21,7 +21,7 @@ typedef struct es_call {
   int recv_started, recv_done, recv_ok; /* the one RECV_MESSAGE of es_call_recv_start */
   grpc_byte_buffer *recv_bb;            /* what it received, until es_call_recv_wait takes it */
   double idle_s; /* > 0: a receive waited for longer than this ends the call (set after open) */
-  const grpc_metadata *trailers;        /* sent with the status by es_call_finish (may be NULL) */
+  const grpc_metadata *trailers; /* sent with the status by es_call_finish (may be NULL) */
   size_t ntrailers;
 } es_call;
 

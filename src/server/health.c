@@ -23,10 +23,11 @@
    way to wake a completion queue from another thread short of an operation on a call. */
 #define POLL_MS 50
 
-enum { ST_SERVING = GRPC__HEALTH__V1__HEALTH_CHECK_RESPONSE__SERVING_STATUS__SERVING,
-       ST_NOT_SERVING = GRPC__HEALTH__V1__HEALTH_CHECK_RESPONSE__SERVING_STATUS__NOT_SERVING,
-       ST_SERVICE_UNKNOWN =
-           GRPC__HEALTH__V1__HEALTH_CHECK_RESPONSE__SERVING_STATUS__SERVICE_UNKNOWN };
+enum {
+  ST_SERVING = GRPC__HEALTH__V1__HEALTH_CHECK_RESPONSE__SERVING_STATUS__SERVING,
+  ST_NOT_SERVING = GRPC__HEALTH__V1__HEALTH_CHECK_RESPONSE__SERVING_STATUS__NOT_SERVING,
+  ST_SERVICE_UNKNOWN = GRPC__HEALTH__V1__HEALTH_CHECK_RESPONSE__SERVING_STATUS__SERVICE_UNKNOWN
+};
 
 /* Every tag on the queue is one of these; owner is the request, check or watch it belongs to. */
 enum { T_NEW_CHECK, T_NEW_WATCH, T_CHECK_DONE, T_WATCH_SENT, T_WATCH_CLOSED, T_WATCH_STATUS };
@@ -72,10 +73,10 @@ struct es_health {
   int thread_up;
   atomic_int serving;
   atomic_int ending;
-  watch *watches;   /* the health thread's only */
+  watch *watches; /* the health thread's only */
   pthread_mutex_t mu;
   pthread_cond_t cv;
-  int nwatches;     /* guarded by mu; signalled when it drops */
+  int nwatches; /* guarded by mu; signalled when it drops */
 };
 
 static int is_ours(const char *service) { return !*service || !strcmp(service, OUR_SERVICE); }
@@ -89,7 +90,7 @@ static int parse_request(grpc_byte_buffer *payload, int *known, char *name, size
   all = grpc_byte_buffer_reader_readall(&rd);
   grpc_byte_buffer_reader_destroy(&rd);
   req = grpc__health__v1__health_check_request__unpack(NULL, GRPC_SLICE_LENGTH(all),
-                                                        GRPC_SLICE_START_PTR(all));
+                                                       GRPC_SLICE_START_PTR(all));
   grpc_slice_unref(all);
   if (!req) return -1;
   *known = is_ours(req->service ? req->service : "");
@@ -317,14 +318,9 @@ static void dispatch(es_health *h, const grpc_event *ev) {
   tag *t = ev->tag;
   switch (t->kind) {
   case T_NEW_CHECK:
-  case T_NEW_WATCH:
-    on_request(h, t->owner, ev->success);
-    break;
-  case T_CHECK_DONE:
-    oneshot_done(t->owner);
-    break;
-  default:
-    on_watch_event(h, t->owner, t->kind);
+  case T_NEW_WATCH: on_request(h, t->owner, ev->success); break;
+  case T_CHECK_DONE: oneshot_done(t->owner); break;
+  default: on_watch_event(h, t->owner, t->kind);
   }
 }
 

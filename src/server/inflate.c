@@ -29,10 +29,15 @@ static const char *algo_name(grpc_compression_algorithm a) {
 static int start(pass *p, grpc_compression_algorithm a, es_error *err) {
   int bits;
   memset(&p->z, 0, sizeof(p->z));
-  if (a == GRPC_COMPRESS_GZIP) bits = MAX_WBITS + 16; /* gzip header and trailer */
-  else if (a == GRPC_COMPRESS_DEFLATE) bits = MAX_WBITS; /* gRPC's deflate is a zlib stream */
-  else return es_err_set(err, ES_EINVAL, "message compressed with an unsupported algorithm (%d)", (int)a);
-  if (inflateInit2(&p->z, bits) != Z_OK) return es_err_set(err, ES_ENOMEM, "out of memory starting zlib");
+  if (a == GRPC_COMPRESS_GZIP)
+    bits = MAX_WBITS + 16; /* gzip header and trailer */
+  else if (a == GRPC_COMPRESS_DEFLATE)
+    bits = MAX_WBITS; /* gRPC's deflate is a zlib stream */
+  else
+    return es_err_set(err, ES_EINVAL, "message compressed with an unsupported algorithm (%d)",
+                      (int)a);
+  if (inflateInit2(&p->z, bits) != Z_OK)
+    return es_err_set(err, ES_ENOMEM, "out of memory starting zlib");
   return 0;
 }
 
@@ -43,7 +48,8 @@ static int feed(pass *p) {
     grpc_slice *s = &p->sb->slices[p->next++];
     if (GRPC_SLICE_LENGTH(*s)) {
       p->z.next_in = GRPC_SLICE_START_PTR(*s);
-      p->z.avail_in = (uInt)GRPC_SLICE_LENGTH(*s); /* messages are < INT_MAX (--max-message-bytes) */
+      p->z.avail_in =
+          (uInt)GRPC_SLICE_LENGTH(*s); /* messages are < INT_MAX (--max-message-bytes) */
       return 1;
     }
   }
@@ -72,7 +78,8 @@ static int run(pass *p, size_t max, grpc_compression_algorithm a, es_error *err)
   int zr = Z_OK;
   while (zr != Z_STREAM_END) {
     if (!p->z.avail_in && !feed(p))
-      return es_err_set(err, ES_EINVAL, "%s message ends before its compressed stream does", algo_name(a));
+      return es_err_set(err, ES_EINVAL, "%s message ends before its compressed stream does",
+                        algo_name(a));
     zr = step(p, window);
     if (p->total > max)
       return es_err_set(err, ES_EEXHAUSTED,
@@ -86,13 +93,14 @@ static int run(pass *p, size_t max, grpc_compression_algorithm a, es_error *err)
                         p->z.msg ? p->z.msg : "invalid data");
   }
   if (p->z.avail_in || feed(p))
-    return es_err_set(err, ES_EINVAL, "%s message has bytes after its compressed stream", algo_name(a));
+    return es_err_set(err, ES_EINVAL, "%s message has bytes after its compressed stream",
+                      algo_name(a));
   return 0;
 }
 
 /* One pass over bb: counting (out NULL) or inflating into out. */
-static int inflate_pass(grpc_byte_buffer *bb, uint8_t *out, size_t out_cap, size_t max, size_t *total,
-                        es_error *err) {
+static int inflate_pass(grpc_byte_buffer *bb, uint8_t *out, size_t out_cap, size_t max,
+                        size_t *total, es_error *err) {
   grpc_compression_algorithm a = bb->data.raw.compression;
   pass p;
   int rc;
@@ -123,7 +131,8 @@ int es_inflate_message(grpc_byte_buffer *bb, size_t max, uint8_t **buf, size_t *
     *cap = need;
   }
   if ((rc = inflate_pass(bb, *buf, need, max, &got, err))) return rc;
-  if (got != need) return es_err_set(err, ES_EINTERNAL, "message inflated differently the second time");
+  if (got != need)
+    return es_err_set(err, ES_EINTERNAL, "message inflated differently the second time");
   *len = got;
   return 0;
 }

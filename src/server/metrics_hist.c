@@ -8,7 +8,7 @@ const double es_hist_stream_bounds[] = {.01, .05, .1, .5, 1, 5, 10, 30, 60, 300}
 const size_t es_hist_stream_nbounds = sizeof(es_hist_stream_bounds) / sizeof(double);
 /* A commit upserts every staged row of a stream in one transaction. */
 const double es_hist_commit_bounds[] = {.001, .005, .01, .025, .05, .1, .25,
-                                        .5,   1,    2.5, 5,    10,  30,  60};
+                                        .5,   1,    2.5, 5,    10,  30, 60};
 const size_t es_hist_commit_nbounds = sizeof(es_hist_commit_bounds) / sizeof(double);
 
 void es_hist_init(es_histogram *h, const double *bounds, size_t nbounds) {

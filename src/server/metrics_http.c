@@ -73,7 +73,8 @@ static enum MHD_Result unauthorized(es_metrics_http *m, struct MHD_Connection *c
     es_buf_free(&b);
     return MHD_NO;
   }
-  return reply(c, (unsigned)status, "text/plain; charset=utf-8", &b, NULL) == MHD_YES ? MHD_YES : MHD_NO;
+  return reply(c, (unsigned)status, "text/plain; charset=utf-8", &b, NULL) == MHD_YES ? MHD_YES
+                                                                                      : MHD_NO;
 }
 
 static enum MHD_Result handle(void *cls, struct MHD_Connection *c, const char *url,

@@ -8,10 +8,14 @@
 
 /* Outcomes always listed (at 0 too, so rate() and alerts see them from the start); the other
    gRPC codes show up once a stream got one. */
-static const int always_shown[] = {
-    ES_GRPC_OK,        ES_GRPC_CANCELLED,           ES_GRPC_INVALID_ARGUMENT,
-    ES_GRPC_DEADLINE_EXCEEDED, ES_GRPC_RESOURCE_EXHAUSTED, ES_GRPC_FAILED_PRECONDITION,
-    ES_GRPC_INTERNAL,  ES_GRPC_UNAVAILABLE};
+static const int always_shown[] = {ES_GRPC_OK,
+                                   ES_GRPC_CANCELLED,
+                                   ES_GRPC_INVALID_ARGUMENT,
+                                   ES_GRPC_DEADLINE_EXCEEDED,
+                                   ES_GRPC_RESOURCE_EXHAUSTED,
+                                   ES_GRPC_FAILED_PRECONDITION,
+                                   ES_GRPC_INTERNAL,
+                                   ES_GRPC_UNAVAILABLE};
 
 static void header(es_buf *b, const char *name, const char *type, const char *help) {
   es_buf_printf(b, "# HELP %s %s\n# TYPE %s %s\n", name, help, name, type);

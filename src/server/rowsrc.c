@@ -87,7 +87,8 @@ int es_rowsrc_open(es_rowsrc *r, grpc_byte_buffer *bb, int *chunk_case, size_t *
   r->si = c.si;
   r->off = c.off;
   for (left = body; left;) {
-    if (cur_byte(&c) != ES_CODEC_ROW_KEY || !cur_length(&c, &n, &used) || 1 + used > left || n > left - 1 - used)
+    if (cur_byte(&c) != ES_CODEC_ROW_KEY || !cur_length(&c, &n, &used) || 1 + used > left ||
+        n > left - 1 - used)
       return 0;
     left -= 1 + used + n;
     cur_skip(&c, n);
@@ -117,14 +118,17 @@ int es_rowsrc_next(es_rowsrc *r, const uint8_t **row, size_t *len, es_error *err
   } else {
     if (n > r->scap) {
       uint8_t *p = realloc(r->scratch, (size_t)n);
-      if (!p) return es_err_set(err, ES_ENOMEM, "out of memory for a %llu-byte row", (unsigned long long)n);
+      if (!p)
+        return es_err_set(err, ES_ENOMEM, "out of memory for a %llu-byte row",
+                          (unsigned long long)n);
       r->scratch = p;
       r->scap = (size_t)n;
     }
     while (got < n) {
       size_t avail, take;
       cur_fix(&c);
-      if (c.si == r->sb->count) return es_err_set(err, ES_EINTERNAL, "row framing changed after it was checked");
+      if (c.si == r->sb->count)
+        return es_err_set(err, ES_EINTERNAL, "row framing changed after it was checked");
       avail = GRPC_SLICE_LENGTH(r->sb->slices[c.si]) - c.off;
       take = avail < n - got ? avail : (size_t)(n - got);
       memcpy(r->scratch + got, GRPC_SLICE_START_PTR(r->sb->slices[c.si]) + c.off, take);

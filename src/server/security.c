@@ -14,10 +14,12 @@
 
 static int check_pairs(const es_server_opts *o, es_error *err) {
   if (!o->tls_cert != !o->tls_key)
-    return es_err_set(err, ES_EUSAGE, "--tls-cert and --tls-key go together: give both, or neither");
+    return es_err_set(err, ES_EUSAGE,
+                      "--tls-cert and --tls-key go together: give both, or neither");
   if (o->tls_client_ca && !o->tls_cert)
-    return es_err_set(err, ES_EUSAGE, "--tls-client-ca needs --tls-cert and --tls-key (client certificates "
-                                      "are part of TLS)");
+    return es_err_set(err, ES_EUSAGE,
+                      "--tls-client-ca needs --tls-cert and --tls-key (client certificates "
+                      "are part of TLS)");
   return 0;
 }
 
@@ -35,8 +37,10 @@ static void log_setup(const es_server_opts *o, const es_srv_security *sec) {
   if (sec->tls.cert_pem) {
     es_info("TLS: certificate %s, valid until %s", sec->tls.subject, sec->tls.not_after);
     if (sec->tls.expired)
-      es_warn("TLS: the certificate in --tls-cert %s is expired or not valid yet (until %s): clients "
-              "will refuse it", o->tls_cert, sec->tls.not_after);
+      es_warn(
+          "TLS: the certificate in --tls-cert %s is expired or not valid yet (until %s): clients "
+          "will refuse it",
+          o->tls_cert, sec->tls.not_after);
   }
   if (sec->client_ca)
     es_info("TLS: ingest calls need a client certificate signed by a CA in %s", o->tls_client_ca);
@@ -53,7 +57,8 @@ int es_security_load(const es_server_opts *o, es_srv_security *sec, es_error *er
   if (o->tls_cert &&
       (rc = es_tls_pair_load(o->tls_cert, o->tls_key, "--tls-cert", "--tls-key", &sec->tls, err)))
     goto done;
-  if (o->tls_client_ca && (rc = es_tls_ca_load(o->tls_client_ca, "--tls-client-ca", &sec->client_ca, err)))
+  if (o->tls_client_ca &&
+      (rc = es_tls_ca_load(o->tls_client_ca, "--tls-client-ca", &sec->client_ca, err)))
     goto done;
   if (o->tokens && (rc = es_tokenset_open(o->tokens, &sec->tokens, err))) {
     es_err_prefix(err, "--tokens: ");
@@ -79,7 +84,8 @@ grpc_server_credentials *es_security_credentials(const es_srv_security *sec) {
      none, and an ingest call without one gets UNAUTHENTICATED in words (es_security_authorize)
      instead of a failed handshake. */
   opts = grpc_ssl_server_credentials_create_options_using_config(
-      sec->client_ca ? GRPC_SSL_REQUEST_CLIENT_CERTIFICATE_AND_VERIFY : GRPC_SSL_DONT_REQUEST_CLIENT_CERTIFICATE,
+      sec->client_ca ? GRPC_SSL_REQUEST_CLIENT_CERTIFICATE_AND_VERIFY
+                     : GRPC_SSL_DONT_REQUEST_CLIENT_CERTIFICATE,
       cfg);
   return grpc_ssl_server_credentials_create_with_options(opts);
 }
@@ -116,19 +122,23 @@ static int find_auth(const grpc_metadata_array *md, const char **v, size_t *n) {
   return found;
 }
 
-static int check_token(es_tokenset *ts, const grpc_metadata_array *md, es_caller *who, es_error *err) {
+static int check_token(es_tokenset *ts, const grpc_metadata_array *md, es_caller *who,
+                       es_error *err) {
   const char *v = NULL, *tok = NULL;
   size_t n = 0, tn = 0;
   es_token t;
   int found = find_auth(md, &v, &n);
   if (found == 0)
-    return es_err_set(err, ES_EUNAUTH, "missing credentials: this server needs a bearer token (metadata "
-                                       "'authorization: Bearer TOKEN')");
+    return es_err_set(err, ES_EUNAUTH,
+                      "missing credentials: this server needs a bearer token (metadata "
+                      "'authorization: Bearer TOKEN')");
   if (found < 0) return es_err_set(err, ES_EUNAUTH, "more than one 'authorization' metadata entry");
   if (es_tokens_bearer(v, n, &tok, &tn))
-    return es_err_set(err, ES_EUNAUTH, "malformed 'authorization' metadata: expected 'Bearer TOKEN'");
+    return es_err_set(err, ES_EUNAUTH,
+                      "malformed 'authorization' metadata: expected 'Bearer TOKEN'");
   if (es_tokenset_check(ts, tok, tn, &t))
-    return es_err_set(err, ES_EUNAUTH, "invalid token: not one of this server's tokens (unknown or removed)");
+    return es_err_set(err, ES_EUNAUTH,
+                      "invalid token: not one of this server's tokens (unknown or removed)");
   memcpy(who->token, t.name, sizeof(who->token));
   who->domains = t.domains;
   return 0;
@@ -142,7 +152,8 @@ int es_security_authorize(es_srv_security *sec, grpc_call *call, const grpc_meta
   who->domains = ES_TOKENS_ALL_DOMAINS;
   has_cert = sec->client_ca ? peer_subject(call, subject, sizeof(subject)) : 0;
   if (sec->client_ca && !has_cert)
-    return es_err_set(err, ES_EUNAUTH, "a client certificate is required (mTLS), and none was presented");
+    return es_err_set(err, ES_EUNAUTH,
+                      "a client certificate is required (mTLS), and none was presented");
   if (sec->tokens && (rc = check_token(sec->tokens, md, who, err))) return rc;
   if (who->token[0] && has_cert)
     snprintf(who->text, sizeof(who->text), "token:%s cert:%s", who->token, subject);
@@ -157,8 +168,8 @@ int es_security_permit(const es_caller *who, const es_domain *d, es_error *err) 
   char may[128];
   if (es_tokens_allows(who->domains, d)) return 0;
   es_tokens_domains_text(who->domains, may, sizeof(may));
-  return es_err_set(err, ES_EPERM, "token '%s' may not ingest into domain %s (its domains: %s)", who->token,
-                    d->name, may);
+  return es_err_set(err, ES_EPERM, "token '%s' may not ingest into domain %s (its domains: %s)",
+                    who->token, d->name, may);
 }
 
 void es_security_reload(es_srv_security *sec) { es_tokenset_sighup(sec->tokens); }

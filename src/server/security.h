@@ -17,15 +17,15 @@
 /* Who made a call, as logs and ingest_log's `client` name it (never the token itself). */
 #define ES_CALLER_TEXT_MAX 384
 typedef struct es_caller {
-  char text[ES_CALLER_TEXT_MAX];      /* "token:NAME", "cert:SUBJECT", both, or "" */
-  char token[ES_TOKEN_NAME_MAX + 1];  /* "" without --tokens */
-  uint32_t domains;                   /* what the token may ingest into */
+  char text[ES_CALLER_TEXT_MAX];     /* "token:NAME", "cert:SUBJECT", both, or "" */
+  char token[ES_TOKEN_NAME_MAX + 1]; /* "" without --tokens */
+  uint32_t domains;                  /* what the token may ingest into */
 } es_caller;
 
 typedef struct es_srv_security {
-  es_tls_pair tls;      /* cert_pem NULL: plaintext */
-  char *client_ca;      /* NULL: no client certificate asked for */
-  es_tokenset *tokens;  /* NULL: no token asked for */
+  es_tls_pair tls;     /* cert_pem NULL: plaintext */
+  char *client_ca;     /* NULL: no client certificate asked for */
+  es_tokenset *tokens; /* NULL: no token asked for */
 } es_srv_security;
 
 /* Reads the files the options name and applies the listener rule (auth/guard.h) to --listen

@@ -110,8 +110,9 @@ static int create_server(es_srv *srv, int *port, es_error *err) {
   if (*port <= 0) {
     char why[300];
     es_net_why_no_listen(srv->opts.listen, why, sizeof(why));
-    return es_err_set(err, ES_EIO, "cannot listen on %s: %s", srv->opts.listen,
-                      *why ? why : "gRPC refused the address (EMBEDSTREAM_LOG_LEVEL=debug shows why)");
+    return es_err_set(
+        err, ES_EIO, "cannot listen on %s: %s", srv->opts.listen,
+        *why ? why : "gRPC refused the address (EMBEDSTREAM_LOG_LEVEL=debug shows why)");
   }
   return 0;
 }
@@ -207,7 +208,8 @@ static void drain(es_srv *srv, int sig, const sigset_t *sigs) {
   if (!atomic_load(&srv->accept_done)) {
     n = es_active_streams(srv);
     if (n > 0 && over)
-      es_warn("grace period over: cancelling %d open stream%s (rolled back)", n, es_plural((unsigned long long)n));
+      es_warn("grace period over: cancelling %d open stream%s (rolled back)", n,
+              es_plural((unsigned long long)n));
     atomic_store(&srv->cancelling, 1);
     grpc_server_cancel_all_calls(srv->server);
     interrupt_store(srv);
@@ -262,14 +264,17 @@ static void srv_free(es_srv *srv) {
 static void log_ready(es_srv *srv, int port) {
   const char *colon = strrchr(srv->opts.listen, ':');
   int hostlen = (int)(colon - srv->opts.listen);
-  es_info("serving embedding.EmbeddingStreamService: store %s, up to %d streams at once, messages "
-          "up to %zu bytes, %d s grace on shutdown",
-          srv->store->name, srv->opts.max_streams, srv->opts.max_message_bytes, srv->opts.grace_s);
+  es_info(
+      "serving embedding.EmbeddingStreamService: store %s, up to %d streams at once, messages "
+      "up to %zu bytes, %d s grace on shutdown",
+      srv->store->name, srv->opts.max_streams, srv->opts.max_message_bytes, srv->opts.grace_s);
   if (es_testhook_path())
-    es_warn("%s is set: streams pause at the test points %s names (a test hook: unset it outside tests)",
-            ES_TESTHOOK_ENV, es_testhook_path());
-  es_info("listening on %.*s:%d%s", hostlen, srv->opts.listen, port,
-          srv->sec.tls.cert_pem ? (srv->sec.client_ca ? " (TLS, client certificates)" : " (TLS)") : "");
+    es_warn(
+        "%s is set: streams pause at the test points %s names (a test hook: unset it outside tests)",
+        ES_TESTHOOK_ENV, es_testhook_path());
+  es_info(
+      "listening on %.*s:%d%s", hostlen, srv->opts.listen, port,
+      srv->sec.tls.cert_pem ? (srv->sec.client_ca ? " (TLS, client certificates)" : " (TLS)") : "");
   /* After the line above: tests take the first "listening on" as the gRPC address. */
   if (srv->metrics)
     es_info("metrics listening on %s%s", es_metrics_http_address(srv->metrics),

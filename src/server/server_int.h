@@ -38,25 +38,25 @@ typedef struct es_worker {
 
 struct es_srv {
   es_server_opts opts;
-  es_srv_security sec;     /* TLS credentials, client CA, tokens */
+  es_srv_security sec; /* TLS credentials, client CA, tokens */
   es_store *store;
   grpc_server *server;
   grpc_completion_queue *cq; /* the server's: new-call and shutdown notifications */
   void *method;
   pthread_t acceptor;
   pthread_mutex_t mu;
-  int in_flight;           /* streams not answered yet (the --max-streams limit); guarded by mu */
-  int active;              /* busy slots; guarded by mu */
+  int in_flight; /* streams not answered yet (the --max-streams limit); guarded by mu */
+  int active;    /* busy slots; guarded by mu */
   int nslots;
   es_worker *slots;
-  atomic_int stopping;     /* SIGINT/SIGTERM seen: accept nothing new */
-  atomic_int cancelling;   /* grace period over: open streams are being cancelled */
-  atomic_int accept_done;  /* the acceptor saw the shutdown notification */
+  atomic_int stopping;    /* SIGINT/SIGTERM seen: accept nothing new */
+  atomic_int cancelling;  /* grace period over: open streams are being cancelled */
+  atomic_int accept_done; /* the acceptor saw the shutdown notification */
   atomic_uint_fast64_t next_id;
   atomic_uint_fast64_t streams_ended; /* for the main thread's memory release */
   es_server_stats stats;
-  es_health *health;         /* grpc.health.v1.Health, on its own thread */
-  es_metrics_http *metrics;  /* NULL without --metrics-listen */
+  es_health *health;        /* grpc.health.v1.Health, on its own thread */
+  es_metrics_http *metrics; /* NULL without --metrics-listen */
 };
 
 /* Acceptor thread body (acceptor.c): requests calls, hands them to workers or refuses them. */

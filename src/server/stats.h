@@ -10,7 +10,7 @@
 #include "server/metrics_hist.h"
 
 #define ES_STATS_OUTCOMES ES_GRPC_STATUS_COUNT /* by gRPC status; 0 is a successful stream */
-#define ES_STATS_DOMAINS 8   /* room for es_domain_count domains plus one for "unknown" */
+#define ES_STATS_DOMAINS 8 /* room for es_domain_count domains plus one for "unknown" */
 
 /* Updated with relaxed atomics from every stream thread; readers take a snapshot. */
 typedef struct es_server_stats {
@@ -20,7 +20,7 @@ typedef struct es_server_stats {
   atomic_uint_fast64_t streams_rejected;  /* RESOURCE_EXHAUSTED: over --max-streams */
   atomic_uint_fast64_t rows_committed;
   atomic_uint_fast64_t chunks_received;
-  atomic_uint_fast64_t bytes_received;    /* request message bytes, after decompression */
+  atomic_uint_fast64_t bytes_received; /* request message bytes, after decompression */
   atomic_int streams_in_flight;
   /* For the metrics endpoint: every answered stream by the status it got, rows of committed
      streams and received bytes by domain (the last used slot: before a valid metadata). */

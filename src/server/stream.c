@@ -37,10 +37,10 @@ typedef struct es_stream {
   es_chunk chunk; /* rows of the current message; reset after each */
   es_msgview view;
   es_rowsrc rows;
-  double t0; /* monotonic */
+  double t0;      /* monotonic */
   int64_t log_id; /* the committed stream's ingest_log entry (0: none) */
-  int delivered; /* the success response reached a live call */
-  int accounted; /* outcome and duration went to the metrics */
+  int delivered;  /* the success response reached a live call */
+  int accounted;  /* outcome and duration went to the metrics */
 } es_stream;
 
 /* The domain a oneof case belongs to, for messages like "a candidate_chunk". */
@@ -181,9 +181,11 @@ static int on_rows(es_stream *s, int chunk_case, size_t len, es_error *err) {
       if ((rc = es_rowsrc_next(&s->rows, &row, &n, err)) == 0) break; /* no more rows */
       if (rc > 0) rc = es_codec_unpack_row(&s->chunk, row, n, &fault, err);
       if (rc) {
-        if (rc == ES_EINVAL) es_err_prefix(err, "chunk %llu, row %zu: ", (unsigned long long)s->tot.chunks,
-                                           first + s->chunk.nrows);
-        else es_err_prefix(err, "message %llu: ", (unsigned long long)s->msgs);
+        if (rc == ES_EINVAL)
+          es_err_prefix(err, "chunk %llu, row %zu: ", (unsigned long long)s->tot.chunks,
+                        first + s->chunk.nrows);
+        else
+          es_err_prefix(err, "message %llu: ", (unsigned long long)s->msgs);
         break;
       }
       if (s->chunk.nrows == ES_STAGE_ROWS) {
@@ -206,7 +208,8 @@ static int on_rows(es_stream *s, int chunk_case, size_t len, es_error *err) {
    says where, a row as validation errors name it (the chunk it would have been). */
 static int refuse_message(es_stream *s, const es_request_info *info, es_error *err) {
   if (info->fault == ES_CODEC_TEXT_ROW)
-    return es_err_prefix(err, "chunk %llu, row %zu: ", (unsigned long long)s->tot.chunks + 1, info->fault_row);
+    return es_err_prefix(err, "chunk %llu, row %zu: ", (unsigned long long)s->tot.chunks + 1,
+                         info->fault_row);
   if (info->fault == ES_CODEC_TEXT_META) return es_err_prefix(err, "metadata ");
   return es_err_prefix(err, "message %llu: ", (unsigned long long)s->msgs);
 }
@@ -217,13 +220,14 @@ static int on_message(es_stream *s, grpc_byte_buffer *bb, es_error *err) {
   int rc, chunk_case;
   s->msgs++;
   es_chunk_reset(&s->chunk);
-  if (s->domain && es_rowsrc_open(&s->rows, bb, &chunk_case, &len)) return on_rows(s, chunk_case, len, err);
+  if (s->domain && es_rowsrc_open(&s->rows, bb, &chunk_case, &len))
+    return on_rows(s, chunk_case, len, err);
   rc = es_msgview_take(&s->view, bb, s->srv->opts.max_message_bytes, err);
   if (rc) return es_err_prefix(err, "message %llu: ", (unsigned long long)s->msgs);
   len = s->view.len;
   if (s->view.wire_len)
-    es_debug("stream %llu: message %llu inflated from %zu to %zu bytes", (unsigned long long)s->w->id,
-             (unsigned long long)s->msgs, s->view.wire_len, len);
+    es_debug("stream %llu: message %llu inflated from %zu to %zu bytes",
+             (unsigned long long)s->w->id, (unsigned long long)s->msgs, s->view.wire_len, len);
   es_server_stats_add(&s->srv->stats.bytes_received, len);
   rc = es_codec_unpack_request(&s->chunk, s->view.data, s->view.len, &info, err);
   es_msgview_release(&s->view); /* protobuf-c copied what it needs into the chunk's arena */
@@ -278,9 +282,9 @@ static void success_text(es_stream *s, char *out, size_t n) {
   const char *name = *s->file_name ? s->file_name : "(no file name)";
   size_t len = strlen(name), cut = es_utf8_cut(name, len, 200);
   snprintf(out, n, "%s %llu row%s from %.*s%s (%s, %d-d) in %llu chunk%s%s",
-           null_store ? "validated" : "stored", (unsigned long long)s->tot.rows, es_plural(s->tot.rows),
-           (int)cut, name, cut < len ? "..." : "", s->domain->name, (int)s->dim,
-           (unsigned long long)s->tot.chunks, es_plural(s->tot.chunks),
+           null_store ? "validated" : "stored", (unsigned long long)s->tot.rows,
+           es_plural(s->tot.rows), (int)cut, name, cut < len ? "..." : "", s->domain->name,
+           (int)s->dim, (unsigned long long)s->tot.chunks, es_plural(s->tot.chunks),
            null_store ? " (null store: nothing kept)" : "");
 }
 
@@ -299,8 +303,8 @@ static void mark_partial(es_stream *s) {
   es_err_clear(&err);
   if (!st->set_log_status || !s->log_id) return;
   if (st->set_log_status(st, s->log_id, ES_INGEST_PARTIAL, "; " UNDELIVERED, &err))
-    es_warn("stream %llu: could not mark its ingest_log entry partial: %s", (unsigned long long)s->w->id,
-            err.msg);
+    es_warn("stream %llu: could not mark its ingest_log entry partial: %s",
+            (unsigned long long)s->w->id, err.msg);
 }
 
 static int commit_and_respond(es_stream *s, es_error *err) {
@@ -313,7 +317,8 @@ static int commit_and_respond(es_stream *s, es_error *err) {
   /* A client that cancelled or vanished after half-closing gets no answer: rolled back, it
      matches what the client saw, and `partial` stays for a loss during the commit itself. */
   if (es_call_gone(&s->io))
-    return es_err_set(err, ES_ECANCELLED, "the client went away after half-closing, before the commit");
+    return es_err_set(err, ES_ECANCELLED,
+                      "the client went away after half-closing, before the commit");
   s->txn = NULL; /* commit frees it whatever the outcome */
   es_debug("stream %llu: committing", (unsigned long long)s->w->id);
   rc = tx->commit(tx, &s->tot, &s->log_id, err);
@@ -414,10 +419,10 @@ void es_stream_run(es_worker *w) {
   if (!rc) es_testhook_pause("half-closed", 0);
   if (!rc) rc = commit_and_respond(&s, &err);
   if (rc) fail(&s, &err);
-  es_stream_log_end(w->id, s.peer, w->caller.text, s.domain ? s.domain->name : NULL, s.file_name, s.tot.rows,
-                    s.tot.chunks, es_clock_mono() - s.t0, rc ? es_code_to_grpc(err.code) : 0,
-                    rc ? err.msg
-                       : (s.delivered ? NULL : UNDELIVERED));
+  es_stream_log_end(w->id, s.peer, w->caller.text, s.domain ? s.domain->name : NULL, s.file_name,
+                    s.tot.rows, s.tot.chunks, es_clock_mono() - s.t0,
+                    rc ? es_code_to_grpc(err.code) : 0,
+                    rc ? err.msg : (s.delivered ? NULL : UNDELIVERED));
   es_testhook_watch(NULL, NULL);
   es_call_close(&s.io);
   es_msgview_free(&s.view);

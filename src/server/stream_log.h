@@ -10,9 +10,8 @@ void es_stream_log_start(uint64_t id, const char *peer, const char *client, cons
                          const char *file_name, int dim);
 /* status is the gRPC status the client was sent; detail (may be NULL) says why. */
 void es_stream_log_end(uint64_t id, const char *peer, const char *client, const char *domain,
-                       const char *file_name,
-                       uint64_t rows, uint64_t chunks, double seconds, int status,
-                       const char *detail);
+                       const char *file_name, uint64_t rows, uint64_t chunks, double seconds,
+                       int status, const char *detail);
 
 /* status: what the refusal was (RESOURCE_EXHAUSTED when full, UNAUTHENTICATED...); pushback_ms:
    the grpc-retry-pushback-ms it carried, as sent, or NULL when it carried none. */

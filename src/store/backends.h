@@ -15,7 +15,8 @@ int es_sqlite_open(const char *url, const char *rest, es_store **out, es_error *
 int es_pg_open(const char *url, const char *rest, es_store **out, es_error *err);
 
 /* A zeroed backend of size bytes whose es_store (first) is a copy of methods (its name and
-   methods) and whose pthread mutex at byte mu_off is initialised; messages say "NAME store: ...". */
+   methods) and whose pthread mutex at byte mu_off is initialised; messages say "NAME store: ...".
+ */
 int es_store_new(size_t size, size_t mu_off, const es_store *methods, void **out, es_error *err);
 
 /* What every begin() starts with: checks info as all stores do (a domain; a dimension in

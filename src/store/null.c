@@ -19,9 +19,9 @@ typedef struct null_store {
 
 typedef struct null_txn {
   es_txn base;
-  size_t domain;  /* index into es_domains[] */
+  size_t domain; /* index into es_domains[] */
   int32_t dim;
-  uint64_t rows;  /* staged so far */
+  uint64_t rows; /* staged so far */
 } null_txn;
 
 static size_t domain_index(const es_domain *d) {
@@ -54,7 +54,8 @@ static int null_commit(es_txn *tx, const es_stream_totals *tot, int64_t *log_id,
   return 0;
 }
 
-static void null_abort(es_txn *tx, const es_stream_totals *tot, es_ingest_status status, const char *reason) {
+static void null_abort(es_txn *tx, const es_stream_totals *tot, es_ingest_status status,
+                       const char *reason) {
   null_txn *t = (null_txn *)tx;
   null_store *s = (null_store *)tx->store;
   (void)tot;
@@ -91,13 +92,16 @@ static int null_stats_json(es_store *st, es_buf *out, es_error *err) {
   pthread_mutex_lock(&s->mu);
   for (i = 0; i < es_domain_count; i++) {
     const null_counts *n = &s->counts[i];
-    es_buf_printf(out, "%s\"%s\":{\"rows\":%llu,\"chunks\":%llu,\"streams_committed\":%llu,"
+    es_buf_printf(out,
+                  "%s\"%s\":{\"rows\":%llu,\"chunks\":%llu,\"streams_committed\":%llu,"
                   "\"streams_aborted\":%llu,\"vector_dimension\":",
                   i ? "," : "", es_domains[i]->name, (unsigned long long)n->rows,
                   (unsigned long long)n->chunks, (unsigned long long)n->committed,
                   (unsigned long long)n->aborted);
-    if (n->dim) es_buf_printf(out, "%d}", (int)n->dim);
-    else es_buf_puts(out, "null}");
+    if (n->dim)
+      es_buf_printf(out, "%d}", (int)n->dim);
+    else
+      es_buf_puts(out, "null}");
   }
   pthread_mutex_unlock(&s->mu);
   es_buf_puts(out, "},\"last_ingests\":[]}");
@@ -111,7 +115,8 @@ static void null_close(es_store *st) {
   free(s);
 }
 
-static const es_store null_store_methods = {"null", null_begin, null_stats_json, null_close, NULL, NULL};
+static const es_store null_store_methods = {"null",     null_begin, null_stats_json,
+                                            null_close, NULL,       NULL};
 
 int es_null_open(const char *url, const char *rest, es_store **out, es_error *err) {
   null_store *s;
@@ -121,7 +126,8 @@ int es_null_open(const char *url, const char *rest, es_store **out, es_error *er
   if (*rest) return es_err_set(err, ES_EUSAGE, "store '%s': null: takes no arguments", url);
   if (es_domain_count > sizeof(s->counts) / sizeof(s->counts[0]))
     return es_err_set(err, ES_EINTERNAL, "null store: too many domains");
-  if ((rc = es_store_new(sizeof(*s), offsetof(null_store, mu), &null_store_methods, &p, err))) return rc;
+  if ((rc = es_store_new(sizeof(*s), offsetof(null_store, mu), &null_store_methods, &p, err)))
+    return rc;
   s = p;
   *out = &s->base;
   return 0;

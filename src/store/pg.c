@@ -40,8 +40,8 @@ static int probe(es_pg_store *s, es_error *err) {
   return 0;
 }
 
-static const es_store pg_methods = {"postgres", es_pg_begin, es_pg_stats_json, pg_close, pg_interrupt,
-                                    es_pg_set_log_status};
+static const es_store pg_methods = {"postgres", es_pg_begin,  es_pg_stats_json,
+                                    pg_close,   pg_interrupt, es_pg_set_log_status};
 
 int es_pg_open(const char *url, const char *rest, es_store **out, es_error *err) {
   es_pg_store *s;
@@ -49,8 +49,10 @@ int es_pg_open(const char *url, const char *rest, es_store **out, es_error *err)
   void *p;
   int rc;
   *out = NULL;
-  if (es_domain_count > ES_PG_MAX_DOMAINS) return es_err_set(err, ES_EINTERNAL, "postgres store: too many domains");
-  if ((rc = es_store_new(sizeof(*s), offsetof(es_pg_store, schema_mu), &pg_methods, &p, err))) return rc;
+  if (es_domain_count > ES_PG_MAX_DOMAINS)
+    return es_err_set(err, ES_EINTERNAL, "postgres store: too many domains");
+  if ((rc = es_store_new(sizeof(*s), offsetof(es_pg_store, schema_mu), &pg_methods, &p, err)))
+    return rc;
   s = p;
   if ((rc = es_pg_url_parse(url, rest, &conninfo, &s->display, &s->opts, err))) goto done;
   if ((rc = es_pg_pool_init(&s->pool, conninfo, s->opts.pool_max, err))) goto done;

@@ -15,7 +15,8 @@
 #include "core/limits.h"
 #include "store/pg_int.h"
 
-static const char copy_signature[11] = {'P', 'G', 'C', 'O', 'P', 'Y', '\n', '\377', '\r', '\n', '\0'};
+static const char copy_signature[11] = {'P',  'G',    'C',  'O',  'P', 'Y',
+                                        '\n', '\377', '\r', '\n', '\0'};
 
 static inline char *put_u16(char *p, uint16_t v) {
   p[0] = (char)(v >> 8);
@@ -59,8 +60,10 @@ static int uuid_bytes(const char *s, unsigned char out[16]) {
       continue;
     }
     if ((hi = es_hex_digit((unsigned char)s[i])) < 0) return -1;
-    if (k & 1) out[k / 2] = (unsigned char)(out[k / 2] | hi);
-    else out[k / 2] = (unsigned char)(hi << 4);
+    if (k & 1)
+      out[k / 2] = (unsigned char)(out[k / 2] | hi);
+    else
+      out[k / 2] = (unsigned char)(hi << 4);
     k++;
   }
   return k == 32 && i == 36 && !s[i] ? 0 : -1;
@@ -78,7 +81,8 @@ static int put_scalar_text(es_buf *b, es_pg_kind kind, const char *s, es_error *
     memcpy(p, u, 16);
     return commit_bytes(b, p + 16);
   }
-  if (n > INT32_MAX) return es_err_set(err, ES_EINVAL, "text of %zu bytes is too long for PostgreSQL", n);
+  if (n > INT32_MAX)
+    return es_err_set(err, ES_EINVAL, "text of %zu bytes is too long for PostgreSQL", n);
   if (!(p = reserve(b, 4 + n))) goto oom;
   p = put_u32(p, (uint32_t)n);
   memcpy(p, s, n);
@@ -92,7 +96,8 @@ static int put_int(es_buf *b, es_pg_kind kind, int32_t v, const es_field *f, es_
   if (!p) return es_err_set(err, ES_ENOMEM, "out of memory");
   if (kind == ES_PG_K_INT2) {
     if (v < SHRT_MIN || v > SHRT_MAX)
-      return es_err_set(err, ES_EINVAL, "%s = %d does not fit the smallint column", f->name, (int)v);
+      return es_err_set(err, ES_EINVAL, "%s = %d does not fit the smallint column", f->name,
+                        (int)v);
     p = put_u16(put_u32(p, 2), (uint16_t)(int16_t)v);
   } else if (kind == ES_PG_K_INT8) {
     int64_t w = v;
@@ -112,8 +117,8 @@ static char *array_header(char *p, Oid elem, size_t n) {
   return p;
 }
 
-static int put_text_array(es_buf *b, const es_pg_col *col, const char *const *items, size_t n, int with_len,
-                          es_error *err) {
+static int put_text_array(es_buf *b, const es_pg_col *col, const char *const *items, size_t n,
+                          int with_len, es_error *err) {
   es_pg_kind ek = col->elem == 2950 ? ES_PG_K_UUID : ES_PG_K_TEXT; /* 2950: uuid */
   size_t start = b->len, i;
   char *p;
@@ -136,7 +141,8 @@ static int put_vector(es_buf *b, const es_pg_col *col, const es_value *v, es_err
   size_t n = v->vec.n, i, body;
   char *p;
   /* pgvector's limit, and more than any stream may declare (validate.h) */
-  if (n < ES_DIM_MIN || n > ES_DIM_MAX) return es_err_set(err, ES_EINVAL, "vector of %zu values cannot be stored", n);
+  if (n < ES_DIM_MIN || n > ES_DIM_MAX)
+    return es_err_set(err, ES_EINVAL, "vector of %zu values cannot be stored", n);
   body = col->kind == ES_PG_K_VECTOR ? 4 + 4 * n : 20 + 8 * n;
   if (!(p = reserve(b, 4 + body))) return es_err_set(err, ES_ENOMEM, "out of memory");
   p = put_u32(p, (uint32_t)body);
@@ -150,21 +156,25 @@ static int put_vector(es_buf *b, const es_pg_col *col, const es_value *v, es_err
   return commit_bytes(b, p);
 }
 
-int es_pg_put_field(es_buf *b, const es_pg_col *col, const es_value *v, const es_field *f, es_error *err) {
+int es_pg_put_field(es_buf *b, const es_pg_col *col, const es_value *v, const es_field *f,
+                    es_error *err) {
   switch (col->kind) {
   case ES_PG_K_TEXT:
   case ES_PG_K_UUID: return put_scalar_text(b, col->kind, v->s ? v->s : "", err);
   case ES_PG_K_INT2:
   case ES_PG_K_INT4:
   case ES_PG_K_INT8: return put_int(b, col->kind, v->i, f, err);
-  case ES_PG_K_TEXTARR: return put_text_array(b, col, (const char *const *)v->list.items, v->list.n, 1, err);
+  case ES_PG_K_TEXTARR:
+    return put_text_array(b, col, (const char *const *)v->list.items, v->list.n, 1, err);
   case ES_PG_K_FLOAT4ARR:
   case ES_PG_K_VECTOR: return put_vector(b, col, v, err);
   }
-  return es_err_set(err, ES_EINTERNAL, "postgres: column kind %d of %s unknown", (int)col->kind, f->name);
+  return es_err_set(err, ES_EINTERNAL, "postgres: column kind %d of %s unknown", (int)col->kind,
+                    f->name);
 }
 
-int es_pg_put_key_array(es_buf *b, const es_pg_col *col, const char *const *keys, size_t n, es_error *err) {
+int es_pg_put_key_array(es_buf *b, const es_pg_col *col, const char *const *keys, size_t n,
+                        es_error *err) {
   es_pg_col arr = *col;
   arr.elem = col->type; /* an array of the key column's own type */
   return put_text_array(b, &arr, keys, n, 0, err);
@@ -197,8 +207,8 @@ int es_pg_copy_trailer(es_buf *b) {
   return commit_bytes(b, put_u16(p, 0xffff));
 }
 
-int es_pg_copy_encode_rows(es_buf *b, const es_pg_table *t, const es_chunk *c, const uint32_t *rows, size_t n,
-                           es_pg_sink sink, void *arg, es_error *err) {
+int es_pg_copy_encode_rows(es_buf *b, const es_pg_table *t, const es_chunk *c, const uint32_t *rows,
+                           size_t n, es_pg_sink sink, void *arg, es_error *err) {
   size_t i;
   int rc;
   for (i = 0; i < n; i++) {
@@ -211,13 +221,15 @@ int es_pg_copy_encode_rows(es_buf *b, const es_pg_table *t, const es_chunk *c, c
   return 0;
 }
 
-int es_pg_copy_encode(const es_pg_table *t, const es_chunk *c, const uint32_t *rows, size_t n, es_buf *b,
-                      es_pg_sink sink, void *arg, es_error *err) {
+int es_pg_copy_encode(const es_pg_table *t, const es_chunk *c, const uint32_t *rows, size_t n,
+                      es_buf *b, es_pg_sink sink, void *arg, es_error *err) {
   int rc;
   es_buf_clear(b);
-  if (es_pg_copy_header(b)) rc = es_err_set(err, ES_ENOMEM, "out of memory");
+  if (es_pg_copy_header(b))
+    rc = es_err_set(err, ES_ENOMEM, "out of memory");
   else if (!(rc = es_pg_copy_encode_rows(b, t, c, rows, n, sink, arg, err)))
-    rc = es_pg_copy_trailer(b) ? es_err_set(err, ES_ENOMEM, "out of memory") : sink(arg, b->ptr, b->len, err);
+    rc = es_pg_copy_trailer(b) ? es_err_set(err, ES_ENOMEM, "out of memory")
+                               : sink(arg, b->ptr, b->len, err);
   es_buf_clear(b);
   return rc;
 }

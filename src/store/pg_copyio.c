@@ -13,7 +13,8 @@ static int put_copy_data(void *arg, const char *data, size_t n, es_error *err) {
   if (PQputCopyData(conn, data, (int)n) != 1) {
     /* The server may have ended the COPY with an error: that result says why. */
     PGresult *r = PQgetResult(conn);
-    int rc = es_pg_fail(conn, r && PQresultStatus(r) == PGRES_FATAL_ERROR ? r : NULL, err, "sending COPY data");
+    int rc = es_pg_fail(conn, r && PQresultStatus(r) == PGRES_FATAL_ERROR ? r : NULL, err,
+                        "sending COPY data");
     PQclear(r);
     return rc;
   }
@@ -47,8 +48,8 @@ int es_pg_copy_open(PGconn *conn, const char *copy_sql, es_buf *b, es_error *err
   return 0;
 }
 
-int es_pg_copy_send(PGconn *conn, const es_pg_table *t, const es_chunk *c, const uint32_t *rows, size_t n,
-                    es_buf *b, es_error *err) {
+int es_pg_copy_send(PGconn *conn, const es_pg_table *t, const es_chunk *c, const uint32_t *rows,
+                    size_t n, es_buf *b, es_error *err) {
   int rc = es_pg_copy_encode_rows(b, t, c, rows, n, put_copy_data, conn, err);
   if (!rc && b->len) rc = put_copy_data(conn, b->ptr, b->len, err);
   es_buf_clear(b);
@@ -58,7 +59,8 @@ int es_pg_copy_send(PGconn *conn, const es_pg_table *t, const es_chunk *c, const
 }
 
 int es_pg_copy_close(PGconn *conn, es_buf *b, es_error *err) {
-  int rc = es_pg_copy_trailer(b) ? es_err_set(err, ES_ENOMEM, "out of memory") : put_copy_data(conn, b->ptr, b->len, err);
+  int rc = es_pg_copy_trailer(b) ? es_err_set(err, ES_ENOMEM, "out of memory")
+                                 : put_copy_data(conn, b->ptr, b->len, err);
   es_buf_clear(b);
   if (rc) {
     es_pg_copy_abandon(conn, b);
@@ -69,7 +71,8 @@ int es_pg_copy_close(PGconn *conn, es_buf *b, es_error *err) {
 
 void es_pg_copy_abandon(PGconn *conn, es_buf *b) {
   es_buf_clear(b);
-  if (PQstatus(conn) == CONNECTION_OK) finish_copy(conn, "embedstream: stream failed while sending rows", NULL);
+  if (PQstatus(conn) == CONNECTION_OK)
+    finish_copy(conn, "embedstream: stream failed while sending rows", NULL);
 }
 
 int es_pg_copy_rows(PGconn *conn, const char *copy_sql, const es_pg_table *t, const es_chunk *c,

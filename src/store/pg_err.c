@@ -1,4 +1,5 @@
-/* pg_err.c - PostgreSQL failures as es_codes (UNAVAILABLE when a retry can help) and exec helpers. */
+/* pg_err.c - PostgreSQL failures as es_codes (UNAVAILABLE when a retry can help) and exec helpers.
+ */
 #include <string.h>
 
 #include "store/pg_int.h"
@@ -14,7 +15,8 @@ static int retryable(const char *st) {
       "25P03", /* idle_in_transaction_session_timeout */
   };
   size_t i;
-  if (!strncmp(st, "08", 2) || !strncmp(st, "53", 2)) return 1; /* connection; insufficient resources */
+  if (!strncmp(st, "08", 2) || !strncmp(st, "53", 2))
+    return 1; /* connection; insufficient resources */
   for (i = 0; i < sizeof(codes) / sizeof(codes[0]); i++)
     if (!strcmp(st, codes[i])) return 1;
   return 0;

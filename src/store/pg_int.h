@@ -20,7 +20,7 @@ enum { ES_PG_VEC_AUTO, ES_PG_VEC_PGVECTOR, ES_PG_VEC_ARRAY };
 
 /* Options of ours in the store URL (es_*), removed before the rest goes to libpq. */
 typedef struct es_pg_opts {
-  int copy;        /* 1: COPY ... FROM STDIN (default); 0: multi-row INSERTs with binary parameters */
+  int copy; /* 1: COPY ... FROM STDIN (default); 0: multi-row INSERTs with binary parameters */
   int vector_mode; /* ES_PG_VEC_* */
   int pool_max;    /* most connections open at once; 0: as many as streams in flight */
 } es_pg_opts;
@@ -29,8 +29,8 @@ typedef struct es_pg_opts {
 /* Splits a store URL ("postgres://...", "postgresql://...", or the key=value text after
    "postgres:") into libpq's connection string and our options; display is the URL with any
    password masked, for messages and stats. */
-int es_pg_url_parse(const char *url, const char *rest, char **conninfo, char **display, es_pg_opts *o,
-                    es_error *err);
+int es_pg_url_parse(const char *url, const char *rest, char **conninfo, char **display,
+                    es_pg_opts *o, es_error *err);
 
 /* pg_pool.c: one connection per stream in flight, kept for the next stream; broken ones dropped. */
 typedef struct es_pg_pool {
@@ -43,7 +43,7 @@ typedef struct es_pg_pool {
   struct es_pg_busy {
     PGconn *conn;
     PGcancel *cancel;
-  } *busy; /* checked out, with what cancels their query from another thread */
+  } * busy; /* checked out, with what cancels their query from another thread */
   size_t nbusy, busy_cap;
 } es_pg_pool;
 
@@ -80,32 +80,32 @@ void es_pg_rollback(PGconn *c);
 
 /* The Postgres type a domain field maps to in an actual table, as the COPY encoder needs it. */
 typedef enum {
-  ES_PG_K_TEXT,     /* text, varchar, bpchar: UTF-8 bytes */
-  ES_PG_K_UUID,     /* 16 bytes */
+  ES_PG_K_TEXT, /* text, varchar, bpchar: UTF-8 bytes */
+  ES_PG_K_UUID, /* 16 bytes */
   ES_PG_K_INT2,
   ES_PG_K_INT4,
   ES_PG_K_INT8,
-  ES_PG_K_TEXTARR,  /* text[] / varchar[]: array binary format, element type in elem */
-  ES_PG_K_FLOAT4ARR,/* real[]: array binary format */
-  ES_PG_K_VECTOR    /* pgvector: int16 dim, int16 unused, float4 values */
+  ES_PG_K_TEXTARR,   /* text[] / varchar[]: array binary format, element type in elem */
+  ES_PG_K_FLOAT4ARR, /* real[]: array binary format */
+  ES_PG_K_VECTOR     /* pgvector: int16 dim, int16 unused, float4 values */
 } es_pg_kind;
 
 typedef struct es_pg_col {
   es_pg_kind kind;
-  Oid type;      /* the column's type, for INSERT parameters */
-  Oid elem;      /* element type of an array column */
-  Oid array;     /* the array type of the column's type (the key check sends keys as one) */
-  char sql[96];  /* format_type(): "vector(384)", "real[]", for the staging table */
+  Oid type;     /* the column's type, for INSERT parameters */
+  Oid elem;     /* element type of an array column */
+  Oid array;    /* the array type of the column's type (the key check sends keys as one) */
+  char sql[96]; /* format_type(): "vector(384)", "real[]", for the staging table */
 } es_pg_col;
 
 /* One domain table as it is in the database: column types in the domain's field order. */
 typedef struct es_pg_table {
   const es_domain *d;
-  char name[80];       /* quoted identifier: "\"recruit\"" */
+  char name[80]; /* quoted identifier: "\"recruit\"" */
   es_pg_col cols[ES_PG_MAX_FIELDS];
-  int32_t dim;         /* declared (vector(N) or the CHECK), else of the first row; 0 unknown */
-  int declared;        /* dim comes from the schema: vector(N), or a CHECK on the array's length */
-  int ours;            /* made by this store (ES_PG_TABLE_COMMENT): while empty, its dimension may change */
+  int32_t dim;  /* declared (vector(N) or the CHECK), else of the first row; 0 unknown */
+  int declared; /* dim comes from the schema: vector(N), or a CHECK on the array's length */
+  int ours; /* made by this store (ES_PG_TABLE_COMMENT): while empty, its dimension may change */
   int has_rows;
 } es_pg_table;
 
@@ -119,8 +119,10 @@ void es_pg_schema_forget(es_pg_store *s);
 /* CREATE TABLE text for a domain (also what the README shows for creating it ahead of time). */
 int es_pg_sql_create_table(es_buf *b, const es_domain *d, int32_t dim, int pgvector);
 extern const char es_pg_sql_ingest_log[];
-/* The comment on tables this store made; tables made ahead of time keep their declared dimension. */
-#define ES_PG_TABLE_COMMENT "embedstream: made on first use; its vector dimension follows the next stream while it is empty"
+/* The comment on tables this store made; tables made ahead of time keep their declared dimension.
+ */
+#define ES_PG_TABLE_COMMENT \
+  "embedstream: made on first use; its vector dimension follows the next stream while it is empty"
 
 /* pg_table.c */
 void es_pg_table_init(es_pg_table *t, const es_domain *d);
@@ -136,9 +138,11 @@ int es_pg_table_redeclare(PGconn *c, const es_pg_table *t, int32_t dim, es_error
 /* pg_copy.c: PostgreSQL's binary formats (COPY BINARY rows, binary parameters). */
 /* Appends one field as COPY BINARY does: int32 length, then the value in the column's binary
    format. The same bytes minus the length are a binary parameter value. */
-int es_pg_put_field(es_buf *b, const es_pg_col *col, const es_value *v, const es_field *f, es_error *err);
+int es_pg_put_field(es_buf *b, const es_pg_col *col, const es_value *v, const es_field *f,
+                    es_error *err);
 /* Appends (no length word) an array of keys in the binary format of the key column's array type. */
-int es_pg_put_key_array(es_buf *b, const es_pg_col *col, const char *const *keys, size_t n, es_error *err);
+int es_pg_put_key_array(es_buf *b, const es_pg_col *col, const char *const *keys, size_t n,
+                        es_error *err);
 /* Where encoded COPY data goes: the connection, or a file in tests. */
 typedef int (*es_pg_sink)(void *arg, const char *data, size_t n, es_error *err);
 /* COPY BINARY's header and trailer, appended to b (ES_ENOMEM or 0). */
@@ -146,17 +150,17 @@ int es_pg_copy_header(es_buf *b);
 int es_pg_copy_trailer(es_buf *b);
 /* Appends rows[0..n) of c to b, handing b to sink and emptying it whenever it reaches
    ES_PG_COPY_PIECE bytes; the rest stays in b. */
-int es_pg_copy_encode_rows(es_buf *b, const es_pg_table *t, const es_chunk *c, const uint32_t *rows, size_t n,
-                           es_pg_sink sink, void *arg, es_error *err);
+int es_pg_copy_encode_rows(es_buf *b, const es_pg_table *t, const es_chunk *c, const uint32_t *rows,
+                           size_t n, es_pg_sink sink, void *arg, es_error *err);
 /* A whole COPY BINARY stream (header, rows, trailer) to sink. */
-int es_pg_copy_encode(const es_pg_table *t, const es_chunk *c, const uint32_t *rows, size_t n, es_buf *b,
-                      es_pg_sink sink, void *arg, es_error *err);
+int es_pg_copy_encode(const es_pg_table *t, const es_chunk *c, const uint32_t *rows, size_t n,
+                      es_buf *b, es_pg_sink sink, void *arg, es_error *err);
 
 /* pg_copyio.c: COPY ... FROM STDIN on a connection (b: the caller's encoding buffer). */
 int es_pg_copy_open(PGconn *conn, const char *copy_sql, es_buf *b, es_error *err);
 /* Sends rows[0..n) of c and flushes them to the database; the COPY stays open. */
-int es_pg_copy_send(PGconn *conn, const es_pg_table *t, const es_chunk *c, const uint32_t *rows, size_t n,
-                    es_buf *b, es_error *err);
+int es_pg_copy_send(PGconn *conn, const es_pg_table *t, const es_chunk *c, const uint32_t *rows,
+                    size_t n, es_buf *b, es_error *err);
 /* Ends the COPY; its outcome is that of every row sent since es_pg_copy_open. */
 int es_pg_copy_close(PGconn *conn, es_buf *b, es_error *err);
 /* Ends a COPY with an error, so the connection can roll back. */
@@ -170,7 +174,7 @@ int es_pg_copy_rows(PGconn *conn, const char *copy_sql, const es_pg_table *t, co
 typedef struct es_pg_keyset {
   uint64_t *h; /* sorted */
   size_t n, cap;
-  int off;     /* grew past ES_PG_KEYSET_MAX: it no longer knows; callers ask the database */
+  int off; /* grew past ES_PG_KEYSET_MAX: it no longer knows; callers ask the database */
 } es_pg_keyset;
 uint64_t es_pg_key_hash(const char *key);
 int es_pg_keyset_contains(const es_pg_keyset *s, uint64_t h);
@@ -188,10 +192,10 @@ int es_pg_last_rows(const es_chunk *c, uint32_t **rows, size_t *n, es_error *err
 typedef struct es_pg_writer {
   PGconn *conn;
   const es_pg_table *t;
-  int copy;          /* COPY, or INSERT with binary parameters */
-  int stage_made;    /* the temp staging table exists in this transaction */
-  int copy_open;     /* a COPY into the table is in progress (kept open across chunks) */
-  int use_keys;      /* the table was empty at begin: keys_seen tells which keys exist */
+  int copy;       /* COPY, or INSERT with binary parameters */
+  int stage_made; /* the temp staging table exists in this transaction */
+  int copy_open;  /* a COPY into the table is in progress (kept open across chunks) */
+  int use_keys;   /* the table was empty at begin: keys_seen tells which keys exist */
   es_pg_keyset keys_seen;
   es_buf sql_copy, sql_stage_copy, sql_merge, sql_check, sql_insert;
   size_t insert_rows; /* rows per INSERT statement */
@@ -213,14 +217,14 @@ void es_pg_writer_free(es_pg_writer *w);
 
 struct es_pg_store {
   es_store base;
-  char *display;  /* URL with the password masked */
+  char *display; /* URL with the password masked */
   es_pg_opts opts;
   es_pg_pool pool;
   int pool_ok;
   pthread_mutex_t schema_mu;
   int ready[ES_PG_MAX_DOMAINS]; /* per es_domains[] index: table known to exist */
-  int log_ready;               /* ingest_log known to exist */
-  int log_client;              /* ... with the column client (set with log_ready) */
+  int log_ready;                /* ingest_log known to exist */
+  int log_client;               /* ... with the column client (set with log_ready) */
   int ext_checked, has_pgvector;
 };
 

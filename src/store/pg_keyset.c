@@ -1,4 +1,5 @@
-/* pg_keyset.c - duplicate keys: a chunk's own, and the keys a stream has written (sorted 64-bit hashes).
+/* pg_keyset.c - duplicate keys: a chunk's own, and the keys a stream has written (sorted 64-bit
+   hashes).
 
    It answers "has this stream written this key before?" without asking the database, so a
    stream into an empty table can keep one COPY open from its first chunk to its last. A hit may
@@ -25,7 +26,8 @@ uint64_t es_pg_key_hash(const char *s) {
 int es_pg_keyset_contains(const es_pg_keyset *s, uint64_t h) {
   size_t n = s->n, g, lo, hi, step;
   if (!n || s->off) return 0;
-  g = (size_t)(((unsigned __int128)h * n) >> 64); /* where h would sit if hashes were evenly spread */
+  g = (size_t)(((unsigned __int128)h * n) >>
+               64); /* where h would sit if hashes were evenly spread */
   if (s->h[g] == h) return 1;
   if (s->h[g] < h) { /* gallop right, keeping s->h[lo] < h, until s->h[hi] >= h or hi == n */
     for (lo = g, step = 1;; lo = hi, step *= 2) {
@@ -41,8 +43,10 @@ int es_pg_keyset_contains(const es_pg_keyset *s, uint64_t h) {
   }
   while (lo < hi) { /* binary search in [lo, hi) */
     size_t mid = lo + (hi - lo) / 2;
-    if (s->h[mid] < h) lo = mid + 1;
-    else hi = mid;
+    if (s->h[mid] < h)
+      lo = mid + 1;
+    else
+      hi = mid;
   }
   return lo < n && s->h[lo] == h;
 }
@@ -81,8 +85,10 @@ void es_pg_keyset_add(es_pg_keyset *s, uint64_t *hs, size_t m) {
   j = u;
   k = s->n + u;
   while (j > 0) {
-    if (i > 0 && s->h[i - 1] > hs[j - 1]) s->h[--k] = s->h[--i];
-    else s->h[--k] = hs[--j];
+    if (i > 0 && s->h[i - 1] > hs[j - 1])
+      s->h[--k] = s->h[--i];
+    else
+      s->h[--k] = hs[--j];
   }
   s->n += u;
 }
@@ -111,7 +117,8 @@ int es_pg_last_rows(const es_chunk *c, uint32_t **rows, size_t *n, es_error *err
   *rows = NULL;
   *n = 0;
   if (!c->nrows) return 0;
-  if (c->nrows > UINT32_MAX || c->nrows > SIZE_MAX / sizeof(uint32_t)) return es_err_set(err, ES_ENOMEM, "chunk too large");
+  if (c->nrows > UINT32_MAX || c->nrows > SIZE_MAX / sizeof(uint32_t))
+    return es_err_set(err, ES_ENOMEM, "chunk too large");
   idx = malloc(c->nrows * sizeof(*idx));
   out = malloc(c->nrows * sizeof(*out));
   keep = calloc(c->nrows, 1);

@@ -13,14 +13,16 @@
 
 /* Defaults that the store URL may override (they come before it in the keyword list);
    keepalives notice a vanished database host within about a minute instead of two hours. */
-static const char *const default_keys[] = {"connect_timeout", "keepalives_idle", "keepalives_interval",
-                                           "keepalives_count", "application_name"};
+static const char *const default_keys[] = {"connect_timeout", "keepalives_idle",
+                                           "keepalives_interval", "keepalives_count",
+                                           "application_name"};
 static const char *const default_vals[] = {"10", "30", "10", "3", "embedstream"};
 #define NDEFAULTS (sizeof(default_keys) / sizeof(default_keys[0]))
 
 int es_pg_pool_init(es_pg_pool *p, const char *conninfo, int max, es_error *err) {
   memset(p, 0, sizeof(*p));
-  if (pthread_mutex_init(&p->mu, NULL)) return es_err_set(err, ES_EINTERNAL, "cannot create a mutex");
+  if (pthread_mutex_init(&p->mu, NULL))
+    return es_err_set(err, ES_EINTERNAL, "cannot create a mutex");
   p->conninfo = strdup(conninfo);
   if (!p->conninfo) {
     pthread_mutex_destroy(&p->mu);
@@ -56,7 +58,8 @@ static int connect_one(const es_pg_pool *p, PGconn **out, es_error *err) {
   if (PQstatus(c) != CONNECTION_OK) {
     int rc = es_pg_fail(c, NULL, err, "connecting");
     /* A refused password or a missing database does not get better by retrying. */
-    if (PQconnectionNeedsPassword(c) || strstr(PQerrorMessage(c), "does not exist")) rc = err->code = ES_EINTERNAL;
+    if (PQconnectionNeedsPassword(c) || strstr(PQerrorMessage(c), "does not exist"))
+      rc = err->code = ES_EINTERNAL;
     PQfinish(c);
     return rc;
   }
@@ -98,7 +101,8 @@ void es_pg_pool_interrupt(es_pg_pool *p) {
   for (i = 0; i < p->nbusy; i++)
     if (p->busy[i].cancel && PQcancel(p->busy[i].cancel, why, sizeof(why))) n++;
   pthread_mutex_unlock(&p->mu);
-  if (n) es_debug("postgres: asked the database to cancel %zu running quer%s", n, n == 1 ? "y" : "ies");
+  if (n)
+    es_debug("postgres: asked the database to cancel %zu running quer%s", n, n == 1 ? "y" : "ies");
 }
 
 int es_pg_pool_get(es_pg_pool *p, PGconn **out, es_error *err) {
@@ -116,7 +120,8 @@ int es_pg_pool_get(es_pg_pool *p, PGconn **out, es_error *err) {
   }
   if (!c && p->max && p->open >= p->max) {
     pthread_mutex_unlock(&p->mu);
-    return es_err_set(err, ES_EEXHAUSTED, "postgres: all %d connections (es_pool_max) are in use", p->max);
+    return es_err_set(err, ES_EEXHAUSTED, "postgres: all %d connections (es_pool_max) are in use",
+                      p->max);
   }
   if (!c) p->open++; /* reserve the slot, connect outside the lock */
   if (c) busy_add(p, c);
@@ -127,8 +132,10 @@ int es_pg_pool_get(es_pg_pool *p, PGconn **out, es_error *err) {
   }
   rc = connect_one(p, &c, err);
   pthread_mutex_lock(&p->mu);
-  if (rc) p->open--;
-  else busy_add(p, c);
+  if (rc)
+    p->open--;
+  else
+    busy_add(p, c);
   pthread_mutex_unlock(&p->mu);
   if (!rc) *out = c;
   return rc;
@@ -153,7 +160,9 @@ void es_pg_pool_put(es_pg_pool *p, PGconn *c) {
   busy_remove(p, c);
   if (p->nidle == p->idle_cap) {
     size_t cap = p->idle_cap ? p->idle_cap * 2 : 8;
-    PGconn **n = cap < p->idle_cap || cap > SIZE_MAX / sizeof(*n) ? NULL : realloc(p->idle, cap * sizeof(*n));
+    PGconn **n = cap < p->idle_cap || cap > SIZE_MAX / sizeof(*n)
+                     ? NULL
+                     : realloc(p->idle, cap * sizeof(*n));
     if (!n) {
       p->open--;
       pthread_mutex_unlock(&p->mu);

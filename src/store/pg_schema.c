@@ -34,7 +34,8 @@ int es_pg_sql_create_table(es_buf *b, const es_domain *d, int32_t dim, int pgvec
   es_buf_printf(b, "CREATE TABLE IF NOT EXISTS \"%s\"(", d->name);
   for (i = 0; i < d->nfields; i++)
     es_buf_printf(b, "%s\"%s\" %s NOT NULL%s", i ? ", " : "", d->fields[i].name,
-                  column_type(&d->fields[i], dim, pgvector, tbuf, sizeof(tbuf)), i == d->key ? " PRIMARY KEY" : "");
+                  column_type(&d->fields[i], dim, pgvector, tbuf, sizeof(tbuf)),
+                  i == d->key ? " PRIMARY KEY" : "");
   if (!pgvector)
     es_buf_printf(b, ", CONSTRAINT \"%s_vector_dim\" CHECK (cardinality(\"%s\") = %d)", d->name,
                   d->fields[d->vector].name, (int)dim);
@@ -43,8 +44,8 @@ int es_pg_sql_create_table(es_buf *b, const es_domain *d, int32_t dim, int pgvec
 }
 
 /* The one row of booleans sql selects, into flags[0..n). */
-static int query_flags(PGconn *c, const char *sql, const char *param, int *flags, int n, es_error *err,
-                       const char *what) {
+static int query_flags(PGconn *c, const char *sql, const char *param, int *flags, int n,
+                       es_error *err, const char *what) {
   const char *params[1] = {param};
   PGresult *r = NULL;
   int rc, i;
@@ -69,13 +70,15 @@ static int check_pgvector(es_pg_store *s, PGconn *c, es_error *err) {
   if (!installed && available) {
     es_error e;
     es_err_clear(&e);
-    installed = !es_pg_exec(c, "CREATE EXTENSION IF NOT EXISTS vector", &e, "creating the pgvector extension");
+    installed = !es_pg_exec(c, "CREATE EXTENSION IF NOT EXISTS vector", &e,
+                            "creating the pgvector extension");
     if (!installed) es_warn("%s; vectors go to real[] columns", e.msg);
   }
   s->has_pgvector = installed;
   if (!installed && s->opts.vector_mode == ES_PG_VEC_PGVECTOR)
-    return es_err_set(err, ES_EPRECOND, "postgres: es_vector=pgvector, but the pgvector extension is %s",
-                      available ? "not installed and could not be created" : "not available on the server");
+    return es_err_set(
+        err, ES_EPRECOND, "postgres: es_vector=pgvector, but the pgvector extension is %s",
+        available ? "not installed and could not be created" : "not available on the server");
 done:
   s->ext_checked = 1;
   return 0;
@@ -85,8 +88,8 @@ static int tables_exist(PGconn *c, const es_domain *d, int *dom, int *log, es_er
   char name[80];
   int rc, found[2];
   snprintf(name, sizeof(name), "\"%s\"", d->name);
-  rc = query_flags(c, "SELECT to_regclass($1) IS NOT NULL, to_regclass('ingest_log') IS NOT NULL", name, found, 2,
-                   err, "looking for the tables");
+  rc = query_flags(c, "SELECT to_regclass($1) IS NOT NULL, to_regclass('ingest_log') IS NOT NULL",
+                   name, found, 2, err, "looking for the tables");
   if (rc) return rc;
   *dom = found[0];
   *log = found[1];
@@ -96,10 +99,12 @@ static int tables_exist(PGconn *c, const es_domain *d, int *dom, int *log, es_er
 /* Two servers may create the same table at once: an advisory lock makes the second wait and
    then find it (CREATE TABLE IF NOT EXISTS alone can fail on the catalog's unique index). Only
    a table created here gets the comment that lets its dimension change while it is empty. */
-static int create_tables(es_pg_store *s, PGconn *c, const es_domain *d, int32_t dim, es_error *err) {
+static int create_tables(es_pg_store *s, PGconn *c, const es_domain *d, int32_t dim,
+                         es_error *err) {
   es_buf sql = ES_BUF_INIT;
   int rc, dom = 0, log = 0;
-  if ((rc = es_pg_exec(c, "BEGIN; SELECT pg_advisory_xact_lock(8245316021)", err, "locking the schema")))
+  if ((rc = es_pg_exec(c, "BEGIN; SELECT pg_advisory_xact_lock(8245316021)", err,
+                       "locking the schema")))
     goto done;
   if ((rc = tables_exist(c, d, &dom, &log, err))) goto done;
   if (!dom) {
@@ -108,13 +113,17 @@ static int create_tables(es_pg_store *s, PGconn *c, const es_domain *d, int32_t 
   }
   if (!log) es_buf_printf(&sql, "%s; ", es_pg_sql_ingest_log);
   es_buf_puts(&sql, "COMMIT");
-  if (sql.oom) rc = es_err_set(err, ES_ENOMEM, "out of memory");
-  else rc = es_pg_exec(c, sql.ptr, err, "creating the tables");
-  if (!rc && !dom) es_info("postgres: table %s created (%s)", d->name, s->has_pgvector ? "pgvector" : "real[]");
+  if (sql.oom)
+    rc = es_err_set(err, ES_ENOMEM, "out of memory");
+  else
+    rc = es_pg_exec(c, sql.ptr, err, "creating the tables");
+  if (!rc && !dom)
+    es_info("postgres: table %s created (%s)", d->name, s->has_pgvector ? "pgvector" : "real[]");
   if (rc && err && strstr(err->msg, "SQLSTATE 42501")) {
     size_t n = strlen(err->msg);
-    snprintf(err->msg + n, sizeof(err->msg) - n, "; the role needs CREATE on the schema, or the tables made "
-                                                  "ahead of time (README, PostgreSQL)");
+    snprintf(err->msg + n, sizeof(err->msg) - n,
+             "; the role needs CREATE on the schema, or the tables made "
+             "ahead of time (README, PostgreSQL)");
   }
 done:
   es_pg_rollback(c);
@@ -128,10 +137,11 @@ done:
 static int ensure_log_client(es_pg_store *s, PGconn *c, es_error *err) {
   es_error e;
   int rc, has;
-  rc = query_flags(c,
-                   "SELECT EXISTS(SELECT 1 FROM pg_attribute WHERE attrelid = to_regclass('ingest_log') AND "
-                   "attname = 'client' AND NOT attisdropped)",
-                   NULL, &has, 1, err, "looking for ingest_log.client");
+  rc = query_flags(
+      c,
+      "SELECT EXISTS(SELECT 1 FROM pg_attribute WHERE attrelid = to_regclass('ingest_log') AND "
+      "attname = 'client' AND NOT attisdropped)",
+      NULL, &has, 1, err, "looking for ingest_log.client");
   if (rc) return rc;
   if (!has) {
     es_err_clear(&e);
@@ -140,11 +150,13 @@ static int ensure_log_client(es_pg_store *s, PGconn *c, es_error *err) {
                       "ALTER TABLE ingest_log ADD COLUMN IF NOT EXISTS client text; COMMIT",
                       &e, "adding the column ingest_log.client");
     es_pg_rollback(c);
-    if (has) es_info("postgres: ingest_log gained the column client");
+    if (has)
+      es_info("postgres: ingest_log gained the column client");
     else
-      es_warn("%s; streams are logged without their client until the table's owner runs ALTER TABLE "
-              "ingest_log ADD COLUMN client text",
-              e.msg);
+      es_warn(
+          "%s; streams are logged without their client until the table's owner runs ALTER TABLE "
+          "ingest_log ADD COLUMN client text",
+          e.msg);
   }
   s->log_client = has;
   return 0;

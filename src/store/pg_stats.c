@@ -11,7 +11,8 @@
 static int table_exists(PGconn *c, const char *quoted, int *exists, es_error *err) {
   const char *params[1] = {quoted};
   PGresult *r = NULL;
-  int rc = es_pg_query(c, "SELECT to_regclass($1) IS NOT NULL", 1, params, &r, err, "looking for a table");
+  int rc = es_pg_query(c, "SELECT to_regclass($1) IS NOT NULL", 1, params, &r, err,
+                       "looking for a table");
   if (!rc) *exists = !strcmp(PQgetvalue(r, 0, 0), "t");
   PQclear(r);
   return rc;
@@ -32,8 +33,10 @@ static int put_domain(PGconn *c, const es_domain *d, int first, es_buf *out, es_
   t.has_rows = strcmp(PQgetvalue(r, 0, 0), "0") != 0;
   PQclear(r);
   if ((rc = es_pg_table_read(c, &t, err))) return rc;
-  if (t.dim) es_buf_printf(out, "%d}", (int)t.dim);
-  else es_buf_puts(out, "null}");
+  if (t.dim)
+    es_buf_printf(out, "%d}", (int)t.dim);
+  else
+    es_buf_puts(out, "null}");
   return 0;
 }
 
@@ -57,9 +60,12 @@ static int put_last_ingests(PGconn *c, es_buf *out, es_error *err) {
     es_buf_puts(out, i ? ",{" : "{");
     for (j = 0; j < PQnfields(r) && j < 10; j++) {
       es_buf_printf(out, "%s\"%s\":", j ? "," : "", PQfname(r, j));
-      if (PQgetisnull(r, i, j)) es_buf_puts(out, "null");
-      else if (numeric[j]) es_buf_puts(out, PQgetvalue(r, i, j));
-      else es_buf_json_strn(out, PQgetvalue(r, i, j), (size_t)PQgetlength(r, i, j));
+      if (PQgetisnull(r, i, j))
+        es_buf_puts(out, "null");
+      else if (numeric[j])
+        es_buf_puts(out, PQgetvalue(r, i, j));
+      else
+        es_buf_json_strn(out, PQgetvalue(r, i, j), (size_t)PQgetlength(r, i, j));
     }
     es_buf_puts(out, "}");
   }
@@ -73,7 +79,9 @@ done:
 static int read_stats(es_pg_store *s, PGconn *c, es_buf *out, es_error *err) {
   size_t i;
   int rc;
-  if ((rc = es_pg_exec(c, "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY", err, "starting a read"))) return rc;
+  if ((rc = es_pg_exec(c, "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY", err,
+                       "starting a read")))
+    return rc;
   es_buf_puts(out, "{\"store\":");
   es_buf_json_str(out, s->display);
   es_buf_puts(out, ",\"domains\":{");

@@ -24,11 +24,13 @@ int es_pg_table_lock(PGconn *c, es_pg_table *t, es_error *err) {
 }
 
 static int unsupported(const es_pg_table *t, const es_field *f, const char *type, es_error *err) {
-  return es_err_set(err, ES_EPRECOND, "postgres: column %s.%s has type %s, which cannot hold the proto's %s",
+  return es_err_set(err, ES_EPRECOND,
+                    "postgres: column %s.%s has type %s, which cannot hold the proto's %s",
                     t->d->name, f->name, type,
-                    f->type == ES_T_VECTOR ? "vector (use vector(N) or real[])"
+                    f->type == ES_T_VECTOR    ? "vector (use vector(N) or real[])"
                     : f->type == ES_T_STRLIST ? "string list (use text[])"
-                    : f->type == ES_T_INT ? "int32 (use integer)" : "string (use text)");
+                    : f->type == ES_T_INT     ? "int32 (use integer)"
+                                              : "string (use text)");
 }
 
 /* Maps one column (typname, element typname) to its encoder; 0 or ES_EPRECOND. */
@@ -42,15 +44,22 @@ static int map_column(es_pg_table *t, size_t i, PGresult *r, int row, es_error *
   snprintf(col->sql, sizeof(col->sql), "%s", PQgetvalue(r, row, 6));
   switch (f->type) {
   case ES_T_TEXT:
-    if (!strcmp(typ, "text") || !strcmp(typ, "varchar") || !strcmp(typ, "bpchar")) col->kind = ES_PG_K_TEXT;
-    else if (!strcmp(typ, "uuid") && (f->flags & ES_F_UUID)) col->kind = ES_PG_K_UUID;
-    else return unsupported(t, f, col->sql, err);
+    if (!strcmp(typ, "text") || !strcmp(typ, "varchar") || !strcmp(typ, "bpchar"))
+      col->kind = ES_PG_K_TEXT;
+    else if (!strcmp(typ, "uuid") && (f->flags & ES_F_UUID))
+      col->kind = ES_PG_K_UUID;
+    else
+      return unsupported(t, f, col->sql, err);
     break;
   case ES_T_INT:
-    if (!strcmp(typ, "int4")) col->kind = ES_PG_K_INT4;
-    else if (!strcmp(typ, "int8")) col->kind = ES_PG_K_INT8;
-    else if (!strcmp(typ, "int2")) col->kind = ES_PG_K_INT2;
-    else return unsupported(t, f, col->sql, err);
+    if (!strcmp(typ, "int4"))
+      col->kind = ES_PG_K_INT4;
+    else if (!strcmp(typ, "int8"))
+      col->kind = ES_PG_K_INT8;
+    else if (!strcmp(typ, "int2"))
+      col->kind = ES_PG_K_INT2;
+    else
+      return unsupported(t, f, col->sql, err);
     break;
   case ES_T_STRLIST:
     if (strcmp(typ, "_text") && strcmp(typ, "_varchar")) return unsupported(t, f, col->sql, err);
@@ -116,7 +125,8 @@ static int read_row_dim(PGconn *c, es_pg_table *t, es_error *err) {
   snprintf(sql, sizeof(sql), "SELECT %s(\"%s\"%s) FROM %s LIMIT 1",
            t->cols[t->d->vector].kind == ES_PG_K_VECTOR ? "vector_dims" : "array_length", column,
            t->cols[t->d->vector].kind == ES_PG_K_VECTOR ? "" : ", 1", t->name);
-  if ((rc = es_pg_query(c, sql, 0, NULL, &r, err, "reading the table's vector dimension"))) return rc;
+  if ((rc = es_pg_query(c, sql, 0, NULL, &r, err, "reading the table's vector dimension")))
+    return rc;
   if (PQntuples(r)) t->dim = (int32_t)atoi(PQgetvalue(r, 0, 0));
   PQclear(r);
   return 0;
@@ -126,13 +136,15 @@ int es_pg_table_read(PGconn *c, es_pg_table *t, es_error *err) {
   const char *params[1] = {t->name};
   PGresult *r = NULL;
   size_t i;
-  int row, rc = es_pg_query(c,
-                            "SELECT a.attname, a.atttypid, a.atttypmod, t.typname, t.typelem, t.typarray, "
-                            "format_type(a.atttypid, a.atttypmod), coalesce(obj_description(a.attrelid, 'pg_class'), '') "
-                            "FROM pg_attribute a "
-                            "JOIN pg_type t ON t.oid = a.atttypid "
-                            "WHERE a.attrelid = $1::regclass AND a.attnum > 0 AND NOT a.attisdropped",
-                            1, params, &r, err, "reading the table's columns");
+  int row,
+      rc = es_pg_query(
+          c,
+          "SELECT a.attname, a.atttypid, a.atttypmod, t.typname, t.typelem, t.typarray, "
+          "format_type(a.atttypid, a.atttypmod), coalesce(obj_description(a.attrelid, 'pg_class'), '') "
+          "FROM pg_attribute a "
+          "JOIN pg_type t ON t.oid = a.atttypid "
+          "WHERE a.attrelid = $1::regclass AND a.attnum > 0 AND NOT a.attisdropped",
+          1, params, &r, err, "reading the table's columns");
   if (rc) return rc;
   t->dim = 0;
   t->declared = 0;
@@ -147,7 +159,8 @@ int es_pg_table_read(PGconn *c, es_pg_table *t, es_error *err) {
       rc = map_column(t, i, r, row, err);
   }
   PQclear(r);
-  if (!rc && t->cols[t->d->vector].kind == ES_PG_K_FLOAT4ARR) rc = read_check_dim(c, t, params, err);
+  if (!rc && t->cols[t->d->vector].kind == ES_PG_K_FLOAT4ARR)
+    rc = read_check_dim(c, t, params, err);
   if (!rc && !t->dim && t->has_rows) rc = read_row_dim(c, t, err);
   return rc;
 }
@@ -159,7 +172,9 @@ int es_pg_table_redeclare(PGconn *c, const es_pg_table *t, int32_t dim, es_error
   int rc;
   /* A short wait: a stream in flight holds the table, and queueing behind it would stall the
      streams that arrive after us too. */
-  if ((rc = es_pg_exec(c, "BEGIN; SET LOCAL lock_timeout = '2s'", err, "redeclaring the dimension"))) goto done;
+  if ((rc =
+           es_pg_exec(c, "BEGIN; SET LOCAL lock_timeout = '2s'", err, "redeclaring the dimension")))
+    goto done;
   es_buf_printf(&sql, "LOCK TABLE %s IN ACCESS EXCLUSIVE MODE", t->name);
   if (sql.oom || (rc = es_pg_exec(c, sql.ptr, err, "locking the table"))) goto busy;
   es_buf_clear(&sql);
@@ -171,13 +186,15 @@ int es_pg_table_redeclare(PGconn *c, const es_pg_table *t, int32_t dim, es_error
   }
   es_buf_clear(&sql);
   if (t->cols[t->d->vector].kind == ES_PG_K_VECTOR)
-    es_buf_printf(&sql, "ALTER TABLE %s ALTER COLUMN \"%s\" TYPE vector(%d)", t->name, column, (int)dim);
+    es_buf_printf(&sql, "ALTER TABLE %s ALTER COLUMN \"%s\" TYPE vector(%d)", t->name, column,
+                  (int)dim);
   else
     es_buf_printf(&sql,
                   "ALTER TABLE %s DROP CONSTRAINT \"%s_vector_dim\", "
                   "ADD CONSTRAINT \"%s_vector_dim\" CHECK (cardinality(\"%s\") = %d)",
                   t->name, t->d->name, t->d->name, column, (int)dim);
-  if (sql.oom) rc = es_err_set(err, ES_ENOMEM, "out of memory");
+  if (sql.oom)
+    rc = es_err_set(err, ES_ENOMEM, "out of memory");
   else if (!(rc = es_pg_exec(c, sql.ptr, err, "redeclaring the dimension")))
     rc = es_pg_exec(c, "COMMIT", err, "redeclaring the dimension");
   goto done;

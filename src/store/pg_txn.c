@@ -44,8 +44,8 @@ static void txn_free(es_pg_txn *t) {
 }
 
 static int dim_mismatch(const es_pg_txn *t, es_error *err) {
-  return es_err_set(err, ES_EPRECOND, "table %s holds %d-d vectors, stream declares %d", t->table.d->name,
-                    (int)t->table.dim, (int)t->dim);
+  return es_err_set(err, ES_EPRECOND, "table %s holds %d-d vectors, stream declares %d",
+                    t->table.d->name, (int)t->table.dim, (int)t->dim);
 }
 
 /* BEGIN, lock and read the table. *redeclare is set when an empty table made by this store is
@@ -55,7 +55,8 @@ static int open_txn(es_pg_txn *t, int *redeclare, es_error *err) {
   int rc;
   *redeclare = 0;
   if ((rc = es_pg_exec(t->conn, "BEGIN", err, "starting the transaction"))) return rc;
-  if ((rc = es_pg_table_lock(t->conn, &t->table, err)) || (rc = es_pg_table_read(t->conn, &t->table, err)))
+  if ((rc = es_pg_table_lock(t->conn, &t->table, err)) ||
+      (rc = es_pg_table_read(t->conn, &t->table, err)))
     return rc;
   if (!t->table.dim || t->table.dim == t->dim) return 0;
   if (!t->table.has_rows && t->table.declared && t->table.ours) {
@@ -72,8 +73,8 @@ static int open_stream(es_pg_txn *t, es_error *err) {
   if (rc && redeclare) {
     es_pg_rollback(t->conn);
     if ((rc = es_pg_table_redeclare(t->conn, &t->table, t->dim, err))) return rc;
-    es_info("postgres: empty table %s redeclared for %d-d vectors (was %d)", t->table.d->name, (int)t->dim,
-            (int)t->table.dim);
+    es_info("postgres: empty table %s redeclared for %d-d vectors (was %d)", t->table.d->name,
+            (int)t->dim, (int)t->table.dim);
     rc = open_txn(t, &redeclare, err);
     if (rc && redeclare) rc = dim_mismatch(t, err); /* someone redeclared it back meanwhile */
   }
@@ -122,11 +123,12 @@ static int pg_stage(es_txn *tx, const es_chunk *c, es_error *err) {
 
 /* ingest_log row, in whatever transaction the connection is in (or autocommit); *log_id (may
    be NULL) receives its id. */
-static int write_log(PGconn *c, const es_pg_txn *t, const es_stream_totals *tot, es_ingest_status status,
-                     const char *message, int64_t *log_id, es_error *err) {
+static int write_log(PGconn *c, const es_pg_txn *t, const es_stream_totals *tot,
+                     es_ingest_status status, const char *message, int64_t *log_id, es_error *err) {
   char dim[16], rows[24], chunks[24], started[40], finished[40];
-  const char *params[10] = {t->table.d->name, t->file_name, dim, rows, chunks, es_store_status_name(status),
-                            message, started, finished, t->client};
+  const char *params[10] = {
+      t->table.d->name, t->file_name, dim,      rows,     chunks, es_store_status_name(status),
+      message,          started,      finished, t->client};
   int with_client = t->st->log_client;
   PGresult *r;
   int rc = 0;
@@ -135,22 +137,26 @@ static int write_log(PGconn *c, const es_pg_txn *t, const es_stream_totals *tot,
   snprintf(chunks, sizeof(chunks), "%llu", (unsigned long long)(tot ? tot->chunks : t->chunks));
   snprintf(started, sizeof(started), "%.6f", t->started_at > 0 ? t->started_at : es_clock_wall());
   snprintf(finished, sizeof(finished), "%.6f", es_clock_wall());
-  r = PQexecParams(c,
-                   with_client ? "INSERT INTO ingest_log(domain, file_name, vector_dimension, \"rows\", chunks, "
-                                 "status, message, started_at, finished_at, client) VALUES ($1, $2, $3, $4, $5, "
-                                 "$6, $7, to_timestamp($8::float8), to_timestamp($9::float8), $10) RETURNING id"
-                               : "INSERT INTO ingest_log(domain, file_name, vector_dimension, \"rows\", chunks, "
-                                 "status, message, started_at, finished_at) VALUES ($1, $2, $3, $4, $5, $6, $7, "
-                                 "to_timestamp($8::float8), to_timestamp($9::float8)) RETURNING id",
-                   with_client ? 10 : 9, NULL, params, NULL, NULL, 0);
-  if (!r || PQresultStatus(r) != PGRES_TUPLES_OK || PQntuples(r) != 1) rc = es_pg_fail(c, r, err, "writing ingest_log");
-  else if (log_id) *log_id = strtoll(PQgetvalue(r, 0, 0), NULL, 10);
+  r = PQexecParams(
+      c,
+      with_client ? "INSERT INTO ingest_log(domain, file_name, vector_dimension, \"rows\", chunks, "
+                    "status, message, started_at, finished_at, client) VALUES ($1, $2, $3, $4, $5, "
+                    "$6, $7, to_timestamp($8::float8), to_timestamp($9::float8), $10) RETURNING id"
+                  : "INSERT INTO ingest_log(domain, file_name, vector_dimension, \"rows\", chunks, "
+                    "status, message, started_at, finished_at) VALUES ($1, $2, $3, $4, $5, $6, $7, "
+                    "to_timestamp($8::float8), to_timestamp($9::float8)) RETURNING id",
+      with_client ? 10 : 9, NULL, params, NULL, NULL, 0);
+  if (!r || PQresultStatus(r) != PGRES_TUPLES_OK || PQntuples(r) != 1)
+    rc = es_pg_fail(c, r, err, "writing ingest_log");
+  else if (log_id)
+    *log_id = strtoll(PQgetvalue(r, 0, 0), NULL, 10);
   PQclear(r);
   return rc;
 }
 
 /* After the stream's transaction is gone; on its own connection if that still works. */
-static void log_failure(es_pg_txn *t, const es_stream_totals *tot, es_ingest_status status, const char *reason) {
+static void log_failure(es_pg_txn *t, const es_stream_totals *tot, es_ingest_status status,
+                        const char *reason) {
   es_error e;
   PGconn *c = t->conn;
   es_err_clear(&e);
@@ -172,13 +178,15 @@ static int commit_txn(es_pg_txn *t, const es_stream_totals *tot, int64_t *log_id
   char msg[96];
   PGresult *r;
   int rc;
-  snprintf(msg, sizeof(msg), "%llu row%s: %llu copied in, %llu upserted", (unsigned long long)t->rows,
-           es_plural(t->rows), (unsigned long long)t->w.direct, (unsigned long long)t->w.merged);
+  snprintf(msg, sizeof(msg), "%llu row%s: %llu copied in, %llu upserted",
+           (unsigned long long)t->rows, es_plural(t->rows), (unsigned long long)t->w.direct,
+           (unsigned long long)t->w.merged);
   if ((rc = es_pg_writer_finish(&t->w, err))) return rc;
   if ((rc = write_log(t->conn, t, tot, ES_INGEST_SUCCESS, msg, log_id, err))) return rc;
   es_testhook_pause("commit", 0); /* everything written, nothing committed */
   r = PQexec(t->conn, "COMMIT");
-  if (!r || PQresultStatus(r) != PGRES_COMMAND_OK) rc = es_pg_fail(t->conn, r, err, "committing");
+  if (!r || PQresultStatus(r) != PGRES_COMMAND_OK)
+    rc = es_pg_fail(t->conn, r, err, "committing");
   else if (strcmp(PQcmdStatus(r), "COMMIT")) /* the server rolled back instead */
     rc = es_err_set(err, ES_EINTERNAL, "postgres: the transaction was rolled back at commit");
   PQclear(r);
@@ -189,15 +197,18 @@ static int pg_commit(es_txn *tx, const es_stream_totals *tot, int64_t *log_id, e
   es_pg_txn *t = (es_pg_txn *)tx;
   int64_t id = 0;
   int rc;
-  if (t->failed) rc = es_err_set(err, ES_EINTERNAL, "postgres: commit of a stream that failed");
-  else rc = commit_txn(t, tot, &id, err);
+  if (t->failed)
+    rc = es_err_set(err, ES_EINTERNAL, "postgres: commit of a stream that failed");
+  else
+    rc = commit_txn(t, tot, &id, err);
   if (rc) log_failure(t, tot, ES_INGEST_FAILED, err ? err->msg : "commit failed");
   if (log_id) *log_id = rc ? 0 : id;
   txn_free(t);
   return rc;
 }
 
-static void pg_abort(es_txn *tx, const es_stream_totals *tot, es_ingest_status status, const char *reason) {
+static void pg_abort(es_txn *tx, const es_stream_totals *tot, es_ingest_status status,
+                     const char *reason) {
   es_pg_txn *t = (es_pg_txn *)tx;
   log_failure(t, tot, status, reason ? reason : "aborted");
   txn_free(t);
@@ -213,12 +224,16 @@ int es_pg_set_log_status(es_store *st, int64_t log_id, es_ingest_status status, 
   int rc;
   snprintf(id, sizeof(id), "%lld", (long long)log_id);
   if ((rc = es_pg_pool_get(&s->pool, &c, err))) return rc;
-  r = PQexecParams(c, "UPDATE ingest_log SET status = $1, message = coalesce(message, '') || $2 WHERE id = $3",
-                   3, NULL, params, NULL, NULL, 0);
-  if (!r || PQresultStatus(r) != PGRES_COMMAND_OK) rc = es_pg_fail(c, r, err, "updating ingest_log");
+  r = PQexecParams(
+      c, "UPDATE ingest_log SET status = $1, message = coalesce(message, '') || $2 WHERE id = $3",
+      3, NULL, params, NULL, NULL, 0);
+  if (!r || PQresultStatus(r) != PGRES_COMMAND_OK)
+    rc = es_pg_fail(c, r, err, "updating ingest_log");
   PQclear(r);
-  if (PQstatus(c) == CONNECTION_OK) es_pg_pool_put(&s->pool, c);
-  else es_pg_pool_discard(&s->pool, c);
+  if (PQstatus(c) == CONNECTION_OK)
+    es_pg_pool_put(&s->pool, c);
+  else
+    es_pg_pool_discard(&s->pool, c);
   return rc;
 }
 

@@ -13,8 +13,12 @@
 
 #define OPTIONS_HELP "es_copy=on|off, es_vector=auto|pgvector|array, es_pool_max=N"
 
-static int is_on(const char *v) { return !strcmp(v, "on") || !strcmp(v, "true") || !strcmp(v, "1"); }
-static int is_off(const char *v) { return !strcmp(v, "off") || !strcmp(v, "false") || !strcmp(v, "0"); }
+static int is_on(const char *v) {
+  return !strcmp(v, "on") || !strcmp(v, "true") || !strcmp(v, "1");
+}
+static int is_off(const char *v) {
+  return !strcmp(v, "off") || !strcmp(v, "false") || !strcmp(v, "0");
+}
 
 static int parse_count(const char *v, int *out) {
   char *end;
@@ -27,25 +31,34 @@ static int parse_count(const char *v, int *out) {
 }
 
 /* One es_* option; key and value are NUL-terminated copies. */
-static int set_option(es_pg_opts *o, const char *key, const char *val, const char *url, es_error *err) {
+static int set_option(es_pg_opts *o, const char *key, const char *val, const char *url,
+                      es_error *err) {
   if (!strcmp(key, "es_copy")) {
-    if (is_on(val)) o->copy = 1;
-    else if (is_off(val)) o->copy = 0;
-    else goto bad;
+    if (is_on(val))
+      o->copy = 1;
+    else if (is_off(val))
+      o->copy = 0;
+    else
+      goto bad;
   } else if (!strcmp(key, "es_vector")) {
-    if (!strcmp(val, "auto")) o->vector_mode = ES_PG_VEC_AUTO;
-    else if (!strcmp(val, "pgvector") || !strcmp(val, "vector")) o->vector_mode = ES_PG_VEC_PGVECTOR;
-    else if (!strcmp(val, "array")) o->vector_mode = ES_PG_VEC_ARRAY;
-    else goto bad;
+    if (!strcmp(val, "auto"))
+      o->vector_mode = ES_PG_VEC_AUTO;
+    else if (!strcmp(val, "pgvector") || !strcmp(val, "vector"))
+      o->vector_mode = ES_PG_VEC_PGVECTOR;
+    else if (!strcmp(val, "array"))
+      o->vector_mode = ES_PG_VEC_ARRAY;
+    else
+      goto bad;
   } else if (!strcmp(key, "es_pool_max")) {
     if (parse_count(val, &o->pool_max)) goto bad;
   } else {
-    return es_err_set(err, ES_EUSAGE, "store '%s': unknown option '%s' (known: " OPTIONS_HELP ")", url, key);
+    return es_err_set(err, ES_EUSAGE, "store '%s': unknown option '%s' (known: " OPTIONS_HELP ")",
+                      url, key);
   }
   return 0;
 bad:
-  return es_err_set(err, ES_EUSAGE, "store '%s': bad value '%s' for %s (known: " OPTIONS_HELP ")", url, val,
-                    key);
+  return es_err_set(err, ES_EUSAGE, "store '%s': bad value '%s' for %s (known: " OPTIONS_HELP ")",
+                    url, val, key);
 }
 
 static char *dup_n(const char *s, size_t n) {
@@ -82,7 +95,8 @@ static void mask_uri_password(es_buf *out, const char *url, size_t n) {
   }
 }
 
-static int parse_uri(const char *url, es_buf *conninfo, es_buf *display, es_pg_opts *o, es_error *err) {
+static int parse_uri(const char *url, es_buf *conninfo, es_buf *display, es_pg_opts *o,
+                     es_error *err) {
   const char *q = strchr(url, '?'), *p;
   size_t base = q ? (size_t)(q - url) : strlen(url);
   int kept = 0, rc = 0;
@@ -95,8 +109,10 @@ static int parse_uri(const char *url, es_buf *conninfo, es_buf *display, es_pg_o
     size_t kn = eq ? (size_t)(eq - p) : n;
     int secret = kn == 8 && !strncmp(p, "password", 8);
     es_buf_puts(display, kept || p > q + 1 ? "&" : "?");
-    if (secret) es_buf_puts(display, "password=***");
-    else es_buf_put(display, p, n);
+    if (secret)
+      es_buf_puts(display, "password=***");
+    else
+      es_buf_put(display, p, n);
     if (kn > 3 && !strncmp(p, "es_", 3)) {
       char *k = dup_n(p, kn), *v = dup_n(eq ? eq + 1 : p + n, eq ? n - kn - 1 : 0);
       rc = k && v ? set_option(o, k, v, url, err) : es_err_set(err, ES_ENOMEM, "out of memory");
@@ -175,8 +191,8 @@ static char *kv_value(const kv_pair *kv) {
   return v;
 }
 
-static int parse_kv(const char *url, const char *rest, es_buf *conninfo, es_buf *display, es_pg_opts *o,
-                    es_error *err) {
+static int parse_kv(const char *url, const char *rest, es_buf *conninfo, es_buf *display,
+                    es_pg_opts *o, es_error *err) {
   const char *p = rest;
   kv_pair kv;
   int bad = 0, rc = 0;
@@ -185,8 +201,10 @@ static int parse_kv(const char *url, const char *rest, es_buf *conninfo, es_buf 
     int ours = kv.key_len > 3 && !strncmp(kv.key, "es_", 3);
     int secret = kv.key_len == 8 && !strncmp(kv.key, "password", 8);
     if (display->len > 9) es_buf_puts(display, " ");
-    if (secret) es_buf_puts(display, "password=***");
-    else es_buf_put(display, kv.start, (size_t)(kv.end - kv.start));
+    if (secret)
+      es_buf_puts(display, "password=***");
+    else
+      es_buf_put(display, kv.start, (size_t)(kv.end - kv.start));
     if (ours) {
       char *k = dup_n(kv.key, kv.key_len), *v = kv_value(&kv);
       rc = k && v ? set_option(o, k, v, url, err) : es_err_set(err, ES_ENOMEM, "out of memory");
@@ -198,21 +216,24 @@ static int parse_kv(const char *url, const char *rest, es_buf *conninfo, es_buf 
     }
   }
   if (!rc && bad)
-    rc = es_err_set(err, ES_EUSAGE, "store '%s': expected key=value pairs after 'postgres:' (libpq syntax)",
+    rc = es_err_set(err, ES_EUSAGE,
+                    "store '%s': expected key=value pairs after 'postgres:' (libpq syntax)",
                     display->ptr ? display->ptr : "postgres:");
   return rc;
 }
 
-int es_pg_url_parse(const char *url, const char *rest, char **conninfo, char **display, es_pg_opts *o,
-                    es_error *err) {
+int es_pg_url_parse(const char *url, const char *rest, char **conninfo, char **display,
+                    es_pg_opts *o, es_error *err) {
   es_buf ci = ES_BUF_INIT, disp = ES_BUF_INIT;
   int rc;
   *conninfo = *display = NULL;
   o->copy = 1;
   o->vector_mode = ES_PG_VEC_AUTO;
   o->pool_max = 0;
-  if (!strncmp(url, "postgres://", 11) || !strncmp(url, "postgresql://", 13)) rc = parse_uri(url, &ci, &disp, o, err);
-  else rc = parse_kv(url, rest, &ci, &disp, o, err);
+  if (!strncmp(url, "postgres://", 11) || !strncmp(url, "postgresql://", 13))
+    rc = parse_uri(url, &ci, &disp, o, err);
+  else
+    rc = parse_kv(url, rest, &ci, &disp, o, err);
   if (!rc) {
     /* An empty key=value list is valid libpq (every setting from PG* variables). */
     es_buf_puts(&ci, "");

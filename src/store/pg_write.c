@@ -34,7 +34,8 @@
 
 static void columns(es_buf *b, const es_domain *d, const char *prefix) {
   size_t i;
-  for (i = 0; i < d->nfields; i++) es_buf_printf(b, "%s%s\"%s\"", i ? ", " : "", prefix, d->fields[i].name);
+  for (i = 0; i < d->nfields; i++)
+    es_buf_printf(b, "%s%s\"%s\"", i ? ", " : "", prefix, d->fields[i].name);
 }
 
 static void sql_copy(es_buf *b, const es_pg_table *t, const char *table) {
@@ -57,7 +58,8 @@ static void sql_upsert_tail(es_buf *b, const es_pg_table *t) {
 static void sql_stage(es_buf *b, const es_pg_table *t) {
   size_t i;
   es_buf_puts(b, "CREATE TEMP TABLE es_stage(");
-  for (i = 0; i < t->d->nfields; i++) es_buf_printf(b, "%s\"%s\" %s", i ? ", " : "", t->d->fields[i].name, t->cols[i].sql);
+  for (i = 0; i < t->d->nfields; i++)
+    es_buf_printf(b, "%s\"%s\" %s", i ? ", " : "", t->d->fields[i].name, t->cols[i].sql);
   es_buf_puts(b, ") ON COMMIT DROP");
 }
 
@@ -109,7 +111,8 @@ int es_pg_writer_init(es_pg_writer *w, PGconn *c, const es_pg_table *t, int copy
     if (!w->values || !w->lengths || !w->formats || !w->types) goto oom;
     sql_insert(&w->sql_insert, t, w->insert_rows);
   }
-  if (w->sql_copy.oom || w->sql_stage_copy.oom || w->sql_merge.oom || w->sql_check.oom || w->sql_insert.oom)
+  if (w->sql_copy.oom || w->sql_stage_copy.oom || w->sql_merge.oom || w->sql_check.oom ||
+      w->sql_insert.oom)
     goto oom;
   return 0;
 oom:
@@ -135,8 +138,8 @@ void es_pg_writer_free(es_pg_writer *w) {
 }
 
 /* Is any of the chunk's keys in the table already (committed, or written by this stream)? */
-static int any_key_exists(es_pg_writer *w, const es_chunk *c, const uint32_t *rows, size_t n, int *found,
-                          es_error *err) {
+static int any_key_exists(es_pg_writer *w, const es_chunk *c, const uint32_t *rows, size_t n,
+                          int *found, es_error *err) {
   const es_pg_table *t = w->t;
   const char **keys = malloc(n * sizeof(*keys));
   const char *values[1];
@@ -155,13 +158,16 @@ static int any_key_exists(es_pg_writer *w, const es_chunk *c, const uint32_t *ro
   values[0] = w->keys.ptr;
   lengths[0] = (int)w->keys.len;
   r = PQexecParams(w->conn, w->sql_check.ptr, 1, types, values, lengths, formats, 0);
-  if (!r || PQresultStatus(r) != PGRES_TUPLES_OK) rc = es_pg_fail(w->conn, r, err, "looking up the chunk's keys");
-  else *found = PQntuples(r) > 0;
+  if (!r || PQresultStatus(r) != PGRES_TUPLES_OK)
+    rc = es_pg_fail(w->conn, r, err, "looking up the chunk's keys");
+  else
+    *found = PQntuples(r) > 0;
   PQclear(r);
   return rc;
 }
 
-static int merge_rows(es_pg_writer *w, const es_chunk *c, const uint32_t *rows, size_t n, es_error *err) {
+static int merge_rows(es_pg_writer *w, const es_chunk *c, const uint32_t *rows, size_t n,
+                      es_error *err) {
   int rc;
   if (!w->stage_made) {
     es_buf sql = ES_BUF_INIT;
@@ -172,14 +178,16 @@ static int merge_rows(es_pg_writer *w, const es_chunk *c, const uint32_t *rows, 
     if (rc) return rc;
     w->stage_made = 1;
   }
-  if ((rc = es_pg_copy_rows(w->conn, w->sql_stage_copy.ptr, w->t, c, rows, n, &w->data, err))) return rc;
+  if ((rc = es_pg_copy_rows(w->conn, w->sql_stage_copy.ptr, w->t, c, rows, n, &w->data, err)))
+    return rc;
   if ((rc = es_pg_exec(w->conn, w->sql_merge.ptr, err, "upserting the chunk"))) return rc;
   w->merged += n;
   return 0;
 }
 
 /* One INSERT of rows[0..n) (n <= insert_rows), every value a binary parameter. */
-static int insert_batch(es_pg_writer *w, const es_chunk *c, const uint32_t *rows, size_t n, es_error *err) {
+static int insert_batch(es_pg_writer *w, const es_chunk *c, const uint32_t *rows, size_t n,
+                        es_error *err) {
   const es_pg_table *t = w->t;
   size_t nf = t->d->nfields, r, i, k = 0, off;
   es_buf partial = ES_BUF_INIT;
@@ -190,11 +198,13 @@ static int insert_batch(es_pg_writer *w, const es_chunk *c, const uint32_t *rows
   for (r = 0; r < n && !rc; r++)
     for (i = 0; i < nf && !rc; i++) {
       off = w->data.len;
-      rc = es_pg_put_field(&w->data, &t->cols[i], &es_chunk_row(c, rows[r])[i], &t->d->fields[i], err);
+      rc = es_pg_put_field(&w->data, &t->cols[i], &es_chunk_row(c, rows[r])[i], &t->d->fields[i],
+                           err);
       if (rc) break;
       if (w->data.len - off - 4 > INT_MAX) rc = es_err_set(err, ES_ENOMEM, "value too large");
       w->lengths[k] = (int)(w->data.len - off - 4);
-      w->values[k] = (const char *)(uintptr_t)(off + 4); /* an offset until the buffer stops moving */
+      w->values[k] =
+          (const char *)(uintptr_t)(off + 4); /* an offset until the buffer stops moving */
       w->formats[k] = 1;
       w->types[k++] = t->cols[i].type;
     }
@@ -206,13 +216,15 @@ static int insert_batch(es_pg_writer *w, const es_chunk *c, const uint32_t *rows
     sql = partial.ptr;
   }
   res = PQexecParams(w->conn, sql, (int)k, w->types, w->values, w->lengths, w->formats, 0);
-  if (!res || PQresultStatus(res) != PGRES_COMMAND_OK) rc = es_pg_fail(w->conn, res, err, "inserting rows");
+  if (!res || PQresultStatus(res) != PGRES_COMMAND_OK)
+    rc = es_pg_fail(w->conn, res, err, "inserting rows");
   PQclear(res);
   es_buf_free(&partial);
   return rc;
 }
 
-static int insert_rows(es_pg_writer *w, const es_chunk *c, const uint32_t *rows, size_t n, es_error *err) {
+static int insert_rows(es_pg_writer *w, const es_chunk *c, const uint32_t *rows, size_t n,
+                       es_error *err) {
   size_t done = 0;
   int rc = 0;
   while (done < n && !rc) {
@@ -231,7 +243,8 @@ static int close_direct(es_pg_writer *w, es_error *err) {
   return es_pg_copy_close(w->conn, &w->data, err);
 }
 
-static int copy_direct(es_pg_writer *w, const es_chunk *c, const uint32_t *rows, size_t n, es_error *err) {
+static int copy_direct(es_pg_writer *w, const es_chunk *c, const uint32_t *rows, size_t n,
+                       es_error *err) {
   int rc;
   if (!w->copy_open) {
     if ((rc = es_pg_copy_open(w->conn, w->sql_copy.ptr, &w->data, err))) return rc;
@@ -244,8 +257,8 @@ static int copy_direct(es_pg_writer *w, const es_chunk *c, const uint32_t *rows,
 
 /* Is any key of rows[0..n) in the table? With the stream's key hashes (table empty at begin)
    only the hits are asked about, and only when there are some. */
-static int keys_exist(es_pg_writer *w, const es_chunk *c, const uint32_t *rows, size_t n, uint64_t *hashes,
-                      int *found, es_error *err) {
+static int keys_exist(es_pg_writer *w, const es_chunk *c, const uint32_t *rows, size_t n,
+                      uint64_t *hashes, int *found, es_error *err) {
   size_t i, m = 0, k = w->t->d->key;
   uint32_t *hits = NULL;
   int rc;
@@ -280,8 +293,10 @@ int es_pg_writer_put(es_pg_writer *w, const es_chunk *c, es_error *err) {
     goto done;
   }
   if ((rc = keys_exist(w, c, rows, n, hashes, &found, err))) goto done;
-  if (!found) rc = copy_direct(w, c, rows, n, err);
-  else if (!(rc = close_direct(w, err))) rc = merge_rows(w, c, rows, n, err);
+  if (!found)
+    rc = copy_direct(w, c, rows, n, err);
+  else if (!(rc = close_direct(w, err)))
+    rc = merge_rows(w, c, rows, n, err);
   if (!rc && w->use_keys) es_pg_keyset_add(&w->keys_seen, hashes, n);
 done:
   free(rows);

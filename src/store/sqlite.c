@@ -11,8 +11,9 @@
 static int log_has_client(sqlite3 *db) {
   sqlite3_stmt *st = NULL;
   int found = 0;
-  if (sqlite3_prepare_v2(db, "SELECT 1 FROM pragma_table_info('ingest_log', 'main') WHERE name = 'client'", -1,
-                         &st, NULL) == SQLITE_OK)
+  if (sqlite3_prepare_v2(
+          db, "SELECT 1 FROM pragma_table_info('ingest_log', 'main') WHERE name = 'client'", -1,
+          &st, NULL) == SQLITE_OK)
     found = sqlite3_step(st) == SQLITE_ROW;
   sqlite3_finalize(st);
   return found;
@@ -24,11 +25,13 @@ static int schema_complete(es_sq_store *s) {
   sqlite3_stmt *st = NULL;
   size_t i;
   int n = -1;
-  if (sqlite3_prepare_v2(s->db, "SELECT count(*) FROM sqlite_schema WHERE type = 'table' AND name = ?1", -1, &st,
-                         NULL) != SQLITE_OK)
+  if (sqlite3_prepare_v2(s->db,
+                         "SELECT count(*) FROM sqlite_schema WHERE type = 'table' AND name = ?1",
+                         -1, &st, NULL) != SQLITE_OK)
     return 0;
   for (i = 0; i <= es_domain_count; i++) {
-    sqlite3_bind_text(st, 1, i < es_domain_count ? es_domains[i]->name : "ingest_log", -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 1, i < es_domain_count ? es_domains[i]->name : "ingest_log", -1,
+                      SQLITE_STATIC);
     n = sqlite3_step(st) == SQLITE_ROW ? sqlite3_column_int(st, 0) : 0;
     sqlite3_reset(st);
     if (n != 1) break;
@@ -81,7 +84,8 @@ static int set_wal(es_sq_store *s, es_error *err) {
     goto done;
   }
   if (strcmp((const char *)sqlite3_column_text(st, 0), "wal")) {
-    rc = es_err_set(err, ES_EIO, "sqlite %s: the file system does not support WAL mode (journal mode is %s)",
+    rc = es_err_set(err, ES_EIO,
+                    "sqlite %s: the file system does not support WAL mode (journal mode is %s)",
                     s->path, (const char *)sqlite3_column_text(st, 0));
     goto done;
   }
@@ -102,7 +106,8 @@ static void sq_close(es_store *st) {
   free(s);
 }
 
-static const es_store sq_methods = {"sqlite", es_sq_begin, es_sq_stats_json, sq_close, NULL, es_sq_set_log_status};
+static const es_store sq_methods = {"sqlite", es_sq_begin, es_sq_stats_json,
+                                    sq_close, NULL,        es_sq_set_log_status};
 
 int es_sqlite_open(const char *url, const char *rest, es_store **out, es_error *err) {
   es_sq_store *s = NULL;
@@ -110,7 +115,8 @@ int es_sqlite_open(const char *url, const char *rest, es_store **out, es_error *
   void *p;
   int rc;
   *out = NULL;
-  if (!n) return es_err_set(err, ES_EUSAGE, "store '%s': sqlite: needs a file path (sqlite:PATH)", url);
+  if (!n)
+    return es_err_set(err, ES_EUSAGE, "store '%s': sqlite: needs a file path (sqlite:PATH)", url);
   /* Every stream has its own connection, and separate connections never share a memory database. */
   if (!strcmp(rest, ":memory:") || !strncmp(rest, "file:", 5))
     return es_err_set(err, ES_EUSAGE,
@@ -127,8 +133,10 @@ int es_sqlite_open(const char *url, const char *rest, es_store **out, es_error *
   }
   memcpy(s->url, "sqlite:", 7);
   memcpy(s->url + 7, rest, n + 1);
-  if ((rc = es_sq_connect(s->path, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, &s->db, err))) goto done;
-  if ((rc = set_wal(s, err)) || (rc = create_schema(s, err)) || (rc = es_sq_ckpt_start(s, err))) goto done;
+  if ((rc = es_sq_connect(s->path, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, &s->db, err)))
+    goto done;
+  if ((rc = set_wal(s, err)) || (rc = create_schema(s, err)) || (rc = es_sq_ckpt_start(s, err)))
+    goto done;
   *out = &s->base;
   s = NULL;
 done:

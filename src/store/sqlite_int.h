@@ -24,7 +24,7 @@
 
 typedef struct es_sq_store {
   es_store base;
-  char *url;  /* "sqlite:PATH", as stats reports it */
+  char *url; /* "sqlite:PATH", as stats reports it */
   char *path;
   sqlite3 *db; /* schema creation and stats; guarded by mu */
   pthread_mutex_t mu;
@@ -42,18 +42,19 @@ typedef struct es_sq_txn {
   es_sq_store *st;
   const es_domain *domain;
   char *file_name;
-  char *client;         /* who sent the stream (ingest_log.client), NULL when unknown */
+  char *client; /* who sent the stream (ingest_log.client), NULL when unknown */
   int32_t dim;
   double started_at;
   sqlite3 *db;          /* this stream's own connection: its TEMP table is private to it */
   sqlite3_stmt *insert; /* INSERT INTO temp.stage */
   int in_txn;           /* the staging transaction is open */
   uint64_t rows, chunks;
-  es_buf json;          /* one row's skills as a JSON array */
-  es_buf swap;          /* one row's vector byte-swapped, on big-endian hosts only */
+  es_buf json; /* one row's skills as a JSON array */
+  es_buf swap; /* one row's vector byte-swapped, on big-endian hosts only */
 } es_sq_txn;
 
-/* sqlite_sql.c: SQL text generated from the domain's field table, so there is one source of truth. */
+/* sqlite_sql.c: SQL text generated from the domain's field table, so there is one source of truth.
+ */
 int es_sq_sql_create_table(es_buf *b, const es_domain *d);
 int es_sq_sql_create_stage(es_buf *b, const es_domain *d);
 int es_sq_sql_insert_stage(es_buf *b, const es_domain *d);

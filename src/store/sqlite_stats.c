@@ -33,9 +33,12 @@ static int put_domains(es_sq_store *s, es_buf *out, es_error *err) {
     int32_t dim = 0;
     if ((rc = count_rows(s, es_domains[i], &n, err))) return rc;
     if ((rc = es_sq_table_dim(s->db, es_domains[i], &dim, err, s->path))) return rc;
-    es_buf_printf(out, "%s\"%s\":{\"rows\":%lld,\"vector_dimension\":", i ? "," : "", es_domains[i]->name, n);
-    if (dim) es_buf_printf(out, "%d}", (int)dim);
-    else es_buf_puts(out, "null}");
+    es_buf_printf(out, "%s\"%s\":{\"rows\":%lld,\"vector_dimension\":", i ? "," : "",
+                  es_domains[i]->name, n);
+    if (dim)
+      es_buf_printf(out, "%d}", (int)dim);
+    else
+      es_buf_puts(out, "null}");
   }
   return es_buf_puts(out, "}");
 }
@@ -50,7 +53,8 @@ static void put_row(sqlite3_stmt *st, es_buf *out) {
     case SQLITE_INTEGER: es_buf_printf(out, "%lld", (long long)sqlite3_column_int64(st, i)); break;
     case SQLITE_NULL: es_buf_puts(out, "null"); break;
     default:
-      es_buf_json_strn(out, (const char *)sqlite3_column_text(st, i), (size_t)sqlite3_column_bytes(st, i));
+      es_buf_json_strn(out, (const char *)sqlite3_column_text(st, i),
+                       (size_t)sqlite3_column_bytes(st, i));
       break;
     }
   }

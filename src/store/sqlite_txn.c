@@ -31,8 +31,8 @@ static void txn_free(es_sq_txn *t) {
 }
 
 static int dim_mismatch(const es_sq_txn *t, int32_t have, es_error *err) {
-  return es_err_set(err, ES_EPRECOND, "table %s holds %d-d vectors, stream declares %d", t->domain->name,
-                    (int)have, (int)t->dim);
+  return es_err_set(err, ES_EPRECOND, "table %s holds %d-d vectors, stream declares %d",
+                    t->domain->name, (int)have, (int)t->dim);
 }
 
 static int check_dim(es_sq_txn *t, es_error *err) {
@@ -87,14 +87,15 @@ static int bind_row(es_sq_txn *t, const es_value *row, es_error *err) {
     case ES_T_INT: rc = sqlite3_bind_int(st, col, v->i); break;
     case ES_T_STRLIST:
       json_list(&t->json, v);
-      if (t->json.oom || t->json.len > INT_MAX) return es_err_set(err, ES_ENOMEM, "skills list too large");
+      if (t->json.oom || t->json.len > INT_MAX)
+        return es_err_set(err, ES_ENOMEM, "skills list too large");
       rc = sqlite3_bind_text(st, col, t->json.ptr, (int)t->json.len, SQLITE_STATIC);
       break;
     case ES_T_VECTOR: {
       const void *p;
       if (v->vec.n != (size_t)t->dim)
-        return es_err_set(err, ES_EINVAL, "%s has %zu values, stream declares %d", d->fields[i].name,
-                          v->vec.n, (int)t->dim);
+        return es_err_set(err, ES_EINVAL, "%s has %zu values, stream declares %d",
+                          d->fields[i].name, v->vec.n, (int)t->dim);
       p = le_floats(t, v->vec.v, v->vec.n);
       if (!p) return es_err_set(err, ES_ENOMEM, "out of memory");
       /* n == dim <= ES_DIM_MAX, checked at begin (es_store_txn_new) */
@@ -136,13 +137,16 @@ static int publish(es_sq_txn *t, const char *upsert, const es_stream_totals *tot
   rc = es_sq_exec(t->db, "BEGIN IMMEDIATE", "taking the write lock", err, t->st->path);
   sqlite3_busy_timeout(t->db, ES_SQ_BUSY_MS);
   if (rc == ES_EUNAVAIL) /* another process kept its write lock all that time */
-    return es_err_set(err, ES_EABORTED, "sqlite %s: another writer held the database for %d s; the stream "
-                      "was not stored", t->st->path, ES_SQ_COMMIT_BUSY_MS / 1000);
+    return es_err_set(err, ES_EABORTED,
+                      "sqlite %s: another writer held the database for %d s; the stream "
+                      "was not stored",
+                      t->st->path, ES_SQ_COMMIT_BUSY_MS / 1000);
   if (rc) return rc;
   /* Another stream may have filled the table with another dimension since begin. */
   if ((rc = check_dim(t, err))) goto done;
   if ((rc = es_sq_exec(t->db, upsert, "upserting the staged rows", err, t->st->path))) goto done;
-  snprintf(msg, sizeof(msg), "upserted %llu row%s", (unsigned long long)t->rows, es_plural(t->rows));
+  snprintf(msg, sizeof(msg), "upserted %llu row%s", (unsigned long long)t->rows,
+           es_plural(t->rows));
   if ((rc = es_sq_log(t->db, t, tot, es_store_status_name(ES_INGEST_SUCCESS), msg, err))) goto done;
   if (log_id) *log_id = (int64_t)sqlite3_last_insert_rowid(t->db);
   es_testhook_pause("commit", 0); /* everything written, nothing committed */
@@ -160,7 +164,8 @@ static void log_failure(es_sq_txn *t, const es_stream_totals *tot, es_ingest_sta
   pthread_mutex_lock(&commit_mu);
   rc = es_sq_log(t->db, t, tot, es_store_status_name(status), reason, &lerr);
   pthread_mutex_unlock(&commit_mu);
-  if (rc) es_warn("could not record the failed %s stream in ingest_log: %s", t->domain->name, lerr.msg);
+  if (rc)
+    es_warn("could not record the failed %s stream in ingest_log: %s", t->domain->name, lerr.msg);
 }
 
 int es_sq_set_log_status(es_store *st, int64_t log_id, es_ingest_status status, const char *note,

@@ -53,7 +53,8 @@ int es_sq_connect(const char *path, int flags, sqlite3 **out, es_error *err) {
            "PRAGMA temp.page_size=%d; PRAGMA main.cache_size=-%d; PRAGMA temp.cache_size=-%d;",
            ES_SQ_PAGE_SIZE, ES_SQ_CACHE_KIB, ES_SQ_TEMP_CACHE_KIB);
   if ((rc = es_sq_exec(db, pragmas, "configuring the connection", err, path)) ||
-      (rc = es_sq_exec(db, sql, "configuring the connection", err, path))) goto done;
+      (rc = es_sq_exec(db, sql, "configuring the connection", err, path)))
+    goto done;
   *out = db;
   db = NULL;
 done:
@@ -63,7 +64,8 @@ done:
 
 /* Every committed row of a table has the same dimension (each commit checks it under the write
    lock), so the first row speaks for all and the check costs one page read, not a table scan. */
-int es_sq_table_dim(sqlite3 *db, const es_domain *d, int32_t *dim, es_error *err, const char *path) {
+int es_sq_table_dim(sqlite3 *db, const es_domain *d, int32_t *dim, es_error *err,
+                    const char *path) {
   char sql[200];
   sqlite3_stmt *st = NULL;
   int rc;
@@ -76,7 +78,8 @@ int es_sq_table_dim(sqlite3 *db, const es_domain *d, int32_t *dim, es_error *err
     *dim = (int32_t)sqlite3_column_int(st, 0);
     rc = SQLITE_DONE;
   }
-  rc = rc == SQLITE_DONE ? 0 : es_sq_fail(db, rc, err, path, "reading the table's vector dimension");
+  rc =
+      rc == SQLITE_DONE ? 0 : es_sq_fail(db, rc, err, path, "reading the table's vector dimension");
   sqlite3_finalize(st);
   return rc;
 }

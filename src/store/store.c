@@ -8,8 +8,8 @@
 #include "core/limits.h"
 #include "store/backends.h"
 
-#define KNOWN_URLS                                                                             \
-  "expected sqlite:PATH or a path ending in .db/.sqlite/.sqlite3, postgresql://... or "          \
+#define KNOWN_URLS                                                                      \
+  "expected sqlite:PATH or a path ending in .db/.sqlite/.sqlite3, postgresql://... or " \
   "postgres:key=value, or null:"
 
 /* Matched by prefix, first match wins; a bare *.db / *.sqlite path is SQLite (below). */
@@ -17,11 +17,8 @@ static const struct {
   const char *prefix;
   es_store_open_fn open;
 } backends[] = {
-    {"null:", es_null_open},
-    {"sqlite:", es_sqlite_open},
-    {"postgresql://", es_pg_open},
-    {"postgres://", es_pg_open},
-    {"postgres:", es_pg_open},
+    {"null:", es_null_open},     {"sqlite:", es_sqlite_open}, {"postgresql://", es_pg_open},
+    {"postgres://", es_pg_open}, {"postgres:", es_pg_open},
 };
 
 static int has_suffix(const char *s, const char *suffix) {
@@ -63,10 +60,12 @@ int es_store_txn_new(es_store *st, const es_stream_info *info, size_t size, cons
                      void **out, es_error *err) {
   es_txn *t;
   *out = NULL;
-  if (!info || !info->domain) return es_err_set(err, ES_EINTERNAL, "%s store: stream without a domain", st->name);
+  if (!info || !info->domain)
+    return es_err_set(err, ES_EINTERNAL, "%s store: stream without a domain", st->name);
   if (info->dim < ES_DIM_MIN || info->dim > ES_DIM_MAX)
     return es_err_set(err, ES_EINVAL, "vector dimension %d out of range", (int)info->dim);
-  if (size < sizeof(*t) || !(t = calloc(1, size))) return es_err_set(err, ES_ENOMEM, "%s store: out of memory", st->name);
+  if (size < sizeof(*t) || !(t = calloc(1, size)))
+    return es_err_set(err, ES_ENOMEM, "%s store: out of memory", st->name);
   *t = *methods;
   t->store = st;
   *out = t;

@@ -18,7 +18,7 @@ typedef struct es_stream_info {
   const es_domain *domain;
   const char *file_name;
   int32_t dim;
-  double started_at; /* unix time, seconds */
+  double started_at;  /* unix time, seconds */
   const char *client; /* who sent it (token name, certificate subject), NULL when unknown */
 } es_stream_info;
 

@@ -50,7 +50,8 @@ int main(void) {
   int ignore, rc = 0;
   while (fgets(line, sizeof(line), stdin)) {
     const es_domain *d;
-    if (sscanf(line, "%63s %d %3999[^\n]", dname, &ignore, path) != 3 || !(d = es_domain_find(dname))) {
+    if (sscanf(line, "%63s %d %3999[^\n]", dname, &ignore, path) != 3 ||
+        !(d = es_domain_find(dname))) {
       fprintf(stderr, "loader_dump: bad input line: %s", line);
       rc = 2;
       break;

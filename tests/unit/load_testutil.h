@@ -79,7 +79,8 @@ static inline long tu_load_opts(const char *path, const char *domain, const es_l
   return n < 0 ? n : total;
 }
 
-static inline long tu_load(const char *path, const char *domain, es_chunk *c, size_t max_rows, es_error *err) {
+static inline long tu_load(const char *path, const char *domain, es_chunk *c, size_t max_rows,
+                           es_error *err) {
   return tu_load_opts(path, domain, NULL, c, max_rows, err);
 }
 
@@ -98,11 +99,15 @@ static inline void tu_dump_how(const char *path, const es_reader_mem *m, const c
   es_buf_clear(out);
   es_chunk_init(&c, d);
   es_err_clear(&err);
-  if (!m) n = es_loader_open(path, d, opts, &l, &err);
-  else if (jsonl) n = es_jsonl_open_mem(path, m, d, opts, &l, &err);
-  else n = es_csv_open_mem(path, m, d, opts, &l, &err);
+  if (!m)
+    n = es_loader_open(path, d, opts, &l, &err);
+  else if (jsonl)
+    n = es_jsonl_open_mem(path, m, d, opts, &l, &err);
+  else
+    n = es_csv_open_mem(path, m, d, opts, &l, &err);
   /* open gave 0, each batch a count > 0 */
-  while (n >= 0 && (n = take ? es_loader_take(l, &c, 5, &err) : es_loader_next(l, &c, 5, &err)) > 0) {
+  while (n >= 0 &&
+         (n = take ? es_loader_take(l, &c, 5, &err) : es_loader_next(l, &c, 5, &err)) > 0) {
     for (k = 0; k < c.nrows; k++) {
       es_buf_printf(out, "%llu ", (unsigned long long)c.lines[k]);
       es_rowfmt_jsonl(out, d, es_chunk_row(&c, k), ES_ROWFMT_G9);
@@ -122,7 +127,8 @@ static inline void tu_dump(const char *path, const es_reader_mem *m, const char 
 /* Whether reading data from memory in small pieces (tiny buffers, short reads) gives exactly
    what reading the file gives: records straddling reads, buffer growth and the BOM across
    reads must not change a row, a line number or a message. */
-static inline int tu_pieces_agree(const char *path, const char *domain, const es_loader_opts *opts) {
+static inline int tu_pieces_agree(const char *path, const char *domain,
+                                  const es_loader_opts *opts) {
   static const size_t shapes[][2] = {{1, 1}, {4, 1}, {8, 3}, {64, 7}, {3, 0}};
   es_buf whole = ES_BUF_INIT, part = ES_BUF_INIT;
   FILE *f = fopen(path, "rb");

@@ -31,7 +31,9 @@ static inline void pqb_varint(pqb *b, uint64_t v) {
   }
   pqb_byte(b, (uint8_t)v);
 }
-static inline void pqb_zz(pqb *b, int64_t v) { pqb_varint(b, ((uint64_t)v << 1) ^ (uint64_t)(v >> 63)); }
+static inline void pqb_zz(pqb *b, int64_t v) {
+  pqb_varint(b, ((uint64_t)v << 1) ^ (uint64_t)(v >> 63));
+}
 static inline void pqb_le32(pqb *b, uint32_t v) {
   uint8_t x[4] = {(uint8_t)v, (uint8_t)(v >> 8), (uint8_t)(v >> 16), (uint8_t)(v >> 24)};
   pqb_bytes(b, x, 4);
@@ -79,11 +81,15 @@ static inline void pqb_struct(pqb *b, int16_t id) {
   pqb_field(b, id, 12);
   pqb_begin(b);
 }
-static inline void pqb_free(pqb *b) { free(b->p); memset(b, 0, sizeof(*b)); }
+static inline void pqb_free(pqb *b) {
+  free(b->p);
+  memset(b, 0, sizeof(*b));
+}
 
 /* A schema element; children < 0 leaves num_children out, type < 0 the type, rep < 0 the
    repetition. */
-static inline void pqb_selem(pqb *b, const char *name, int type, int rep, int children, int converted) {
+static inline void pqb_selem(pqb *b, const char *name, int type, int rep, int children,
+                             int converted) {
   pqb_begin(b);
   if (type >= 0) pqb_i32(b, 1, type);
   if (rep >= 0) pqb_i32(b, 3, rep);

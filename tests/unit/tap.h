@@ -9,9 +9,10 @@
 
 static int tap_failed, tap_run;
 
-/* Counts one check; a failed one is counted and reported as "FAIL file:line: " and what fmt says. */
-__attribute__((format(printf, 4, 5))) static inline void tap_check(int ok, const char *file, int line,
-                                                                    const char *fmt, ...) {
+/* Counts one check; a failed one is counted and reported as "FAIL file:line: " and what fmt says.
+ */
+__attribute__((format(printf, 4, 5))) static inline void tap_check(int ok, const char *file,
+                                                                   int line, const char *fmt, ...) {
   va_list ap;
   tap_run++;
   if (ok) return;
@@ -25,24 +26,24 @@ __attribute__((format(printf, 4, 5))) static inline void tap_check(int ok, const
 
 #define CHECK(cond) tap_check(!!(cond), __FILE__, __LINE__, "%s", #cond)
 
-#define CHECK_EQ_INT(a, b)                                                                      \
-  do {                                                                                          \
-    long long _a = (long long)(a), _b = (long long)(b);                                         \
-    tap_check(_a == _b, __FILE__, __LINE__, "%s == %lld, expected %lld", #a, _a, _b);           \
+#define CHECK_EQ_INT(a, b)                                                            \
+  do {                                                                                \
+    long long _a = (long long)(a), _b = (long long)(b);                               \
+    tap_check(_a == _b, __FILE__, __LINE__, "%s == %lld, expected %lld", #a, _a, _b); \
   } while (0)
 
-#define CHECK_STR(a, b)                                                                         \
-  do {                                                                                          \
-    const char *_a = (a), *_b = (b);                                                            \
-    tap_check(_a && _b && !strcmp(_a, _b), __FILE__, __LINE__, "%s == \"%s\", expected \"%s\"", #a, \
-              _a ? _a : "(null)", _b ? _b : "(null)");                                          \
+#define CHECK_STR(a, b)                                                                            \
+  do {                                                                                             \
+    const char *_a = (a), *_b = (b);                                                               \
+    tap_check(_a &&_b && !strcmp(_a, _b), __FILE__, __LINE__, "%s == \"%s\", expected \"%s\"", #a, \
+              _a ? _a : "(null)", _b ? _b : "(null)");                                             \
   } while (0)
 
-#define CHECK_CONTAINS(hay, needle)                                                             \
-  do {                                                                                          \
-    const char *_h = (hay), *_n = (needle);                                                     \
-    tap_check(_h && strstr(_h, _n), __FILE__, __LINE__, "\"%s\" does not contain \"%s\"",        \
-              _h ? _h : "(null)", _n);                                                          \
+#define CHECK_CONTAINS(hay, needle)                                                      \
+  do {                                                                                   \
+    const char *_h = (hay), *_n = (needle);                                              \
+    tap_check(_h &&strstr(_h, _n), __FILE__, __LINE__, "\"%s\" does not contain \"%s\"", \
+              _h ? _h : "(null)", _n);                                                   \
   } while (0)
 
 /* ctest's SKIP_RETURN_CODE: a test that cannot run here says so instead of passing. */

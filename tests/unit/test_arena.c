@@ -1,4 +1,5 @@
-/* test_arena.c - the chunk arena: alignment, big blocks, and blocks kept (not refaulted) across resets. */
+/* test_arena.c - the chunk arena: alignment, big blocks, and blocks kept (not refaulted) across
+ * resets. */
 #include <stdint.h>
 #include <string.h>
 

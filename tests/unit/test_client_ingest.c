@@ -29,7 +29,8 @@ static void closed_port(void) {
   memset(&a, 0, sizeof(a));
   a.sin_family = AF_INET;
   a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  if (s < 0 || bind(s, (struct sockaddr *)&a, sizeof(a)) || getsockname(s, (struct sockaddr *)&a, &n)) {
+  if (s < 0 || bind(s, (struct sockaddr *)&a, sizeof(a)) ||
+      getsockname(s, (struct sockaddr *)&a, &n)) {
     perror("socket");
     exit(1);
   }

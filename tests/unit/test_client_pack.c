@@ -20,15 +20,17 @@ static void fill_row(es_chunk *c, es_value *row, size_t r, size_t dim) {
     switch (d->fields[f].type) {
     case ES_T_TEXT:
       n = (size_t)snprintf(text, sizeof(text), "0190a8c2-1111-7000-8000-%012zu%.*s", r,
-                           (int)(r * 7 % 90), "..........................................."
-                                              "...............................................");
+                           (int)(r * 7 % 90),
+                           "..........................................."
+                           "...............................................");
       row[f].s = es_arena_strndup(&c->arena, text, n);
       break;
     case ES_T_INT: row[f].i = (int32_t)(r * 37 % 300); break;
     case ES_T_STRLIST:
       row[f].list.n = r % 4;
       row[f].list.items = es_arena_calloc(&c->arena, 4, sizeof(char *));
-      for (k = 0; k < row[f].list.n; k++) row[f].list.items[k] = es_arena_strndup(&c->arena, "Go", 2);
+      for (k = 0; k < row[f].list.n; k++)
+        row[f].list.items[k] = es_arena_strndup(&c->arena, "Go", 2);
       break;
     case ES_T_VECTOR:
       row[f].vec.n = dim + r % 3;
@@ -174,7 +176,7 @@ static void check_slice_outlives_pool(void) {
   es_msgbuf_put(b);
   es_bufpool_release(pool);
   CHECK_EQ_INT(GRPC_SLICE_START_PTR(s)[499], 7); /* still valid (ASan would tell) */
-  grpc_slice_unref(s);                          /* frees the buffer and, last, the pool */
+  grpc_slice_unref(s);                           /* frees the buffer and, last, the pool */
 }
 
 /* A file of one chunk bigger than a batch comes out as one message per chunk. */

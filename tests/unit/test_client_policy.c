@@ -159,11 +159,12 @@ static void test_conflict_delay(void) {
 
 /* A run's exit code is its most serious file's: 5 over 1 over 4 over 3 over 2 over 0. */
 static void test_outcome_order(void) {
-  const int order[] = {ES_INGEST_OK, ES_INGEST_INPUT, ES_INGEST_REJECTED, ES_INGEST_UNREACHABLE, ES_INGEST_FAILED,
-                       ES_INGEST_DENIED};
+  const int order[] = {ES_INGEST_OK,          ES_INGEST_INPUT,  ES_INGEST_REJECTED,
+                       ES_INGEST_UNREACHABLE, ES_INGEST_FAILED, ES_INGEST_DENIED};
   size_t i, j;
   for (i = 0; i < 6; i++)
-    for (j = 0; j < 6; j++) CHECK_EQ_INT(es_ingest_outcome_worse(order[i], order[j]), order[i > j ? i : j]);
+    for (j = 0; j < 6; j++)
+      CHECK_EQ_INT(es_ingest_outcome_worse(order[i], order[j]), order[i > j ? i : j]);
   CHECK_EQ_INT(es_ingest_outcome_worse(ES_INGEST_OK, 99), 99); /* unknown counts as the worst */
 }
 

@@ -42,7 +42,9 @@ static size_t decode(grpc_byte_buffer *bb, int *ids, size_t at, size_t cap) {
   grpc_byte_buffer_reader_init(&r, bb);
   all = grpc_byte_buffer_reader_readall(&r);
   grpc_byte_buffer_reader_destroy(&r);
-  CHECK_EQ_INT(es_codec_unpack_request(&c, GRPC_SLICE_START_PTR(all), GRPC_SLICE_LENGTH(all), &info, &err), 0);
+  CHECK_EQ_INT(
+      es_codec_unpack_request(&c, GRPC_SLICE_START_PTR(all), GRPC_SLICE_LENGTH(all), &info, &err),
+      0);
   CHECK_EQ_INT(info.chunk_case, 2);
   for (i = 0; i < c.nrows && at + i < cap; i++) {
     const es_value *row = es_chunk_row(&c, i);
@@ -115,7 +117,7 @@ static void test_bad_row_stops(void) {
     grpc_byte_buffer_destroy(m.bb);
   }
   CHECK_EQ_INT(rc, ES_EINVAL);
-  CHECK_EQ_INT(got, 200); /* the two good chunks went out, the third never did */
+  CHECK_EQ_INT(got, 200);                 /* the two good chunks went out, the third never did */
   CHECK_CONTAINS(err.msg, "bad.csv:251"); /* line 251: the header is line 1 */
   CHECK_CONTAINS(err.msg, "exp_years");
   es_producer_free(&p);

@@ -1,7 +1,7 @@
 /* test_client_rowerr.c - a server's "chunk N, row M" in the file's terms: the per-message row
    counts (run-length, overflow-safe), the row's line found by reading the file again (a quoted
-   field spanning lines included), our trailers or the details' text, pickle and Parquet row indexes, and
-   the cases that must leave the server's message alone. */
+   field spanning lines included), our trailers or the details' text, pickle and Parquet row
+   indexes, and the cases that must leave the server's message alone. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -56,9 +56,11 @@ static void test_msgrows_locate(void) {
 
 /* Ten rows starting on lines 2, 3, 4, 5 (its company name spans 5-6), 7, 8, ... 12. */
 static const char *write_csv(void) {
-  return tu_write("r.csv", HEADER ROW(0) ROW(1) ROW(2)
-                  "0190a8c2-1111-7000-8000-000000000003,\"two\nlines\",3,B2,Go,\"[0.5,0.25]\"\n"
-                  ROW(4) ROW(5) ROW(6) ROW(7) ROW(8) ROW(9));
+  return tu_write(
+      "r.csv",
+      HEADER ROW(0) ROW(1) ROW(
+          2) "0190a8c2-1111-7000-8000-000000000003,\"two\nlines\",3,B2,Go,\"[0.5,0.25]\"\n" ROW(4)
+          ROW(5) ROW(6) ROW(7) ROW(8) ROW(9));
 }
 
 typedef struct fixture {
@@ -89,7 +91,8 @@ static const char *rewrite(fixture *f, const char *details, uint64_t chunk, uint
   f->a.has_pos = chunk > 0;
   f->a.pos_chunk = chunk;
   f->a.pos_row = row;
-  return es_client_row_error(&f->o, &f->p, &f->a, f->out, sizeof(f->out)) ? f->out : "(not rewritten)";
+  return es_client_row_error(&f->o, &f->p, &f->a, f->out, sizeof(f->out)) ? f->out
+                                                                          : "(not rewritten)";
 }
 
 static const char *want(fixture *f, const char *fmt, const char *path) {
@@ -107,10 +110,13 @@ static void test_csv_lines(void) {
   CHECK_STR(rewrite(&f, "chunk 1, row 0: field 'vector': 1 values, expected 2", 0, 0),
             want(&f, "%s:2: field 'vector': 1 values, expected 2 (server: chunk 1, row 0)", path));
   /* the trailer wins; the row that spans lines is named by its first */
-  CHECK_STR(rewrite(&f, "bad things", 2, 0), want(&f, "%s:5: bad things (server: chunk 2, row 0)", path));
+  CHECK_STR(rewrite(&f, "bad things", 2, 0),
+            want(&f, "%s:5: bad things (server: chunk 2, row 0)", path));
   CHECK_STR(rewrite(&f, "", 4, 1), want(&f, "%s:12: (no details) (server: chunk 4, row 1)", path));
-  CHECK_STR(rewrite(&f, "stream rejected at chunk 2, row 2 (field 'id')", 0, 0),
-            want(&f, "%s:8: stream rejected at chunk 2, row 2 (field 'id') (server: chunk 2, row 2)", path));
+  CHECK_STR(
+      rewrite(&f, "stream rejected at chunk 2, row 2 (field 'id')", 0, 0),
+      want(&f, "%s:8: stream rejected at chunk 2, row 2 (field 'id') (server: chunk 2, row 2)",
+           path));
   /* not a row we sent, or no position at all: the server's message stays as it is */
   CHECK_STR(rewrite(&f, "chunk 4, row 2: field 'id'", 0, 0), "(not rewritten)");
   CHECK_STR(rewrite(&f, "x", 5, 0), "(not rewritten)");
@@ -122,8 +128,9 @@ static void test_csv_lines(void) {
   es_producer_free(&f.p);
 }
 
-#define JROW(id)                                                                              \
-  "{\"id\":\"" id "\",\"company_name\":\"A\",\"exp_years\":1,\"english_level\":\"B2\","            \
+#define JROW(id)                                                        \
+  "{\"id\":\"" id                                                       \
+  "\",\"company_name\":\"A\",\"exp_years\":1,\"english_level\":\"B2\"," \
   "\"primary_keyword\":\"Go\",\"vector\":[1,2]}\n"
 
 static void test_jsonl_pickle_parquet(void) {
@@ -131,10 +138,10 @@ static void test_jsonl_pickle_parquet(void) {
   char pq[1024];
   /* rows the loader accepts (it refuses what our server would): the server's refusal is a rule
      the client cannot know */
-  const char *path = tu_write("r.jsonl", JROW("0190a8c2-abcd-7ef0-8000-00000000000a") "\n"
-                                             JROW("0190a8c2-abcd-7ef0-8000-00000000000b")
-                                                 JROW("0190a8c2-abcd-7ef0-8000-00000000000c")
-                                                     JROW("0190a8c2-abcd-7ef0-8000-00000000000d"));
+  const char *path = tu_write("r.jsonl", JROW("0190a8c2-abcd-7ef0-8000-00000000000a") "\n" JROW(
+                                             "0190a8c2-abcd-7ef0-8000-00000000000b")
+                                             JROW("0190a8c2-abcd-7ef0-8000-00000000000c")
+                                                 JROW("0190a8c2-abcd-7ef0-8000-00000000000d"));
   fixture_init(&f, path, "jsonl");
   /* rows 0, 1, 2, 3 on lines 1, 3, 4, 5 (a blank line skipped) */
   CHECK_STR(rewrite(&f, "chunk 2, row 0: field 'id'", 0, 0),

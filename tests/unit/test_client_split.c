@@ -9,7 +9,9 @@
 #include "core/domain.h"
 #include "tap.h"
 
-static char *dup_arena(es_chunk *c, const char *s) { return es_arena_strndup(&c->arena, s, strlen(s)); }
+static char *dup_arena(es_chunk *c, const char *s) {
+  return es_arena_strndup(&c->arena, s, strlen(s));
+}
 
 /* Rows of varying size (the company name grows), on source lines 2, 3, ... */
 static void fill_recruit(es_chunk *c, size_t nrows, int dim) {

@@ -8,7 +8,9 @@
 #include "core/domain.h"
 #include "tap.h"
 
-static char *dup_arena(es_chunk *c, const char *s) { return es_arena_strndup(&c->arena, s, strlen(s)); }
+static char *dup_arena(es_chunk *c, const char *s) {
+  return es_arena_strndup(&c->arena, s, strlen(s));
+}
 
 static void fill_candidate(es_chunk *c, size_t nrows, int dim) {
   size_t r;
@@ -23,7 +25,8 @@ static void fill_candidate(es_chunk *c, size_t nrows, int dim) {
     row[3].s = dup_arena(c, r % 2 ? "" : "resume text");
     row[4].list.n = r % 3;
     row[4].list.items = es_arena_calloc(&c->arena, 3, sizeof(char *));
-    for (k = 0; k < (int)row[4].list.n; k++) row[4].list.items[k] = dup_arena(c, k ? "sql" : "python");
+    for (k = 0; k < (int)row[4].list.n; k++)
+      row[4].list.items[k] = dup_arena(c, k ? "sql" : "python");
     row[5].vec.n = (size_t)dim;
     row[5].vec.v = es_arena_calloc(&c->arena, (size_t)dim, sizeof(float));
     for (k = 0; k < dim; k++) row[5].vec.v[k] = (float)((double)k / 7.0 - (double)r) * 1e-3f;
@@ -72,11 +75,13 @@ static void test_chunk_round_trip(void) {
       case ES_T_INT: CHECK_EQ_INT(b[f].i, a[f].i); break;
       case ES_T_STRLIST:
         CHECK_EQ_INT(b[f].list.n, a[f].list.n);
-        for (i = 0; i < a[f].list.n && i < b[f].list.n; i++) CHECK_STR(b[f].list.items[i], a[f].list.items[i]);
+        for (i = 0; i < a[f].list.n && i < b[f].list.n; i++)
+          CHECK_STR(b[f].list.items[i], a[f].list.items[i]);
         break;
       case ES_T_VECTOR:
         CHECK_EQ_INT(b[f].vec.n, a[f].vec.n);
-        CHECK(b[f].vec.n == a[f].vec.n && !memcmp(b[f].vec.v, a[f].vec.v, a[f].vec.n * sizeof(float)));
+        CHECK(b[f].vec.n == a[f].vec.n &&
+              !memcmp(b[f].vec.v, a[f].vec.v, a[f].vec.n * sizeof(float)));
         break;
       }
     }
@@ -89,7 +94,8 @@ static void test_chunk_round_trip(void) {
   CHECK_STR(es_chunk_row(&out, 0)[0].s, es_chunk_row(&in, 1)[0].s);
   /* A buffer one byte short is refused, not overrun. */
   rows_bytes = es_codec_row_size(&in, 0);
-  CHECK(es_codec_pack_chunk(&in, 0, 1, buf, es_codec_chunk_request_size(rows_bytes) - 1, &written, &err) != 0);
+  CHECK(es_codec_pack_chunk(&in, 0, 1, buf, es_codec_chunk_request_size(rows_bytes) - 1, &written,
+                            &err) != 0);
   free(buf);
   es_chunk_free(&in);
   es_chunk_free(&out);
@@ -205,10 +211,12 @@ static void test_rows_one_by_one(void) {
   for (i = 0; i < each.nrows && i < whole.nrows; i++) {
     CHECK_STR(es_chunk_row(&each, i)[0].s, es_chunk_row(&whole, i)[0].s);
     CHECK_EQ_INT(es_chunk_row(&each, i)[4].list.n, es_chunk_row(&whole, i)[4].list.n);
-    CHECK(!memcmp(es_chunk_row(&each, i)[5].vec.v, es_chunk_row(&whole, i)[5].vec.v, 8 * sizeof(float)));
+    CHECK(!memcmp(es_chunk_row(&each, i)[5].vec.v, es_chunk_row(&whole, i)[5].vec.v,
+                  8 * sizeof(float)));
   }
   /* not a row: refused with the message name */
-  CHECK_EQ_INT(es_codec_unpack_row(&each, (const uint8_t *)"\x0a\xff\xff", 3, &fault, &err), ES_EINVAL);
+  CHECK_EQ_INT(es_codec_unpack_row(&each, (const uint8_t *)"\x0a\xff\xff", 3, &fault, &err),
+               ES_EINVAL);
   CHECK_CONTAINS(err.msg, "not a valid CandidateRow");
   CHECK_EQ_INT(fault, ES_CODEC_UNDECODABLE);
   /* keys: only the three chunk fields, length-delimited */

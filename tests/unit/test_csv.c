@@ -23,7 +23,8 @@ static long load_opts(const char *name, const char *content, const char *domain,
   return tu_load_opts(p, domain, opts, c, 100, err);
 }
 
-static long load(const char *name, const char *content, const char *domain, es_chunk *c, es_error *err) {
+static long load(const char *name, const char *content, const char *domain, es_chunk *c,
+                 es_error *err) {
   return load_opts(name, content, domain, NULL, c, err);
 }
 
@@ -31,9 +32,9 @@ static void quoting(void) {
   es_chunk c;
   es_error err;
   long n = load("q.csv",
-                HDR ID1 ",\"Acme, \"\"Best\"\" Co\",3,B2,Python,\"[0.1, -0.25, 3e-05]\"\r\n"
-                ID2 ",\"line one\nline two\r\nline three\",0,,\"한국어\",\"[1,2,3]\"\r\n"
-                "\r\n" ID3 ",\"ab\"cd,7,\"\",x\"y,\"[ 1e0 ,\n -0 , -0.0 ]\"",
+                HDR ID1 ",\"Acme, \"\"Best\"\" Co\",3,B2,Python,\"[0.1, -0.25, 3e-05]\"\r\n" ID2
+                        ",\"line one\nline two\r\nline three\",0,,\"한국어\",\"[1,2,3]\"\r\n"
+                        "\r\n" ID3 ",\"ab\"cd,7,\"\",x\"y,\"[ 1e0 ,\n -0 , -0.0 ]\"",
                 "recruit", &c, &err);
   CHECK_EQ_INT(n, 3);
   if (n == 3) {
@@ -50,7 +51,7 @@ static void quoting(void) {
     CHECK_STR(row(&c, 1)[4].s, "한국어");
     CHECK_EQ_INT(c.lines[0], 2);
     CHECK_EQ_INT(c.lines[1], 3);
-    CHECK_EQ_INT(c.lines[2], 7); /* after the 3-line record and a blank line */
+    CHECK_EQ_INT(c.lines[2], 7);        /* after the 3-line record and a blank line */
     CHECK_STR(row(&c, 2)[1].s, "abcd"); /* text after a closing quote is kept, as Python does */
     CHECK_STR(row(&c, 2)[3].s, "");
     CHECK_STR(row(&c, 2)[4].s, "x\"y"); /* a quote inside an unquoted field is literal */
@@ -67,8 +68,8 @@ static void empty_cells(void) {
   es_error err;
   long n = load("e.csv",
                 "\xef\xbb\xbf" CHDR ID1 ",,0,,,\"[0.5, 1]\"\n" ID2
-                ",Data,  12 ,r,\"[\"\"py\\\"\"thon\"\", \"\"\\ud55c\"\"]\",\"[1e0, -2]\"\n"
-                ID3 ",\"\",\"0\",\"\",[],\"[0,0]\"\n",
+                ",Data,  12 ,r,\"[\"\"py\\\"\"thon\"\", \"\"\\ud55c\"\"]\",\"[1e0, -2]\"\n" ID3
+                ",\"\",\"0\",\"\",[],\"[0,0]\"\n",
                 "candidate", &c, &err);
   CHECK_EQ_INT(n, 3);
   if (n == 3) {
@@ -98,35 +99,51 @@ static const char *fails_as(const char *content, const char *domain, const es_lo
   return err.msg;
 }
 
-static const char *fails(const char *content, const char *domain) { return fails_as(content, domain, NULL); }
+static const char *fails(const char *content, const char *domain) {
+  return fails_as(content, domain, NULL);
+}
 
 #define GOOD_VEC ",\"[1]\"\n"
 
 static void errors(void) {
-  CHECK_CONTAINS(fails(HDR ID1 ",a,1,b,c,\n", "recruit"),
-                 "data.csv:2:6: field 'vector': expected a JSON array of numbers, got an empty cell");
-  CHECK_CONTAINS(fails(HDR ID1 ",a,abc,b,c" GOOD_VEC, "recruit"), "data.csv:2:3: field 'exp_years': expected an integer");
-  CHECK_CONTAINS(fails(HDR ID1 ",a,3.5,b,c" GOOD_VEC, "recruit"), "data.csv:2:3: field 'exp_years': expected an integer");
-  CHECK_CONTAINS(fails(HDR ID1 ",a,2147483648,b,c" GOOD_VEC, "recruit"), "field 'exp_years': integer out of the int32 range");
-  CHECK_CONTAINS(fails(HDR ID1 ",a,1,b,c,\"[0.1, abc]\"\n", "recruit"),
-                 "data.csv:2:6: field 'vector': expected a JSON array of numbers (expected a number at character 7 of the cell)");
-  CHECK_CONTAINS(fails(HDR ID1 ",a,1,b,c,\"[0.1,]\"\n", "recruit"), "field 'vector': expected a JSON array of numbers");
-  CHECK_CONTAINS(fails(HDR ID1 ",a,1,b,c,\"0.1, 0.2\"\n", "recruit"), "field 'vector': expected a JSON array of numbers (expected '['");
-  CHECK_CONTAINS(fails(HDR ID1 ",a,1,b,c,\"[1, 2] x\"\n", "recruit"), "unexpected data after the array");
+  CHECK_CONTAINS(
+      fails(HDR ID1 ",a,1,b,c,\n", "recruit"),
+      "data.csv:2:6: field 'vector': expected a JSON array of numbers, got an empty cell");
+  CHECK_CONTAINS(fails(HDR ID1 ",a,abc,b,c" GOOD_VEC, "recruit"),
+                 "data.csv:2:3: field 'exp_years': expected an integer");
+  CHECK_CONTAINS(fails(HDR ID1 ",a,3.5,b,c" GOOD_VEC, "recruit"),
+                 "data.csv:2:3: field 'exp_years': expected an integer");
+  CHECK_CONTAINS(fails(HDR ID1 ",a,2147483648,b,c" GOOD_VEC, "recruit"),
+                 "field 'exp_years': integer out of the int32 range");
+  CHECK_CONTAINS(
+      fails(HDR ID1 ",a,1,b,c,\"[0.1, abc]\"\n", "recruit"),
+      "data.csv:2:6: field 'vector': expected a JSON array of numbers (expected a number at character 7 of the cell)");
+  CHECK_CONTAINS(fails(HDR ID1 ",a,1,b,c,\"[0.1,]\"\n", "recruit"),
+                 "field 'vector': expected a JSON array of numbers");
+  CHECK_CONTAINS(fails(HDR ID1 ",a,1,b,c,\"0.1, 0.2\"\n", "recruit"),
+                 "field 'vector': expected a JSON array of numbers (expected '['");
+  CHECK_CONTAINS(fails(HDR ID1 ",a,1,b,c,\"[1, 2] x\"\n", "recruit"),
+                 "unexpected data after the array");
   CHECK_CONTAINS(fails(HDR ID1 ",a,1,b,c,\"[01]\"\n", "recruit"), "field 'vector'");
-  CHECK_CONTAINS(fails("id,vector,id\n", "recruit"), "data.csv:1: column 'id' appears twice (columns 1 and 3)");
-  CHECK_CONTAINS(fails(HDR ID1 ",a,1,b,c,\"[1]\",extra\n", "recruit"), "data.csv:2:7: the row has more fields than the header's 6");
+  CHECK_CONTAINS(fails("id,vector,id\n", "recruit"),
+                 "data.csv:1: column 'id' appears twice (columns 1 and 3)");
+  CHECK_CONTAINS(fails(HDR ID1 ",a,1,b,c,\"[1]\",extra\n", "recruit"),
+                 "data.csv:2:7: the row has more fields than the header's 6");
   /* The unterminated quote opens on line 4 (the record on line 2 spans two lines). */
   CHECK_CONTAINS(fails(HDR ID1 ",\"a\nb\",1,b,c" GOOD_VEC ID2 ",a,1,b,c,\"[1, 2\n3]\n", "recruit"),
                  "data.csv:4:6: unterminated quoted field starts here");
   /* Error lines are physical lines: after a record with embedded newlines. */
-  CHECK_CONTAINS(fails(HDR ID1 ",\"x\n\ny\",1,b,c" GOOD_VEC ID2 ",a,oops,b,c" GOOD_VEC, "recruit"), "data.csv:5:3:");
+  CHECK_CONTAINS(fails(HDR ID1 ",\"x\n\ny\",1,b,c" GOOD_VEC ID2 ",a,oops,b,c" GOOD_VEC, "recruit"),
+                 "data.csv:5:3:");
   /* A JSON cell spanning lines reports the line of the bad value. */
-  CHECK_CONTAINS(fails(HDR ID1 ",a,1,b,c,\"[1,\n2,\nx]\"\n", "recruit"), "data.csv:4:6: field 'vector'");
-  CHECK_CONTAINS(fails(HDR ID1 ",\"bad \xff utf8\",1,b,c" GOOD_VEC, "recruit"), "data.csv:2:2: field 'company_name': text is not valid UTF-8");
+  CHECK_CONTAINS(fails(HDR ID1 ",a,1,b,c,\"[1,\n2,\nx]\"\n", "recruit"),
+                 "data.csv:4:6: field 'vector'");
+  CHECK_CONTAINS(fails(HDR ID1 ",\"bad \xff utf8\",1,b,c" GOOD_VEC, "recruit"),
+                 "data.csv:2:2: field 'company_name': text is not valid UTF-8");
   CHECK_CONTAINS(fails(CHDR ID1 ",p,1,r,python,\"[1]\"\n", "candidate"),
                  "data.csv:2:5: field 'skills': expected a JSON array of strings");
-  CHECK_CONTAINS(fails(CHDR ID1 ",p,1,r,\"[\"\"\\ud800\"\"]\",\"[1]\"\n", "candidate"), "lone high surrogate");
+  CHECK_CONTAINS(fails(CHDR ID1 ",p,1,r,\"[\"\"\\ud800\"\"]\",\"[1]\"\n", "candidate"),
+                 "lone high surrogate");
   CHECK_CONTAINS(fails(CHDR ID1 ",p,1,r,\"[1]\",\"[1]\"\n", "candidate"), "field 'skills'");
 }
 
@@ -135,7 +152,8 @@ static void nul_byte(void) {
   static const char text[] = SHDR "\ngo,\"a\0b\",\"[1]\"\n";
   es_chunk c;
   es_error err;
-  long n = tu_load(tu_write_n("nul.csv", text, sizeof(text) - 1), "skill_embedding_dic", &c, 10, &err);
+  long n =
+      tu_load(tu_write_n("nul.csv", text, sizeof(text) - 1), "skill_embedding_dic", &c, 10, &err);
   CHECK_EQ_INT(n, ES_EINVAL);
   CHECK_CONTAINS(err.msg, "nul.csv:2:2: field 'position_category': NUL byte in text");
   es_chunk_free(&c);
@@ -144,7 +162,9 @@ static void nul_byte(void) {
 static void ints(void) {
   es_chunk c;
   es_error err;
-  long n = load("i.csv", HDR ID1 ",a,3.0,b,c" GOOD_VEC ID2 ",a,2147483647,b,c" GOOD_VEC ID3 ",a,+1e3,b,c" GOOD_VEC,
+  long n = load("i.csv",
+                HDR ID1 ",a,3.0,b,c" GOOD_VEC ID2 ",a,2147483647,b,c" GOOD_VEC ID3
+                        ",a,+1e3,b,c" GOOD_VEC,
                 "recruit", &c, &err);
   CHECK_EQ_INT(n, 3);
   if (n == 3) {
@@ -177,9 +197,12 @@ static void line_endings(void) {
 /* Lines end at a lone CR, as records do (and as Python's csv counts them): an old-Mac file
    reported every error on line 1. "a\r\rb" is three lines, "\r\n" one. */
 static void test_lone_cr_ends_a_line(void) {
-  CHECK_CONTAINS(fails(SHDR "\rgo,a,\"[1]\"\r\r\nrust,b,x\r", "skill_embedding_dic"), "data.csv:4:3: field 'vector'");
-  CHECK_CONTAINS(fails(SHDR "\r\ngo,a,\"[1]\"\r\rrust,b,x\r", "skill_embedding_dic"), "data.csv:4:3: field 'vector'");
-  CHECK_CONTAINS(fails(SHDR "\ngo,\"a\rb\",\"[1]\"\nrust,b,x\n", "skill_embedding_dic"), "data.csv:4:3: field 'vector'");
+  CHECK_CONTAINS(fails(SHDR "\rgo,a,\"[1]\"\r\r\nrust,b,x\r", "skill_embedding_dic"),
+                 "data.csv:4:3: field 'vector'");
+  CHECK_CONTAINS(fails(SHDR "\r\ngo,a,\"[1]\"\r\rrust,b,x\r", "skill_embedding_dic"),
+                 "data.csv:4:3: field 'vector'");
+  CHECK_CONTAINS(fails(SHDR "\ngo,\"a\rb\",\"[1]\"\nrust,b,x\n", "skill_embedding_dic"),
+                 "data.csv:4:3: field 'vector'");
 }
 
 /* A line holding "" is one empty field (as Python's csv reads it), not a blank line. */
@@ -212,7 +235,8 @@ static void chunking(void) {
       p += sprintf(p, "\",\"[0]\"\n");
     }
   }
-  CHECK_EQ_INT(es_loader_open(tu_write_n("big.csv", text, (size_t)(p - text)), d, NULL, &l, &err), 0);
+  CHECK_EQ_INT(es_loader_open(tu_write_n("big.csv", text, (size_t)(p - text)), d, NULL, &l, &err),
+               0);
   es_chunk_init(&c, d);
   while ((n = es_loader_next(l, &c, 7, &err)) > 0) {
     size_t k;
@@ -268,7 +292,11 @@ static void sticky(void) {
   es_loader *l;
   es_chunk c;
   es_error err;
-  CHECK_EQ_INT(es_loader_open(tu_write("s.csv", HDR ID1 ",a,1,b,c" GOOD_VEC ID2 ",a,x,b,c" GOOD_VEC ID3 ",a,1,b,c" GOOD_VEC), d, NULL, &l, &err), 0);
+  CHECK_EQ_INT(
+      es_loader_open(tu_write("s.csv", HDR ID1 ",a,1,b,c" GOOD_VEC ID2 ",a,x,b,c" GOOD_VEC ID3
+                                               ",a,1,b,c" GOOD_VEC),
+                     d, NULL, &l, &err),
+      0);
   es_chunk_init(&c, d);
   CHECK_EQ_INT(es_loader_next(l, &c, 1, &err), 1);
   es_chunk_reset(&c);
@@ -298,33 +326,49 @@ static const char *refused_at_open(const char *content, int ignore) {
 
 /* Issue 9, found 1: recruit.csv without exp_years was stored with exp_years = 0. */
 static void test_found1_missing_column_refused(void) {
-  const char *m = refused_at_open("id,company_name,english_level,primary_keyword,vector\n" ID1 ",a,b,c" GOOD_VEC, 0);
+  const char *m = refused_at_open(
+      "id,company_name,english_level,primary_keyword,vector\n" ID1 ",a,b,c" GOOD_VEC, 0);
   CHECK_CONTAINS(m, "r.csv:1: missing column exp_years");
-  CHECK_CONTAINS(m, "the recruit domain has the columns id, company_name, exp_years, english_level, primary_keyword, vector");
+  CHECK_CONTAINS(
+      m,
+      "the recruit domain has the columns id, company_name, exp_years, english_level, primary_keyword, vector");
   /* --ignore-unknown-columns never fills a missing column */
-  CHECK_CONTAINS(refused_at_open("id,company_name,english_level,primary_keyword,vector,x\n", 1), "missing column exp_years");
+  CHECK_CONTAINS(refused_at_open("id,company_name,english_level,primary_keyword,vector,x\n", 1),
+                 "missing column exp_years");
 }
 
 static void test_found1_missing_company_name_refused(void) {
-  CHECK_CONTAINS(refused_at_open("id,exp_years,english_level,primary_keyword,vector\n" ID1 ",1,b,c" GOOD_VEC, 0),
-                 "r.csv:1: missing column company_name");
+  CHECK_CONTAINS(
+      refused_at_open("id,exp_years,english_level,primary_keyword,vector\n" ID1 ",1,b,c" GOOD_VEC,
+                      0),
+      "r.csv:1: missing column company_name");
 }
 
 static void test_found1_header_typo_suggests(void) {
-  const char *m = refused_at_open("\n\n" "id,company_name,exp_year,english_level,primary_keyword,vector\n" ID1 ",a,1,b,c" GOOD_VEC, 0);
-  CHECK_CONTAINS(m, "r.csv:3: missing column exp_years; unknown column 'exp_year' (did you mean 'exp_years'?)");
-  CHECK_CONTAINS(m, "(pass --ignore-unknown-columns to drop columns the recruit domain does not have)");
+  const char *m = refused_at_open(
+      "\n\n"
+      "id,company_name,exp_year,english_level,primary_keyword,vector\n" ID1 ",a,1,b,c" GOOD_VEC,
+      0);
+  CHECK_CONTAINS(
+      m,
+      "r.csv:3: missing column exp_years; unknown column 'exp_year' (did you mean 'exp_years'?)");
+  CHECK_CONTAINS(
+      m, "(pass --ignore-unknown-columns to drop columns the recruit domain does not have)");
   /* an extra column alone is refused too; quoted names are matched decoded */
-  CHECK_CONTAINS(refused_at_open("\"id\",company_name,exp_years,english_level,primary_keyword,vector,\"sal\"\"ary\"\n", 0),
-                 "r.csv:1: unknown column 'sal\"ary'");
+  CHECK_CONTAINS(
+      refused_at_open(
+          "\"id\",company_name,exp_years,english_level,primary_keyword,vector,\"sal\"\"ary\"\n", 0),
+      "r.csv:1: unknown column 'sal\"ary'");
 }
 
 /* Issue 9, found 1: an empty cell in a numeric column read as 0. */
 static void test_found1_empty_numeric_cell_refused(void) {
   CHECK_CONTAINS(fails(HDR ID1 ",a,1,b,c" GOOD_VEC ID2 ",a,,b,c" GOOD_VEC, "recruit"),
                  "data.csv:3:3: field 'exp_years': empty cell (an integer is required)");
-  CHECK_CONTAINS(fails(HDR ID1 ",a,\"  \",b,c" GOOD_VEC, "recruit"), "data.csv:2:3: field 'exp_years': empty cell");
-  CHECK_CONTAINS(fails(CHDR ID1 ",p,\"\",r,[]" GOOD_VEC, "candidate"), "data.csv:2:3: field 'experience_years': empty cell");
+  CHECK_CONTAINS(fails(HDR ID1 ",a,\"  \",b,c" GOOD_VEC, "recruit"),
+                 "data.csv:2:3: field 'exp_years': empty cell");
+  CHECK_CONTAINS(fails(CHDR ID1 ",p,\"\",r,[]" GOOD_VEC, "candidate"),
+                 "data.csv:2:3: field 'experience_years': empty cell");
 }
 
 /* A short record was padded with empty cells, which then read as "" and 0. */
@@ -339,7 +383,8 @@ static void ignore_unknown_columns(void) {
   es_loader_opts o = {1};
   es_chunk c;
   es_error err;
-  long n = load_opts("u.csv", "extra," HDR "\xff\x01," ID1 ",a,1,b,c" GOOD_VEC, "recruit", &o, &c, &err);
+  long n =
+      load_opts("u.csv", "extra," HDR "\xff\x01," ID1 ",a,1,b,c" GOOD_VEC, "recruit", &o, &c, &err);
   CHECK_EQ_INT(n, 1);
   if (n == 1) CHECK_STR(row(&c, 0)[1].s, "a");
   es_chunk_free(&c);
@@ -355,14 +400,21 @@ static void server_checks(void) {
   long n;
   CHECK_CONTAINS(fails(HDR ID1 ",a,1,b,c,\"[1,2]\"\n" ID2 ",a,1,b,c,\"[1,2,3]\"\n", "recruit"),
                  "data.csv:3: field 'vector': 3 values, expected 2 as in the first row (line 2)");
-  CHECK_CONTAINS(fails(HDR "x,a,1,b,c" GOOD_VEC, "recruit"), "data.csv:2: field 'id': 'x' is not a UUID");
-  CHECK_CONTAINS(fails(HDR ",a,1,b,c" GOOD_VEC, "recruit"), "data.csv:2: field 'id': must not be empty");
-  CHECK_CONTAINS(fails(HDR ID1 ",a,-1,b,c" GOOD_VEC, "recruit"), "data.csv:2: field 'exp_years': -1 is negative");
-  CHECK_CONTAINS(fails(HDR ID1 ",a,1,b,c,\"[1,NaN]\"\n", "recruit"), "data.csv:2: field 'vector': value 1 is not finite");
+  CHECK_CONTAINS(fails(HDR "x,a,1,b,c" GOOD_VEC, "recruit"),
+                 "data.csv:2: field 'id': 'x' is not a UUID");
+  CHECK_CONTAINS(fails(HDR ",a,1,b,c" GOOD_VEC, "recruit"),
+                 "data.csv:2: field 'id': must not be empty");
+  CHECK_CONTAINS(fails(HDR ID1 ",a,-1,b,c" GOOD_VEC, "recruit"),
+                 "data.csv:2: field 'exp_years': -1 is negative");
+  CHECK_CONTAINS(fails(HDR ID1 ",a,1,b,c,\"[1,NaN]\"\n", "recruit"),
+                 "data.csv:2: field 'vector': value 1 is not finite");
   CHECK_CONTAINS(fails(HDR ID1 ",a,1,b,c,\"[-Infinity]\"\n", "recruit"), "value 0 is not finite");
-  CHECK_CONTAINS(fails(HDR ID1 ",a,1,b,c,\"[]\"\n", "recruit"), "data.csv:2: field 'vector': 0 values (a vector has 1 to 16000)");
-  CHECK_CONTAINS(fails(SHDR "\n,a,\"[1]\"\n", "skill_embedding_dic"), "data.csv:2: field 'skill': must not be empty");
-  n = load("k.csv", HDR "018F0000-0000-7000-8000-00000000000A,a,1,b,c" GOOD_VEC, "recruit", &c, &err);
+  CHECK_CONTAINS(fails(HDR ID1 ",a,1,b,c,\"[]\"\n", "recruit"),
+                 "data.csv:2: field 'vector': 0 values (a vector has 1 to 16000)");
+  CHECK_CONTAINS(fails(SHDR "\n,a,\"[1]\"\n", "skill_embedding_dic"),
+                 "data.csv:2: field 'skill': must not be empty");
+  n = load("k.csv", HDR "018F0000-0000-7000-8000-00000000000A,a,1,b,c" GOOD_VEC, "recruit", &c,
+           &err);
   CHECK_EQ_INT(n, 1);
   if (n == 1) CHECK_STR(row(&c, 0)[0].s, "018F0000-0000-7000-8000-00000000000A");
   es_chunk_free(&c);
@@ -372,7 +424,8 @@ static void server_checks(void) {
 static void test_bom_split_across_reads(void) {
   es_chunk c;
   es_error err;
-  CHECK_EQ_INT(load("bom.csv", "\xef\xbb\xbf" SHDR "\ngo,a,\"[1]\"\n", "skill_embedding_dic", &c, &err), 1);
+  CHECK_EQ_INT(
+      load("bom.csv", "\xef\xbb\xbf" SHDR "\ngo,a,\"[1]\"\n", "skill_embedding_dic", &c, &err), 1);
   es_chunk_free(&c);
   CHECK_EQ_INT(load("bom2.csv", "\xef\xbb", "skill_embedding_dic", &c, &err), ES_EINVAL);
   es_chunk_free(&c);

@@ -78,7 +78,8 @@ static int values_equal(const es_domain *d, const es_value *x, const es_value *y
 }
 
 /* Generates a file, loads it back max_rows at a time, and compares with es_gen_row. */
-static void round_trip(const char *domain, const char *ext, uint64_t rows, int dim, size_t max_rows) {
+static void round_trip(const char *domain, const char *ext, uint64_t rows, int dim,
+                       size_t max_rows) {
   const es_domain *d = es_domain_find(domain);
   char name[64];
   const char *path;
@@ -120,7 +121,9 @@ static int uuid_shaped(const char *s) {
   return s[14] == '7' && strchr("89ab", s[19]) != NULL;
 }
 
-static int cmp_str(const void *a, const void *b) { return strcmp(*(char *const *)a, *(char *const *)b); }
+static int cmp_str(const void *a, const void *b) {
+  return strcmp(*(char *const *)a, *(char *const *)b);
+}
 
 /* Keys are unique; recruit/candidate keys are lowercase UUIDv7 text. */
 static void keys(const char *domain, uint64_t rows) {
@@ -158,7 +161,9 @@ static void exercises_quoting(void) {
   s = slurp(p, &n);
   CHECK(s != NULL);
   if (!s) return;
-  CHECK(strstr(s, "candidate_id,position_category,experience_years,original_resume,skills,vector\n") == s);
+  CHECK(strstr(s,
+               "candidate_id,position_category,experience_years,original_resume,skills,vector\n") ==
+        s);
   CHECK(strstr(s, "\"\"") != NULL);
   CHECK(strstr(s, ".\n") != NULL); /* a sentence then a line break inside a quoted resume */
   for (i = 0; i < n; i++) high |= (unsigned char)s[i] >= 0x80;

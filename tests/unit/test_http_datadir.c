@@ -1,4 +1,5 @@
-/* test_http_datadir.c - API file name confinement (traversal, links, NUL), listing, HTTP statuses. */
+/* test_http_datadir.c - API file name confinement (traversal, links, NUL), listing, HTTP statuses.
+ */
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -62,8 +63,10 @@ static void test_guess_header(void) {
     snprintf(path, sizeof(path), "%s/%s", dir, cases[i].name);
     es_datadir_format(cases[i].name, fmt, sizeof(fmt));
     got = es_datadir_guess_header(path, fmt);
-    if (cases[i].want) CHECK_STR(got ? got : "(null)", cases[i].want);
-    else CHECK(got == NULL);
+    if (cases[i].want)
+      CHECK_STR(got ? got : "(null)", cases[i].want);
+    else
+      CHECK(got == NULL);
   }
   CHECK(es_datadir_guess_header("/nonexistent/a.csv", "csv") == NULL);
   CHECK(es_datadir_guess_header(path, "pkl") == NULL);
@@ -72,14 +75,17 @@ static void test_guess_header(void) {
 /* Error messages never show the server's absolute paths. */
 static void test_scrub(void) {
   char msg[256];
-  snprintf(msg, sizeof(msg), "/srv/data/real/x.csv:3: bad; see /srv/data/other.csv in /srv/data, not /srv/database/y");
+  snprintf(
+      msg, sizeof(msg),
+      "/srv/data/real/x.csv:3: bad; see /srv/data/other.csv in /srv/data, not /srv/database/y");
   es_datadir_scrub("/srv/data", "/srv/data/real/x.csv", "link.csv", msg, sizeof(msg));
   CHECK_STR(msg, "link.csv:3: bad; see other.csv in the data folder, not /srv/database/y");
   snprintf(msg, sizeof(msg), "/a/b.csv: no");
   es_datadir_scrub("/", "/a/b.csv", "b.csv", msg, sizeof(msg));
   CHECK_STR(msg, "b.csv: no");
   snprintf(msg, sizeof(msg), "x /r/f.csv");
-  es_datadir_scrub("/r", "/r/f.csv", "a-much-longer-name-than-the-buffer-has-room-for.csv", msg, 12);
+  es_datadir_scrub("/r", "/r/f.csv", "a-much-longer-name-than-the-buffer-has-room-for.csv", msg,
+                   12);
   CHECK_STR(msg, "x a-much-lo");
 }
 
@@ -141,7 +147,8 @@ static void test_resolve(const es_datadir *d) {
   char *real = NULL;
   char abs[600];
   CHECK_EQ_INT(resolve(d, "recruit_a.csv", 13, &real), 0);
-  CHECK(real && !strncmp(real, d->root, d->rootlen) && !strcmp(real + d->rootlen, "/recruit_a.csv"));
+  CHECK(real && !strncmp(real, d->root, d->rootlen) &&
+        !strcmp(real + d->rootlen, "/recruit_a.csv"));
   free(real);
   CHECK_EQ_INT(resolve_s(d, "nested/inner.csv"), 0);
   CHECK_EQ_INT(resolve_s(d, "./recruit_a.csv"), 0);
@@ -176,18 +183,23 @@ static void test_list(const es_datadir *d) {
   es_buf b = ES_BUF_INIT;
   es_error err;
   CHECK_EQ_INT(es_datadir_list_json(d, &b, &err), 0);
-  CHECK_CONTAINS(b.ptr, "{\"name\":\"Candidate_B.jsonl\",\"size\":2,\"format\":\"jsonl\","
-                        "\"domain\":\"candidate\",\"domain_from\":\"name\"}");
-  CHECK_CONTAINS(b.ptr, "{\"name\":\"recruit_a.csv\",\"size\":2,\"format\":\"csv\","
-                        "\"domain\":\"recruit\",\"domain_from\":\"name\"}");
+  CHECK_CONTAINS(b.ptr,
+                 "{\"name\":\"Candidate_B.jsonl\",\"size\":2,\"format\":\"jsonl\","
+                 "\"domain\":\"candidate\",\"domain_from\":\"name\"}");
+  CHECK_CONTAINS(b.ptr,
+                 "{\"name\":\"recruit_a.csv\",\"size\":2,\"format\":\"csv\","
+                 "\"domain\":\"recruit\",\"domain_from\":\"name\"}");
   /* Subfolders' files, named relative to the folder; the domain from the header row. */
-  CHECK_CONTAINS(b.ptr, "{\"name\":\"nested/inner.csv\",\"size\":2,\"format\":\"csv\","
-                        "\"domain\":null,\"domain_from\":null}");
-  CHECK_CONTAINS(b.ptr, "{\"name\":\"nested/deeper/data.csv\",\"size\":43,\"format\":\"csv\","
-                        "\"domain\":\"skill_embedding_dic\",\"domain_from\":\"header\"}");
-  CHECK(!strstr(b.ptr, "dir_link/"));   /* a link to a folder is not followed */
-  CHECK_CONTAINS(b.ptr, "\"name\":\"skills.csv\",\"size\":2,\"format\":\"csv\","
-                        "\"domain\":\"skill_embedding_dic\"");
+  CHECK_CONTAINS(b.ptr,
+                 "{\"name\":\"nested/inner.csv\",\"size\":2,\"format\":\"csv\","
+                 "\"domain\":null,\"domain_from\":null}");
+  CHECK_CONTAINS(b.ptr,
+                 "{\"name\":\"nested/deeper/data.csv\",\"size\":43,\"format\":\"csv\","
+                 "\"domain\":\"skill_embedding_dic\",\"domain_from\":\"header\"}");
+  CHECK(!strstr(b.ptr, "dir_link/")); /* a link to a folder is not followed */
+  CHECK_CONTAINS(b.ptr,
+                 "\"name\":\"skills.csv\",\"size\":2,\"format\":\"csv\","
+                 "\"domain\":\"skill_embedding_dic\"");
   CHECK_CONTAINS(b.ptr, "\"name\":\"link_in.csv\",\"size\":2,\"format\":\"csv\",\"domain\":null");
   CHECK(!strstr(b.ptr, "notes.txt"));
   CHECK(!strstr(b.ptr, "link_out"));
@@ -221,7 +233,8 @@ static void test_guess_and_status(void) {
   CHECK_EQ_INT(es_http_status_for_ingest(ES_ENOTFOUND, ES_INGEST_INPUT), 404);
   CHECK_EQ_INT(es_http_status_for_ingest(ES_EINVAL, ES_INGEST_INPUT), 400);
   CHECK_EQ_INT(es_http_status_for_ingest(ES_EIO, ES_INGEST_INPUT), 500);
-  CHECK_EQ_INT(es_http_status_for_ingest(ES_ENOTFOUND, ES_INGEST_REJECTED), 400); /* gRPC NOT_FOUND */
+  CHECK_EQ_INT(es_http_status_for_ingest(ES_ENOTFOUND, ES_INGEST_REJECTED),
+               400); /* gRPC NOT_FOUND */
   CHECK_EQ_INT(es_http_status_for_ingest(ES_EPRECOND, ES_INGEST_REJECTED), 400);
   CHECK_EQ_INT(es_http_status_for_ingest(ES_EUNAVAIL, ES_INGEST_UNREACHABLE), 503);
   CHECK_EQ_INT(es_http_status_for_ingest(ES_EINTERNAL, ES_INGEST_FAILED), 500);

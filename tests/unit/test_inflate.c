@@ -27,7 +27,8 @@ static uint8_t *squeeze(const uint8_t *data, size_t len, int wbits, size_t *n) {
 }
 
 /* A compressed byte buffer of p[0..n) cut into slices of `step` bytes. */
-static grpc_byte_buffer *buffer(const uint8_t *p, size_t n, size_t step, grpc_compression_algorithm a) {
+static grpc_byte_buffer *buffer(const uint8_t *p, size_t n, size_t step,
+                                grpc_compression_algorithm a) {
   grpc_slice s[256];
   size_t k = 0, off = 0, i;
   grpc_byte_buffer *bb;
@@ -42,8 +43,8 @@ static grpc_byte_buffer *buffer(const uint8_t *p, size_t n, size_t step, grpc_co
   return bb;
 }
 
-static int run(const uint8_t *p, size_t n, size_t step, grpc_compression_algorithm a, size_t max, uint8_t **buf,
-               size_t *cap, size_t *len, es_error *err) {
+static int run(const uint8_t *p, size_t n, size_t step, grpc_compression_algorithm a, size_t max,
+               uint8_t **buf, size_t *cap, size_t *len, es_error *err) {
   grpc_byte_buffer *bb = buffer(p, n, step, a);
   int rc = es_inflate_message(bb, max, buf, cap, len, err);
   grpc_byte_buffer_destroy(bb);
@@ -67,29 +68,35 @@ int main(void) {
   free(buf);
   buf = NULL;
   cap = 0;
-  CHECK_EQ_INT(run(gz, n, 4096, GRPC_COMPRESS_GZIP, plain_len - 1, &buf, &cap, &len, &err), ES_EEXHAUSTED);
+  CHECK_EQ_INT(run(gz, n, 4096, GRPC_COMPRESS_GZIP, plain_len - 1, &buf, &cap, &len, &err),
+               ES_EEXHAUSTED);
   CHECK_CONTAINS(err.msg, "inflates past --max-message-bytes (99999)");
   CHECK(buf == NULL && cap == 0);
   /* gzip bytes announced as deflate, and a zlib stream as deflate */
-  CHECK_EQ_INT(run(gz, n, 4096, GRPC_COMPRESS_DEFLATE, plain_len, &buf, &cap, &len, &err), ES_EINVAL);
+  CHECK_EQ_INT(run(gz, n, 4096, GRPC_COMPRESS_DEFLATE, plain_len, &buf, &cap, &len, &err),
+               ES_EINVAL);
   zl = squeeze(plain, plain_len, 15, &n);
   CHECK_EQ_INT(run(zl, n, 700, GRPC_COMPRESS_DEFLATE, plain_len, &buf, &cap, &len, &err), 0);
   CHECK(len == plain_len && !memcmp(buf, plain, plain_len));
   /* cut short, trailing bytes, a flipped byte */
-  CHECK_EQ_INT(run(zl, n / 2, 700, GRPC_COMPRESS_DEFLATE, plain_len, &buf, &cap, &len, &err), ES_EINVAL);
+  CHECK_EQ_INT(run(zl, n / 2, 700, GRPC_COMPRESS_DEFLATE, plain_len, &buf, &cap, &len, &err),
+               ES_EINVAL);
   CHECK_CONTAINS(err.msg, "ends before its compressed stream does");
   bad = malloc(n + 3);
   memcpy(bad, zl, n);
   memcpy(bad + n, "xyz", 3);
-  CHECK_EQ_INT(run(bad, n + 3, 700, GRPC_COMPRESS_DEFLATE, plain_len, &buf, &cap, &len, &err), ES_EINVAL);
+  CHECK_EQ_INT(run(bad, n + 3, 700, GRPC_COMPRESS_DEFLATE, plain_len, &buf, &cap, &len, &err),
+               ES_EINVAL);
   CHECK_CONTAINS(err.msg, "bytes after its compressed stream");
   memcpy(bad, zl, n);
   bad[n / 2] ^= 0x5a;
-  CHECK_EQ_INT(run(bad, n, 700, GRPC_COMPRESS_DEFLATE, plain_len, &buf, &cap, &len, &err), ES_EINVAL);
+  CHECK_EQ_INT(run(bad, n, 700, GRPC_COMPRESS_DEFLATE, plain_len, &buf, &cap, &len, &err),
+               ES_EINVAL);
   /* nothing at all: an empty message, as gRPC itself passes it on */
   CHECK_EQ_INT(run(zl, 0, 700, GRPC_COMPRESS_DEFLATE, plain_len, &buf, &cap, &len, &err), 0);
   CHECK_EQ_INT(len, 0);
-  CHECK_EQ_INT(run(zl, n, 700, GRPC_COMPRESS_ALGORITHMS_COUNT, plain_len, &buf, &cap, &len, &err), ES_EINVAL);
+  CHECK_EQ_INT(run(zl, n, 700, GRPC_COMPRESS_ALGORITHMS_COUNT, plain_len, &buf, &cap, &len, &err),
+               ES_EINVAL);
   free(bad);
   free(zl);
   free(gz);

@@ -25,13 +25,16 @@ static void values(void) {
   es_error err;
   long n = load_opts(
       "v.jsonl",
-      "{\"candidate_id\": \"" ID1 "\", \"position_category\": \"a\\\"b\\\\c\\/d\\n\\t\\u00e9\\ud83d\\ude80\","
+      "{\"candidate_id\": \"" ID1
+      "\", \"position_category\": \"a\\\"b\\\\c\\/d\\n\\t\\u00e9\\ud83d\\ude80\","
       " \"experience_years\": 4, \"original_resume\": \"\\ud55c\\uAD6D\", \"skills\": [\"go\", \"\\u0041\"],"
       " \"vector\": [0.1, -2, 1e-45, -0, -0.0, 1, -1, 3.4028235677973366e38]}\n"
       "\n   \r\n"
-      "{\"vector\":[1,2,3,4,5,6,7,8],\"candidate_id\":\"" ID2 "\","
+      "{\"vector\":[1,2,3,4,5,6,7,8],\"candidate_id\":\"" ID2
+      "\","
       "\"position_category\":null,\"experience_years\":null,\"skills\":null,\"original_resume\":\"\"}\r\n"
-      "{\"candidate_id\": \"" ID3 "\", \"vector\": [1,2,3,4,5,6,7,8], \"experience_years\": 7.0, \"skills\": [],"
+      "{\"candidate_id\": \"" ID3
+      "\", \"vector\": [1,2,3,4,5,6,7,8], \"experience_years\": 7.0, \"skills\": [],"
       " \"position_category\": \"\", \"original_resume\": null}",
       "candidate", NULL, &c, &err);
   CHECK_EQ_INT(n, 3);
@@ -90,19 +93,25 @@ static const char *fails_opts(const char *content, const es_loader_opts *opts) {
 
 static const char *fails(const char *content) { return fails_opts(content, NULL); }
 
-#define REST "\"company_name\": \"c\", \"exp_years\": 1, \"english_level\": \"e\", \"primary_keyword\": \"p\""
+#define REST \
+  "\"company_name\": \"c\", \"exp_years\": 1, \"english_level\": \"e\", \"primary_keyword\": \"p\""
 #define OK_ROW "{\"id\": \"" ID1 "\", " REST ", \"vector\": [1]}\n"
 #define ROW_X(id, vec) "{\"id\": " id ", " REST ", \"vector\": " vec "}"
 
 static void errors(void) {
   /* columns are 1-based bytes of the line */
-  CHECK_CONTAINS(fails(OK_ROW "{\"id\": \"" ID2 "\" \"vector\": [1]}\n"), "d.jsonl:2:47: expected ',' or '}'");
+  CHECK_CONTAINS(fails(OK_ROW "{\"id\": \"" ID2 "\" \"vector\": [1]}\n"),
+                 "d.jsonl:2:47: expected ',' or '}'");
   CHECK_CONTAINS(fails(OK_ROW OK_ROW "{\"vector\": [1, x], \"id\": \"x\"}\n"),
                  "d.jsonl:3:16: field 'vector': expected an array of numbers (expected a number)");
-  CHECK_CONTAINS(fails("{\"vector\": \"abc\"}"), "d.jsonl:1:12: field 'vector': expected an array of numbers (expected '[')");
-  CHECK_CONTAINS(fails("{\"vector\": null}"), "d.jsonl:1:12: field 'vector': expected an array of numbers, got null");
-  CHECK_CONTAINS(fails("{\"id\": null}"), "d.jsonl:1:8: field 'id': expected a string, got null (the key)");
-  CHECK_CONTAINS(fails("{\"exp_years\": \"3\"}"), "d.jsonl:1:15: field 'exp_years': expected an integer");
+  CHECK_CONTAINS(fails("{\"vector\": \"abc\"}"),
+                 "d.jsonl:1:12: field 'vector': expected an array of numbers (expected '[')");
+  CHECK_CONTAINS(fails("{\"vector\": null}"),
+                 "d.jsonl:1:12: field 'vector': expected an array of numbers, got null");
+  CHECK_CONTAINS(fails("{\"id\": null}"),
+                 "d.jsonl:1:8: field 'id': expected a string, got null (the key)");
+  CHECK_CONTAINS(fails("{\"exp_years\": \"3\"}"),
+                 "d.jsonl:1:15: field 'exp_years': expected an integer");
   CHECK_CONTAINS(fails("{\"exp_years\": 2.5}"), "field 'exp_years': expected an integer");
   CHECK_CONTAINS(fails("{\"exp_years\": -2147483649}"), "integer out of the int32 range");
   CHECK_CONTAINS(fails("{\"id\": 5}"), "d.jsonl:1:8: field 'id': expected a string");
@@ -114,32 +123,41 @@ static void errors(void) {
   CHECK_CONTAINS(fails(ROW_X("\"" ID1 "\"", "[1]") " x"), "d.jsonl:1:");
   CHECK_CONTAINS(fails(ROW_X("\"" ID1 "\"", "[1]") " x"), "unexpected data after the object");
   CHECK_CONTAINS(fails("[1, 2]"), "d.jsonl:1:1: expected a JSON object");
-  CHECK_CONTAINS(fails("{\"vector\": [1" "0000000000000000000000000000000000000000000000000000000000000000000000"
-                       "0000000000000000000000000000000000000000000000000000000000000000000000000000000000000000"
-                       "0000000000000000000000000000000000000000000000000000000000000000000000000000000000000000"
-                       "00000000000000000000000000000000000000000000000000000000000000000000000000000000000000000]}"),
-                 "integer too large to convert to float");
-  CHECK_CONTAINS(fails_opts("{\"u\": [[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[["
-                            "[[[[[[[[[[[[[[[[]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]}",
-                            &(es_loader_opts){1}),
-                 "nested too deeply");
+  CHECK_CONTAINS(
+      fails(
+          "{\"vector\": [1"
+          "0000000000000000000000000000000000000000000000000000000000000000000000"
+          "0000000000000000000000000000000000000000000000000000000000000000000000000000000000000000"
+          "0000000000000000000000000000000000000000000000000000000000000000000000000000000000000000"
+          "00000000000000000000000000000000000000000000000000000000000000000000000000000000000000000]}"),
+      "integer too large to convert to float");
+  CHECK_CONTAINS(
+      fails_opts(
+          "{\"u\": [[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[["
+          "[[[[[[[[[[[[[[[[]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]}",
+          &(es_loader_opts){1}),
+      "nested too deeply");
   CHECK_CONTAINS(fails("{\"id\": \"x\xc3\"}"), "field 'id': string is not valid UTF-8");
 }
 
 /* Issue 9, found 1, in JSONL: an object without a field was stored with its default. */
 static void test_found1_jsonl_missing_field_refused(void) {
-  const char *m = fails(OK_ROW "{\"id\": \"" ID2 "\", \"company_name\": \"c\", \"english_level\": \"e\","
-                        " \"primary_keyword\": \"p\", \"vector\": [1]}\n");
-  CHECK_CONTAINS(m, "d.jsonl:2:128: missing field exp_years (a recruit object has the fields id, company_name, "
-                    "exp_years, english_level, primary_keyword, vector)");
+  const char *m = fails(OK_ROW "{\"id\": \"" ID2
+                               "\", \"company_name\": \"c\", \"english_level\": \"e\","
+                               " \"primary_keyword\": \"p\", \"vector\": [1]}\n");
+  CHECK_CONTAINS(
+      m,
+      "d.jsonl:2:128: missing field exp_years (a recruit object has the fields id, company_name, "
+      "exp_years, english_level, primary_keyword, vector)");
   CHECK_CONTAINS(fails("{\"id\": \"" ID1 "\", \"vector\": [1]}"),
                  "d.jsonl:1:"); /* every missing one named */
   CHECK_CONTAINS(fails("{\"id\": \"" ID1 "\", \"vector\": [1]}"),
                  "missing fields company_name, exp_years, english_level, primary_keyword");
   CHECK_CONTAINS(fails("{}"), "d.jsonl:1:2: missing fields id, company_name");
   /* --ignore-unknown-columns never fills a missing field */
-  CHECK_CONTAINS(fails_opts("{\"id\": \"" ID1 "\", \"vector\": [1], \"x\": 1}", &(es_loader_opts){1}),
-                 "missing fields company_name");
+  CHECK_CONTAINS(
+      fails_opts("{\"id\": \"" ID1 "\", \"vector\": [1], \"x\": 1}", &(es_loader_opts){1}),
+      "missing fields company_name");
 }
 
 static void test_found1_jsonl_unknown_key_suggests(void) {
@@ -148,17 +166,22 @@ static void test_found1_jsonl_unknown_key_suggests(void) {
                  "--ignore-unknown-columns to drop fields the recruit domain does not have)");
   CHECK_CONTAINS(fails("{\"salary\": 1}"), "d.jsonl:1:2: unknown field 'salary' (pass");
   /* an escaped key is matched, and named, decoded; a control character is shown escaped */
-  CHECK_CONTAINS(fails("{\"exp\\u005fyear\": 1}"), "unknown field 'exp_year' (did you mean 'exp_years'?)");
+  CHECK_CONTAINS(fails("{\"exp\\u005fyear\": 1}"),
+                 "unknown field 'exp_year' (did you mean 'exp_years'?)");
   CHECK_CONTAINS(fails("{\"a\\nb\": 1}"), "unknown field 'a\\x0ab'");
-  CHECK_CONTAINS(fails(OK_ROW "{\"id\": \"" ID2 "\", \"id\": \"" ID3 "\"}\n"), "d.jsonl:2:48: field 'id': appears twice in the object");
+  CHECK_CONTAINS(fails(OK_ROW "{\"id\": \"" ID2 "\", \"id\": \"" ID3 "\"}\n"),
+                 "d.jsonl:2:48: field 'id': appears twice in the object");
 }
 
 static void ignore_unknown(void) {
   es_loader_opts o = {1};
   es_chunk c;
   es_error err;
-  long n = load_opts("i.jsonl", "{\"extra\": {\"deep\": [1, {\"x\": null}, true, false, \"s\"]}, \"id\": \"" ID1 "\", "
-                     REST ", \"vector\": [1], \"exp_year\": 4}\n", "recruit", &o, &c, &err);
+  long n =
+      load_opts("i.jsonl",
+                "{\"extra\": {\"deep\": [1, {\"x\": null}, true, false, \"s\"]}, \"id\": \"" ID1
+                "\", " REST ", \"vector\": [1], \"exp_year\": 4}\n",
+                "recruit", &o, &c, &err);
   CHECK_EQ_INT(n, 1);
   if (n == 1) CHECK_EQ_INT(row(&c, 0)[2].i, 1);
   es_chunk_free(&c);
@@ -169,9 +192,12 @@ static void server_checks(void) {
   CHECK_CONTAINS(fails(OK_ROW ROW_X("\"" ID2 "\"", "[1, 2]") "\n"),
                  "d.jsonl:2: field 'vector': 2 values, expected 1 as in the first row (line 1)");
   CHECK_CONTAINS(fails(ROW_X("\"x\"", "[1]")), "d.jsonl:1: field 'id': 'x' is not a UUID");
-  CHECK_CONTAINS(fails(ROW_X("\"" ID1 "\"", "[NaN]")), "d.jsonl:1: field 'vector': value 0 is not finite");
-  CHECK_CONTAINS(fails(ROW_X("\"" ID1 "\"", "[]")), "d.jsonl:1: field 'vector': 0 values (a vector has 1 to 16000)");
-  CHECK_CONTAINS(fails("{\"id\": \"" ID1 "\", \"company_name\": \"c\", \"exp_years\": -3, \"english_level\": \"e\", "
+  CHECK_CONTAINS(fails(ROW_X("\"" ID1 "\"", "[NaN]")),
+                 "d.jsonl:1: field 'vector': value 0 is not finite");
+  CHECK_CONTAINS(fails(ROW_X("\"" ID1 "\"", "[]")),
+                 "d.jsonl:1: field 'vector': 0 values (a vector has 1 to 16000)");
+  CHECK_CONTAINS(fails("{\"id\": \"" ID1
+                       "\", \"company_name\": \"c\", \"exp_years\": -3, \"english_level\": \"e\", "
                        "\"primary_keyword\": \"p\", \"vector\": [1]}"),
                  "d.jsonl:1: field 'exp_years': -3 is negative");
 }
@@ -189,8 +215,8 @@ static void chunks_and_eof(void) {
   for (i = 0; n == 2000 && i < 2000; i++) {
     char want[16];
     snprintf(want, sizeof(want), "s%d", i);
-    if (strcmp(es_chunk_row(&c, (size_t)i)[0].s, want) || es_chunk_row(&c, (size_t)i)[2].vec.v[0] != (float)i ||
-        c.lines[i] != (uint64_t)i + 1)
+    if (strcmp(es_chunk_row(&c, (size_t)i)[0].s, want) ||
+        es_chunk_row(&c, (size_t)i)[2].vec.v[0] != (float)i || c.lines[i] != (uint64_t)i + 1)
       ok = 0;
   }
   CHECK(ok);

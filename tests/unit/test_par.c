@@ -52,8 +52,9 @@ static int cut_agrees(const char *s, size_t n) {
         if (rc == 0 && (eof || !b[end] || end > L || want < L)) ok = 0;
         if (rc < 0) ok = 0;
         if (!ok) {
-          fprintf(stderr, "cut of %zu bytes of [%.*s] from %zu at %zu (eof %d): rc %d end %zu, want %zu\n", L,
-                  (int)n, s, start, from, eof, rc, end, want);
+          fprintf(stderr,
+                  "cut of %zu bytes of [%.*s] from %zu at %zu (eof %d): rc %d end %zu, want %zu\n",
+                  L, (int)n, s, start, from, eof, rc, end, want);
           return 0;
         }
       }
@@ -132,12 +133,16 @@ static const char *tricky_csv(int crlf) {
   es_buf b = ES_BUF_INIT;
   const char *nl = crlf ? "\r\n" : "\n";
   int i;
-  es_buf_printf(&b, "candidate_id,position_category,experience_years,original_resume,skills,vector%s", nl);
+  es_buf_printf(
+      &b, "candidate_id,position_category,experience_years,original_resume,skills,vector%s", nl);
   for (i = 0; i < 300; i++) {
     es_buf_printf(&b, "00000000-0000-4000-8000-%012d,", i);
-    if (i % 3 == 0) es_buf_printf(&b, "\"cat\n%d\"\"x\"\"\r\n\",", i);
-    else es_buf_printf(&b, "plain%d,", i);
-    es_buf_printf(&b, "%d,\"resume %d: \"\"quoted\"\",\nnew line%s,\",", i % 40, i, i % 7 ? "" : "\r");
+    if (i % 3 == 0)
+      es_buf_printf(&b, "\"cat\n%d\"\"x\"\"\r\n\",", i);
+    else
+      es_buf_printf(&b, "plain%d,", i);
+    es_buf_printf(&b, "%d,\"resume %d: \"\"quoted\"\",\nnew line%s,\",", i % 40, i,
+                  i % 7 ? "" : "\r");
     es_buf_printf(&b, "\"[\"\"go\"\", \"\"c\"\"]\",\"[%d.5, -1e-3, 2]\"%s", i, nl);
     if (i % 11 == 0) es_buf_puts(&b, nl); /* a blank line */
   }
@@ -148,9 +153,12 @@ static const char *tricky_jsonl(void) {
   es_buf b = ES_BUF_INIT;
   int i;
   for (i = 0; i < 300; i++) {
-    es_buf_printf(&b, "{\"candidate_id\": \"00000000-0000-4000-8000-%012d\", \"position_category\": "
-                      "\"a\\nb \\\"%d\\\"\", \"experience_years\": %d, \"original_resume\": \"r\\r\\n\", "
-                      "\"skills\": [\"x\"], \"vector\": [%d, 0.25, -2]}\n", i, i, i % 30, i);
+    es_buf_printf(
+        &b,
+        "{\"candidate_id\": \"00000000-0000-4000-8000-%012d\", \"position_category\": "
+        "\"a\\nb \\\"%d\\\"\", \"experience_years\": %d, \"original_resume\": \"r\\r\\n\", "
+        "\"skills\": [\"x\"], \"vector\": [%d, 0.25, -2]}\n",
+        i, i, i % 30, i);
     if (i % 13 == 0) es_buf_puts(&b, "  \r\n"); /* blank */
   }
   return written("tricky.jsonl", &b);
@@ -192,8 +200,8 @@ static int same_as_one_thread(const char *path) {
         ok = dumps_agree(&want, &got);
       }
       if (!ok)
-        fprintf(stderr, "%s, %d threads, pieces of %s bytes:\n%.600s\nbut one thread:\n%.600s\n", path, t,
-                pieces[i], got.ptr, want.ptr);
+        fprintf(stderr, "%s, %d threads, pieces of %s bytes:\n%.600s\nbut one thread:\n%.600s\n",
+                path, t, pieces[i], got.ptr, want.ptr);
     }
   }
   unsetenv("ES_PAR_PIECE_BYTES");
@@ -226,28 +234,36 @@ static void parallel_errors(void) {
   es_buf b = ES_BUF_INIT;
   const char *path;
   int i;
-  es_buf_puts(&b, "candidate_id,position_category,experience_years,original_resume,skills,vector\n");
+  es_buf_puts(&b,
+              "candidate_id,position_category,experience_years,original_resume,skills,vector\n");
   for (i = 0; i < 200; i++)
-    es_buf_printf(&b, "00000000-0000-4000-8000-%012d,\"a\nb\",%d,r,,\"[1, 2]\"\n", i, i == 150 ? -1 : 1);
+    es_buf_printf(&b, "00000000-0000-4000-8000-%012d,\"a\nb\",%d,r,,\"[1, 2]\"\n", i,
+                  i == 150 ? -1 : 1);
   path = tu_write_n("bad.csv", b.ptr, b.len);
   CHECK(same_as_one_thread(path));
   es_buf_clear(&b);
-  es_buf_puts(&b, "candidate_id,position_category,experience_years,original_resume,skills,vector\n");
+  es_buf_puts(&b,
+              "candidate_id,position_category,experience_years,original_resume,skills,vector\n");
   for (i = 0; i < 100; i++)
-    es_buf_printf(&b, "00000000-0000-4000-8000-%012d,x,1,r,,\"[1, 2%s]\"\n", i, i == 70 ? ", 3" : "");
+    es_buf_printf(&b, "00000000-0000-4000-8000-%012d,x,1,r,,\"[1, 2%s]\"\n", i,
+                  i == 70 ? ", 3" : "");
   CHECK(same_as_one_thread(tu_write_n("dim.csv", b.ptr, b.len)));
   es_buf_clear(&b);
-  es_buf_puts(&b, "candidate_id,position_category,experience_years,original_resume,skills,vector\n");
+  es_buf_puts(&b,
+              "candidate_id,position_category,experience_years,original_resume,skills,vector\n");
   for (i = 0; i < 50; i++) es_buf_printf(&b, "00000000-0000-4000-8000-%012d,x,1,r,,\"[1]\"\n", i);
   es_buf_puts(&b, "00000000-0000-4000-8000-000000000099,\"never closed,1,r,,\"[1]\"\n");
   CHECK(same_as_one_thread(tu_write_n("open.csv", b.ptr, b.len)));
   /* Empty, header only, one row. */
   CHECK(same_as_one_thread(tu_write("empty.csv", "")));
-  CHECK(same_as_one_thread(tu_write("header.csv", "candidate_id,position_category,experience_years,"
-                                                  "original_resume,skills,vector\n")));
-  CHECK(same_as_one_thread(tu_write("one.jsonl", "{\"candidate_id\": \"00000000-0000-4000-8000-000000000001\", "
-                                                 "\"position_category\": \"p\", \"experience_years\": 1, "
-                                                 "\"original_resume\": \"\", \"skills\": null, \"vector\": [1]}")));
+  CHECK(same_as_one_thread(tu_write("header.csv",
+                                    "candidate_id,position_category,experience_years,"
+                                    "original_resume,skills,vector\n")));
+  CHECK(same_as_one_thread(
+      tu_write("one.jsonl",
+               "{\"candidate_id\": \"00000000-0000-4000-8000-000000000001\", "
+               "\"position_category\": \"p\", \"experience_years\": 1, "
+               "\"original_resume\": \"\", \"skills\": null, \"vector\": [1]}")));
   es_buf_free(&b);
 }
 

@@ -89,14 +89,17 @@ static void test_rle_random(void) {
     while (got < n) {
       k = 1 + next_rand() % 700;
       if (k > n - got) k = n - got;
-      if (wide ? es_pq_rle_u32(&r, out + got, k, &err) : es_pq_rle_u8(&r, out8 + got, k, &err)) break;
+      if (wide ? es_pq_rle_u32(&r, out + got, k, &err) : es_pq_rle_u8(&r, out8 + got, k, &err))
+        break;
       got += k;
     }
     CHECK_EQ_INT(got, n);
     for (i = 0; i < got; i++) bad += (wide ? out[i] : out8[i]) != want[i];
     CHECK_EQ_INT(bad, 0);
     /* Asking past the end (and the padding) is an error, not a read past the buffer. */
-    CHECK_EQ_INT(wide ? es_pq_rle_u32(&r, out, pad + 1, &err) : es_pq_rle_u8(&r, out8, pad + 1, &err), ES_EINVAL);
+    CHECK_EQ_INT(
+        wide ? es_pq_rle_u32(&r, out, pad + 1, &err) : es_pq_rle_u8(&r, out8, pad + 1, &err),
+        ES_EINVAL);
     pqb_free(&b);
     free(want);
     free(out);
@@ -215,7 +218,10 @@ static void test_delta(void) {
     for (i = 0; i < n; i++) {
       uint64_t r = next_rand();
       int mode = (int)(r % 4);
-      v[i] = mode == 0 ? (int64_t)r : mode == 1 ? (int64_t)(r % 1000) - 500 : mode == 2 ? (i ? v[i - 1] + 3 : 7) : INT64_MIN;
+      v[i] = mode == 0   ? (int64_t)r
+             : mode == 1 ? (int64_t)(r % 1000) - 500
+             : mode == 2 ? (i ? v[i - 1] + 3 : 7)
+                         : INT64_MIN;
       if (is32) v[i] = (int32_t)v[i];
     }
     delta_encode(&b, v, n, is32);
@@ -297,7 +303,9 @@ static void test_bytes(void) {
   pqb s = {0};
   int i, enc;
   for (enc = 0; enc < 3; enc++) {
-    int e = enc == 0 ? ES_PQ_PLAIN : enc == 1 ? ES_PQ_DELTA_LENGTH_BYTE_ARRAY : ES_PQ_DELTA_BYTE_ARRAY;
+    int e = enc == 0   ? ES_PQ_PLAIN
+            : enc == 1 ? ES_PQ_DELTA_LENGTH_BYTE_ARRAY
+                       : ES_PQ_DELTA_BYTE_ARRAY;
     memset(&b, 0, sizeof(b));
     for (i = 0; i < N; i++) {
       size_t p = 0;
@@ -354,42 +362,60 @@ static void test_values(void) {
   memset(&v, 0, sizeof(v));
   for (i = 0; i < 5; i++)
     for (j = 0; j < 8; j++) bss[j * 5 + i] = ((uint8_t *)&d[i])[j];
-  CHECK_EQ_INT(es_pq_vals_init(&v, ES_PQ_BYTE_STREAM_SPLIT, ES_PQ_DOUBLE, 8, bss, bss + 40, 5, NULL, &budget, 0, &err), 0);
+  CHECK_EQ_INT(es_pq_vals_init(&v, ES_PQ_BYTE_STREAM_SPLIT, ES_PQ_DOUBLE, 8, bss, bss + 40, 5, NULL,
+                               &budget, 0, &err),
+               0);
   CHECK_EQ_INT(es_pq_vals_f32(&v, f, 5, &err), 0);
   CHECK(f[0] == 0.1f && signbit(f[1]) && f[2] == FLT_MAX && f[3] == 0.0f && f[4] == 16777216.0f);
-  CHECK_EQ_INT(es_pq_vals_init(&v, ES_PQ_BYTE_STREAM_SPLIT, ES_PQ_DOUBLE, 8, bss, bss + 39, 5, NULL, &budget, 7, &err),
+  CHECK_EQ_INT(es_pq_vals_init(&v, ES_PQ_BYTE_STREAM_SPLIT, ES_PQ_DOUBLE, 8, bss, bss + 39, 5, NULL,
+                               &budget, 7, &err),
                ES_EINVAL);
   CHECK_CONTAINS(err.msg, "byte 7: BYTE_STREAM_SPLIT data of 39 bytes");
   /* A dictionary of INT64 values and bit-packed indices into it. */
   {
     int64_t dv[3] = {10, -20, 3000000000LL};
     static const uint8_t idx[] = {2, 3, 0x24, 0, 0}; /* width 2: 0,1,2,0,0,... */
-    static const uint8_t bad[] = {2, 3, 0x3f, 0, 0};  /* an index of 3 */
+    static const uint8_t bad[] = {2, 3, 0x3f, 0, 0}; /* an index of 3 */
     memset(&dict, 0, sizeof(dict));
     CHECK_EQ_INT(es_pq_dict_load(&dict, ES_PQ_INT64, 8, (const uint8_t *)dv, 24, 3, 0, &err), 0);
-    CHECK_EQ_INT(es_pq_dict_load(&dict, ES_PQ_INT64, 8, (const uint8_t *)dv, 24, 3, 0, &err), ES_EINVAL);
-    CHECK_EQ_INT(es_pq_vals_init(&v, ES_PQ_RLE_DICTIONARY, ES_PQ_INT64, 8, idx, idx + sizeof(idx), 4, &dict, &budget, 0, &err), 0);
+    CHECK_EQ_INT(es_pq_dict_load(&dict, ES_PQ_INT64, 8, (const uint8_t *)dv, 24, 3, 0, &err),
+                 ES_EINVAL);
+    CHECK_EQ_INT(es_pq_vals_init(&v, ES_PQ_RLE_DICTIONARY, ES_PQ_INT64, 8, idx, idx + sizeof(idx),
+                                 4, &dict, &budget, 0, &err),
+                 0);
     CHECK_EQ_INT(es_pq_vals_i64(&v, iv, 4, 0, &err), 0);
     CHECK(iv[0] == 10 && iv[1] == -20 && iv[2] == 3000000000LL && iv[3] == 10);
-    CHECK_EQ_INT(es_pq_vals_init(&v, ES_PQ_RLE_DICTIONARY, ES_PQ_INT64, 8, bad, bad + sizeof(bad), 4, &dict, &budget, 0, &err), 0);
+    CHECK_EQ_INT(es_pq_vals_init(&v, ES_PQ_RLE_DICTIONARY, ES_PQ_INT64, 8, bad, bad + sizeof(bad),
+                                 4, &dict, &budget, 0, &err),
+                 0);
     CHECK_EQ_INT(es_pq_vals_i64(&v, iv, 4, 0, &err), ES_EINVAL);
     CHECK_CONTAINS(err.msg, "above the largest allowed (2)");
     es_pq_dict_free(&dict);
-    CHECK_EQ_INT(es_pq_vals_init(&v, ES_PQ_RLE_DICTIONARY, ES_PQ_INT64, 8, idx, idx + sizeof(idx), 4, &dict, &budget, 0, &err), ES_EINVAL);
+    CHECK_EQ_INT(es_pq_vals_init(&v, ES_PQ_RLE_DICTIONARY, ES_PQ_INT64, 8, idx, idx + sizeof(idx),
+                                 4, &dict, &budget, 0, &err),
+                 ES_EINVAL);
     CHECK_CONTAINS(err.msg, "a dictionary-encoded page without a dictionary page");
   }
   /* An unsigned INT32 above INT32_MAX stays positive; an encoding a type cannot have is named. */
   {
     uint32_t u[1] = {0xfffffffeu};
-    CHECK_EQ_INT(es_pq_vals_init(&v, ES_PQ_PLAIN, ES_PQ_INT32, 4, (uint8_t *)u, (uint8_t *)u + 4, 1, NULL, &budget, 0, &err), 0);
+    CHECK_EQ_INT(es_pq_vals_init(&v, ES_PQ_PLAIN, ES_PQ_INT32, 4, (uint8_t *)u, (uint8_t *)u + 4, 1,
+                                 NULL, &budget, 0, &err),
+                 0);
     CHECK_EQ_INT(es_pq_vals_i64(&v, iv, 1, 1, &err), 0);
     CHECK_EQ_INT(iv[0], 4294967294LL);
-    CHECK_EQ_INT(es_pq_vals_init(&v, ES_PQ_DELTA_BINARY_PACKED, ES_PQ_FLOAT, 4, (uint8_t *)u, (uint8_t *)u + 4, 1, NULL, &budget, 0, &err), ES_EINVAL);
+    CHECK_EQ_INT(es_pq_vals_init(&v, ES_PQ_DELTA_BINARY_PACKED, ES_PQ_FLOAT, 4, (uint8_t *)u,
+                                 (uint8_t *)u + 4, 1, NULL, &budget, 0, &err),
+                 ES_EINVAL);
     CHECK_CONTAINS(err.msg, "encoding DELTA_BINARY_PACKED is not supported for a FLOAT column");
-    CHECK_EQ_INT(es_pq_vals_init(&v, 10, ES_PQ_FLOAT, 4, (uint8_t *)u, (uint8_t *)u + 4, 1, NULL, &budget, 0, &err), ES_EINVAL);
+    CHECK_EQ_INT(es_pq_vals_init(&v, 10, ES_PQ_FLOAT, 4, (uint8_t *)u, (uint8_t *)u + 4, 1, NULL,
+                                 &budget, 0, &err),
+                 ES_EINVAL);
     CHECK_CONTAINS(err.msg, "encoding ALP is not supported");
     /* PLAIN values run out before the levels say. */
-    CHECK_EQ_INT(es_pq_vals_init(&v, ES_PQ_PLAIN, ES_PQ_FLOAT, 4, (uint8_t *)u, (uint8_t *)u + 4, 2, NULL, &budget, 0, &err), 0);
+    CHECK_EQ_INT(es_pq_vals_init(&v, ES_PQ_PLAIN, ES_PQ_FLOAT, 4, (uint8_t *)u, (uint8_t *)u + 4, 2,
+                                 NULL, &budget, 0, &err),
+                 0);
     CHECK_EQ_INT(es_pq_vals_f32(&v, f, 2, &err), ES_EINVAL);
     CHECK_CONTAINS(err.msg, "PLAIN values run past the end of the page");
   }

@@ -403,7 +403,9 @@ static void test_schema(void) {
   es_pq_schema s;
   es_error err;
   CHECK_EQ_INT(map(skill_extra, "skill_embedding_dic", 0, &s, &err), ES_EINVAL);
-  CHECK_CONTAINS(err.msg, "x.parquet: missing column skill; unknown columns 'skil' (did you mean 'skill'?), 'meta'");
+  CHECK_CONTAINS(
+      err.msg,
+      "x.parquet: missing column skill; unknown columns 'skil' (did you mean 'skill'?), 'meta'");
   CHECK_EQ_INT(map(skill_extra, "skill_embedding_dic", 1, &s, &err), ES_EINVAL);
   CHECK_CONTAINS(err.msg, "x.parquet: missing column skill (the skill_embedding_dic domain has");
   /* --ignore-unknown-columns: a struct column and columns of types the reader cannot read are
@@ -418,7 +420,8 @@ static void test_schema(void) {
   CHECK_EQ_INT(map(vector_map, "skill_embedding_dic", 0, &s, &err), ES_EINVAL);
   CHECK_CONTAINS(err.msg, "column 'vector' is a MAP, not a list");
   CHECK_EQ_INT(map(vector_ints, "skill_embedding_dic", 0, &s, &err), ES_EINVAL);
-  CHECK_CONTAINS(err.msg, "column 'vector' holds lists of INT32; the field takes a list of FLOAT or DOUBLE");
+  CHECK_CONTAINS(err.msg,
+                 "column 'vector' holds lists of INT32; the field takes a list of FLOAT or DOUBLE");
   CHECK_EQ_INT(map(truncated_tree, "skill_embedding_dic", 0, &s, &err), ES_EINVAL);
   CHECK_CONTAINS(err.msg, "x.parquet: byte ");
   CHECK_CONTAINS(err.msg, "the schema ends inside a group");

@@ -21,7 +21,8 @@ static uint8_t *slurp(const char *name, size_t *len) {
   uint8_t *buf;
   long n;
   snprintf(path, sizeof(path), "%s/tests/fixtures/parquet/%s", src ? src : ".", name);
-  if (!(f = fopen(path, "rb")) || fseek(f, 0, SEEK_END) || (n = ftell(f)) < 0 || fseek(f, 0, SEEK_SET)) {
+  if (!(f = fopen(path, "rb")) || fseek(f, 0, SEEK_END) || (n = ftell(f)) < 0 ||
+      fseek(f, 0, SEEK_SET)) {
     perror(path);
     exit(1);
   }
@@ -49,8 +50,8 @@ static int valid_rows(es_chunk *c, size_t from, int32_t *dim) {
 }
 
 /* Reads every row of buf into c (chunks of max_rows); the row count or the negative error. */
-static long load(const uint8_t *buf, size_t len, const char *domain, int ignore, size_t max_rows, es_chunk *c,
-                 es_error *err) {
+static long load(const uint8_t *buf, size_t len, const char *domain, int ignore, size_t max_rows,
+                 es_chunk *c, es_error *err) {
   const es_domain *d = es_domain_find(domain);
   es_loader_opts opts = {ignore};
   es_loader *l;
@@ -124,7 +125,7 @@ static void test_values(void) {
   es_chunk_free(&c);
   CHECK_EQ_INT(load(buf, len, "candidate", 0, 100, &c, &err), 7);
   row = es_chunk_row(&c, 6);
-  CHECK_EQ_INT(row[4].list.n, 20); /* skills */
+  CHECK_EQ_INT(row[4].list.n, 20);                /* skills */
   CHECK_EQ_INT(es_chunk_row(&c, 2)[4].list.n, 0); /* a null list is no skills */
   CHECK_EQ_INT(es_chunk_row(&c, 3)[2].i, 2147483647);
   CHECK_EQ_INT(es_chunk_row(&c, 4)[2].i, 5);
@@ -156,8 +157,7 @@ static void expect_repeated(const char *file, const char *domain) {
   int n = 0;
   es_chunk_init(&c, d);
   CHECK_EQ_INT(es_parquet_open_mem(buf, len, "f.parquet", d, NULL, &l, &err), 0);
-  while (l && (n = es_loader_next(l, &c, 100, &err)) > 0) {
-  }
+  while (l && (n = es_loader_next(l, &c, 100, &err)) > 0) {}
   CHECK_EQ_INT(n, ES_EINVAL);
   CHECK_EQ_INT(l ? es_loader_next(l, &c, 100, &again) : 0, ES_EINVAL);
   CHECK_STR(again.msg, err.msg);
@@ -172,12 +172,16 @@ static void test_refusals(void) {
   uint8_t *buf;
   es_chunk c;
   es_error err;
-  expect_error("null_vector.parquet", "skill_embedding_dic", 0,
-               "f.parquet: row group 0: column 'vector': byte 88: row index 2 (row 2 in its row group): null vector");
-  expect_error("null_key.parquet", "skill_embedding_dic", 0, "column 'skill': byte 4: row index 1 (row 1 in its row group): null in the key column");
+  expect_error(
+      "null_vector.parquet", "skill_embedding_dic", 0,
+      "f.parquet: row group 0: column 'vector': byte 88: row index 2 (row 2 in its row group): null vector");
+  expect_error(
+      "null_key.parquet", "skill_embedding_dic", 0,
+      "column 'skill': byte 4: row index 1 (row 1 in its row group): null in the key column");
   expect_error("null_item.parquet", "skill_embedding_dic", 0, "item 1 of the list is null");
   expect_error("bit_packed_levels.parquet", "skill_embedding_dic", 0, "levels encoded BIT_PACKED");
-  expect_error("int_range.parquet", "recruit", 0, "row group 1: column 'exp_years': byte 401: row index 2 (row 0 in its row group)");
+  expect_error("int_range.parquet", "recruit", 0,
+               "row group 1: column 'exp_years': byte 401: row index 2 (row 0 in its row group)");
   expect_error("unsigned.parquet", "recruit", 0, "4294967295: integer out of the int32 range");
   expect_error("missing_column.parquet", "recruit", 1, "f.parquet: missing column exp_years");
   /* rows the reader decodes but the server would refuse: named by row group, row and column */
@@ -185,12 +189,18 @@ static void test_refusals(void) {
                "f.parquet: row index 2: field 'exp_years': -1 is negative");
   expect_error("nan_vector.parquet", "skill_embedding_dic", 0,
                "f.parquet: row index 1: field 'vector': value 1 is not finite");
-  expect_error("double_overflow.parquet", "skill_embedding_dic", 0, "f.parquet: row index 2: field 'vector': value 0 is not finite (row group 0, row 2 in it)");
-  expect_error("ragged_vector.parquet", "skill_embedding_dic", 0,
-               "f.parquet: row index 2: field 'vector': 2 values, expected 3 as in the first row (row index 0) (row group 1, row 0 in it)");
-  expect_error("empty_vector.parquet", "skill_embedding_dic", 0, "f.parquet: row index 0: field 'vector': 0 values");
-  expect_error("empty_key.parquet", "skill_embedding_dic", 0, "f.parquet: row index 1: field 'skill': must not be empty");
-  expect_error("bad_uuid.parquet", "recruit", 0, "f.parquet: row index 1: field 'id': '0190a3c2-7b1e-4cc1-9a2b' is not a UUID");
+  expect_error(
+      "double_overflow.parquet", "skill_embedding_dic", 0,
+      "f.parquet: row index 2: field 'vector': value 0 is not finite (row group 0, row 2 in it)");
+  expect_error(
+      "ragged_vector.parquet", "skill_embedding_dic", 0,
+      "f.parquet: row index 2: field 'vector': 2 values, expected 3 as in the first row (row index 0) (row group 1, row 0 in it)");
+  expect_error("empty_vector.parquet", "skill_embedding_dic", 0,
+               "f.parquet: row index 0: field 'vector': 0 values");
+  expect_error("empty_key.parquet", "skill_embedding_dic", 0,
+               "f.parquet: row index 1: field 'skill': must not be empty");
+  expect_error("bad_uuid.parquet", "recruit", 0,
+               "f.parquet: row index 1: field 'id': '0190a3c2-7b1e-4cc1-9a2b' is not a UUID");
   /* an unknown column: refused, or with ignore_unknown_columns dropped and never read (its
      data is LZO-compressed, which reading would refuse) */
   expect_error("extra_columns.parquet", "skill_embedding_dic", 0, "unknown column 'salary'");
@@ -199,7 +209,8 @@ static void test_refusals(void) {
   es_chunk_free(&c);
   /* the file of another domain: its columns named */
   CHECK_EQ_INT(load(buf, len, "recruit", 0, 100, &c, &err), ES_EINVAL);
-  CHECK_CONTAINS(err.msg, "missing columns id, company_name, exp_years, english_level, primary_keyword");
+  CHECK_CONTAINS(err.msg,
+                 "missing columns id, company_name, exp_years, english_level, primary_keyword");
   es_chunk_free(&c);
   free(buf);
 }

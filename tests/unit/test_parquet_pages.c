@@ -21,7 +21,8 @@ static size_t compress_with(int codec, const uint8_t *src, size_t n, uint8_t *ou
   switch (codec) {
   case ES_PQ_SNAPPY: snappy_compress((const char *)src, n, (char *)out, &len); return len;
   case ES_PQ_ZSTD: return ZSTD_compress(out, cap, src, n, 3);
-  case ES_PQ_LZ4_RAW: return (size_t)LZ4_compress_default((const char *)src, (char *)out, (int)n, (int)cap);
+  case ES_PQ_LZ4_RAW:
+    return (size_t)LZ4_compress_default((const char *)src, (char *)out, (int)n, (int)cap);
   case ES_PQ_GZIP:
     memset(&zs, 0, sizeof(zs));
     deflateInit2(&zs, 6, Z_DEFLATED, 15 + 16, 8, Z_DEFAULT_STRATEGY); /* + 16: a gzip header */
@@ -40,7 +41,7 @@ static size_t compress_with(int codec, const uint8_t *src, size_t n, uint8_t *ou
 /* One page: header (with its data, dictionary or v2 part) and body. */
 typedef struct page_spec {
   int type, codec, encoding, nvals, nulls;
-  const uint8_t *body;  /* uncompressed: levels (v1: with lengths) and values */
+  const uint8_t *body; /* uncompressed: levels (v1: with lengths) and values */
   size_t n;
   size_t lv;            /* v2: level bytes at the front, never compressed */
   int32_t usize, csize; /* when non-zero: lie about the sizes */
@@ -52,7 +53,8 @@ static void page(pqb *f, const page_spec *ps) {
   pqb h = {0};
   if (!comp) abort();
   memcpy(comp, ps->body, ps->lv);
-  clen = ps->lv + compress_with(ps->codec, ps->body + ps->lv, ps->n - ps->lv, comp + ps->lv, cap - ps->lv);
+  clen = ps->lv +
+         compress_with(ps->codec, ps->body + ps->lv, ps->n - ps->lv, comp + ps->lv, cap - ps->lv);
   pqb_begin(&h);
   pqb_i32(&h, 1, ps->type);
   pqb_i32(&h, 2, ps->usize ? ps->usize : (int32_t)ps->n);
@@ -82,7 +84,8 @@ static void page(pqb *f, const page_spec *ps) {
 
 /* Reads every value of an INT32 column chunk file[4, f->n) as int64; returns the count or the
    negative error. */
-static long read_ints(const pqb *f, int codec, int max_def, int64_t num_values, int64_t *out, es_error *err) {
+static long read_ints(const pqb *f, int codec, int max_def, int64_t num_values, int64_t *out,
+                      es_error *err) {
   es_pq_colspec spec;
   es_pq_chunk ch;
   es_pq_col c;
@@ -123,7 +126,8 @@ static size_t plain_ints(uint8_t *body, int start, int n) {
 }
 
 static void test_codecs(void) {
-  static const int codecs[] = {ES_PQ_UNCOMPRESSED, ES_PQ_SNAPPY, ES_PQ_GZIP, ES_PQ_ZSTD, ES_PQ_LZ4_RAW};
+  static const int codecs[] = {ES_PQ_UNCOMPRESSED, ES_PQ_SNAPPY, ES_PQ_GZIP, ES_PQ_ZSTD,
+                               ES_PQ_LZ4_RAW};
   uint8_t body[4096];
   int64_t out[2000];
   es_error err;
@@ -164,22 +168,27 @@ static void test_page_lies(void) {
   size_t n = plain_ints(body, 0, 100);
   page_spec ps = {ES_PQ_DATA_PAGE, ES_PQ_SNAPPY, ES_PQ_PLAIN, 100, 0, body, n, 0, 0, 0};
   ps.usize = 0x7fffffff; /* 2 GiB claimed: refused before anything is allocated */
-  expect_page_error(&ps, ES_PQ_SNAPPY, "byte 4: a page of 2147483647 bytes uncompressed (more than 268435456)");
+  expect_page_error(&ps, ES_PQ_SNAPPY,
+                    "byte 4: a page of 2147483647 bytes uncompressed (more than 268435456)");
   ps.usize = 1000; /* snappy's own length header disagrees */
-  expect_page_error(&ps, ES_PQ_SNAPPY, "the SNAPPY data holds 400 bytes but the page header says 1000");
+  expect_page_error(&ps, ES_PQ_SNAPPY,
+                    "the SNAPPY data holds 400 bytes but the page header says 1000");
   ps.usize = 0;
   ps.codec = ES_PQ_GZIP; /* gzip data read as zstd */
   expect_page_error(&ps, ES_PQ_ZSTD, "corrupt ZSTD data");
   ps.codec = ES_PQ_LZ4_RAW;
   ps.usize = 400 * 1000; /* more than LZ4 can expand to */
-  expect_page_error(&ps, ES_PQ_LZ4_RAW, "compressed bytes cannot hold the 400000 bytes the page header claims");
+  expect_page_error(&ps, ES_PQ_LZ4_RAW,
+                    "compressed bytes cannot hold the 400000 bytes the page header claims");
   ps.usize = 0;
   ps.codec = ES_PQ_ZSTD;
   expect_page_error(&ps, ES_PQ_LZO, "compression LZO is not supported");
-  expect_page_error(&ps, ES_PQ_LZ4, "compression LZ4 (the deprecated Hadoop framing) is not supported");
+  expect_page_error(&ps, ES_PQ_LZ4,
+                    "compression LZ4 (the deprecated Hadoop framing) is not supported");
   ps.codec = ES_PQ_UNCOMPRESSED;
   ps.usize = 404;
-  expect_page_error(&ps, ES_PQ_UNCOMPRESSED, "an uncompressed page of 400 bytes whose header says 404");
+  expect_page_error(&ps, ES_PQ_UNCOMPRESSED,
+                    "an uncompressed page of 400 bytes whose header says 404");
   ps.usize = 0;
   ps.type = 9;
   expect_page_error(&ps, ES_PQ_UNCOMPRESSED, "a page of unknown page type 9");
@@ -251,7 +260,8 @@ static void test_dict_and_v2(void) {
   ps.lv = 2;
   page(&f, &ps);
   CHECK_EQ_INT(read_ints(&f, ES_PQ_ZSTD, 1, 12, out, &err), 10);
-  CHECK(out[0] == 42 && out[1] == 40 && out[2] == 41 && out[3] == 42 && out[4] == 42 && out[5] == 41);
+  CHECK(out[0] == 42 && out[1] == 40 && out[2] == 41 && out[3] == 42 && out[4] == 42 &&
+        out[5] == 41);
   CHECK(out[6] == 40 && out[9] == 40);
   pqb_free(&f);
 }

@@ -30,7 +30,8 @@ static size_t compress_with(int codec, const uint8_t *src, size_t n, uint8_t *ou
   size_t len = cap;
   uLongf zlen;
   switch (codec) {
-  case ES_PQ_SNAPPY: return snappy_compress((const char *)src, n, (char *)out, &len) == SNAPPY_OK ? len : 0;
+  case ES_PQ_SNAPPY:
+    return snappy_compress((const char *)src, n, (char *)out, &len) == SNAPPY_OK ? len : 0;
   case ES_PQ_ZSTD: return ZSTD_compress(out, cap, src, n, 1);
   case ES_PQ_GZIP: /* the zlib header, which Parquet's GZIP pages may carry too */
     zlen = cap;
@@ -52,7 +53,8 @@ static const uint8_t *map_file(const uint8_t *p, size_t n) {
 }
 
 static void one_codec(int codec, const uint8_t *plain, uint8_t *comp, size_t cap, uint8_t *out) {
-  size_t page = (size_t)sysconf(_SC_PAGESIZE), n = compress_with(codec, plain, PLAIN_SIZE, comp, cap);
+  size_t page = (size_t)sysconf(_SC_PAGESIZE),
+         n = compress_with(codec, plain, PLAIN_SIZE, comp, cap);
   char buf[48];
   const uint8_t *file;
   es_error err;
@@ -87,7 +89,8 @@ int main(void) {
   uint8_t *plain = malloc(PLAIN_SIZE), *comp = malloc(cap), *out = malloc(PLAIN_SIZE);
   if (!plain || !comp || !out) return 1;
   fill(plain, PLAIN_SIZE);
-  for (size_t i = 0; i < sizeof(codecs) / sizeof(codecs[0]); i++) one_codec(codecs[i], plain, comp, cap, out);
+  for (size_t i = 0; i < sizeof(codecs) / sizeof(codecs[0]); i++)
+    one_codec(codecs[i], plain, comp, cap, out);
   free(plain);
   free(comp);
   free(out);

@@ -158,7 +158,8 @@ static const char *data_file(const char *name) {
 static void got_free(got *g) { es_chunk_free(&g->c); }
 
 /* Row i of g is (skill, position_category, [v0, v1]), the skill_embedding_dic fields. */
-static void check_skill_row(const got *g, long i, const char *skill, const char *pc, float v0, float v1) {
+static void check_skill_row(const got *g, long i, const char *skill, const char *pc, float v0,
+                            float v1) {
   const es_value *r;
   CHECK(i < g->rows);
   if (i >= g->rows) return;
@@ -169,7 +170,8 @@ static void check_skill_row(const got *g, long i, const char *skill, const char 
 }
 
 /* The file is refused by es_loader_open (no row ever comes out), with needle in the message. */
-static void path_refused_at_open(const char *path, const char *domain, int ignore_unknown, const char *needle) {
+static void path_refused_at_open(const char *path, const char *domain, int ignore_unknown,
+                                 const char *needle) {
   got g;
   load_path(&g, path, domain, ignore_unknown);
   CHECK_EQ_INT(g.open_rc, ES_EINVAL);
@@ -190,7 +192,8 @@ static void test_rows_missing_column_refused_at_open(void) {
   const char *const *rows[] = {ROW("skill", "s:py", "vector", "v")};
   pk p;
   pk_rows(&p, rows, 1);
-  refused_at_open(p.b, p.n, "skill_embedding_dic", 1, "/t.pkl: missing column position_category (the skill_embedding_dic domain");
+  refused_at_open(p.b, p.n, "skill_embedding_dic", 1,
+                  "/t.pkl: missing column position_category (the skill_embedding_dic domain");
 }
 
 static void test_rows_unknown_column_refused_with_suggestion(void) {
@@ -198,14 +201,16 @@ static void test_rows_unknown_column_refused_with_suggestion(void) {
       ROW("skil", "s:py", "position_category", "s:be", "vector", "v", "colour", "s:red")};
   pk p;
   pk_rows(&p, rows, 1);
-  refused_at_open(p.b, p.n, "skill_embedding_dic", 0,
-                  "missing column skill; unknown columns 'skil' (did you mean 'skill'?), 'colour' (pass "
-                  "--ignore-unknown-columns");
+  refused_at_open(
+      p.b, p.n, "skill_embedding_dic", 0,
+      "missing column skill; unknown columns 'skil' (did you mean 'skill'?), 'colour' (pass "
+      "--ignore-unknown-columns");
 }
 
 static void test_rows_unknown_column_dropped_with_ignore_option(void) {
-  const char *const *rows[] = {ROW("skill", "s:py", "extra", "i:7", "position_category", "s:be", "vector", "v"),
-                               ROW("skill", "s:go", "position_category", "s:fe", "vector", "v", "extra", "N")};
+  const char *const *rows[] = {
+      ROW("skill", "s:py", "extra", "i:7", "position_category", "s:be", "vector", "v"),
+      ROW("skill", "s:go", "position_category", "s:fe", "vector", "v", "extra", "N")};
   pk p;
   got g;
   pk_rows(&p, rows, 2);
@@ -231,14 +236,15 @@ static void test_rows_later_row_lacking_field_refused_at_open_naming_row(void) {
 }
 
 static void test_rows_later_row_unknown_key_refused_at_open_unless_dropped(void) {
-  const char *const *rows[] = {ROW("skill", "s:a", "position_category", "s:p", "vector", "v"),
-                               ROW("skill", "s:b", "position_categry", "s:p", "vector", "v", "position_category",
-                                   "s:q")};
+  const char *const *rows[] = {
+      ROW("skill", "s:a", "position_category", "s:p", "vector", "v"),
+      ROW("skill", "s:b", "position_categry", "s:p", "vector", "v", "position_category", "s:q")};
   pk p;
   got g;
   pk_rows(&p, rows, 2);
-  refused_at_open(p.b, p.n, "skill_embedding_dic", 0,
-                  "row index 1: unknown column 'position_categry' (did you mean 'position_category'?)");
+  refused_at_open(
+      p.b, p.n, "skill_embedding_dic", 0,
+      "row index 1: unknown column 'position_categry' (did you mean 'position_category'?)");
   load(&g, p.b, p.n, "skill_embedding_dic", 1);
   CHECK_EQ_INT(g.rows, 2);
   check_skill_row(&g, 1, "b", "q", 1.5f, -2.0f);
@@ -248,7 +254,8 @@ static void test_rows_later_row_unknown_key_refused_at_open_unless_dropped(void)
 /* ---- nulls ---- */
 
 /* The rows of a list of dicts are refused when read, with needle in the message. */
-static void refused_reading(const char *const *const *rows, size_t n, const char *domain, const char *needle) {
+static void refused_reading(const char *const *const *rows, size_t n, const char *domain,
+                            const char *needle) {
   pk p;
   got g;
   pk_rows(&p, rows, n);
@@ -265,23 +272,26 @@ static void test_null_key_is_an_error(void) {
   for (i = 0; i < 3; i++) {
     const char *const *rows[] = {ROW("skill", "s:a", "position_category", "s:p", "vector", "v"),
                                  ROW("skill", nulls[i], "position_category", "s:p", "vector", "v")};
-    refused_reading(rows, 2, "skill_embedding_dic",
-                    "row index 1: field 'skill': null (None, NaN or pandas.NA), but the key must be present");
+    refused_reading(
+        rows, 2, "skill_embedding_dic",
+        "row index 1: field 'skill': null (None, NaN or pandas.NA), but the key must be present");
   }
 }
 
 static void test_null_vector_is_an_error(void) {
   const char *const *rows[] = {ROW("skill", "s:a", "position_category", "s:p", "vector", "NA")};
-  refused_reading(rows, 1, "skill_embedding_dic",
-                  "row index 0: field 'vector': null (None, NaN or pandas.NA), but the vector must be present");
+  refused_reading(
+      rows, 1, "skill_embedding_dic",
+      "row index 0: field 'vector': null (None, NaN or pandas.NA), but the vector must be present");
 }
 
 /* None, NaN and pandas.NA anywhere else are the proto default: "", 0, []. */
 static void test_null_in_other_fields_is_the_proto_default(void) {
-  const char *const *rows[] = {ROW("candidate_id", "s:0190a8c2-abcd-7ef0-8000-0000000000c1", "position_category", "N", "experience_years", "nan",
-                                   "original_resume", "NA", "skills", "N", "vector", "v"),
-                               ROW("candidate_id", "s:0190a8c2-abcd-7ef0-8000-0000000000c2", "position_category", "nan", "experience_years", "NA",
-                                   "original_resume", "N", "skills", "l", "vector", "v")};
+  const char *const *rows[] = {
+      ROW("candidate_id", "s:0190a8c2-abcd-7ef0-8000-0000000000c1", "position_category", "N",
+          "experience_years", "nan", "original_resume", "NA", "skills", "N", "vector", "v"),
+      ROW("candidate_id", "s:0190a8c2-abcd-7ef0-8000-0000000000c2", "position_category", "nan",
+          "experience_years", "NA", "original_resume", "N", "skills", "l", "vector", "v")};
   pk p;
   got g;
   pk_rows(&p, rows, 2);
@@ -307,17 +317,20 @@ static void test_dict_of_lists_missing_and_unknown_named(void) {
   pk p;
   /* "extra" is never read when dropped: not even a list. */
   pk_columns(&p, ROW("skill", "[s:a]", "vectr", "[v]", "extra", "N"));
-  refused_at_open(p.b, p.n, "skill_embedding_dic", 0,
-                  "missing columns position_category, vector; unknown columns 'vectr' (did you mean 'vector'?), "
-                  "'extra'");
+  refused_at_open(
+      p.b, p.n, "skill_embedding_dic", 0,
+      "missing columns position_category, vector; unknown columns 'vectr' (did you mean 'vector'?), "
+      "'extra'");
   /* Dropping unknown columns does not make up missing ones. */
-  refused_at_open(p.b, p.n, "skill_embedding_dic", 1, "missing columns position_category, vector (the skill_embedding_dic");
+  refused_at_open(p.b, p.n, "skill_embedding_dic", 1,
+                  "missing columns position_category, vector (the skill_embedding_dic");
 }
 
 static void test_dict_of_lists_unknown_dropped_with_ignore_option(void) {
   pk p;
   got g;
-  pk_columns(&p, ROW("extra", "N", "skill", "[s:a]", "position_category", "[s:p]", "vector", "[v]"));
+  pk_columns(&p,
+             ROW("extra", "N", "skill", "[s:a]", "position_category", "[s:p]", "vector", "[v]"));
   load(&g, p.b, p.n, "skill_embedding_dic", 1);
   CHECK_EQ_INT(g.rows, 1);
   check_skill_row(&g, 0, "a", "p", 1.5f, -2.0f);
@@ -330,9 +343,10 @@ static void test_dict_of_lists_unknown_dropped_with_ignore_option(void) {
 static void test_dataframe_unknown_column_refused_or_dropped(void) {
   const char *path = data_file("df_extra.pkl");
   got g;
-  path_refused_at_open(path, "skill_embedding_dic", 0,
-                       "/df_extra.pkl: unknown column 'n0te' (pass --ignore-unknown-columns to drop columns the "
-                       "skill_embedding_dic domain does not have)");
+  path_refused_at_open(
+      path, "skill_embedding_dic", 0,
+      "/df_extra.pkl: unknown column 'n0te' (pass --ignore-unknown-columns to drop columns the "
+      "skill_embedding_dic domain does not have)");
   load_path(&g, path, "skill_embedding_dic", 1);
   CHECK_EQ_INT(g.rows, 2);
   check_skill_row(&g, 0, "py", "be", 1.5f, -2.0f);
@@ -344,7 +358,8 @@ static void test_dataframe_unknown_column_refused_or_dropped(void) {
 static void test_dataframe_split_vector_columns_are_the_vector(void) {
   const char *path = data_file("df_split_extra.pkl");
   got g;
-  path_refused_at_open(path, "skill_embedding_dic", 0, "/df_split_extra.pkl: unknown column 'extra' (pass");
+  path_refused_at_open(path, "skill_embedding_dic", 0,
+                       "/df_split_extra.pkl: unknown column 'extra' (pass");
   load_path(&g, path, "skill_embedding_dic", 0);
   CHECK(!strstr(g.err.msg, "vector_"));
   got_free(&g);
@@ -354,9 +369,10 @@ static void test_dataframe_split_vector_columns_are_the_vector(void) {
   check_skill_row(&g, 1, "go", "fe", 0.25f, 3.0f);
   got_free(&g);
   /* recruit has no skill column: its vector still comes from vector_N, the rest is named. */
-  path_refused_at_open(path, "recruit", 0,
-                       "missing columns id, company_name, exp_years, english_level, primary_keyword; "
-                       "unknown columns 'skill', 'position_category', 'extra'");
+  path_refused_at_open(
+      path, "recruit", 0,
+      "missing columns id, company_name, exp_years, english_level, primary_keyword; "
+      "unknown columns 'skill', 'position_category', 'extra'");
 }
 
 int main(void) {

@@ -1,4 +1,5 @@
-/* test_pickle_vm.c - the pickle interpreter and loader: real pandas pickles, opcodes, limits, damaged input. */
+/* test_pickle_vm.c - the pickle interpreter and loader: real pandas pickles, opcodes, limits,
+ * damaged input. */
 #include <math.h>
 #include <stdint.h>
 #include <stdlib.h>
@@ -32,7 +33,8 @@ static int vm_error(const void *bytes, size_t n, const char *needle) {
 #define VM_ERROR(lit, needle) vm_error(lit, sizeof(lit) - 1, needle)
 
 /* Opens bytes for domain d and reads every row, chunks of 1; returns rows or a negative code. */
-static long load_all(const void *bytes, size_t n, const char *domain, es_chunk *keep, es_error *err) {
+static long load_all(const void *bytes, size_t n, const char *domain, es_chunk *keep,
+                     es_error *err) {
   const es_domain *d = es_domain_find(domain);
   uint8_t *copy = malloc(n ? n : 1);
   es_loader *l;
@@ -61,11 +63,27 @@ static void test_allowlist(void) {
   CHECK_EQ_INT(es_pkl_global_find("__builtin__", 11, "slice", 5), ES_PKL_G_SLICE);
   CHECK_EQ_INT(es_pkl_global_find("os", 2, "system", 6), 0);
   CHECK_EQ_INT(es_pkl_global_find("numpy", 5, "dtypes", 6), 0);
-  CHECK_EQ_INT(es_pkl_global_find("numpy.core.multiarray", 21, "_reconstruct", 12), ES_PKL_G_RECONSTRUCT);
-  VM_ERROR("\x80\x02" "cos\nsystem\n" "N\x85R.", "global 'os.system' is not allowed");
-  VM_ERROR("\x80\x02" "cnumpy\nndarray\n" ")R.", "calling numpy.ndarray is not supported");
-  VM_ERROR("\x80\x02" "cpandas._libs.missing\nNA\n" ")\x81.", "NEWOBJ of pandas.NA is not supported");
-  VM_ERROR("\x80\x02" "cbuil\x01tins\nx\n.", "global 'buil?tins.x' is not allowed");
+  CHECK_EQ_INT(es_pkl_global_find("numpy.core.multiarray", 21, "_reconstruct", 12),
+               ES_PKL_G_RECONSTRUCT);
+  VM_ERROR(
+      "\x80\x02"
+      "cos\nsystem\n"
+      "N\x85R.",
+      "global 'os.system' is not allowed");
+  VM_ERROR(
+      "\x80\x02"
+      "cnumpy\nndarray\n"
+      ")R.",
+      "calling numpy.ndarray is not supported");
+  VM_ERROR(
+      "\x80\x02"
+      "cpandas._libs.missing\nNA\n"
+      ")\x81.",
+      "NEWOBJ of pandas.NA is not supported");
+  VM_ERROR(
+      "\x80\x02"
+      "cbuil\x01tins\nx\n.",
+      "global 'buil?tins.x' is not allowed");
 }
 
 static void test_opcodes(void) {
@@ -73,34 +91,91 @@ static void test_opcodes(void) {
   VM_ERROR("\x80\x01N.", "pickle protocol 1 is not supported");
   VM_ERROR("\x80\x02", "ends before STOP");
   VM_ERROR("\x80\x02.", "STOP with an empty stack");
-  VM_ERROR("\x80\x02" "0.", "stack underflow");
-  VM_ERROR("\x80\x02" "(a.", "stack underflow");
-  VM_ERROR("\x80\x02" "t.", "no MARK");
-  VM_ERROR("\x80\x02" "Na.", "stack underflow");
-  VM_ERROR("\x80\x02" "NNa.", "APPEND to a None");
-  VM_ERROR("\x80\x02" "]NNs.", "SETITEM on a list");
-  VM_ERROR("\x80\x02" "}(Nu.", "odd number");
-  VM_ERROR("\x80\x02" "NN\x85R.", "REDUCE of a non-global");
-  VM_ERROR("\x80\x02" "c__builtin__\nslice\nNR.", "not a tuple");
-  VM_ERROR("\x80\x02" "NNb.", "BUILD on a None");
-  VM_ERROR("\x80\x02" "h\x00.", "memo entry 0 is not set");
-  VM_ERROR("\x80\x02" "q\x00.", "stack underflow");
-  VM_ERROR("\x80\x02" "I1\n.", "opcode INT (0x49) is not supported");
-  VM_ERROR("\x80\x02" "c__builtin__\nslice\n" "\x8a\x09\x01\x02\x03\x04\x05\x06\x07\x08\x09" "\x85R.",
-           "slice: arguments must be int or None");
-  VM_ERROR("\x80\x02" "c" "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef"
-           "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef"
-           "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef"
-           "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef\nx\n.",
-           "longer than 255 bytes");
+  VM_ERROR(
+      "\x80\x02"
+      "0.",
+      "stack underflow");
+  VM_ERROR(
+      "\x80\x02"
+      "(a.",
+      "stack underflow");
+  VM_ERROR(
+      "\x80\x02"
+      "t.",
+      "no MARK");
+  VM_ERROR(
+      "\x80\x02"
+      "Na.",
+      "stack underflow");
+  VM_ERROR(
+      "\x80\x02"
+      "NNa.",
+      "APPEND to a None");
+  VM_ERROR(
+      "\x80\x02"
+      "]NNs.",
+      "SETITEM on a list");
+  VM_ERROR(
+      "\x80\x02"
+      "}(Nu.",
+      "odd number");
+  VM_ERROR(
+      "\x80\x02"
+      "NN\x85R.",
+      "REDUCE of a non-global");
+  VM_ERROR(
+      "\x80\x02"
+      "c__builtin__\nslice\nNR.",
+      "not a tuple");
+  VM_ERROR(
+      "\x80\x02"
+      "NNb.",
+      "BUILD on a None");
+  VM_ERROR(
+      "\x80\x02"
+      "h\x00.",
+      "memo entry 0 is not set");
+  VM_ERROR(
+      "\x80\x02"
+      "q\x00.",
+      "stack underflow");
+  VM_ERROR(
+      "\x80\x02"
+      "I1\n.",
+      "opcode INT (0x49) is not supported");
+  VM_ERROR(
+      "\x80\x02"
+      "c__builtin__\nslice\n"
+      "\x8a\x09\x01\x02\x03\x04\x05\x06\x07\x08\x09"
+      "\x85R.",
+      "slice: arguments must be int or None");
+  VM_ERROR(
+      "\x80\x02"
+      "c"
+      "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef"
+      "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef"
+      "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef"
+      "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef\nx\n.",
+      "longer than 255 bytes");
 }
 
 static void test_values(void) {
   /* [1.0, 2.0, 3.0] as consecutive BINFLOATs: one run, no per-item storage. */
-  static const char floats[] = "\x80\x04]\x94(G?\xf0\x00\x00\x00\x00\x00\x00G@\x00\x00\x00\x00\x00\x00\x00"
-                               "G@\x08\x00\x00\x00\x00\x00\x00" "e.";
+  static const char floats[] =
+      "\x80\x04]\x94(G?\xf0\x00\x00\x00\x00\x00\x00G@\x00\x00\x00\x00\x00\x00\x00"
+      "G@\x08\x00\x00\x00\x00\x00\x00"
+      "e.";
   /* -1 as LONG1, 300 as BININT2, a POP on a MARK, DUP, memo round trip. */
-  static const char ints[] = "\x80\x02(\x8a\x01\xff" "M,\x01" "(0" "N0" "q\x07" "0" "h\x07" "2" "t.";
+  static const char ints[] =
+      "\x80\x02(\x8a\x01\xff"
+      "M,\x01"
+      "(0"
+      "N0"
+      "q\x07"
+      "0"
+      "h\x07"
+      "2"
+      "t.";
   es_pkl_vm vm;
   es_error err;
   uint8_t *copy;
@@ -138,13 +213,25 @@ static void test_limits(void) {
   vm_error(deep, n, "nesting deeper than 100 marks");
   free(deep);
   VM_ERROR("\x80\x02Nr\xff\xff\xff\xff.", "memo index 4294967295 is too large");
-  VM_ERROR("\x80\x04\x8d\xff\xff\xff\xff\xff\xff\xff\x7f" "ab.", "runs past the end of the file");
-  VM_ERROR("\x80\x02X\x05\x00\x00\x00" "ab", "runs past the end of the file");
-  VM_ERROR("\x80\x02" "cnumpy\ndtype\nX\x02\x00\x00\x00M8\x85R.", "numpy dtype 'M8' is not supported");
-  VM_ERROR("\x80\x02" "cnumpy.core.multiarray\nscalar\n" "cnumpy\ndtype\nX\x02\x00\x00\x00i1\x85R"
-           "(K\x03X\x01\x00\x00\x00|NNNJ\xff\xff\xff\xffJ\xff\xff\xff\xffK\x00tb"
-           "c_codecs\nencode\nX\x02\x00\x00\x00\xe2\x82X\x06\x00\x00\x00latin1\x86R\x86R.",
-           "str is not latin-1");
+  VM_ERROR(
+      "\x80\x04\x8d\xff\xff\xff\xff\xff\xff\xff\x7f"
+      "ab.",
+      "runs past the end of the file");
+  VM_ERROR(
+      "\x80\x02X\x05\x00\x00\x00"
+      "ab",
+      "runs past the end of the file");
+  VM_ERROR(
+      "\x80\x02"
+      "cnumpy\ndtype\nX\x02\x00\x00\x00M8\x85R.",
+      "numpy dtype 'M8' is not supported");
+  VM_ERROR(
+      "\x80\x02"
+      "cnumpy.core.multiarray\nscalar\n"
+      "cnumpy\ndtype\nX\x02\x00\x00\x00i1\x85R"
+      "(K\x03X\x01\x00\x00\x00|NNNJ\xff\xff\xff\xffJ\xff\xff\xff\xffK\x00tb"
+      "c_codecs\nencode\nX\x02\x00\x00\x00\xe2\x82X\x06\x00\x00\x00latin1\x86R\x86R.",
+      "str is not latin-1");
 }
 
 static void test_latin1(void) {
@@ -152,10 +239,12 @@ static void test_latin1(void) {
   size_t n = 99;
   CHECK(es_pkl_latin1((const uint8_t *)"a\xc3\xa9\xc2\x80z", 6, out, &n) == 0);
   CHECK(n == 4 && out[0] == 'a' && out[1] == 0xe9 && out[2] == 0x80 && out[3] == 'z');
-  CHECK(es_pkl_latin1((const uint8_t *)"\xc3", 1, out, &n) == -1);      /* lead at the end */
-  CHECK(es_pkl_latin1((const uint8_t *)"\xa9", 1, out, &n) == -1);      /* lone continuation */
+  CHECK(es_pkl_latin1((const uint8_t *)"\xc3", 1, out, &n) == -1);         /* lead at the end */
+  CHECK(es_pkl_latin1((const uint8_t *)"\xa9", 1, out, &n) == -1);         /* lone continuation */
   CHECK(es_pkl_latin1((const uint8_t *)"\xe2\x82\xac", 3, out, &n) == -1); /* U+20AC: not latin-1 */
-  CHECK(es_pkl_latin1((const uint8_t *)"\xc3" "a", 2, out, &n) == -1);   /* lead without continuation */
+  CHECK(es_pkl_latin1((const uint8_t *)"\xc3"
+                                       "a",
+                      2, out, &n) == -1); /* lead without continuation */
 }
 
 static void test_dataframe(const unsigned char *p, size_t n, const char *what) {
@@ -181,8 +270,10 @@ static void test_dataframe(const unsigned char *p, size_t n, const char *what) {
   es_chunk_free(&c);
   /* The wrong domain names every missing and every unknown column, before any row. */
   CHECK(load_all(p, n, "recruit", NULL, &err) == ES_EINVAL);
-  CHECK_CONTAINS(err.msg, "t.pkl: missing columns id, company_name, exp_years, english_level, primary_keyword; "
-                          "unknown columns 'skill', 'position_category'");
+  CHECK_CONTAINS(
+      err.msg,
+      "t.pkl: missing columns id, company_name, exp_years, english_level, primary_keyword; "
+      "unknown columns 'skill', 'position_category'");
 }
 
 static void test_list_of_dicts(void) {
@@ -229,7 +320,8 @@ static void put(unsigned char **b, size_t *len, const void *p, size_t n) {
 #define PUT(lit) put(&b, &len, lit, sizeof(lit) - 1)
 
 static void put_str(unsigned char **b, size_t *len, const char *s, size_t n) {
-  unsigned char h[5] = {'X', (unsigned char)n, (unsigned char)(n >> 8), (unsigned char)(n >> 16), (unsigned char)(n >> 24)};
+  unsigned char h[5] = {'X', (unsigned char)n, (unsigned char)(n >> 8), (unsigned char)(n >> 16),
+                        (unsigned char)(n >> 24)};
   put(b, len, h, 5);
   put(b, len, s, n);
 }
@@ -248,7 +340,9 @@ static void test_bombs(void) {
   put_str(&b, &len, "position_category", 17);
   put_str(&b, &len, "p", 1);
   put_str(&b, &len, "vector", 6);
-  PUT("]G?\xf0\x00\x00\x00\x00\x00\x00" "au" "q\x00");
+  PUT("]G?\xf0\x00\x00\x00\x00\x00\x00"
+      "au"
+      "q\x00");
   for (i = 0; i < 1999; i++) PUT("h\x00");
   PUT("e.");
   CHECK(load_all(b, len, "skill_embedding_dic", NULL, &err) == ES_EINVAL);
@@ -258,12 +352,16 @@ static void test_bombs(void) {
   b = NULL;
   len = 0;
   /* {'skill': U0[1000000], 'position_category': <same>, 'vector': f4[1000000, 0]} */
-  PUT("\x80\x02}(X\x05\x00\x00\x00skill" "cnumpy.core.numeric\n_frombuffer\nq\x01(C\x00"
+  PUT("\x80\x02}(X\x05\x00\x00\x00skill"
+      "cnumpy.core.numeric\n_frombuffer\nq\x01(C\x00"
       "cnumpy\ndtype\nq\x02X\x02\x00\x00\x00U0\x85R(K\x03X\x01\x00\x00\x00<NNNK\x00K\x04K\x08tb"
-      "J\x40\x42\x0f\x00\x85X\x01\x00\x00\x00" "CtRq\x03"
+      "J\x40\x42\x0f\x00\x85X\x01\x00\x00\x00"
+      "CtRq\x03"
       "X\x11\x00\x00\x00position_categoryh\x03"
-      "X\x06\x00\x00\x00vectorh\x01(C\x00h\x02X\x02\x00\x00\x00" "f4\x85R(K\x03X\x01\x00\x00\x00<NNNJ\xff\xff\xff\xff"
-      "J\xff\xff\xff\xffK\x00tbJ\x40\x42\x0f\x00K\x00\x86X\x01\x00\x00\x00" "CtRu.");
+      "X\x06\x00\x00\x00vectorh\x01(C\x00h\x02X\x02\x00\x00\x00"
+      "f4\x85R(K\x03X\x01\x00\x00\x00<NNNJ\xff\xff\xff\xff"
+      "J\xff\xff\xff\xffK\x00tbJ\x40\x42\x0f\x00K\x00\x86X\x01\x00\x00\x00"
+      "CtRu.");
   CHECK(load_all(b, len, "skill_embedding_dic", NULL, &err) == ES_EINVAL);
   CHECK_CONTAINS(err.msg, "1000000 rows in a file of");
   free(b);

@@ -56,8 +56,9 @@ static void test_counts(void) {
   tx2->abort(tx2, &tot, ES_INGEST_FAILED, "client went away");
   CHECK_EQ_INT(st->stats_json(st, &out, &err), 0);
   CHECK_CONTAINS(out.ptr, "\"store\":\"null:\"");
-  CHECK_CONTAINS(out.ptr, "\"skill_embedding_dic\":{\"rows\":5,\"chunks\":2,\"streams_committed\":1,"
-                          "\"streams_aborted\":1,\"vector_dimension\":768}");
+  CHECK_CONTAINS(out.ptr,
+                 "\"skill_embedding_dic\":{\"rows\":5,\"chunks\":2,\"streams_committed\":1,"
+                 "\"streams_aborted\":1,\"vector_dimension\":768}");
   CHECK_CONTAINS(out.ptr, "\"recruit\":{\"rows\":0,");
   CHECK_CONTAINS(out.ptr, "\"candidate\":{\"rows\":0,");
   es_buf_free(&out);

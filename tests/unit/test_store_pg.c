@@ -1,4 +1,5 @@
-/* test_store_pg.c - the PostgreSQL store's offline parts: URL options, binary formats, duplicates, SQL. */
+/* test_store_pg.c - the PostgreSQL store's offline parts: URL options, binary formats, duplicates,
+ * SQL. */
 #include <stdlib.h>
 #include <string.h>
 
@@ -10,8 +11,10 @@ static void test_uri(void) {
   es_pg_opts o;
   es_error err;
   es_err_clear(&err);
-  CHECK_EQ_INT(es_pg_url_parse("postgresql://u:s3cret@h:5/db?sslmode=disable&es_copy=off&es_pool_max=3",
-                               "u:s3cret@h:5/db?...", &ci, &disp, &o, &err), 0);
+  CHECK_EQ_INT(
+      es_pg_url_parse("postgresql://u:s3cret@h:5/db?sslmode=disable&es_copy=off&es_pool_max=3",
+                      "u:s3cret@h:5/db?...", &ci, &disp, &o, &err),
+      0);
   CHECK_STR(ci, "postgresql://u:s3cret@h:5/db?sslmode=disable");
   CHECK_STR(disp, "postgresql://u:***@h:5/db?sslmode=disable&es_copy=off&es_pool_max=3");
   CHECK_EQ_INT(o.copy, 0);
@@ -27,19 +30,24 @@ static void test_uri(void) {
   free(ci);
   free(disp);
 
-  CHECK_EQ_INT(es_pg_url_parse("postgres://h/db?password=x&es_vector=pgvector", "", &ci, &disp, &o, &err), 0);
+  CHECK_EQ_INT(
+      es_pg_url_parse("postgres://h/db?password=x&es_vector=pgvector", "", &ci, &disp, &o, &err),
+      0);
   CHECK_STR(ci, "postgres://h/db?password=x");
   CHECK_STR(disp, "postgres://h/db?password=***&es_vector=pgvector");
   CHECK_EQ_INT(o.vector_mode, ES_PG_VEC_PGVECTOR);
   free(ci);
   free(disp);
 
-  CHECK_EQ_INT(es_pg_url_parse("postgres://h/db?es_colour=red", "", &ci, &disp, &o, &err), ES_EUSAGE);
+  CHECK_EQ_INT(es_pg_url_parse("postgres://h/db?es_colour=red", "", &ci, &disp, &o, &err),
+               ES_EUSAGE);
   CHECK_CONTAINS(err.msg, "unknown option 'es_colour'");
   CHECK(ci == NULL && disp == NULL);
-  CHECK_EQ_INT(es_pg_url_parse("postgres://h/db?es_copy=maybe", "", &ci, &disp, &o, &err), ES_EUSAGE);
+  CHECK_EQ_INT(es_pg_url_parse("postgres://h/db?es_copy=maybe", "", &ci, &disp, &o, &err),
+               ES_EUSAGE);
   CHECK_CONTAINS(err.msg, "bad value 'maybe' for es_copy");
-  CHECK_EQ_INT(es_pg_url_parse("postgres://h/db?es_pool_max=-1", "", &ci, &disp, &o, &err), ES_EUSAGE);
+  CHECK_EQ_INT(es_pg_url_parse("postgres://h/db?es_pool_max=-1", "", &ci, &disp, &o, &err),
+               ES_EUSAGE);
 }
 
 static void test_keyvalue(void) {
@@ -76,8 +84,8 @@ static void test_scalars(void) {
   es_buf b = ES_BUF_INIT;
   es_error err;
   static const unsigned char text[] = {0, 0, 0, 3, 'a', 0xc3, 0xa9};
-  static const unsigned char uuid[] = {0, 0, 0, 16, 0x12, 0x34, 0x56, 0x78, 0x9a, 0xbc, 0xde, 0xf0,
-                                       0x01, 0x23, 0x45, 0x67, 0x89, 0xab, 0xcd, 0xef};
+  static const unsigned char uuid[] = {0,    0,    0,    16,   0x12, 0x34, 0x56, 0x78, 0x9a, 0xbc,
+                                       0xde, 0xf0, 0x01, 0x23, 0x45, 0x67, 0x89, 0xab, 0xcd, 0xef};
   static const unsigned char i4[] = {0, 0, 0, 4, 0xff, 0xff, 0xff, 0xfe};
   static const unsigned char i8[] = {0, 0, 0, 8, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xfe};
   memset(&col, 0, sizeof(col));
@@ -121,11 +129,12 @@ static void test_arrays(void) {
   es_error err;
   char *items[] = {"a", "bc"};
   float vec[] = {1.0f, -0.0f};
-  static const unsigned char list[] = {0, 0, 0, 31, 0, 0, 0, 1, 0, 0, 0, 0, 0, 0, 0, 25, 0, 0, 0, 2,
-                                       0, 0, 0, 1, 0, 0, 0, 1, 'a', 0, 0, 0, 2, 'b', 'c'};
+  static const unsigned char list[] = {0, 0, 0, 31, 0, 0, 0, 1, 0, 0, 0,   0, 0, 0, 0, 25,  0,  0,
+                                       0, 2, 0, 0,  0, 1, 0, 0, 0, 1, 'a', 0, 0, 0, 2, 'b', 'c'};
   static const unsigned char empty[] = {0, 0, 0, 12, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 25};
-  static const unsigned char reals[] = {0, 0, 0, 36, 0, 0, 0, 1, 0, 0, 0, 0, 0, 0, 2, 0xbc, 0, 0, 0, 2,
-                                        0, 0, 0, 1, 0, 0, 0, 4, 0x3f, 0x80, 0, 0, 0, 0, 0, 4, 0x80, 0, 0, 0};
+  static const unsigned char reals[] = {0,    0,    0, 36, 0, 0, 0, 1, 0,    0, 0, 0, 0, 0,
+                                        2,    0xbc, 0, 0,  0, 2, 0, 0, 0,    1, 0, 0, 0, 4,
+                                        0x3f, 0x80, 0, 0,  0, 0, 0, 4, 0x80, 0, 0, 0};
   static const unsigned char pgvec[] = {0, 0, 0, 12, 0, 2, 0, 0, 0x3f, 0x80, 0, 0, 0x80, 0, 0, 0};
   memset(&col, 0, sizeof(col));
   col.kind = ES_PG_K_TEXTARR;
@@ -155,8 +164,9 @@ static void test_arrays(void) {
   /* keys as a uuid[] parameter: no length word, element type uuid */
   {
     const char *keys[] = {"00000000-0000-0000-0000-0000000000ff"};
-    static const unsigned char karr[] = {0, 0, 0, 1, 0, 0, 0, 0, 0, 0, 0x0b, 0x86, 0, 0, 0, 1, 0, 0, 0, 1,
-                                         0, 0, 0, 16, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff};
+    static const unsigned char karr[] = {0, 0, 0, 1, 0, 0, 0, 0, 0, 0,  0x0b, 0x86, 0, 0,
+                                         0, 1, 0, 0, 0, 1, 0, 0, 0, 16, 0,    0,    0, 0,
+                                         0, 0, 0, 0, 0, 0, 0, 0, 0, 0,  0,    0xff};
     col.type = 2950;
     es_buf_clear(&b);
     CHECK_EQ_INT(es_pg_put_key_array(&b, &col, keys, 1, &err), 0);
@@ -225,7 +235,8 @@ static void test_keyset(void) {
   CHECK_EQ_INT(es_pg_keyset_contains(&ks, 0), 0);
   CHECK_EQ_INT(es_pg_keyset_contains(&ks, UINT64_MAX), 0);
   CHECK(es_pg_keyset_contains(&ks, ks.h[0]) && es_pg_keyset_contains(&ks, ks.h[ks.n - 1]));
-  CHECK(!es_pg_keyset_contains(&ks, ks.h[0] - 1) && !es_pg_keyset_contains(&ks, ks.h[ks.n - 1] + 1));
+  CHECK(!es_pg_keyset_contains(&ks, ks.h[0] - 1) &&
+        !es_pg_keyset_contains(&ks, ks.h[ks.n - 1] + 1));
   es_pg_keyset_free(&ks);
   /* Past the limit it turns off: callers then ask the database. */
   {
@@ -244,20 +255,24 @@ static void test_keyset(void) {
   }
   es_pg_keyset_free(&ks);
   CHECK(es_pg_key_hash("a") != es_pg_key_hash("b"));
-  CHECK(es_pg_key_hash("00000000-0000-4000-8000-000000000001") == es_pg_key_hash("00000000-0000-4000-8000-000000000001"));
+  CHECK(es_pg_key_hash("00000000-0000-4000-8000-000000000001") ==
+        es_pg_key_hash("00000000-0000-4000-8000-000000000001"));
 }
 
 static void test_create_sql(void) {
   es_buf b = ES_BUF_INIT;
   CHECK_EQ_INT(es_pg_sql_create_table(&b, es_domain_find("recruit"), 384, 1), 0);
-  CHECK_STR(b.ptr, "CREATE TABLE IF NOT EXISTS \"recruit\"(\"id\" uuid NOT NULL PRIMARY KEY, \"company_name\" text "
-                   "NOT NULL, \"exp_years\" integer NOT NULL, \"english_level\" text NOT NULL, \"primary_keyword\" "
-                   "text NOT NULL, \"vector\" vector(384) NOT NULL)");
+  CHECK_STR(
+      b.ptr,
+      "CREATE TABLE IF NOT EXISTS \"recruit\"(\"id\" uuid NOT NULL PRIMARY KEY, \"company_name\" text "
+      "NOT NULL, \"exp_years\" integer NOT NULL, \"english_level\" text NOT NULL, \"primary_keyword\" "
+      "text NOT NULL, \"vector\" vector(384) NOT NULL)");
   es_buf_clear(&b);
   CHECK_EQ_INT(es_pg_sql_create_table(&b, es_domain_find("candidate"), 768, 0), 0);
   CHECK_CONTAINS(b.ptr, "\"skills\" text[] NOT NULL");
-  CHECK_CONTAINS(b.ptr, "\"vector\" real[] NOT NULL, CONSTRAINT \"candidate_vector_dim\" CHECK "
-                        "(cardinality(\"vector\") = 768))");
+  CHECK_CONTAINS(b.ptr,
+                 "\"vector\" real[] NOT NULL, CONSTRAINT \"candidate_vector_dim\" CHECK "
+                 "(cardinality(\"vector\") = 768))");
   es_buf_free(&b);
 }
 
@@ -328,10 +343,10 @@ static void fill_dump_chunk(es_chunk *c, int dim) {
 }
 
 static void dump_table(const char *dir, const char *name, int dim, es_buf *sql, es_buf *json) {
-  static const es_pg_kind rk[] = {ES_PG_K_UUID, ES_PG_K_TEXT, ES_PG_K_INT4, ES_PG_K_TEXT, ES_PG_K_TEXT,
-                                  ES_PG_K_VECTOR};
-  static const es_pg_kind ck[] = {ES_PG_K_UUID, ES_PG_K_TEXT, ES_PG_K_INT4, ES_PG_K_TEXT, ES_PG_K_TEXTARR,
-                                  ES_PG_K_VECTOR};
+  static const es_pg_kind rk[] = {ES_PG_K_UUID, ES_PG_K_TEXT, ES_PG_K_INT4,
+                                  ES_PG_K_TEXT, ES_PG_K_TEXT, ES_PG_K_VECTOR};
+  static const es_pg_kind ck[] = {ES_PG_K_UUID, ES_PG_K_TEXT,    ES_PG_K_INT4,
+                                  ES_PG_K_TEXT, ES_PG_K_TEXTARR, ES_PG_K_VECTOR};
   const es_domain *d = es_domain_find(name);
   es_pg_table t;
   es_chunk c;

@@ -1,4 +1,5 @@
-/* test_store_pg_live.c - the PostgreSQL store against a running database (ES_PG_URL); skips without one.
+/* test_store_pg_live.c - the PostgreSQL store against a running database (ES_PG_URL); skips without
+   one.
 
    ctest runs it against a throwaway PostgreSQL 15 (tests/integration/pgserver.py run);
    tests/integration/test_postgres.py runs it there too (COPY, and again with es_copy=off) and
@@ -46,7 +47,8 @@ static long count(const char *table) {
 }
 
 static void reset(void) {
-  PQclear(PQexec(admin, "DROP TABLE IF EXISTS recruit, candidate, skill_embedding_dic, ingest_log"));
+  PQclear(
+      PQexec(admin, "DROP TABLE IF EXISTS recruit, candidate, skill_embedding_dic, ingest_log"));
 }
 
 static es_store *open_store(const char *extra) {
@@ -100,8 +102,10 @@ static int vector_is(const char *text, size_t dim, int seed) {
 
 static void check_recruit(const char *id, int seed, size_t dim) {
   char sql[256];
-  snprintf(sql, sizeof(sql), "SELECT company_name || '|' || exp_years || '|' || english_level || '|' || "
-                             "primary_keyword FROM recruit WHERE id::text = '%s'", id);
+  snprintf(sql, sizeof(sql),
+           "SELECT company_name || '|' || exp_years || '|' || english_level || '|' || "
+           "primary_keyword FROM recruit WHERE id::text = '%s'",
+           id);
   {
     char want[128];
     snprintf(want, sizeof(want), "company %d|%d|fluent \"quoted\", comma|백엔드", seed, seed);
@@ -111,8 +115,8 @@ static void check_recruit(const char *id, int seed, size_t dim) {
   CHECK(vector_is(scalar(sql), dim, seed));
 }
 
-static int stream(es_store *st, const char *domain, int32_t dim, const char *file, es_chunk *chunks, size_t n,
-                  int commit, es_error *err) {
+static int stream(es_store *st, const char *domain, int32_t dim, const char *file, es_chunk *chunks,
+                  size_t n, int commit, es_error *err) {
   es_stream_info info = {es_domain_find(domain), file, dim, 1700000000.5};
   es_stream_totals tot = {0, n};
   es_txn *tx = NULL;
@@ -157,14 +161,17 @@ static void test_stream_upsert_and_abort(void) {
   check_recruit(U1, 3, 4);
   check_recruit(U2, 5, 4);
   check_recruit(U3, 4, 4);
-  CHECK_STR(scalar("SELECT domain||'|'||file_name||'|'||vector_dimension||'|'||rows||'|'||chunks||'|'||status "
-                   "FROM ingest_log ORDER BY id DESC LIMIT 1"),
-            "recruit|a.csv|4|5|2|success");
+  CHECK_STR(
+      scalar(
+          "SELECT domain||'|'||file_name||'|'||vector_dimension||'|'||rows||'|'||chunks||'|'||status "
+          "FROM ingest_log ORDER BY id DESC LIMIT 1"),
+      "recruit|a.csv|4|5|2|success");
   CHECK_STR(scalar("SELECT format_type(atttypid, atttypmod) FROM pg_attribute "
                    "WHERE attrelid = 'recruit'::regclass AND attname = 'vector'"),
             !strcmp(expect, "pgvector") ? "vector(4)" : "real[]");
   CHECK_STR(scalar("SELECT format_type(atttypid, atttypmod) FROM pg_attribute "
-                   "WHERE attrelid = 'recruit'::regclass AND attname = 'id'"), "uuid");
+                   "WHERE attrelid = 'recruit'::regclass AND attname = 'id'"),
+            "uuid");
 
   /* The same keys again, new values: an upsert, the row count stays. */
   es_chunk_reset(&ch[0]);
@@ -185,8 +192,10 @@ static void test_stream_upsert_and_abort(void) {
   CHECK_EQ_INT(stream(st, "recruit", 4, "c.csv", ch, 1, 0, &err), 0);
   CHECK_EQ_INT(count("recruit"), 4);
   check_recruit(U1, 7, 4);
-  CHECK_STR(scalar("SELECT status||'|'||message||'|'||file_name FROM ingest_log ORDER BY id DESC LIMIT 1"),
-            "failed|client went away|c.csv");
+  CHECK_STR(
+      scalar(
+          "SELECT status||'|'||message||'|'||file_name FROM ingest_log ORDER BY id DESC LIMIT 1"),
+      "failed|client went away|c.csv");
 
   /* A cancelled stream says so; a committed one whose response was lost is marked partial. */
   tx = NULL;
@@ -204,7 +213,8 @@ static void test_stream_upsert_and_abort(void) {
     snprintf(sql, sizeof(sql), "SELECT status FROM ingest_log WHERE id = %lld", (long long)id);
     CHECK_STR(scalar(sql), "success");
     CHECK_EQ_INT(st->set_log_status(st, id, ES_INGEST_PARTIAL, "; not delivered", &err), 0);
-    snprintf(sql, sizeof(sql), "SELECT status||'|'||message FROM ingest_log WHERE id = %lld", (long long)id);
+    snprintf(sql, sizeof(sql), "SELECT status||'|'||message FROM ingest_log WHERE id = %lld",
+             (long long)id);
     CHECK_STR(scalar(sql), "partial|0 rows: 0 copied in, 0 upserted; not delivered");
   }
 
@@ -244,16 +254,20 @@ static void test_redeclare_and_stats(void) {
   add_skill(&ch, "c, \"the\" language\n", 6, 4);
   CHECK_EQ_INT(stream(st, "skill_embedding_dic", 6, "s6.csv", &ch, 1, 1, &err), 0);
   CHECK_EQ_INT(count("skill_embedding_dic"), 2);
-  CHECK(vector_is(scalar("SELECT vector::text FROM skill_embedding_dic WHERE skill = 'rust'"), 6, 3));
-  CHECK_STR(scalar("SELECT position_category FROM skill_embedding_dic WHERE skill = E'c, \"the\" language\\n'"),
-            "backend");
+  CHECK(
+      vector_is(scalar("SELECT vector::text FROM skill_embedding_dic WHERE skill = 'rust'"), 6, 3));
+  CHECK_STR(
+      scalar(
+          "SELECT position_category FROM skill_embedding_dic WHERE skill = E'c, \"the\" language\\n'"),
+      "backend");
   CHECK_EQ_INT(stream(st, "skill_embedding_dic", 4, "s4b.csv", &ch, 0, 1, &err), ES_EPRECOND);
   CHECK_CONTAINS(err.msg, "6-d");
   CHECK_EQ_INT(st->stats_json(st, &out, &err), 0);
   CHECK_CONTAINS(out.ptr, "\"skill_embedding_dic\":{\"rows\":2,\"vector_dimension\":6}");
   CHECK_CONTAINS(out.ptr, "\"recruit\":{\"rows\":0,\"vector_dimension\":null}");
-  CHECK_CONTAINS(out.ptr, "\"last_ingests\":[{\"domain\":\"skill_embedding_dic\",\"file_name\":\"s6.csv\","
-                          "\"vector_dimension\":6,\"rows\":2,\"chunks\":1,\"status\":\"success\"");
+  CHECK_CONTAINS(out.ptr,
+                 "\"last_ingests\":[{\"domain\":\"skill_embedding_dic\",\"file_name\":\"s6.csv\","
+                 "\"vector_dimension\":6,\"rows\":2,\"chunks\":1,\"status\":\"success\"");
   CHECK_CONTAINS(out.ptr, "\"started_at\":\"2023-11-14T22:13:20.500Z\"");
   CHECK_CONTAINS(out.ptr, "\"status\":\"failed\"");
   CHECK(strstr(out.ptr, "\"store\":\"postgres") == out.ptr + 1);
@@ -286,12 +300,17 @@ static void test_string_lists(void) {
   add_candidate(&ch, U1, skills, 7, 1);
   add_candidate(&ch, U2, skills, 0, 2);
   CHECK_EQ_INT(stream(st, "candidate", 3, "c.jsonl", &ch, 1, 1, &err), 0);
-  CHECK_STR(scalar("SELECT array_length(skills, 1) FROM candidate WHERE candidate_id::text LIKE '%1'"), "7");
-  CHECK_STR(scalar("SELECT skills[2] || skills[4] || skills[5] || skills[6] || '|' || skills[7] || '|' "
-                   "FROM candidate WHERE candidate_id::text LIKE '%1'"),
-            "quote\"dback\\slashNULL백엔드||");
-  CHECK_STR(scalar("SELECT skills[5] IS NULL FROM candidate WHERE candidate_id::text LIKE '%1'"), "f");
-  CHECK_STR(scalar("SELECT cardinality(skills) FROM candidate WHERE candidate_id::text LIKE '%2'"), "0");
+  CHECK_STR(
+      scalar("SELECT array_length(skills, 1) FROM candidate WHERE candidate_id::text LIKE '%1'"),
+      "7");
+  CHECK_STR(
+      scalar("SELECT skills[2] || skills[4] || skills[5] || skills[6] || '|' || skills[7] || '|' "
+             "FROM candidate WHERE candidate_id::text LIKE '%1'"),
+      "quote\"dback\\slashNULL백엔드||");
+  CHECK_STR(scalar("SELECT skills[5] IS NULL FROM candidate WHERE candidate_id::text LIKE '%1'"),
+            "f");
+  CHECK_STR(scalar("SELECT cardinality(skills) FROM candidate WHERE candidate_id::text LIKE '%2'"),
+            "0");
   CHECK_STR(scalar("SELECT original_resume FROM candidate WHERE candidate_id::text LIKE '%2'"),
             "line one\nline two\r\n\ttabbed \\ slash");
   es_chunk_free(&ch);
@@ -320,8 +339,10 @@ static void test_big_chunks(void) {
   }
   CHECK_EQ_INT(stream(st, "skill_embedding_dic", 300, "big.csv", ch, 2, 1, &err), 0);
   CHECK_EQ_INT(count("skill_embedding_dic"), 1600);
-  CHECK(vector_is(scalar("SELECT vector::text FROM skill_embedding_dic WHERE skill = 'skill 5'"), 300, 5));
-  CHECK(vector_is(scalar("SELECT vector::text FROM skill_embedding_dic WHERE skill = 'skill 1100'"), 300, 1101));
+  CHECK(vector_is(scalar("SELECT vector::text FROM skill_embedding_dic WHERE skill = 'skill 5'"),
+                  300, 5));
+  CHECK(vector_is(scalar("SELECT vector::text FROM skill_embedding_dic WHERE skill = 'skill 1100'"),
+                  300, 1101));
   es_chunk_free(&ch[0]);
   es_chunk_free(&ch[1]);
   es_store_close(st);
@@ -336,15 +357,17 @@ static void test_table_made_ahead(void) {
   es_error err;
   int vec = !strcmp(expect, "pgvector");
   reset();
-  snprintf(sql, sizeof(sql),
-           "CREATE TABLE recruit(id text PRIMARY KEY, company_name varchar(40) NOT NULL, exp_years bigint NOT NULL, "
-           "english_level text NOT NULL, primary_keyword text NOT NULL, vector %s NOT NULL%s, "
-           "loaded_at timestamptz NOT NULL DEFAULT now())",
-           vec ? "vector(4)" : "real[]", vec ? "" : " CHECK (array_length(vector, 1) = 4)");
+  snprintf(
+      sql, sizeof(sql),
+      "CREATE TABLE recruit(id text PRIMARY KEY, company_name varchar(40) NOT NULL, exp_years bigint NOT NULL, "
+      "english_level text NOT NULL, primary_keyword text NOT NULL, vector %s NOT NULL%s, "
+      "loaded_at timestamptz NOT NULL DEFAULT now())",
+      vec ? "vector(4)" : "real[]", vec ? "" : " CHECK (array_length(vector, 1) = 4)");
   {
     PGresult *r = PQexec(admin, sql);
     CHECK_EQ_INT(PQresultStatus(r), PGRES_COMMAND_OK);
-    if (PQresultStatus(r) != PGRES_COMMAND_OK) fprintf(stderr, "%s: %s", sql, PQerrorMessage(admin));
+    if (PQresultStatus(r) != PGRES_COMMAND_OK)
+      fprintf(stderr, "%s: %s", sql, PQerrorMessage(admin));
     PQclear(r);
   }
   if (!(st = open_store(NULL))) return;
@@ -369,28 +392,35 @@ static void test_table_made_ahead(void) {
    first stream, keeps its rows (client NULL), and the stream's client is recorded; stats reads
    it back. */
 static void test_client_column(void) {
-  es_stream_info info = {es_domain_find("skill_embedding_dic"), "c.csv", 4, 0, "token:ci cert:CN=loader-1"};
+  es_stream_info info = {es_domain_find("skill_embedding_dic"), "c.csv", 4, 0,
+                         "token:ci cert:CN=loader-1"};
   es_stream_totals tot = {0, 0};
   es_buf out = ES_BUF_INIT;
   es_txn *tx = NULL;
   es_store *st;
   es_error err;
   reset();
-  PQclear(PQexec(admin, "CREATE TABLE ingest_log(id bigserial PRIMARY KEY, domain text NOT NULL, file_name text, "
-                        "vector_dimension integer, \"rows\" bigint NOT NULL, chunks bigint NOT NULL, status text "
-                        "NOT NULL, message text, started_at timestamptz, finished_at timestamptz);"
-                        "INSERT INTO ingest_log(domain, file_name, \"rows\", chunks, status) "
-                        "VALUES ('recruit', 'old.csv', 5, 1, 'success')"));
-  CHECK_STR(scalar("SELECT count(*) FROM pg_attribute WHERE attrelid = 'ingest_log'::regclass AND attname = 'client'"),
-            "0");
+  PQclear(PQexec(
+      admin,
+      "CREATE TABLE ingest_log(id bigserial PRIMARY KEY, domain text NOT NULL, file_name text, "
+      "vector_dimension integer, \"rows\" bigint NOT NULL, chunks bigint NOT NULL, status text "
+      "NOT NULL, message text, started_at timestamptz, finished_at timestamptz);"
+      "INSERT INTO ingest_log(domain, file_name, \"rows\", chunks, status) "
+      "VALUES ('recruit', 'old.csv', 5, 1, 'success')"));
+  CHECK_STR(
+      scalar(
+          "SELECT count(*) FROM pg_attribute WHERE attrelid = 'ingest_log'::regclass AND attname = 'client'"),
+      "0");
   if (!(st = open_store(NULL))) return;
   CHECK_EQ_INT(st->begin(st, &info, &tx, &err), 0);
   if (tx) CHECK_EQ_INT(tx->commit(tx, &tot, NULL, &err), 0);
   info.client = NULL;
   CHECK_EQ_INT(st->begin(st, &info, &tx, &err), 0);
   if (tx) tx->abort(tx, &tot, ES_INGEST_FAILED, "refused");
-  CHECK_STR(scalar("SELECT string_agg(file_name || '=' || coalesce(client, 'NULL'), '|' ORDER BY id) FROM ingest_log"),
-            "old.csv=NULL|c.csv=token:ci cert:CN=loader-1|c.csv=NULL");
+  CHECK_STR(
+      scalar(
+          "SELECT string_agg(file_name || '=' || coalesce(client, 'NULL'), '|' ORDER BY id) FROM ingest_log"),
+      "old.csv=NULL|c.csv=token:ci cert:CN=loader-1|c.csv=NULL");
   CHECK_EQ_INT(st->stats_json(st, &out, &err), 0);
   CHECK_CONTAINS(out.ptr, "\"client\":null}");
   CHECK_CONTAINS(out.ptr, "\"client\":\"token:ci cert:CN=loader-1\"}");
@@ -456,8 +486,10 @@ static void *finish_thread(void *p) {
   finish_job *j = p;
   es_stream_totals tot = {2, 2};
   j->rc = j->tx->stage(j->tx, j->c, &j->err);
-  if (j->rc) j->tx->abort(j->tx, &tot, ES_INGEST_FAILED, j->err.msg);
-  else j->rc = j->tx->commit(j->tx, &tot, NULL, &j->err);
+  if (j->rc)
+    j->tx->abort(j->tx, &tot, ES_INGEST_FAILED, j->err.msg);
+  else
+    j->rc = j->tx->commit(j->tx, &tot, NULL, &j->err);
   return NULL;
 }
 
@@ -531,21 +563,26 @@ static void test_connection_killed(void) {
     int rc;
     CHECK_EQ_INT(tx->stage(tx, &ch, &err), 0);
     CHECK_STR(scalar("SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity "
-                     "WHERE application_name = 'embedstream' AND xact_start IS NOT NULL"), "1");
+                     "WHERE application_name = 'embedstream' AND xact_start IS NOT NULL"),
+              "1");
     /* The loss shows when data next goes out, or at the latest when the stream commits. */
     rc = tx->stage(tx, &ch, &err);
-    if (rc) tx->abort(tx, NULL, ES_INGEST_FAILED, err.msg);
-    else rc = tx->commit(tx, &tot, NULL, &err);
+    if (rc)
+      tx->abort(tx, NULL, ES_INGEST_FAILED, err.msg);
+    else
+      rc = tx->commit(tx, &tot, NULL, &err);
     CHECK_EQ_INT(rc, ES_EUNAVAIL);
   }
   CHECK_EQ_INT(count("recruit"), 0);
   CHECK_EQ_INT(stream(st, "recruit", 4, "k2.csv", &ch, 1, 1, &err), 0);
-  scalar("SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity WHERE application_name = 'embedstream'");
+  scalar(
+      "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity WHERE application_name = 'embedstream'");
   es_chunk_reset(&ch);
   add_recruit(&ch, U2, 2, 4);
   CHECK_EQ_INT(stream(st, "recruit", 4, "k3.csv", &ch, 1, 1, &err), 0);
   CHECK_EQ_INT(count("recruit"), 2);
-  CHECK_STR(scalar("SELECT string_agg(status, ',' ORDER BY id) FROM ingest_log"), "failed,success,success");
+  CHECK_STR(scalar("SELECT string_agg(status, ',' ORDER BY id) FROM ingest_log"),
+            "failed,success,success");
   es_chunk_free(&ch);
   es_store_close(st);
 }
@@ -553,11 +590,12 @@ static void test_connection_killed(void) {
 int main(void) {
   const char *url = getenv("ES_PG_URL"), *opts = getenv("ES_PG_STORE_OPTS");
   if (!url || !*url)
-    return tap_skip("test_store_pg_live", "ES_PG_URL not set; tests/integration/pgserver.py run sets it");
+    return tap_skip("test_store_pg_live",
+                    "ES_PG_URL not set; tests/integration/pgserver.py run sets it");
   expect = getenv("ES_PG_EXPECT") ? getenv("ES_PG_EXPECT") : "array";
   serial = getenv("ES_PG_SERIAL") && !strcmp(getenv("ES_PG_SERIAL"), "1");
-  snprintf(store_url, sizeof(store_url), "%s%s%s", url, opts && *opts ? (strchr(url, '?') ? "&" : "?") : "",
-           opts && *opts ? opts : "");
+  snprintf(store_url, sizeof(store_url), "%s%s%s", url,
+           opts && *opts ? (strchr(url, '?') ? "&" : "?") : "", opts && *opts ? opts : "");
   admin = PQconnectdb(url);
   if (PQstatus(admin) != CONNECTION_OK) {
     fprintf(stderr, "cannot connect to ES_PG_URL: %s", PQerrorMessage(admin));

@@ -14,9 +14,13 @@
 
 static char tmpdir[256];
 
-static void db_path(char *out, size_t n, const char *name) { snprintf(out, n, "%s/%s", tmpdir, name); }
+static void db_path(char *out, size_t n, const char *name) {
+  snprintf(out, n, "%s/%s", tmpdir, name);
+}
 
-static char *dup_arena(es_chunk *c, const char *s) { return es_arena_strndup(&c->arena, s, strlen(s)); }
+static char *dup_arena(es_chunk *c, const char *s) {
+  return es_arena_strndup(&c->arena, s, strlen(s));
+}
 
 static float *vec(es_chunk *c, int dim, unsigned seed) {
   float *v = es_arena_calloc(&c->arena, (size_t)dim, sizeof(float));
@@ -37,8 +41,8 @@ static void uuid(char *out, unsigned n) { snprintf(out, 37, "0190a8c2-1111-7000-
 static void random_uuid(char *out, unsigned n) {
   uint64_t h = (uint64_t)n * 0x9E3779B97F4A7C15ull;
   h ^= h >> 29;
-  snprintf(out, 37, "%08x-%04x-4%03x-8%03x-%012llx", (unsigned)(h >> 32), (unsigned)(h >> 16) & 0xffff,
-           (unsigned)h & 0xfff, n & 0xfff, (unsigned long long)n);
+  snprintf(out, 37, "%08x-%04x-4%03x-8%03x-%012llx", (unsigned)(h >> 32),
+           (unsigned)(h >> 16) & 0xffff, (unsigned)h & 0xfff, n & 0xfff, (unsigned long long)n);
 }
 
 static void add_recruit(es_chunk *c, unsigned n, int dim, const char *company) {
@@ -82,7 +86,8 @@ static void add_skill(es_chunk *c, const char *skill, unsigned n, int dim) {
 
 /* Independent of the store's code: the JSON text a list must be stored as. */
 static void expect_json(char *out, size_t cap, const es_value *v) {
-  static const char *lit[] = {"\"py\\\"th\\\\on\"", "\"line\\nbreak\\t\\u0001\"", "\"한국어\"", "\"\""};
+  static const char *lit[] = {"\"py\\\"th\\\\on\"", "\"line\\nbreak\\t\\u0001\"", "\"한국어\"",
+                              "\"\""};
   size_t k;
   snprintf(out, cap, "[");
   for (k = 0; k < v->list.n; k++) {
@@ -100,8 +105,8 @@ static int blob_is_le_floats(const void *blob, int bytes, const es_value *v) {
   for (k = 0; k < v->vec.n; k++) {
     uint32_t u;
     memcpy(&u, &v->vec.v[k], 4);
-    if (b[4 * k] != (u & 0xff) || b[4 * k + 1] != ((u >> 8) & 0xff) || b[4 * k + 2] != ((u >> 16) & 0xff) ||
-        b[4 * k + 3] != (u >> 24))
+    if (b[4 * k] != (u & 0xff) || b[4 * k + 1] != ((u >> 8) & 0xff) ||
+        b[4 * k + 2] != ((u >> 16) & 0xff) || b[4 * k + 3] != (u >> 24))
       return 0;
   }
   return 1;
@@ -134,7 +139,8 @@ static void check_row(sqlite3 *db, const es_domain *d, const es_value *want) {
       break;
     case ES_T_VECTOR:
       CHECK_EQ_INT(sqlite3_column_type(st, (int)f), SQLITE_BLOB);
-      CHECK(blob_is_le_floats(sqlite3_column_blob(st, (int)f), sqlite3_column_bytes(st, (int)f), &want[f]));
+      CHECK(blob_is_le_floats(sqlite3_column_blob(st, (int)f), sqlite3_column_bytes(st, (int)f),
+                              &want[f]));
       break;
     }
   }
@@ -239,15 +245,24 @@ static void test_round_trip(void) {
   {
     char t[64];
     CHECK_STR(query_text(path, "PRAGMA journal_mode", t, sizeof(t)), "wal");
-    CHECK_STR(query_text(path, "SELECT status FROM ingest_log WHERE domain='recruit'", t, sizeof(t)), "success");
-    CHECK_EQ_INT(query_int(path, "SELECT rows * 1000 + chunks FROM ingest_log WHERE domain='recruit'"), 10002);
-    CHECK_EQ_INT(query_int(path, "SELECT vector_dimension FROM ingest_log WHERE domain='recruit'"), 384);
-    CHECK_STR(query_text(path, "SELECT file_name FROM ingest_log WHERE domain='candidate'", t, sizeof(t)),
-              "c.jsonl");
-    CHECK_EQ_INT(query_int(path, "SELECT count(*) FROM ingest_log WHERE started_at GLOB "
-                                 "'[0-9][0-9][0-9][0-9]-[0-9][0-9]-[0-9][0-9]T[0-9][0-9]:[0-9][0-9]:[0-9][0-9].[0-9][0-9][0-9]Z'"
-                                 " AND finished_at >= started_at"),
-                 3);
+    CHECK_STR(
+        query_text(path, "SELECT status FROM ingest_log WHERE domain='recruit'", t, sizeof(t)),
+        "success");
+    CHECK_EQ_INT(
+        query_int(path, "SELECT rows * 1000 + chunks FROM ingest_log WHERE domain='recruit'"),
+        10002);
+    CHECK_EQ_INT(query_int(path, "SELECT vector_dimension FROM ingest_log WHERE domain='recruit'"),
+                 384);
+    CHECK_STR(
+        query_text(path, "SELECT file_name FROM ingest_log WHERE domain='candidate'", t, sizeof(t)),
+        "c.jsonl");
+    CHECK_EQ_INT(
+        query_int(
+            path,
+            "SELECT count(*) FROM ingest_log WHERE started_at GLOB "
+            "'[0-9][0-9][0-9][0-9]-[0-9][0-9]-[0-9][0-9]T[0-9][0-9]:[0-9][0-9]:[0-9][0-9].[0-9][0-9][0-9]Z'"
+            " AND finished_at >= started_at"),
+        3);
   }
   es_store_close(st);
 }
@@ -267,18 +282,22 @@ static void test_upsert(void) {
   add_recruit(&c[1], 1, 8, "third");  /* ... and then this one */
   CHECK_EQ_INT(run_stream(st, "recruit", 8, "u.csv", c, 2, &err), 0);
   CHECK_EQ_INT(query_int(path, "SELECT count(*) FROM recruit"), 2);
-  CHECK_STR(query_text(path, "SELECT company_name FROM recruit WHERE id='0190a8c2-1111-7000-8000-000000000001'",
-                       t, sizeof(t)),
-            "third");
+  CHECK_STR(
+      query_text(path,
+                 "SELECT company_name FROM recruit WHERE id='0190a8c2-1111-7000-8000-000000000001'",
+                 t, sizeof(t)),
+      "third");
   CHECK_EQ_INT(run_stream(st, "recruit", 8, "u.csv", c, 2, &err), 0); /* the same stream again */
   CHECK_EQ_INT(query_int(path, "SELECT count(*) FROM recruit"), 2);
   es_chunk_reset(&c[0]);
   add_recruit(&c[0], 2, 8, "updated");
   CHECK_EQ_INT(run_stream(st, "recruit", 8, "u2.csv", c, 1, &err), 0);
   CHECK_EQ_INT(query_int(path, "SELECT count(*) FROM recruit"), 2);
-  CHECK_STR(query_text(path, "SELECT company_name FROM recruit WHERE id='0190a8c2-1111-7000-8000-000000000002'",
-                       t, sizeof(t)),
-            "updated");
+  CHECK_STR(
+      query_text(path,
+                 "SELECT company_name FROM recruit WHERE id='0190a8c2-1111-7000-8000-000000000002'",
+                 t, sizeof(t)),
+      "updated");
   es_chunk_free(&c[0]);
   es_chunk_free(&c[1]);
   es_store_close(st);
@@ -306,9 +325,11 @@ static void test_abort(void) {
   }
   CHECK_EQ_INT(query_int(path, "SELECT count(*) FROM skill_embedding_dic"), 0);
   CHECK_STR(query_text(path, "SELECT status FROM ingest_log", t, sizeof(t)), "failed");
-  CHECK_STR(query_text(path, "SELECT message FROM ingest_log", t, sizeof(t)), "chunk 3, row 0: vector has 15 values");
+  CHECK_STR(query_text(path, "SELECT message FROM ingest_log", t, sizeof(t)),
+            "chunk 3, row 0: vector has 15 values");
   CHECK_EQ_INT(query_int(path, "SELECT rows * 100 + chunks FROM ingest_log"), 703);
-  CHECK_STR(query_text(path, "SELECT started_at FROM ingest_log", t, sizeof(t)), "1970-01-01T00:00:01.000Z");
+  CHECK_STR(query_text(path, "SELECT started_at FROM ingest_log", t, sizeof(t)),
+            "1970-01-01T00:00:01.000Z");
   /* a row whose vector disagrees with the stream is refused at stage; nothing lands */
   CHECK_EQ_INT(st->begin(st, &info, &tx, &err), 0);
   if (tx) {
@@ -322,7 +343,8 @@ static void test_abort(void) {
   /* A cancelled stream says so; a committed one whose response was lost is marked partial. */
   CHECK_EQ_INT(st->begin(st, &info, &tx, &err), 0);
   if (tx) tx->abort(tx, &tot, ES_INGEST_CANCELLED, "cancelled by the client");
-  CHECK_STR(query_text(path, "SELECT status || '|' || message FROM ingest_log ORDER BY id DESC", t, sizeof(t)),
+  CHECK_STR(query_text(path, "SELECT status || '|' || message FROM ingest_log ORDER BY id DESC", t,
+                       sizeof(t)),
             "cancelled|cancelled by the client");
   {
     int64_t id = 0;
@@ -332,7 +354,8 @@ static void test_abort(void) {
     if (tx) CHECK_EQ_INT(tx->commit(tx, &tot, &id, &err), 0);
     CHECK(id > 0);
     CHECK_EQ_INT(st->set_log_status(st, id, ES_INGEST_PARTIAL, "; not delivered", &err), 0);
-    snprintf(sql, sizeof(sql), "SELECT status || '|' || message FROM ingest_log WHERE id = %lld", (long long)id);
+    snprintf(sql, sizeof(sql), "SELECT status || '|' || message FROM ingest_log WHERE id = %lld",
+             (long long)id);
     CHECK_STR(query_text(path, sql, t, sizeof(t)), "partial|upserted 2 rows; not delivered");
     CHECK_EQ_INT(query_int(path, "SELECT count(*) FROM skill_embedding_dic"), 2);
   }
@@ -366,7 +389,9 @@ static void *work(void *arg) {
     tot.chunks++;
   }
   pthread_barrier_wait(w->staged);
-  if (tx) w->rc_commit = w->rc_stage ? (tx->abort(tx, &tot, ES_INGEST_FAILED, "stage failed"), -1) : tx->commit(tx, &tot, NULL, &err);
+  if (tx)
+    w->rc_commit = w->rc_stage ? (tx->abort(tx, &tot, ES_INGEST_FAILED, "stage failed"), -1)
+                               : tx->commit(tx, &tot, NULL, &err);
   if (w->rc_commit) fprintf(stderr, "thread commit: %s\n", err.msg);
   es_chunk_free(&c);
   return NULL;
@@ -392,7 +417,8 @@ static void test_threads(void) {
     CHECK_EQ_INT(w[i].rc_commit, 0);
   }
   CHECK_EQ_INT(query_int(path, "SELECT count(*) FROM recruit"), 2000);
-  CHECK_EQ_INT(query_int(path, "SELECT count(*) FROM ingest_log WHERE status='success' AND rows=1000"), 2);
+  CHECK_EQ_INT(
+      query_int(path, "SELECT count(*) FROM ingest_log WHERE status='success' AND rows=1000"), 2);
   pthread_barrier_destroy(&staged);
   es_store_close(st);
 }
@@ -424,9 +450,11 @@ static void test_dimension(void) {
     CHECK_CONTAINS(err.msg, "table candidate holds 8-d vectors, stream declares 4");
   }
   CHECK_EQ_INT(query_int(path, "SELECT count(*) FROM candidate"), 1);
-  CHECK_EQ_INT(query_int(path, "SELECT count(*) FROM ingest_log WHERE status='failed' AND file_name='b.csv' "
-                               "AND message LIKE '%holds 8-d%'"),
-               1);
+  CHECK_EQ_INT(
+      query_int(path,
+                "SELECT count(*) FROM ingest_log WHERE status='failed' AND file_name='b.csv' "
+                "AND message LIKE '%holds 8-d%'"),
+      1);
   /* and a later stream is refused at begin */
   es_err_clear(&err);
   CHECK_EQ_INT(st->begin(st, &i4, &b, &err), ES_EPRECOND);
@@ -447,9 +475,12 @@ static void test_stats(void) {
   db_path(path, sizeof(path), "stats.db");
   if (!(st = open_store(path))) return;
   CHECK_EQ_INT(st->stats_json(st, &out, &err), 0);
-  snprintf(want, sizeof(want), "{\"store\":\"sqlite:%s\",\"domains\":{\"recruit\":{\"rows\":0,\"vector_dimension\":null},"
-           "\"candidate\":{\"rows\":0,\"vector_dimension\":null},\"skill_embedding_dic\":{\"rows\":0,"
-           "\"vector_dimension\":null}},\"last_ingests\":[]}", path);
+  snprintf(
+      want, sizeof(want),
+      "{\"store\":\"sqlite:%s\",\"domains\":{\"recruit\":{\"rows\":0,\"vector_dimension\":null},"
+      "\"candidate\":{\"rows\":0,\"vector_dimension\":null},\"skill_embedding_dic\":{\"rows\":0,"
+      "\"vector_dimension\":null}},\"last_ingests\":[]}",
+      path);
   CHECK_STR(out.ptr, want);
   es_chunk_init(&c, es_domain_find("skill_embedding_dic"));
   add_skill(&c, "sql", 1, 12);
@@ -462,9 +493,11 @@ static void test_stats(void) {
   CHECK_EQ_INT(st->stats_json(st, &out, &err), 0);
   CHECK_CONTAINS(out.ptr, "\"skill_embedding_dic\":{\"rows\":1,\"vector_dimension\":12}");
   CHECK_CONTAINS(out.ptr, "\"recruit\":{\"rows\":0,\"vector_dimension\":null}");
-  CHECK_CONTAINS(out.ptr, "\"last_ingests\":[{\"domain\":\"skill_embedding_dic\",\"file_name\":\"f\\\"11\\\".csv\","
-                          "\"vector_dimension\":12,\"rows\":1,\"chunks\":1,\"status\":\"success\","
-                          "\"message\":\"upserted 1 row\",\"started_at\":\"");
+  CHECK_CONTAINS(
+      out.ptr,
+      "\"last_ingests\":[{\"domain\":\"skill_embedding_dic\",\"file_name\":\"f\\\"11\\\".csv\","
+      "\"vector_dimension\":12,\"rows\":1,\"chunks\":1,\"status\":\"success\","
+      "\"message\":\"upserted 1 row\",\"started_at\":\"");
   CHECK_CONTAINS(out.ptr, "f\\\"2\\\".csv");
   CHECK(strstr(out.ptr, "f\\\"1\\\".csv") == NULL); /* 12 ingests, only the newest 10 */
   CHECK_EQ_INT(out.ptr[out.len - 1], '}');
@@ -475,7 +508,9 @@ static void test_stats(void) {
     sqlite3 *w = NULL;
     time_t t0 = time(NULL);
     sqlite3_open(path, &w);
-    CHECK_EQ_INT(sqlite3_exec(w, "BEGIN IMMEDIATE; DELETE FROM skill_embedding_dic", NULL, NULL, NULL), SQLITE_OK);
+    CHECK_EQ_INT(
+        sqlite3_exec(w, "BEGIN IMMEDIATE; DELETE FROM skill_embedding_dic", NULL, NULL, NULL),
+        SQLITE_OK);
     st = open_store(path);
     es_buf_clear(&out);
     CHECK(st && st->stats_json(st, &out, &err) == 0);
@@ -504,7 +539,8 @@ static void test_open_errors(void) {
   es_store_close(st);
 }
 
-/* ES_STORE_BENCH_ROWS=N: staging + commit throughput of 384-d recruit rows (printed, not asserted). */
+/* ES_STORE_BENCH_ROWS=N: staging + commit throughput of 384-d recruit rows (printed, not asserted).
+ */
 static void bench(void) {
   const char *env = getenv("ES_STORE_BENCH_ROWS");
   long rows = env ? atol(env) : 0, done = 0;
@@ -527,7 +563,8 @@ static void bench(void) {
   while (tx && done < rows) { /* one prepared chunk, fresh keys each round: times the store only */
     size_t i;
     c.nrows = rows - done < 1000 ? (size_t)(rows - done) : 1000;
-    for (i = 0; i < c.nrows; i++) random_uuid(es_chunk_row(&c, i)[0].s, (unsigned)(done + (long)i + 1));
+    for (i = 0; i < c.nrows; i++)
+      random_uuid(es_chunk_row(&c, i)[0].s, (unsigned)(done + (long)i + 1));
     if (tx->stage(tx, &c, &err)) break;
     done += (long)c.nrows;
     tot.rows += c.nrows;
@@ -539,8 +576,8 @@ static void bench(void) {
   {
     double s1 = (double)(t1.tv_sec - t0.tv_sec) + (double)(t1.tv_nsec - t0.tv_nsec) / 1e9;
     double s2 = (double)(t2.tv_sec - t1.tv_sec) + (double)(t2.tv_nsec - t1.tv_nsec) / 1e9;
-    printf("bench: %ld rows of 384-d recruit: stage %.2f s, commit %.2f s, %.0f rows/s overall\n", done, s1, s2,
-           (double)done / (s1 + s2));
+    printf("bench: %ld rows of 384-d recruit: stage %.2f s, commit %.2f s, %.0f rows/s overall\n",
+           done, s1, s2, (double)done / (s1 + s2));
   }
   es_chunk_free(&c);
   es_store_close(st);
@@ -569,9 +606,13 @@ static void test_client_column(void) {
   info.client = NULL;
   CHECK_EQ_INT(st->begin(st, &info, &tx, &err), 0);
   if (tx) tx->abort(tx, &tot, ES_INGEST_CANCELLED, "gone");
-  CHECK_STR(query_text(path, "SELECT group_concat(coalesce(client, '-'), '|') FROM (SELECT client FROM ingest_log "
-                             "ORDER BY id)", t, sizeof(t)),
-            "token:ci cert:CN=loader-1|token:other|-");
+  CHECK_STR(
+      query_text(
+          path,
+          "SELECT group_concat(coalesce(client, '-'), '|') FROM (SELECT client FROM ingest_log "
+          "ORDER BY id)",
+          t, sizeof(t)),
+      "token:ci cert:CN=loader-1|token:other|-");
   es_chunk_free(&c);
   es_store_close(st);
 }
@@ -598,15 +639,22 @@ static void test_client_upgrade(void) {
                      "VALUES('recruit', 'old.csv', 5, 1, 'success');",
                      NULL, NULL, NULL) == SQLITE_OK);
   sqlite3_close(db);
-  CHECK_EQ_INT(query_int(path, "SELECT count(*) FROM pragma_table_info('ingest_log') WHERE name = 'client'"), 0);
+  CHECK_EQ_INT(
+      query_int(path, "SELECT count(*) FROM pragma_table_info('ingest_log') WHERE name = 'client'"),
+      0);
   if (!(st = open_store(path))) return;
-  CHECK_EQ_INT(query_int(path, "SELECT count(*) FROM pragma_table_info('ingest_log') WHERE name = 'client'"), 1);
+  CHECK_EQ_INT(
+      query_int(path, "SELECT count(*) FROM pragma_table_info('ingest_log') WHERE name = 'client'"),
+      1);
   CHECK_EQ_INT(st->begin(st, &info, &tx, &err), 0);
   if (tx) CHECK_EQ_INT(tx->commit(tx, &tot, NULL, &err), 0);
   es_store_close(st);
-  CHECK_STR(query_text(path, "SELECT group_concat(file_name || '=' || coalesce(client, 'NULL'), '|') FROM "
-                             "(SELECT * FROM ingest_log ORDER BY id)", t, sizeof(t)),
-            "old.csv=NULL|new.csv=token:ci");
+  CHECK_STR(
+      query_text(path,
+                 "SELECT group_concat(file_name || '=' || coalesce(client, 'NULL'), '|') FROM "
+                 "(SELECT * FROM ingest_log ORDER BY id)",
+                 t, sizeof(t)),
+      "old.csv=NULL|new.csv=token:ci");
   if ((st = open_store(path))) es_store_close(st); /* opened again: nothing to add, no error */
 }
 

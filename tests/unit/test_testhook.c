@@ -1,5 +1,5 @@
-/* test_testhook.c - ES_TEST_PAUSE_FILE: a stream pauses only where the file names it, and not at all
-   when the hook is compiled out. */
+/* test_testhook.c - ES_TEST_PAUSE_FILE: a stream pauses only where the file names it, and not at
+   all when the hook is compiled out. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <unistd.h>
@@ -41,7 +41,7 @@ static void test_named_points_only(void) {
   CHECK_EQ_INT(pauses("chunk 2\r\n", "chunk", 2), 1);
   CHECK_EQ_INT(pauses("chunk 2", "chunk", 20), 0); /* a number is matched whole */
   CHECK_EQ_INT(pauses("chunk 20", "chunk", 2), 0);
-  CHECK_EQ_INT(pauses("chunk", "chunk", 7), 1);    /* no number: every chunk */
+  CHECK_EQ_INT(pauses("chunk", "chunk", 7), 1); /* no number: every chunk */
   CHECK_EQ_INT(pauses("chunk 2", "rows", 2), 0);
   CHECK_EQ_INT(pauses("", "metadata", 0), 0);
   asked = 0;

@@ -68,7 +68,8 @@ static void test_parse_bad(void) {
     const char *fmt, *says;
   } cases[] = {
       {"a\n", "t.tokens:1: expected NAME SHA256HEX [DOMAIN,...], found 1 field"},
-      {"# c\na %s recruit extra\n", "t.tokens:2: expected NAME SHA256HEX [DOMAIN,...], found 4 fields"},
+      {"# c\na %s recruit extra\n",
+       "t.tokens:2: expected NAME SHA256HEX [DOMAIN,...], found 4 fields"},
       {"a %.63s\n", "t.tokens:1: the second field must be the token's SHA-256 as 64 hex digits"},
       {"a %sa\n", "64 hex digits"},
       {"a zz%.62s\n", "64 hex digits"},
@@ -114,7 +115,7 @@ static void test_match(void) {
   CHECK(t && !strcmp(t->name, "one"));
   t = es_tokens_match(&l, "secret-two", 10);
   CHECK(t && !strcmp(t->name, "two"));
-  CHECK(es_tokens_match(&l, "secret-on", 9) == NULL);   /* a prefix */
+  CHECK(es_tokens_match(&l, "secret-on", 9) == NULL);    /* a prefix */
   CHECK(es_tokens_match(&l, "secret-one ", 11) == NULL); /* one byte more */
   CHECK(es_tokens_match(&l, "SECRET-ONE", 10) == NULL);
   CHECK(es_tokens_match(&l, "", 0) == NULL);
@@ -140,7 +141,9 @@ static void test_equal(void) {
   CHECK(es_tokens_equal(a, b, 0));
 }
 
-static int bearer(const char *v, const char **tok, size_t *n) { return es_tokens_bearer(v, strlen(v), tok, n); }
+static int bearer(const char *v, const char **tok, size_t *n) {
+  return es_tokens_bearer(v, strlen(v), tok, n);
+}
 
 static void test_bearer(void) {
   const char *t = NULL;
@@ -263,7 +266,8 @@ static void test_add(void) {
   CHECK_CONTAINS(err.msg, "has a token named 'first' already");
   CHECK(es_tokens_add(path, "bad name", ES_TOKENS_ALL_DOMAINS, tok2, &err) == ES_EINVAL);
   /* A last line without its newline: the new line still starts on a line of its own. */
-  write_file(path, "# hand-written\nx 0000000000000000000000000000000000000000000000000000000000000000");
+  write_file(path,
+             "# hand-written\nx 0000000000000000000000000000000000000000000000000000000000000000");
   CHECK(es_tokens_add(path, "third", ES_TOKENS_ALL_DOMAINS, tok1, &err) == 0);
   CHECK(es_tokens_read(path, &l, &err) == 0 && l.n == 2 && !strcmp(l.v[1].name, "third"));
   es_tokens_list_free(&l);

@@ -38,13 +38,16 @@ static void test_text_check(void) {
   }
   /* 0x80 bytes next to lane edges are not NULs (the zero-byte test borrows across lanes) */
   CHECK_EQ_INT(es_text_check("\x01\x01\x01\x01\x01\x01\x01\x01", 8, &at), ES_TEXT_OK);
-  CHECK_EQ_INT(es_text_check("ab\xc3\xa9" "cdefgh", 10, &at), ES_TEXT_OK);
+  CHECK_EQ_INT(es_text_check("ab\xc3\xa9"
+                             "cdefgh",
+                             10, &at),
+               ES_TEXT_OK);
   /* es_utf8_valid still takes NULs (loaders check file text their own way) */
   CHECK(es_utf8_valid("a\0b", 3));
   /* cutting quoted text never splits a character */
   CHECK_EQ_INT(es_utf8_cut("abc", 3, 10), 3);
   CHECK_EQ_INT(es_utf8_cut("abc", 3, 2), 2);
-  CHECK_EQ_INT(es_utf8_cut("a\xc3\xa9z", 4, 2), 1);  /* the é would be cut: left out whole */
+  CHECK_EQ_INT(es_utf8_cut("a\xc3\xa9z", 4, 2), 1); /* the é would be cut: left out whole */
   CHECK_EQ_INT(es_utf8_cut("a\xc3\xa9z", 4, 3), 3);
   CHECK_EQ_INT(es_utf8_cut("\xe4\xb8\xad", 3, 2), 0);
 }
@@ -56,9 +59,18 @@ int main(void) {
   es_value *row;
   CHECK_EQ_INT(es_uuid_normalize(u), 0);
   CHECK_STR(u, "0190a8c2-abcd-7ef0-8000-00000000000f");
-  { char bad[] = "0190a8c2abcd-7ef0-8000-00000000000f0"; CHECK(es_uuid_normalize(bad) != 0); }
-  { char bad[] = "0190a8c2-abcd-7ef0-8000-00000000000g"; CHECK(es_uuid_normalize(bad) != 0); }
-  { char bad[] = "0190a8c2-abcd-7ef0-8000-00000000000f-"; CHECK(es_uuid_normalize(bad) != 0); }
+  {
+    char bad[] = "0190a8c2abcd-7ef0-8000-00000000000f0";
+    CHECK(es_uuid_normalize(bad) != 0);
+  }
+  {
+    char bad[] = "0190a8c2-abcd-7ef0-8000-00000000000g";
+    CHECK(es_uuid_normalize(bad) != 0);
+  }
+  {
+    char bad[] = "0190a8c2-abcd-7ef0-8000-00000000000f-";
+    CHECK(es_uuid_normalize(bad) != 0);
+  }
   CHECK(es_utf8_valid("백엔드", strlen("백엔드")));
   CHECK(!es_utf8_valid("\xc0\xaf", 2));         /* overlong '/' */
   CHECK(!es_utf8_valid("\xed\xa0\x80", 3));     /* surrogate */
@@ -66,15 +78,39 @@ int main(void) {
   CHECK(!es_utf8_valid("\xe2\x82", 2));         /* truncated */
   /* the ASCII fast path reads 8 bytes at a time: a bad byte in any lane, and the tail */
   CHECK(es_utf8_valid("0123456789abcdef0123", 20));
-  CHECK(!es_utf8_valid("01234567\xff" "9abcdef", 16));
+  CHECK(
+      !es_utf8_valid("01234567\xff"
+                     "9abcdef",
+                     16));
   CHECK(!es_utf8_valid("0123456789abcde\xc3", 16));
-  CHECK(es_utf8_valid("0123456\xc3\xa9" "abcdef", 15)); /* a 2-byte sequence across two words */
-  { char bad[] = "0190a8c2-abcd-7ef0-8000-00000000000"; CHECK(es_uuid_normalize(bad) != 0); } /* 35 */
-  { char bad[] = "0190a8c2-abcd-7ef0-8000-00000000000\xc3"; CHECK(es_uuid_normalize(bad) != 0); }
-  { char bad[] = "0190a8c2-abcd-7ef0-8000+00000000000f"; CHECK(es_uuid_normalize(bad) != 0); }
-  { char bad[] = "0190a8c2-abcd-7ef0-8000-00000000000G"; CHECK(es_uuid_normalize(bad) != 0); }
-  { char bad[] = "-190a8c2-abcd-7ef0-8000-00000000000f"; CHECK(es_uuid_normalize(bad) != 0); }
-  { char bad[] = ""; CHECK(es_uuid_normalize(bad) != 0); }
+  CHECK(
+      es_utf8_valid("0123456\xc3\xa9"
+                    "abcdef",
+                    15)); /* a 2-byte sequence across two words */
+  {
+    char bad[] = "0190a8c2-abcd-7ef0-8000-00000000000";
+    CHECK(es_uuid_normalize(bad) != 0);
+  } /* 35 */
+  {
+    char bad[] = "0190a8c2-abcd-7ef0-8000-00000000000\xc3";
+    CHECK(es_uuid_normalize(bad) != 0);
+  }
+  {
+    char bad[] = "0190a8c2-abcd-7ef0-8000+00000000000f";
+    CHECK(es_uuid_normalize(bad) != 0);
+  }
+  {
+    char bad[] = "0190a8c2-abcd-7ef0-8000-00000000000G";
+    CHECK(es_uuid_normalize(bad) != 0);
+  }
+  {
+    char bad[] = "-190a8c2-abcd-7ef0-8000-00000000000f";
+    CHECK(es_uuid_normalize(bad) != 0);
+  }
+  {
+    char bad[] = "";
+    CHECK(es_uuid_normalize(bad) != 0);
+  }
   {
     /* Inf or NaN anywhere: in a full 64-value block, in the tail, first and last. */
     static const size_t at[] = {0, 63, 64, 200, 383, 384, 399};

@@ -1,4 +1,5 @@
-/* test_wiretext.c - string fields checked on the wire bytes, and what the codec makes of a refusal. */
+/* test_wiretext.c - string fields checked on the wire bytes, and what the codec makes of a refusal.
+ */
 #include <stdio.h>
 #include <string.h>
 
@@ -27,7 +28,9 @@ static void put_bytes(msg *m, unsigned field, const void *p, size_t len) {
   m->n += len;
 }
 
-static void put_msg(msg *m, unsigned field, const msg *inner) { put_bytes(m, field, inner->b, inner->n); }
+static void put_msg(msg *m, unsigned field, const msg *inner) {
+  put_bytes(m, field, inner->b, inner->n);
+}
 
 /* A RecruitRow with the given company_name bytes (and a 4-d vector, packed). */
 static void recruit_row(msg *r, const char *company, size_t clen) {
@@ -69,7 +72,11 @@ static void test_row_strings(void) {
   CHECK_EQ_INT(es_wiretext_check(md, r.b, r.n, &bad), 1);
   CHECK_STR(bad.path[0].field->name, "english_level");
   /* not a message: left to protobuf-c */
-  CHECK_EQ_INT(es_wiretext_check(md, (const uint8_t *)"\x12\x05" "ab", 4, &bad), -1);
+  CHECK_EQ_INT(es_wiretext_check(md,
+                                 (const uint8_t *)"\x12\x05"
+                                                  "ab",
+                                 4, &bad),
+               -1);
   CHECK_EQ_INT(es_wiretext_check(md, (const uint8_t *)"\x0b", 1, &bad), -1); /* a group */
   CHECK_EQ_INT(es_wiretext_check(md, (const uint8_t *)"\x18\xff", 2, &bad), -1);
 }
@@ -125,7 +132,8 @@ static void test_requests(void) {
   CHECK_EQ_INT(info.fault_row, 2);
   CHECK_STR(err.msg, "field 'company_name': contains a NUL byte (byte 1)");
   /* undecodable stays undecodable */
-  CHECK_EQ_INT(es_codec_unpack_request(&c, (const uint8_t *)"\x0a\xff\xff", 3, &info, &err), ES_EINVAL);
+  CHECK_EQ_INT(es_codec_unpack_request(&c, (const uint8_t *)"\x0a\xff\xff", 3, &info, &err),
+               ES_EINVAL);
   CHECK_EQ_INT(info.fault, ES_CODEC_UNDECODABLE);
   es_chunk_free(&c);
 }

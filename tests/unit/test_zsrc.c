@@ -54,9 +54,10 @@ static int read_all(const char *path, es_buf *out, es_error *err) {
   return rc < 0 ? rc : 0;
 }
 
-static const char text[] = "id,company_name,exp_years,english_level,primary_keyword,vector\n"
-                           "018cc261-3640-761a-9ba6-eeddd364f291,\"Umbrella,\nInc.\",27,,gRPC,\"[1, 2]\"\n"
-                           "018cc261-3640-761a-9ba6-eeddd364f292,Acme,3,B2,C,\"[3, 4]\"\n";
+static const char text[] =
+    "id,company_name,exp_years,english_level,primary_keyword,vector\n"
+    "018cc261-3640-761a-9ba6-eeddd364f291,\"Umbrella,\nInc.\",27,,gRPC,\"[1, 2]\"\n"
+    "018cc261-3640-761a-9ba6-eeddd364f292,Acme,3,B2,C,\"[3, 4]\"\n";
 
 static void round_trips(void) {
   unsigned char *a, *b;
@@ -95,11 +96,15 @@ static void broken(void) {
   a = gzip_bytes(text, sizeof(text) - 1, &na);
   b = zstd_bytes(text, sizeof(text) - 1, &nb);
   for (cut = 0; cut < na; cut++)
-    if (read_all(tu_write_n("cut.csv.gz", (char *)a, cut), &got, &err) != ES_EINVAL || !strstr(err.msg, "cut.csv.gz")) bad++;
+    if (read_all(tu_write_n("cut.csv.gz", (char *)a, cut), &got, &err) != ES_EINVAL ||
+        !strstr(err.msg, "cut.csv.gz"))
+      bad++;
   CHECK_EQ_INT(bad, 0);
   CHECK_CONTAINS(err.msg, "truncated gzip data");
   for (bad = 0, cut = 0; cut < nb; cut++)
-    if (read_all(tu_write_n("cut.csv.zst", (char *)b, cut), &got, &err) != ES_EINVAL || !strstr(err.msg, "cut.csv.zst")) bad++;
+    if (read_all(tu_write_n("cut.csv.zst", (char *)b, cut), &got, &err) != ES_EINVAL ||
+        !strstr(err.msg, "cut.csv.zst"))
+      bad++;
   CHECK_EQ_INT(bad, 0);
   CHECK_CONTAINS(err.msg, "truncated zstd data");
   a[na / 2] ^= 0x55;
@@ -110,7 +115,8 @@ static void broken(void) {
   /* Through the loader the same message reaches the user. */
   {
     es_chunk c;
-    CHECK_EQ_INT(tu_load(tu_write_n("cut2.csv.gz", (char *)a, na / 3), "recruit", &c, 10, &err), ES_EINVAL);
+    CHECK_EQ_INT(tu_load(tu_write_n("cut2.csv.gz", (char *)a, na / 3), "recruit", &c, 10, &err),
+                 ES_EINVAL);
     CHECK_CONTAINS(err.msg, "cut2.csv.gz");
     es_chunk_free(&c);
   }

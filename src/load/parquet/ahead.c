@@ -9,7 +9,8 @@ static void *run(void *arg) {
   return NULL;
 }
 
-void es_pq_ahead_start(es_pq_ahead *a, int codec, const es_pq_in *in, uint8_t *dst, size_t want, uint64_t off) {
+void es_pq_ahead_start(es_pq_ahead *a, int codec, const es_pq_in *in, uint8_t *dst, size_t want,
+                       uint64_t off) {
   a->codec = codec;
   a->in = *in;
   a->dst = dst;
@@ -17,8 +18,10 @@ void es_pq_ahead_start(es_pq_ahead *a, int codec, const es_pq_in *in, uint8_t *d
   a->off = off;
   a->rc = 0;
   es_err_clear(&a->err);
-  if (pthread_create(&a->thread, NULL, run, a) == 0) a->busy = 1;
-  else run(a);
+  if (pthread_create(&a->thread, NULL, run, a) == 0)
+    a->busy = 1;
+  else
+    run(a);
 }
 
 int es_pq_ahead_wait(es_pq_ahead *a, es_error *err) {

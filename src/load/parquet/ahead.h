@@ -13,9 +13,9 @@
 
 typedef struct es_pq_ahead {
   pthread_t thread;
-  int busy;     /* a thread runs and must be waited for */
+  int busy; /* a thread runs and must be waited for */
   int codec;
-  es_pq_in in;  /* the compressed bytes (and what of them went back) */
+  es_pq_in in; /* the compressed bytes (and what of them went back) */
   uint8_t *dst;
   size_t want;
   uint64_t off;
@@ -25,7 +25,8 @@ typedef struct es_pq_ahead {
 
 /* Starts es_pq_decompress(codec, in, dst, want) on a thread of its own (or, when no thread can
    be started, runs it here); in's bytes and dst must not change until es_pq_ahead_wait. */
-void es_pq_ahead_start(es_pq_ahead *a, int codec, const es_pq_in *in, uint8_t *dst, size_t want, uint64_t off);
+void es_pq_ahead_start(es_pq_ahead *a, int codec, const es_pq_in *in, uint8_t *dst, size_t want,
+                       uint64_t off);
 /* Waits for the decompression: 0, or its error (copied into err). Nothing started: 0. */
 int es_pq_ahead_wait(es_pq_ahead *a, es_error *err);
 

@@ -8,15 +8,19 @@
 #include "load/parquet/fail.h"
 #include "load/parquet/names.h"
 
-int es_pq_plain_bytes(const uint8_t *p, const uint8_t *end, es_pq_bytes *out, size_t n, uint64_t off, es_error *err) {
+int es_pq_plain_bytes(const uint8_t *p, const uint8_t *end, es_pq_bytes *out, size_t n,
+                      uint64_t off, es_error *err) {
   size_t i;
   uint32_t len;
   for (i = 0; i < n; i++) {
-    if (end - p < 4) return es_pq_fail(err, off, "PLAIN byte array %zu: its length runs past the end of the page", i);
+    if (end - p < 4)
+      return es_pq_fail(err, off, "PLAIN byte array %zu: its length runs past the end of the page",
+                        i);
     memcpy(&len, p, 4); /* little-endian, as the hosts this builds on */
     p += 4;
     if (len > (size_t)(end - p))
-      return es_pq_fail(err, off, "PLAIN byte array %zu: %u bytes, more than the page has left", i, len);
+      return es_pq_fail(err, off, "PLAIN byte array %zu: %u bytes, more than the page has left", i,
+                        len);
     out[i].p = p;
     out[i].n = len;
     p += len;
@@ -24,8 +28,8 @@ int es_pq_plain_bytes(const uint8_t *p, const uint8_t *end, es_pq_bytes *out, si
   return 0;
 }
 
-int es_pq_barr_init(es_pq_barr *b, int enc, const uint8_t *p, const uint8_t *end, const uint64_t *budget,
-                    uint64_t off, es_error *err) {
+int es_pq_barr_init(es_pq_barr *b, int enc, const uint8_t *p, const uint8_t *end,
+                    const uint64_t *budget, uint64_t off, es_error *err) {
   int rc;
   b->enc = enc;
   b->p = p;
@@ -35,10 +39,13 @@ int es_pq_barr_init(es_pq_barr *b, int enc, const uint8_t *p, const uint8_t *end
   b->prev_len = 0;
   if (enc == ES_PQ_PLAIN) return 0;
   if (enc == ES_PQ_DELTA_BYTE_ARRAY) {
-    if ((rc = es_pq_delta_init(&b->prefix, p, end, 1, off, err)) || (rc = es_pq_delta_end(&b->prefix, &p, err)))
+    if ((rc = es_pq_delta_init(&b->prefix, p, end, 1, off, err)) ||
+        (rc = es_pq_delta_end(&b->prefix, &p, err)))
       return rc;
   }
-  return (rc = es_pq_delta_init(&b->lens, p, end, 1, off, err)) ? rc : es_pq_delta_end(&b->lens, &b->p, err);
+  return (rc = es_pq_delta_init(&b->lens, p, end, 1, off, err))
+             ? rc
+             : es_pq_delta_end(&b->lens, &b->p, err);
 }
 
 /* Values whose lengths come from b->lens: the bytes follow one another. */
@@ -49,7 +56,8 @@ static int delta_length(es_pq_barr *b, es_pq_bytes *out, size_t n, es_error *err
   if ((rc = es_pq_delta_get(&b->lens, len, n, err))) return rc;
   for (i = 0; i < n; i++) {
     if (len[i] < 0 || (uint64_t)len[i] > (uint64_t)(b->end - b->p))
-      return es_pq_fail(err, b->off, "a byte array of %lld bytes, more than the page has left", (long long)len[i]);
+      return es_pq_fail(err, b->off, "a byte array of %lld bytes, more than the page has left",
+                        (long long)len[i]);
     out[i].p = b->p;
     out[i].n = (uint32_t)len[i];
     b->p += len[i];
@@ -74,17 +82,21 @@ static int delta_bytes(es_pq_barr *b, es_pq_bytes *out, size_t n, es_error *err)
   uint64_t total = 0, plen = b->prev_len;
   size_t i, at = 0;
   int rc;
-  if ((rc = es_pq_delta_get(&b->prefix, pre, n, err)) || (rc = delta_length(b, out, n, err))) return rc;
+  if ((rc = es_pq_delta_get(&b->prefix, pre, n, err)) || (rc = delta_length(b, out, n, err)))
+    return rc;
   for (i = 0; i < n; i++) {
     if (pre[i] < 0 || (uint64_t)pre[i] > plen)
-      return es_pq_fail(err, b->off, "DELTA_BYTE_ARRAY: a prefix of %lld bytes after a value of %llu", (long long)pre[i],
-                        (unsigned long long)plen);
+      return es_pq_fail(err, b->off,
+                        "DELTA_BYTE_ARRAY: a prefix of %lld bytes after a value of %llu",
+                        (long long)pre[i], (unsigned long long)plen);
     plen = (uint64_t)pre[i] + out[i].n;
     total += plen;
   }
   if (total > *b->budget || total > UINT32_MAX)
-    return es_pq_fail(err, b->off, "DELTA_BYTE_ARRAY values expand to %llu bytes, more than the file can hold (256 x its size)",
-                      (unsigned long long)total);
+    return es_pq_fail(
+        err, b->off,
+        "DELTA_BYTE_ARRAY values expand to %llu bytes, more than the file can hold (256 x its size)",
+        (unsigned long long)total);
   if (grow(&b->buf, &b->buf_cap, (size_t)total)) return es_pq_oom(err);
   for (i = 0; i < n; i++) {
     const uint8_t *prev = i ? out[i - 1].p : b->prev;
@@ -105,7 +117,8 @@ static int delta_bytes(es_pq_barr *b, es_pq_bytes *out, size_t n, es_error *err)
 
 int es_pq_barr_get(es_pq_barr *b, es_pq_bytes *out, size_t n, es_error *err) {
   int rc;
-  if (n > ES_PQ_BYTES_BATCH) return es_err_set(err, ES_EINTERNAL, "%zu byte arrays asked for at once", n);
+  if (n > ES_PQ_BYTES_BATCH)
+    return es_err_set(err, ES_EINTERNAL, "%zu byte arrays asked for at once", n);
   if (b->enc == ES_PQ_DELTA_BYTE_ARRAY) return delta_bytes(b, out, n, err);
   if (b->enc == ES_PQ_DELTA_LENGTH_BYTE_ARRAY) return delta_length(b, out, n, err);
   if ((rc = es_pq_plain_bytes(b->p, b->end, out, n, b->off, err))) return rc;

@@ -12,7 +12,9 @@
 #include "load/parquet/names.h"
 
 static size_t width_of(int type) {
-  return type == ES_PQ_INT32 || type == ES_PQ_FLOAT ? 4 : type == ES_PQ_INT64 || type == ES_PQ_DOUBLE ? 8 : 0;
+  return type == ES_PQ_INT32 || type == ES_PQ_FLOAT    ? 4
+         : type == ES_PQ_INT64 || type == ES_PQ_DOUBLE ? 8
+                                                       : 0;
 }
 
 /* Gives the file's pages before offset to back to the kernel: a read-only file mapping faults
@@ -27,8 +29,8 @@ static void release(es_pq_col *c, uint64_t to) {
   c->released = (uint64_t)(hi - (uintptr_t)c->file);
 }
 
-int es_pq_col_open(es_pq_col *c, const es_pq_colspec *spec, const es_pq_chunk *ch, const uint8_t *file, int mapped,
-                   const uint64_t *budget, es_error *err) {
+int es_pq_col_open(es_pq_col *c, const es_pq_colspec *spec, const es_pq_chunk *ch,
+                   const uint8_t *file, int mapped, const uint64_t *budget, es_error *err) {
   int rc;
   es_pq_ahead_wait(&c->ahead, NULL); /* one left running by an error in the last chunk */
   c->ahead_on = c->ahead_due = c->decoded = 0;
@@ -61,13 +63,16 @@ static int reserve(es_pq_col *c, es_pq_pagebuf *b, size_t need) {
    page buffer (or already there, decompressed ahead). A v2 page keeps its levels (the first lv
    bytes) uncompressed in front of the values: they are copied in front of the decompressed
    values, so the compressed page can go at once. */
-static int body(es_pq_col *c, const es_pq_page *pg, uint32_t lv, const uint8_t **out, size_t *len, es_error *err) {
+static int body(es_pq_col *c, const es_pq_page *pg, uint32_t lv, const uint8_t **out, size_t *len,
+                es_error *err) {
   const uint8_t *src = c->file + pg->body;
   size_t n = pg->csize - lv, want = pg->usize - lv;
   es_pq_pagebuf *b = &c->pb[c->cur];
   int rc;
   if (c->codec == ES_PQ_UNCOMPRESSED || !pg->compressed) {
-    if (n != want) return es_pq_fail(err, pg->off, "an uncompressed page of %zu bytes whose header says %zu", n, want);
+    if (n != want)
+      return es_pq_fail(err, pg->off, "an uncompressed page of %zu bytes whose header says %zu", n,
+                        want);
     *out = src;
     *len = pg->csize;
     return 0;
@@ -88,7 +93,9 @@ static int body(es_pq_col *c, const es_pq_page *pg, uint32_t lv, const uint8_t *
 
 /* Whether the current page's memory shrinks as it is read: its fixed-width PLAIN values (the
    vector's floats) go back as they are read (refill). */
-static int shrinking(const es_pq_col *c) { return c->vals.enc == ES_PQ_PLAIN && c->vals.type != ES_PQ_BYTE_ARRAY; }
+static int shrinking(const es_pq_col *c) {
+  return c->vals.enc == ES_PQ_PLAIN && c->vals.type != ES_PQ_BYTE_ARRAY;
+}
 
 /* The next page, when it is a big compressed data page, is decompressed into the other buffer
    on another thread meanwhile: at once when it is small (late: 0), or (late: 1) once the
@@ -110,7 +117,8 @@ static void start_ahead(es_pq_col *c, int late) {
     return;
   }
   lv = pg->type == ES_PQ_DATA_PAGE_V2 ? pg->rep_len + pg->def_len : 0;
-  if (es_pq_codec_check_size(c->codec, c->file + pg->body + lv, pg->csize - lv, pg->usize - lv, pg->off, &ignored) ||
+  if (es_pq_codec_check_size(c->codec, c->file + pg->body + lv, pg->csize - lv, pg->usize - lv,
+                             pg->off, &ignored) ||
       reserve(c, b, pg->usize))
     return;
   if (lv) memcpy(b->p, c->file + pg->body, lv);
@@ -138,23 +146,27 @@ static int read_dict(es_pq_col *c, const es_pq_page *pg, es_error *err) {
   int rc;
   if (c->data_seen) return es_pq_fail(err, pg->off, "a dictionary page after data pages");
   if (pg->encoding != ES_PQ_PLAIN && pg->encoding != ES_PQ_PLAIN_DICTIONARY)
-    return es_pq_fail(err, pg->off, "a dictionary page encoded %s", es_pq_encoding_name(pg->encoding, buf, sizeof(buf)));
+    return es_pq_fail(err, pg->off, "a dictionary page encoded %s",
+                      es_pq_encoding_name(pg->encoding, buf, sizeof(buf)));
   if ((rc = body(c, pg, 0, &p, &len, err))) return rc;
-  return es_pq_dict_load(&c->dict, c->spec->type, width_of(c->spec->type), p, len, pg->num_values, pg->off, err);
+  return es_pq_dict_load(&c->dict, c->spec->type, width_of(c->spec->type), p, len, pg->num_values,
+                         pg->off, err);
 }
 
 /* v1 levels: a 4-byte length, then the RLE/bit-packed hybrid. */
-static int levels_v1(const es_pq_page *pg, const uint8_t **p, const uint8_t *end, int max, int enc, es_pq_rle *r,
-                     es_error *err) {
+static int levels_v1(const es_pq_page *pg, const uint8_t **p, const uint8_t *end, int max, int enc,
+                     es_pq_rle *r, es_error *err) {
   uint32_t len;
   char buf[48];
   if (!max) return 0;
   if (enc != ES_PQ_RLE)
-    return es_pq_fail(err, pg->off, "levels encoded %s (only RLE is supported)", es_pq_encoding_name(enc, buf, sizeof(buf)));
+    return es_pq_fail(err, pg->off, "levels encoded %s (only RLE is supported)",
+                      es_pq_encoding_name(enc, buf, sizeof(buf)));
   if (end - *p < 4) return es_pq_fail(err, pg->off, "the page ends before its levels");
   memcpy(&len, *p, 4);
   *p += 4;
-  if (len > (size_t)(end - *p)) return es_pq_fail(err, pg->off, "levels of %u bytes, more than the page holds", len);
+  if (len > (size_t)(end - *p))
+    return es_pq_fail(err, pg->off, "levels of %u bytes, more than the page holds", len);
   es_pq_rle_init(r, *p, *p + len, es_pq_bit_width((uint32_t)max), (uint32_t)max, pg->off);
   *p += len;
   return 0;
@@ -167,7 +179,8 @@ static int start_data(es_pq_col *c, const es_pq_page *pg, es_error *err) {
   uint64_t nvals = (uint64_t)pg->num_values;
   int rc;
   if (pg->num_values > c->levels_left)
-    return es_pq_fail(err, pg->off, "the pages hold more values than the column chunk's metadata says");
+    return es_pq_fail(err, pg->off,
+                      "the pages hold more values than the column chunk's metadata says");
   c->levels_left -= pg->num_values;
   if (pg->type == ES_PQ_DATA_PAGE) {
     const uint8_t *end;
@@ -180,9 +193,10 @@ static int start_data(es_pq_col *c, const es_pq_page *pg, es_error *err) {
   } else {
     uint32_t nlv = pg->rep_len + pg->def_len;
     if ((rc = body(c, pg, nlv, &p, &len, err))) return rc;
-    es_pq_rle_init(&c->rep, p, p + pg->rep_len, es_pq_bit_width((uint32_t)s->max_rep), (uint32_t)s->max_rep, pg->off);
-    es_pq_rle_init(&c->def, p + pg->rep_len, p + nlv, es_pq_bit_width((uint32_t)s->max_def), (uint32_t)s->max_def,
-                   pg->off);
+    es_pq_rle_init(&c->rep, p, p + pg->rep_len, es_pq_bit_width((uint32_t)s->max_rep),
+                   (uint32_t)s->max_rep, pg->off);
+    es_pq_rle_init(&c->def, p + pg->rep_len, p + nlv, es_pq_bit_width((uint32_t)s->max_def),
+                   (uint32_t)s->max_def, pg->off);
     nvals -= (uint64_t)pg->num_nulls;
     p += nlv;
     len -= nlv;
@@ -190,8 +204,8 @@ static int start_data(es_pq_col *c, const es_pq_page *pg, es_error *err) {
   c->page_left = (uint32_t)pg->num_values;
   c->page_off = pg->off;
   c->values = p;
-  return es_pq_vals_init(&c->vals, pg->encoding, s->type, width_of(s->type), p, p + len, nvals, &c->dict, c->budget,
-                         pg->off, err);
+  return es_pq_vals_init(&c->vals, pg->encoding, s->type, width_of(s->type), p, p + len, nvals,
+                         &c->dict, c->budget, pg->off, err);
 }
 
 /* The next data page with levels: 1, or 0 at the end of the chunk. */
@@ -201,7 +215,8 @@ static int load_page(es_pq_col *c, es_error *err) {
   for (;;) {
     if (c->pos >= c->end) {
       if (c->levels_left)
-        return es_pq_fail(err, c->end, "the column chunk ends %lld values short of what its metadata says",
+        return es_pq_fail(err, c->end,
+                          "the column chunk ends %lld values short of what its metadata says",
                           (long long)c->levels_left);
       return 0;
     }
@@ -226,16 +241,20 @@ static int refill(es_pq_col *c, es_error *err) {
   size_t k = c->page_left < ES_PQ_LEVEL_BATCH ? c->page_left : ES_PQ_LEVEL_BATCH;
   int rc;
   if (s->max_rep && (rc = es_pq_rle_u8(&c->rep, c->reps, k, err))) return rc;
-  if (!s->max_def) memset(c->defs, 0, k);
-  else if ((rc = es_pq_rle_u8(&c->def, c->defs, k, err))) return rc;
+  if (!s->max_def)
+    memset(c->defs, 0, k);
+  else if ((rc = es_pq_rle_u8(&c->def, c->defs, k, err)))
+    return rc;
   c->page_left -= (uint32_t)k;
   c->nb = k;
   c->ib = 0;
   /* The fixed-width values read so far (the vector's floats) are not needed again: a page
      stored uncompressed is read in the file, whose pages go back as for a page behind. */
   if (shrinking(c)) {
-    if ((uintptr_t)c->values - (uintptr_t)c->file < c->end) release(c, (uint64_t)(c->vals.p - c->file));
-    else es_pq_pagebuf_release(&c->pb[c->cur], c->values, c->vals.p);
+    if ((uintptr_t)c->values - (uintptr_t)c->file < c->end)
+      release(c, (uint64_t)(c->vals.p - c->file));
+    else
+      es_pq_pagebuf_release(&c->pb[c->cur], c->values, c->vals.p);
     if (c->ahead_due && (size_t)(c->vals.end - c->vals.p) <= ES_PQ_AHEAD_LEFT) start_ahead(c, 1);
   }
   return 0;
@@ -254,7 +273,8 @@ int es_pq_col_finish(es_pq_col *c, es_error *err) {
   int rc = es_pq_col_more(c, err);
   es_pq_ahead_wait(&c->ahead, NULL);
   c->ahead_on = 0;
-  if (rc > 0) return es_pq_fail(err, c->page_off, "the column holds more values than its row group's rows");
+  if (rc > 0)
+    return es_pq_fail(err, c->page_off, "the column holds more values than its row group's rows");
   if (rc == 0) release(c, c->end);
   return rc;
 }

@@ -31,35 +31,35 @@
 typedef struct es_pq_col {
   const es_pq_colspec *spec;
   const uint8_t *file;
-  int mapped;              /* file is a mapping whose pages may be released */
-  uint64_t pos, end;       /* the next page header; the end of the chunk */
-  uint64_t released;       /* file bytes before this were released */
+  int mapped;        /* file is a mapping whose pages may be released */
+  uint64_t pos, end; /* the next page header; the end of the chunk */
+  uint64_t released; /* file bytes before this were released */
   int codec;
-  int64_t levels_left;     /* levels the chunk's metadata announces that no page has given yet */
-  int data_seen;           /* a data page was read (a dictionary page must come first) */
+  int64_t levels_left; /* levels the chunk's metadata announces that no page has given yet */
+  int data_seen;       /* a data page was read (a dictionary page must come first) */
   es_pq_dict dict;
-  es_pq_pagebuf pb[2];     /* decompressed pages: the current one, pb[cur], and the next */
+  es_pq_pagebuf pb[2]; /* decompressed pages: the current one, pb[cur], and the next */
   int cur;
-  es_pq_ahead ahead;       /* the next page being decompressed into pb[!cur] ... */
-  es_pq_page next;         /* ... whose header this is */
-  int ahead_on;            /* (whether there is one) */
-  int ahead_due;           /* the next page is to be decompressed ahead later (start_ahead) */
-  int decoded;             /* the page being started was decompressed ahead */
-  const uint8_t *values;   /* where the current page's values start */
-  uint64_t page_off;       /* the current page's offset, for messages */
-  uint32_t page_left;      /* its levels not yet decoded */
+  es_pq_ahead ahead;     /* the next page being decompressed into pb[!cur] ... */
+  es_pq_page next;       /* ... whose header this is */
+  int ahead_on;          /* (whether there is one) */
+  int ahead_due;         /* the next page is to be decompressed ahead later (start_ahead) */
+  int decoded;           /* the page being started was decompressed ahead */
+  const uint8_t *values; /* where the current page's values start */
+  uint64_t page_off;     /* the current page's offset, for messages */
+  uint32_t page_left;    /* its levels not yet decoded */
   es_pq_rle rep, def;
   es_pq_vals vals;
-  uint8_t *reps, *defs;    /* the batch of levels (reps unused when max_rep is 0) */
-  size_t nb, ib;           /* levels in the batch, the next one */
-  const uint64_t *budget;  /* what the rows may still expand to */
-  size_t largest;          /* largest decompressed page (the buffers' size; the debug log) */
+  uint8_t *reps, *defs;   /* the batch of levels (reps unused when max_rep is 0) */
+  size_t nb, ib;          /* levels in the batch, the next one */
+  const uint64_t *budget; /* what the rows may still expand to */
+  size_t largest;         /* largest decompressed page (the buffers' size; the debug log) */
 } es_pq_col;
 
 /* Starts on chunk ch of column spec in file (mapped: release pages behind). Keeps c's buffers
    from an earlier chunk; c must be zeroed before its first use. */
-int es_pq_col_open(es_pq_col *c, const es_pq_colspec *spec, const es_pq_chunk *ch, const uint8_t *file, int mapped,
-                   const uint64_t *budget, es_error *err);
+int es_pq_col_open(es_pq_col *c, const es_pq_colspec *spec, const es_pq_chunk *ch,
+                   const uint8_t *file, int mapped, const uint64_t *budget, es_error *err);
 /* Makes c->ib < c->nb, reading pages as needed: 1, or 0 when the chunk has no more levels. */
 int es_pq_col_more(es_pq_col *c, es_error *err);
 /* At the end of a row group: checks nothing is left over and releases the chunk's file pages

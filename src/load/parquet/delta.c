@@ -14,7 +14,8 @@ static int uleb(const uint8_t **pp, const uint8_t *end, uint64_t *v, uint64_t of
   *v = 0; /* also on failure: gcc -O3 cannot see that es_pq_fail never returns 0 */
   for (;;) {
     if (p == end) return es_pq_fail(err, off, "DELTA_BINARY_PACKED data ends inside a number");
-    if (shift == 63 && *p > 1) return es_pq_fail(err, off, "DELTA_BINARY_PACKED: a number longer than 64 bits");
+    if (shift == 63 && *p > 1)
+      return es_pq_fail(err, off, "DELTA_BINARY_PACKED: a number longer than 64 bits");
     x |= (uint64_t)(*p & 0x7f) << shift;
     if (!(*p++ & 0x80)) break;
     shift += 7;
@@ -26,15 +27,16 @@ static int uleb(const uint8_t **pp, const uint8_t *end, uint64_t *v, uint64_t of
 
 static uint64_t unzigzag(uint64_t u) { return (u >> 1) ^ (0 - (u & 1)); }
 
-int es_pq_delta_init(es_pq_delta *d, const uint8_t *p, const uint8_t *end, int is32, uint64_t off, es_error *err) {
+int es_pq_delta_init(es_pq_delta *d, const uint8_t *p, const uint8_t *end, int is32, uint64_t off,
+                     es_error *err) {
   uint64_t block, nmini, total, first;
   int rc;
   memset(d, 0, sizeof(*d));
   if ((rc = uleb(&p, end, &block, off, err)) || (rc = uleb(&p, end, &nmini, off, err)) ||
       (rc = uleb(&p, end, &total, off, err)) || (rc = uleb(&p, end, &first, off, err)))
     return rc;
-  if (!block || block % 128 || block > ES_PQ_DELTA_BLOCK_MAX || !nmini || nmini > ES_PQ_DELTA_MINIBLOCKS_MAX ||
-      block % nmini || (block / nmini) % 8)
+  if (!block || block % 128 || block > ES_PQ_DELTA_BLOCK_MAX || !nmini ||
+      nmini > ES_PQ_DELTA_MINIBLOCKS_MAX || block % nmini || (block / nmini) % 8)
     return es_pq_fail(err, off, "DELTA_BINARY_PACKED with blocks of %llu values in %llu miniblocks",
                       (unsigned long long)block, (unsigned long long)nmini);
   d->p = p;
@@ -58,7 +60,8 @@ static int next_mini(es_pq_delta *d, es_error *err) {
   int rc;
   if (d->mini == d->nmini) {
     if ((rc = uleb(&d->p, d->end, &md, d->off, err))) return rc;
-    if ((size_t)(d->end - d->p) < d->nmini) return es_pq_fail(err, d->off, "DELTA_BINARY_PACKED: bit widths past the end");
+    if ((size_t)(d->end - d->p) < d->nmini)
+      return es_pq_fail(err, d->off, "DELTA_BINARY_PACKED: bit widths past the end");
     memcpy(d->widths, d->p, d->nmini);
     d->p += d->nmini;
     d->min_delta = unzigzag(md);
@@ -69,7 +72,8 @@ static int next_mini(es_pq_delta *d, es_error *err) {
   /* The last miniblock is padded, but only the values it really holds must be there. */
   bytes = (uint64_t)d->per_mini * w / 8;
   need = ((d->left < d->per_mini ? d->left : d->per_mini) * w + 7) / 8;
-  if (need > (uint64_t)(d->end - d->p)) return es_pq_fail(err, d->off, "DELTA_BINARY_PACKED: a miniblock past the end");
+  if (need > (uint64_t)(d->end - d->p))
+    return es_pq_fail(err, d->off, "DELTA_BINARY_PACKED: a miniblock past the end");
   d->mp = d->p;
   d->mbit = 0;
   d->p += bytes < (uint64_t)(d->end - d->p) ? bytes : (uint64_t)(d->end - d->p);
@@ -94,7 +98,8 @@ static inline uint64_t unpack64(const uint8_t *q, const uint8_t *end, uint64_t b
 int es_pq_delta_get(es_pq_delta *d, int64_t *out, size_t n, es_error *err) {
   size_t i;
   int rc;
-  if (n > d->left) return es_pq_fail(err, d->off, "DELTA_BINARY_PACKED holds fewer values than the page");
+  if (n > d->left)
+    return es_pq_fail(err, d->off, "DELTA_BINARY_PACKED holds fewer values than the page");
   for (i = 0; i < n; i++) {
     if (d->first) {
       d->first = 0;
@@ -120,7 +125,8 @@ int es_pq_delta_end(const es_pq_delta *d, const uint8_t **end, es_error *err) {
   int rc;
   while (deltas) {
     if ((rc = uleb(&p, d->end, &md, d->off, err))) return rc;
-    if ((size_t)(d->end - p) < d->nmini) return es_pq_fail(err, d->off, "DELTA_BINARY_PACKED: bit widths past the end");
+    if ((size_t)(d->end - p) < d->nmini)
+      return es_pq_fail(err, d->off, "DELTA_BINARY_PACKED: bit widths past the end");
     bytes = 0;
     for (m = 0; m < d->nmini && deltas; m++) {
       k = deltas < d->per_mini ? deltas : d->per_mini;
@@ -129,7 +135,8 @@ int es_pq_delta_end(const es_pq_delta *d, const uint8_t **end, es_error *err) {
       deltas -= k;
     }
     p += d->nmini;
-    if (bytes > (uint64_t)(d->end - p)) return es_pq_fail(err, d->off, "DELTA_BINARY_PACKED: a miniblock past the end");
+    if (bytes > (uint64_t)(d->end - p))
+      return es_pq_fail(err, d->off, "DELTA_BINARY_PACKED: a miniblock past the end");
     p += bytes;
   }
   *end = p;

@@ -20,8 +20,8 @@ typedef struct es_pq_dict {
 
 /* Loads the n PLAIN values of a dictionary page [p, p + len) of a type-typed column (width:
    its fixed width, 0 for BYTE_ARRAY); a second dictionary page is an error. */
-int es_pq_dict_load(es_pq_dict *d, int type, size_t width, const uint8_t *p, size_t len, int32_t n, uint64_t off,
-                    es_error *err);
+int es_pq_dict_load(es_pq_dict *d, int type, size_t width, const uint8_t *p, size_t len, int32_t n,
+                    uint64_t off, es_error *err);
 void es_pq_dict_free(es_pq_dict *d);
 
 #endif

@@ -8,7 +8,8 @@
 #include "core/error.h"
 
 /* Fills err with "byte OFF: <message>" and returns ES_EINVAL. */
-int es_pq_fail(es_error *err, uint64_t off, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+int es_pq_fail(es_error *err, uint64_t off, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
 /* Fills err with "out of memory" and returns ES_ENOMEM. */
 int es_pq_oom(es_error *err);
 

@@ -24,14 +24,15 @@ typedef struct es_pq_rows {
 
 /* Fills "byte OFF: row index F (row R in its row group): <message>" (the page's offset; the caller
    names the row group and the column) and returns ES_EINVAL. */
-int es_pq_row_fail(const es_pq_col *c, const es_pq_rows *r, size_t i, es_error *err, const char *fmt, ...)
-    __attribute__((format(printf, 5, 6)));
+int es_pq_row_fail(const es_pq_col *c, const es_pq_rows *r, size_t i, es_error *err,
+                   const char *fmt, ...) __attribute__((format(printf, 5, 6)));
 /* The error for a column that has no level left for row i. */
 int es_pq_short_column(const es_pq_col *c, const es_pq_rows *r, size_t i, es_error *err);
 /* Takes n bytes from the budget, or fails naming row i. */
 int es_pq_charge(const es_pq_col *c, const es_pq_rows *r, size_t i, uint64_t n, es_error *err);
 /* A text value copied into the arena after the checks every format makes (UTF-8, no NUL). */
-int es_pq_text(const es_pq_col *c, const es_pq_rows *r, size_t i, const es_pq_bytes *b, char **out, es_error *err);
+int es_pq_text(const es_pq_col *c, const es_pq_rows *r, size_t i, const es_pq_bytes *b, char **out,
+               es_error *err);
 /* How many of the n levels at p equal v, and the index of the first that does not. */
 size_t es_pq_count_eq(const uint8_t *p, size_t n, uint8_t v);
 size_t es_pq_first_ne(const uint8_t *p, size_t n, uint8_t v);

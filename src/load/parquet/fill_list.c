@@ -14,10 +14,12 @@ static int row_start(es_pq_col *c, const es_pq_rows *r, size_t i, es_error *err)
   int rc = es_pq_col_more(c, err);
   uint8_t def;
   if (rc <= 0) return rc ? rc : es_pq_short_column(c, r, i, err);
-  if (c->reps[c->ib]) return es_pq_row_fail(c, r, i, err, "the row starts inside a list (corrupt repetition levels)");
+  if (c->reps[c->ib])
+    return es_pq_row_fail(c, r, i, err, "the row starts inside a list (corrupt repetition levels)");
   def = c->defs[c->ib];
   if (def >= c->spec->def_elem) return 1;
-  if (def + 1 < c->spec->def_elem && c->spec->ftype == ES_T_VECTOR) return es_pq_row_fail(c, r, i, err, "null vector");
+  if (def + 1 < c->spec->def_elem && c->spec->ftype == ES_T_VECTOR)
+    return es_pq_row_fail(c, r, i, err, "null vector");
   c->ib++;
   return 0;
 }
@@ -30,7 +32,8 @@ static size_t run_len(const es_pq_col *c, size_t from, int *ends) {
   return z ? (size_t)(z - (c->reps + c->ib)) : c->nb - c->ib;
 }
 
-static int no_null_items(const es_pq_col *c, const es_pq_rows *r, size_t i, size_t k, size_t before, es_error *err) {
+static int no_null_items(const es_pq_col *c, const es_pq_rows *r, size_t i, size_t k, size_t before,
+                         es_error *err) {
   size_t j = es_pq_first_ne(c->defs + c->ib, k, (uint8_t)c->spec->max_def);
   if (j == k) return 0;
   return es_pq_row_fail(c, r, i, err, "item %zu of the list is null", before + j);
@@ -44,7 +47,8 @@ static int continues(es_pq_col *c, int ends, es_error *err) {
   return c->reps[c->ib] != 0;
 }
 
-static int vec_alloc(const es_pq_col *c, const es_pq_rows *r, size_t i, size_t n, es_value *v, es_error *err) {
+static int vec_alloc(const es_pq_col *c, const es_pq_rows *r, size_t i, size_t n, es_value *v,
+                     es_error *err) {
   int rc;
   if ((rc = es_pq_charge(c, r, i, (uint64_t)n * sizeof(float), err))) return rc;
   if (!(v->vec.v = es_arena_alloc(r->arena, n * sizeof(float)))) return es_pq_oom(err);
@@ -63,16 +67,19 @@ static int grow(void **p, size_t *cap, size_t need, size_t size) {
   return 0;
 }
 
-static int vector_row(es_pq_col *c, const es_pq_rows *r, size_t i, es_value *v, es_pq_scratch *s, es_error *err) {
+static int vector_row(es_pq_col *c, const es_pq_rows *r, size_t i, es_value *v, es_pq_scratch *s,
+                      es_error *err) {
   size_t have = 0, k, from = 1;
   int rc, ends;
   if ((rc = row_start(c, r, i, err)) <= 0) return rc;
   for (;; from = 0) {
     k = run_len(c, from, &ends);
     if ((rc = no_null_items(c, r, i, k, have, err))) return rc;
-    if (have + k > ES_DIM_MAX) return es_pq_row_fail(c, r, i, err, "a vector of more than %d values", ES_DIM_MAX);
+    if (have + k > ES_DIM_MAX)
+      return es_pq_row_fail(c, r, i, err, "a vector of more than %d values", ES_DIM_MAX);
     if (from && ends) { /* the whole row in this batch: straight into the arena */
-      if ((rc = vec_alloc(c, r, i, k, v, err)) || (rc = es_pq_vals_f32(&c->vals, v->vec.v, k, err))) return rc;
+      if ((rc = vec_alloc(c, r, i, k, v, err)) || (rc = es_pq_vals_f32(&c->vals, v->vec.v, k, err)))
+        return rc;
       c->ib += k;
       return 0;
     }
@@ -87,8 +94,8 @@ static int vector_row(es_pq_col *c, const es_pq_rows *r, size_t i, es_value *v, 
   return 0;
 }
 
-static int text_items(es_pq_col *c, const es_pq_rows *r, size_t i, size_t k, size_t have, es_pq_scratch *s,
-                      es_error *err) {
+static int text_items(es_pq_col *c, const es_pq_rows *r, size_t i, size_t k, size_t have,
+                      es_pq_scratch *s, es_error *err) {
   es_pq_bytes b[ES_PQ_BYTES_BATCH];
   size_t at, m, j;
   int rc;
@@ -103,13 +110,15 @@ static int text_items(es_pq_col *c, const es_pq_rows *r, size_t i, size_t k, siz
   return 0;
 }
 
-static int skills_row(es_pq_col *c, const es_pq_rows *r, size_t i, es_value *v, es_pq_scratch *s, es_error *err) {
+static int skills_row(es_pq_col *c, const es_pq_rows *r, size_t i, es_value *v, es_pq_scratch *s,
+                      es_error *err) {
   size_t have = 0, k, from = 1;
   int rc, ends;
   if ((rc = row_start(c, r, i, err)) <= 0) return rc;
   for (;; from = 0) {
     k = run_len(c, from, &ends);
-    if ((rc = no_null_items(c, r, i, k, have, err)) || (rc = text_items(c, r, i, k, have, s, err))) return rc;
+    if ((rc = no_null_items(c, r, i, k, have, err)) || (rc = text_items(c, r, i, k, have, s, err)))
+      return rc;
     have += k;
     c->ib += k;
     if ((rc = continues(c, ends, err)) <= 0) break;
@@ -121,12 +130,14 @@ static int skills_row(es_pq_col *c, const es_pq_rows *r, size_t i, es_value *v, 
   return 0;
 }
 
-int es_pq_fill_list(es_pq_col *c, size_t field, const es_pq_rows *r, es_pq_scratch *s, es_error *err) {
+int es_pq_fill_list(es_pq_col *c, size_t field, const es_pq_rows *r, es_pq_scratch *s,
+                    es_error *err) {
   size_t i;
   int rc;
   for (i = 0; i < r->n; i++) {
     es_value *v = &r->v[i * r->nfields + field];
-    rc = c->spec->ftype == ES_T_VECTOR ? vector_row(c, r, i, v, s, err) : skills_row(c, r, i, v, s, err);
+    rc = c->spec->ftype == ES_T_VECTOR ? vector_row(c, r, i, v, s, err)
+                                       : skills_row(c, r, i, v, s, err);
     if (rc) return rc;
   }
   return 0;

@@ -19,7 +19,8 @@ typedef struct es_pq_scratch {
 
 /* Fills field of r's rows from list column c. A null or empty skills list is no skills; a null
    vector or a null item in any list is an error naming the row. */
-int es_pq_fill_list(es_pq_col *c, size_t field, const es_pq_rows *r, es_pq_scratch *s, es_error *err);
+int es_pq_fill_list(es_pq_col *c, size_t field, const es_pq_rows *r, es_pq_scratch *s,
+                    es_error *err);
 void es_pq_scratch_free(es_pq_scratch *s);
 
 #endif

@@ -17,9 +17,12 @@ static int read_int_type(es_pq_tr *t, es_pq_selem *e) {
   for (;;) {
     if ((rc = es_pq_tr_field(t, &id, &type))) return rc;
     if (type == ES_PQ_T_STOP) return 0;
-    if (id == 1) rc = es_pq_tr_i32(t, type, &e->int_bits);
-    else if (id == 2) rc = es_pq_tr_bool(t, type, &e->int_signed);
-    else rc = es_pq_tr_skip(t, type);
+    if (id == 1)
+      rc = es_pq_tr_i32(t, type, &e->int_bits);
+    else if (id == 2)
+      rc = es_pq_tr_bool(t, type, &e->int_signed);
+    else
+      rc = es_pq_tr_skip(t, type);
     if (rc) return rc;
   }
 }
@@ -34,8 +37,10 @@ static int read_logical(es_pq_tr *t, int type, es_pq_selem *e) {
     if ((rc = es_pq_tr_field(t, &id, &type))) return rc;
     if (type == ES_PQ_T_STOP) return 0;
     e->logical = id;
-    if (id == ES_PQ_LT_INTEGER && type == ES_PQ_T_STRUCT) rc = read_int_type(t, e);
-    else rc = es_pq_tr_skip(t, type);
+    if (id == ES_PQ_LT_INTEGER && type == ES_PQ_T_STRUCT)
+      rc = read_int_type(t, e);
+    else
+      rc = es_pq_tr_skip(t, type);
     if (rc) return rc;
   }
 }
@@ -66,7 +71,8 @@ static int read_selem(es_pq_tr *t, es_pq_selem *e) {
     if (rc) return rc;
   }
   if (!named) return es_pq_fail(t->err, e->off, "a schema element without a name");
-  if (e->num_children < 0) return es_pq_fail(t->err, e->off, "a schema element with %d children", e->num_children);
+  if (e->num_children < 0)
+    return es_pq_fail(t->err, e->off, "a schema element with %d children", e->num_children);
   return 0;
 }
 
@@ -78,7 +84,8 @@ static int read_schema(es_pq_tr *t, int type, es_pq_footer *f) {
   if (elem != ES_PQ_T_STRUCT) return es_pq_tr_fail(t, "the schema is not a list of structs");
   if (n == 0) return es_pq_tr_fail(t, "an empty schema");
   if (n > ES_PQ_SCHEMA_MAX)
-    return es_pq_fail(t->err, (uint64_t)(t->p - t->base), "a schema of %u elements (more than %u)", n, ES_PQ_SCHEMA_MAX);
+    return es_pq_fail(t->err, (uint64_t)(t->p - t->base), "a schema of %u elements (more than %u)",
+                      n, ES_PQ_SCHEMA_MAX);
   if (!(f->schema = calloc(n, sizeof(*f->schema)))) return es_pq_oom(t->err);
   f->nschema = n;
   for (i = 0; i < n; i++)
@@ -113,30 +120,46 @@ static int read_meta(es_pq_tr *t, es_pq_footer *f) {
       have_rows = 1;
       break;
     case 4: rc = note_row_groups(t, type, f); break;
-    case 8: return es_pq_tr_fail(t, "the file is encrypted (encryption_algorithm is set); encrypted Parquet is not supported");
+    case 8:
+      return es_pq_tr_fail(
+          t,
+          "the file is encrypted (encryption_algorithm is set); encrypted Parquet is not supported");
     default: rc = es_pq_tr_skip(t, type);
     }
     if (rc) return rc;
   }
   if (!f->schema || !have_rows || !f->row_groups)
     return es_pq_fail(t->err, (uint64_t)(t->p - t->base), "FileMetaData lacks its %s",
-                      !f->schema ? "schema" : !have_rows ? "num_rows" : "row_groups");
-  if (f->num_rows < 0) return es_pq_fail(t->err, (uint64_t)(t->p - t->base), "num_rows is %lld", (long long)f->num_rows);
+                      !f->schema   ? "schema"
+                      : !have_rows ? "num_rows"
+                                   : "row_groups");
+  if (f->num_rows < 0)
+    return es_pq_fail(t->err, (uint64_t)(t->p - t->base), "num_rows is %lld",
+                      (long long)f->num_rows);
   return 0;
 }
 
-static uint32_t le32(const uint8_t *p) { return p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24; }
+static uint32_t le32(const uint8_t *p) {
+  return p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
+}
 
 static int check_frame(const uint8_t *file, size_t len, uint32_t *flen, es_error *err) {
-  if (len < 12) return es_pq_fail(err, 0, "%zu bytes is too short for a Parquet file (at least 12)", len);
+  if (len < 12)
+    return es_pq_fail(err, 0, "%zu bytes is too short for a Parquet file (at least 12)", len);
   if (!memcmp(file + len - 4, "PARE", 4))
-    return es_pq_fail(err, len - 4, "the file is encrypted (footer magic PARE); encrypted Parquet is not supported");
-  if (memcmp(file, "PAR1", 4)) return es_pq_fail(err, 0, "not a Parquet file (no PAR1 magic at the start)");
+    return es_pq_fail(
+        err, len - 4,
+        "the file is encrypted (footer magic PARE); encrypted Parquet is not supported");
+  if (memcmp(file, "PAR1", 4))
+    return es_pq_fail(err, 0, "not a Parquet file (no PAR1 magic at the start)");
   if (memcmp(file + len - 4, "PAR1", 4))
-    return es_pq_fail(err, len - 4, "no PAR1 magic at the end (the file is truncated or not Parquet)");
+    return es_pq_fail(err, len - 4,
+                      "no PAR1 magic at the end (the file is truncated or not Parquet)");
   *flen = le32(file + len - 8);
   if (*flen > len - 12)
-    return es_pq_fail(err, len - 8, "the footer length %u is larger than the file allows (%zu bytes)", *flen, len - 12);
+    return es_pq_fail(err, len - 8,
+                      "the footer length %u is larger than the file allows (%zu bytes)", *flen,
+                      len - 12);
   if (*flen > ES_PQ_FOOTER_MAX)
     return es_pq_fail(err, len - 8, "a footer of %u bytes (more than %u)", *flen, ES_PQ_FOOTER_MAX);
   return 0;

@@ -17,20 +17,20 @@
 typedef struct es_pq_selem {
   const uint8_t *name; /* in the file, not NUL-terminated */
   uint32_t name_len;
-  int32_t type;        /* physical Type, -1 for a group */
+  int32_t type; /* physical Type, -1 for a group */
   int32_t type_length;
-  int32_t repetition;  /* FieldRepetitionType, -1 when absent */
-  int32_t num_children; /* 0 for a leaf */
-  int32_t converted;   /* ConvertedType, -1 when absent */
-  int32_t logical;     /* the LogicalType union's member, 0 when absent */
+  int32_t repetition;           /* FieldRepetitionType, -1 when absent */
+  int32_t num_children;         /* 0 for a leaf */
+  int32_t converted;            /* ConvertedType, -1 when absent */
+  int32_t logical;              /* the LogicalType union's member, 0 when absent */
   int32_t int_bits, int_signed; /* LogicalType INTEGER's parameters */
-  uint64_t off;        /* where it starts in the file, for messages */
+  uint64_t off;                 /* where it starts in the file, for messages */
 } es_pq_selem;
 
 typedef struct es_pq_footer {
   const uint8_t *file;
   size_t len;
-  uint64_t data_end;   /* first byte of the footer: column data lies in [4, data_end) */
+  uint64_t data_end; /* first byte of the footer: column data lies in [4, data_end) */
   int64_t num_rows;
   es_pq_selem *schema; /* depth-first, the root first */
   uint32_t nschema;

@@ -83,21 +83,30 @@ static int header_field(es_pq_tr *t, int16_t id, int type, es_pq_page *pg, unsig
 
 static int check(const es_pq_page *pg, uint64_t end, unsigned have, es_error *err) {
   char buf[48];
-  int known = pg->type == ES_PQ_DATA_PAGE || pg->type == ES_PQ_DATA_PAGE_V2 || pg->type == ES_PQ_DICTIONARY_PAGE;
+  int known = pg->type == ES_PQ_DATA_PAGE || pg->type == ES_PQ_DATA_PAGE_V2 ||
+              pg->type == ES_PQ_DICTIONARY_PAGE;
   if ((have & 7) != 7) return es_pq_fail(err, pg->off, "a page header without its type or sizes");
   if (pg->csize > end - pg->body)
-    return es_pq_fail(err, pg->off, "a page of %u bytes, past the end of its column chunk (%llu bytes left)", pg->csize,
-                      (unsigned long long)(end - pg->body));
+    return es_pq_fail(err, pg->off,
+                      "a page of %u bytes, past the end of its column chunk (%llu bytes left)",
+                      pg->csize, (unsigned long long)(end - pg->body));
   if (pg->type == ES_PQ_INDEX_PAGE) return 0;
-  if (!known) return es_pq_fail(err, pg->off, "a page of %s", es_pq_page_type_name(pg->type, buf, sizeof(buf)));
-  if (!(have & 8)) return es_pq_fail(err, pg->off, "a %s without its header", es_pq_page_type_name(pg->type, buf, sizeof(buf)));
+  if (!known)
+    return es_pq_fail(err, pg->off, "a page of %s",
+                      es_pq_page_type_name(pg->type, buf, sizeof(buf)));
+  if (!(have & 8))
+    return es_pq_fail(err, pg->off, "a %s without its header",
+                      es_pq_page_type_name(pg->type, buf, sizeof(buf)));
   if (pg->usize > ES_PQ_PAGE_MAX)
-    return es_pq_fail(err, pg->off, "a page of %u bytes uncompressed (more than %u)", pg->usize, ES_PQ_PAGE_MAX);
+    return es_pq_fail(err, pg->off, "a page of %u bytes uncompressed (more than %u)", pg->usize,
+                      ES_PQ_PAGE_MAX);
   if (pg->num_values < 0) return es_pq_fail(err, pg->off, "a page of %d values", pg->num_values);
   if (pg->type == ES_PQ_DATA_PAGE_V2 &&
       (pg->num_nulls < 0 || pg->num_nulls > pg->num_values || pg->num_rows < 0 ||
-       (uint64_t)pg->def_len + pg->rep_len > pg->csize || (uint64_t)pg->def_len + pg->rep_len > pg->usize))
-    return es_pq_fail(err, pg->off, "a DATA_PAGE_V2 header with inconsistent counts or level lengths");
+       (uint64_t)pg->def_len + pg->rep_len > pg->csize ||
+       (uint64_t)pg->def_len + pg->rep_len > pg->usize))
+    return es_pq_fail(err, pg->off,
+                      "a DATA_PAGE_V2 header with inconsistent counts or level lengths");
   return 0;
 }
 

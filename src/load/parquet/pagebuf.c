@@ -61,8 +61,10 @@ void es_pq_pagebuf_release(es_pq_pagebuf *b, const uint8_t *from, const uint8_t 
 }
 
 void es_pq_pagebuf_free(es_pq_pagebuf *b) {
-  if (b->mapped) munmap(b->p, b->cap);
-  else free(b->p);
+  if (b->mapped)
+    munmap(b->p, b->cap);
+  else
+    free(b->p);
   b->p = NULL;
   b->cap = 0;
   b->mapped = 0;

@@ -10,7 +10,7 @@
 typedef struct es_pq_pagebuf {
   uint8_t *p;
   size_t cap;
-  int mapped;        /* p is our own mapping (not malloc's: under ASan, which guards its end) */
+  int mapped;          /* p is our own mapping (not malloc's: under ASan, which guards its end) */
   const uint8_t *gone; /* bytes in [start of the values, gone) were handed back */
 } es_pq_pagebuf;
 

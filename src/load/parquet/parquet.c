@@ -34,12 +34,12 @@ typedef struct pq_loader {
   es_pq_chunk chunks[ES_MAX_FIELDS];
   es_pq_col cols[ES_MAX_FIELDS];
   es_pq_scratch scratch;
-  uint32_t rg;            /* row groups started */
-  int in_rg;              /* one is being read */
+  uint32_t rg;              /* row groups started */
+  int in_rg;                /* one is being read */
   int64_t rg_rows, rg_done; /* its rows, and those produced */
-  uint64_t row;           /* rows produced from the file */
-  uint64_t budget;        /* bytes the rows may still expand to */
-  es_error fail;          /* once failed, every later next() repeats the error */
+  uint64_t row;             /* rows produced from the file */
+  uint64_t budget;          /* bytes the rows may still expand to */
+  es_error fail;            /* once failed, every later next() repeats the error */
 } pq_loader;
 
 static void pq_close(es_loader *l) {
@@ -47,7 +47,9 @@ static void pq_close(es_loader *l) {
   size_t f;
   if (!p) return;
   for (f = 0; f < ES_MAX_FIELDS; f++) {
-    if (p->cols[f].largest) es_debug("%s: column %s: largest page %zu bytes", l->path, p->cols[f].spec->name, p->cols[f].largest);
+    if (p->cols[f].largest)
+      es_debug("%s: column %s: largest page %zu bytes", l->path, p->cols[f].spec->name,
+               p->cols[f].largest);
     es_pq_col_free(&p->cols[f]);
   }
   es_pq_scratch_free(&p->scratch);
@@ -61,11 +63,12 @@ static void pq_close(es_loader *l) {
 static int start_rg(pq_loader *p, es_error *err) {
   const es_domain *d = p->base.domain;
   size_t f;
-  int rc = es_pq_rgs_next(&p->rgs, &p->footer, p->schema.slot, p->schema.leaf_type, p->schema.nleaves, p->chunks,
-                          &p->rg_rows);
+  int rc = es_pq_rgs_next(&p->rgs, &p->footer, p->schema.slot, p->schema.leaf_type,
+                          p->schema.nleaves, p->chunks, &p->rg_rows);
   if (rc <= 0) return rc;
   for (f = 0; f < d->nfields; f++)
-    if ((rc = es_pq_col_open(&p->cols[f], &p->schema.cols[f], &p->chunks[f], p->file, p->mapped, &p->budget, err)))
+    if ((rc = es_pq_col_open(&p->cols[f], &p->schema.cols[f], &p->chunks[f], p->file, p->mapped,
+                             &p->budget, err)))
       return rc;
   p->rg++;
   p->in_rg = 1;
@@ -100,7 +103,8 @@ static int fill_rows(pq_loader *p, es_chunk *out, size_t k, es_error *err) {
   es_pq_rows r;
   int rc;
   for (j = 0; j < k; j++)
-    if (!es_chunk_add_row(out, p->row + j + 1)) return es_err_set(err, ES_ENOMEM, "%s: out of memory", p->base.path);
+    if (!es_chunk_add_row(out, p->row + j + 1))
+      return es_err_set(err, ES_ENOMEM, "%s: out of memory", p->base.path);
   r.v = es_chunk_row(out, base);
   r.nfields = d->nfields;
   r.n = k;
@@ -110,8 +114,11 @@ static int fill_rows(pq_loader *p, es_chunk *out, size_t k, es_error *err) {
   r.row = p->row;
   for (f = 0; f < d->nfields; f++) {
     es_pq_col *c = &p->cols[f];
-    rc = c->spec->list ? es_pq_fill_list(c, f, &r, &p->scratch, err) : es_pq_fill_scalar(c, f, f == d->key, &r, err);
-    if (rc) return es_err_prefix(err, "%s: row group %u: column '%s': ", p->base.path, p->rg - 1, c->spec->name);
+    rc = c->spec->list ? es_pq_fill_list(c, f, &r, &p->scratch, err)
+                       : es_pq_fill_scalar(c, f, f == d->key, &r, err);
+    if (rc)
+      return es_err_prefix(err, "%s: row group %u: column '%s': ", p->base.path, p->rg - 1,
+                           c->spec->name);
   }
   /* The server's checks, so that a bad row is named here in the file's terms ("f.parquet: row
      index N: ...", as for a pickle), not by the server as a message and an index in it. */
@@ -151,7 +158,8 @@ static int pq_next(es_loader *l, es_chunk *out, size_t max_rows, es_error *err) 
       if (rc < 0) return fail(p, rc, err);
       break;
     }
-    k = (uint64_t)(p->rg_rows - p->rg_done) < max_rows - added ? (size_t)(p->rg_rows - p->rg_done) : max_rows - added;
+    k = (uint64_t)(p->rg_rows - p->rg_done) < max_rows - added ? (size_t)(p->rg_rows - p->rg_done)
+                                                               : max_rows - added;
     if (!k) {
       if ((rc = finish_rg(p, err))) return fail(p, rc, err);
       continue;
@@ -159,9 +167,10 @@ static int pq_next(es_loader *l, es_chunk *out, size_t max_rows, es_error *err) 
     if ((rc = fill_rows(p, out, k, err))) return keep(p, rc, err);
     added += k;
   }
-  l->bytes_read = p->footer.num_rows > 0 && p->row < (uint64_t)p->footer.num_rows
-                      ? (uint64_t)((double)l->bytes_total * (double)p->row / (double)p->footer.num_rows)
-                      : l->bytes_total;
+  l->bytes_read =
+      p->footer.num_rows > 0 && p->row < (uint64_t)p->footer.num_rows
+          ? (uint64_t)((double)l->bytes_total * (double)p->row / (double)p->footer.num_rows)
+          : l->bytes_total;
   return (int)added;
 }
 
@@ -172,8 +181,8 @@ static int check_row_groups(pq_loader *p, es_error *err) {
   uint64_t total = 0;
   int rc;
   es_pq_rgs_start(&it, &p->footer, err);
-  while ((rc = es_pq_rgs_next(&it, &p->footer, p->schema.slot, p->schema.leaf_type, p->schema.nleaves, p->chunks,
-                              &rows)) > 0)
+  while ((rc = es_pq_rgs_next(&it, &p->footer, p->schema.slot, p->schema.leaf_type,
+                              p->schema.nleaves, p->chunks, &rows)) > 0)
     total += (uint64_t)rows;
   if (rc < 0) return rc;
   es_debug("%s: %u row groups, %llu rows, %u leaf columns", p->base.path, p->footer.nrow_groups,
@@ -185,12 +194,16 @@ static int check_row_groups(pq_loader *p, es_error *err) {
 static int open_buf(pq_loader *p, const es_domain *d, const es_loader_opts *opts, es_error *err) {
   const char *path = p->base.path;
   int rc;
-  if ((rc = es_pq_footer_read(p->file, p->len, &p->footer, err))) return es_err_prefix(err, "%s: ", path);
-  if ((rc = es_pq_schema_map(&p->footer, d, path, opts->ignore_unknown_columns, &p->schema, err))) return rc;
+  if ((rc = es_pq_footer_read(p->file, p->len, &p->footer, err)))
+    return es_err_prefix(err, "%s: ", path);
+  if ((rc = es_pq_schema_map(&p->footer, d, path, opts->ignore_unknown_columns, &p->schema, err)))
+    return rc;
   if ((rc = check_row_groups(p, err))) return es_err_prefix(err, "%s: ", path);
-  /* As for pickles: output beyond 256 x the file is a bomb (shared dictionary entries), not data. */
-  p->budget = p->len > (UINT64_MAX - ((uint64_t)64 << 20)) / 256 ? UINT64_MAX
-                                                                 : (uint64_t)p->len * 256 + ((uint64_t)64 << 20);
+  /* As for pickles: output beyond 256 x the file is a bomb (shared dictionary entries), not data.
+   */
+  p->budget = p->len > (UINT64_MAX - ((uint64_t)64 << 20)) / 256
+                  ? UINT64_MAX
+                  : (uint64_t)p->len * 256 + ((uint64_t)64 << 20);
   p->base.bytes_total = p->len;
   return 0;
 }
@@ -233,13 +246,17 @@ static int map_file(pq_loader *p, es_error *err) {
   struct stat st;
   void *m;
   int fd = open(path, O_RDONLY | O_CLOEXEC), rc = 0;
-  if (fd < 0) return es_err_set(err, errno == ENOENT ? ES_ENOTFOUND : ES_EIO, "%s: %s", path, strerror(errno));
+  if (fd < 0)
+    return es_err_set(err, errno == ENOENT ? ES_ENOTFOUND : ES_EIO, "%s: %s", path,
+                      strerror(errno));
   if (fstat(fd, &st)) {
     rc = es_err_set(err, ES_EIO, "%s: %s", path, strerror(errno));
   } else if (!S_ISREG(st.st_mode)) {
-    rc = es_err_set(err, ES_EINVAL, "%s: not a regular file (a Parquet file is read from its end)", path);
+    rc = es_err_set(err, ES_EINVAL, "%s: not a regular file (a Parquet file is read from its end)",
+                    path);
   } else if (st.st_size < 12) {
-    rc = es_err_set(err, ES_EINVAL, "%s: %lld bytes is too short for a Parquet file", path, (long long)st.st_size);
+    rc = es_err_set(err, ES_EINVAL, "%s: %lld bytes is too short for a Parquet file", path,
+                    (long long)st.st_size);
   } else if ((uint64_t)st.st_size > SIZE_MAX) {
     rc = es_err_set(err, ES_EINVAL, "%s: too large to map", path);
   } else if ((m = mmap(NULL, (size_t)st.st_size, PROT_READ, MAP_PRIVATE, fd, 0)) == MAP_FAILED) {
@@ -255,8 +272,8 @@ static int map_file(pq_loader *p, es_error *err) {
 
 es_loader_open_fn es_parquet_open;
 
-int es_parquet_open(const char *path, const es_domain *d, const es_loader_opts *opts, es_loader **out,
-                    es_error *err) {
+int es_parquet_open(const char *path, const es_domain *d, const es_loader_opts *opts,
+                    es_loader **out, es_error *err) {
   pq_loader *p;
   int rc;
   *out = NULL;

@@ -10,8 +10,8 @@
 #include "load/loader.h"
 
 /* The loader for the file at path (a regular file: the footer is at its end). */
-int es_parquet_open(const char *path, const es_domain *d, const es_loader_opts *opts, es_loader **out,
-                    es_error *err);
+int es_parquet_open(const char *path, const es_domain *d, const es_loader_opts *opts,
+                    es_loader **out, es_error *err);
 /* The same over len bytes at buf, neither copied nor freed (they must outlive the loader); name
    stands for the file in messages. For the fuzzer and tests. */
 int es_parquet_open_mem(const uint8_t *buf, size_t len, const char *name, const es_domain *d,

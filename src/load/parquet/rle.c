@@ -6,7 +6,8 @@
 
 #include "load/parquet/fail.h"
 
-void es_pq_rle_init(es_pq_rle *r, const uint8_t *p, const uint8_t *end, int bw, uint32_t max, uint64_t off) {
+void es_pq_rle_init(es_pq_rle *r, const uint8_t *p, const uint8_t *end, int bw, uint32_t max,
+                    uint64_t off) {
   memset(r, 0, sizeof(*r));
   r->p = p;
   r->end = end;
@@ -29,8 +30,10 @@ static int next_run(es_pq_rle *r, es_error *err) {
   uint64_t h = 0, bytes;
   unsigned shift = 0, i, vbytes = (unsigned)(r->bw + 7) / 8;
   for (;;) {
-    if (r->p == r->end) return es_pq_fail(err, r->off, "the RLE/bit-packed data ends before its values do");
-    if (shift > 28) return es_pq_fail(err, r->off, "an RLE/bit-packed run header longer than 32 bits");
+    if (r->p == r->end)
+      return es_pq_fail(err, r->off, "the RLE/bit-packed data ends before its values do");
+    if (shift > 28)
+      return es_pq_fail(err, r->off, "an RLE/bit-packed run header longer than 32 bits");
     h |= (uint64_t)(*r->p & 0x7f) << shift;
     shift += 7;
     if (!(*r->p++ & 0x80)) break;
@@ -47,14 +50,16 @@ static int next_run(es_pq_rle *r, es_error *err) {
     r->p += bytes;
     return 0;
   }
-  if (vbytes > (size_t)(r->end - r->p)) return es_pq_fail(err, r->off, "an RLE run's value runs past the end of the data");
+  if (vbytes > (size_t)(r->end - r->p))
+    return es_pq_fail(err, r->off, "an RLE run's value runs past the end of the data");
   r->packed = 0;
   r->value = 0;
   for (i = 0; i < vbytes; i++) r->value |= (uint32_t)r->p[i] << (8 * i);
   r->p += vbytes;
   r->left = (uint32_t)(h >> 1);
   if (r->left && r->value > r->max)
-    return es_pq_fail(err, r->off, "an RLE run of value %u, above the largest allowed (%u)", r->value, r->max);
+    return es_pq_fail(err, r->off, "an RLE run of value %u, above the largest allowed (%u)",
+                      r->value, r->max);
   return 0;
 }
 
@@ -108,7 +113,8 @@ static size_t packed_bytes(es_pq_rle *r, uint8_t *out, size_t k) {
 }
 
 /* Both getters in one body; wide is a constant in each caller, so each gets its own loop. */
-static inline __attribute__((always_inline)) int get(es_pq_rle *r, void *out, size_t n, int wide, es_error *err) {
+static inline __attribute__((always_inline)) int get(es_pq_rle *r, void *out, size_t n, int wide,
+                                                     es_error *err) {
   size_t done = 0, k, i, j;
   int rc;
   while (done < n) {
@@ -122,14 +128,21 @@ static inline __attribute__((always_inline)) int get(es_pq_rle *r, void *out, si
       i = wide ? 0 : packed_bytes(r, (uint8_t *)out + done, k);
       if (i && r->max < (1u << r->bw) - 1) { /* values the width allows but the column does not */
         uint8_t top = 0;
-        for (j = 0; j < i; j++) top = ((uint8_t *)out)[done + j] > top ? ((uint8_t *)out)[done + j] : top;
-        if (top > r->max) return es_pq_fail(err, r->off, "a bit-packed value %u above the largest allowed (%u)", top, r->max);
+        for (j = 0; j < i; j++)
+          top = ((uint8_t *)out)[done + j] > top ? ((uint8_t *)out)[done + j] : top;
+        if (top > r->max)
+          return es_pq_fail(err, r->off, "a bit-packed value %u above the largest allowed (%u)",
+                            top, r->max);
       }
       for (; i < k; i++) {
         uint32_t v = r->bw ? unpack(r->bp, r->bp_end, r->bit, r->bw) : 0;
-        if (v > r->max) return es_pq_fail(err, r->off, "a bit-packed value %u above the largest allowed (%u)", v, r->max);
-        if (wide) ((uint32_t *)out)[done + i] = v;
-        else ((uint8_t *)out)[done + i] = (uint8_t)v;
+        if (v > r->max)
+          return es_pq_fail(err, r->off, "a bit-packed value %u above the largest allowed (%u)", v,
+                            r->max);
+        if (wide)
+          ((uint32_t *)out)[done + i] = v;
+        else
+          ((uint8_t *)out)[done + i] = (uint8_t)v;
         r->bit += (unsigned)r->bw;
       }
     }
@@ -139,6 +152,10 @@ static inline __attribute__((always_inline)) int get(es_pq_rle *r, void *out, si
   return 0;
 }
 
-int es_pq_rle_u8(es_pq_rle *r, uint8_t *out, size_t n, es_error *err) { return get(r, out, n, 0, err); }
+int es_pq_rle_u8(es_pq_rle *r, uint8_t *out, size_t n, es_error *err) {
+  return get(r, out, n, 0, err);
+}
 
-int es_pq_rle_u32(es_pq_rle *r, uint32_t *out, size_t n, es_error *err) { return get(r, out, n, 1, err); }
+int es_pq_rle_u32(es_pq_rle *r, uint32_t *out, size_t n, es_error *err) {
+  return get(r, out, n, 1, err);
+}

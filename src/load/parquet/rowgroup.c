@@ -9,7 +9,14 @@
 #include "load/parquet/names.h"
 #include "load/parquet/thrift.h"
 
-enum { HAVE_TYPE = 1, HAVE_CODEC = 2, HAVE_VALUES = 4, HAVE_SIZE = 8, HAVE_DATA = 16, HAVE_ALL = 31 };
+enum {
+  HAVE_TYPE = 1,
+  HAVE_CODEC = 2,
+  HAVE_VALUES = 4,
+  HAVE_SIZE = 8,
+  HAVE_DATA = 16,
+  HAVE_ALL = 31
+};
 
 typedef struct raw_meta {
   es_pq_chunk c;
@@ -36,13 +43,16 @@ static int place(es_pq_tr *t, const es_pq_footer *f, raw_meta *m, uint64_t at) {
   if (m->have != HAVE_ALL) return es_pq_fail(t->err, at, "ColumnMetaData lacks a required field");
   if (m->c.num_values < 0 || m->size < 0)
     return es_pq_fail(t->err, at, "ColumnMetaData with a negative count or size");
-  if (start < 4 || (uint64_t)start >= f->data_end || (uint64_t)m->size > f->data_end - (uint64_t)start)
-    return es_pq_fail(t->err, at, "a column chunk at bytes %lld..+%lld, outside the column data (bytes 4..%llu)",
-                      (long long)start, (long long)m->size, (unsigned long long)f->data_end);
+  if (start < 4 || (uint64_t)start >= f->data_end ||
+      (uint64_t)m->size > f->data_end - (uint64_t)start)
+    return es_pq_fail(
+        t->err, at, "a column chunk at bytes %lld..+%lld, outside the column data (bytes 4..%llu)",
+        (long long)start, (long long)m->size, (unsigned long long)f->data_end);
   m->c.start = (uint64_t)start;
   m->c.end = (uint64_t)start + (uint64_t)m->size;
   if ((uint64_t)m->data_off >= m->c.end)
-    return es_pq_fail(t->err, at, "the first data page (byte %lld) lies outside its column chunk", (long long)m->data_off);
+    return es_pq_fail(t->err, at, "the first data page (byte %lld) lies outside its column chunk",
+                      (long long)m->data_off);
   return 0;
 }
 
@@ -73,8 +83,10 @@ static int read_chunk(es_pq_tr *t, const es_pq_footer *f, int32_t want_type, es_
   for (;;) {
     if ((rc = es_pq_tr_field(t, &id, &type))) return rc;
     if (type == ES_PQ_T_STOP) break;
-    if (out && id == 1) return es_pq_tr_fail(t, "the column's data is in another file (file_path); not supported");
-    if (out && (id == 8 || id == 9)) return es_pq_tr_fail(t, "the column is encrypted; encrypted Parquet is not supported");
+    if (out && id == 1)
+      return es_pq_tr_fail(t, "the column's data is in another file (file_path); not supported");
+    if (out && (id == 8 || id == 9))
+      return es_pq_tr_fail(t, "the column is encrypted; encrypted Parquet is not supported");
     if (out && id == 3) {
       rc = read_meta(t, type, f, out);
       have = 1;
@@ -87,13 +99,14 @@ static int read_chunk(es_pq_tr *t, const es_pq_footer *f, int32_t want_type, es_
   if (out && out->type != want_type) {
     char b1[48], b2[48];
     return es_pq_fail(t->err, at, "the column chunk's type %s is not the schema's %s",
-                      es_pq_type_name(out->type, b1, sizeof(b1)), es_pq_type_name(want_type, b2, sizeof(b2)));
+                      es_pq_type_name(out->type, b1, sizeof(b1)),
+                      es_pq_type_name(want_type, b2, sizeof(b2)));
   }
   return 0;
 }
 
-static int read_columns(es_pq_tr *t, int type, const es_pq_footer *f, const int *slot, const int32_t *leaf_type,
-                        uint32_t nleaves, es_pq_chunk *out) {
+static int read_columns(es_pq_tr *t, int type, const es_pq_footer *f, const int *slot,
+                        const int32_t *leaf_type, uint32_t nleaves, es_pq_chunk *out) {
   uint32_t n, i;
   int elem, rc;
   if ((rc = es_pq_tr_list(t, type, &elem, &n))) return rc;
@@ -139,7 +152,8 @@ int es_pq_rgs_next(es_pq_rgs *it, const es_pq_footer *f, const int *slot, const 
     }
     if (rc) return rc;
   }
-  if (!have_cols || !have_rows) return es_pq_fail(t->err, at, "a row group without its %s", have_cols ? "num_rows" : "columns");
+  if (!have_cols || !have_rows)
+    return es_pq_fail(t->err, at, "a row group without its %s", have_cols ? "num_rows" : "columns");
   if (*nrows < 0) return es_pq_fail(t->err, at, "a row group of %lld rows", (long long)*nrows);
   it->index++;
   return 1;

@@ -18,8 +18,8 @@ typedef struct es_pq_chunk {
 } es_pq_chunk;
 
 typedef struct es_pq_rgs {
-  es_pq_tr t;      /* at the next row group */
-  uint32_t index;  /* of the next row group */
+  es_pq_tr t;     /* at the next row group */
+  uint32_t index; /* of the next row group */
 } es_pq_rgs;
 
 void es_pq_rgs_start(es_pq_rgs *it, const es_pq_footer *f, es_error *err);

@@ -34,7 +34,9 @@ class DroppingSource : public snappy::Source {
 extern "C" int es_pq_snappy_stream(es_pq_in *in, uint8_t *dst, size_t want) {
   try {
     size_t len;
-    if (!snappy::GetUncompressedLength(reinterpret_cast<const char *>(in->p), in->n, &len) || len != want) return -1;
+    if (!snappy::GetUncompressedLength(reinterpret_cast<const char *>(in->p), in->n, &len) ||
+        len != want)
+      return -1;
     DroppingSource src(in);
     return snappy::RawUncompress(&src, reinterpret_cast<char *>(dst)) ? 0 : -1;
   } catch (...) {  // nothing may unwind into C

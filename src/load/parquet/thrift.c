@@ -7,10 +7,12 @@
 
 #include "load/parquet/fail.h"
 
-static const char *const type_names[] = {"stop", "true", "false", "byte", "i16", "i32", "i64",
-                                         "double", "binary", "list", "set", "map", "struct", "uuid"};
+static const char *const type_names[] = {"stop", "true", "false",  "byte",   "i16",
+                                         "i32",  "i64",  "double", "binary", "list",
+                                         "set",  "map",  "struct", "uuid"};
 
-void es_pq_tr_init(es_pq_tr *t, const uint8_t *base, const uint8_t *p, const uint8_t *end, es_error *err) {
+void es_pq_tr_init(es_pq_tr *t, const uint8_t *base, const uint8_t *p, const uint8_t *end,
+                   es_error *err) {
   memset(t, 0, sizeof(*t));
   t->base = base;
   t->p = p;
@@ -20,8 +22,10 @@ void es_pq_tr_init(es_pq_tr *t, const uint8_t *base, const uint8_t *p, const uin
 
 int es_pq_tr_fail(es_pq_tr *t, const char *what) {
   const char *name = t->depth ? t->names[t->depth - 1] : "thrift";
-  if (!t->depth || !t->fids[t->depth - 1]) return es_pq_fail(t->err, (uint64_t)(t->p - t->base), "%s: %s", name, what);
-  return es_pq_fail(t->err, (uint64_t)(t->p - t->base), "%s field %d: %s", name, t->fids[t->depth - 1], what);
+  if (!t->depth || !t->fids[t->depth - 1])
+    return es_pq_fail(t->err, (uint64_t)(t->p - t->base), "%s: %s", name, what);
+  return es_pq_fail(t->err, (uint64_t)(t->p - t->base), "%s field %d: %s", name,
+                    t->fids[t->depth - 1], what);
 }
 
 static int varint(es_pq_tr *t, uint64_t *v) {
@@ -97,11 +101,14 @@ int es_pq_tr_i64(es_pq_tr *t, int type, int64_t *v) {
     *v = (int8_t)*t->p++;
     return 0;
   }
-  if (type != ES_PQ_T_I16 && type != ES_PQ_T_I32 && type != ES_PQ_T_I64) return wrong_type(t, type, "an integer");
+  if (type != ES_PQ_T_I16 && type != ES_PQ_T_I32 && type != ES_PQ_T_I64)
+    return wrong_type(t, type, "an integer");
   if ((rc = varint(t, &u))) return rc;
   *v = unzigzag(u);
-  if (type == ES_PQ_T_I16 && (*v < INT16_MIN || *v > INT16_MAX)) return es_pq_tr_fail(t, "an i16 out of range");
-  if (type == ES_PQ_T_I32 && (*v < INT32_MIN || *v > INT32_MAX)) return es_pq_tr_fail(t, "an i32 out of range");
+  if (type == ES_PQ_T_I16 && (*v < INT16_MIN || *v > INT16_MAX))
+    return es_pq_tr_fail(t, "an i16 out of range");
+  if (type == ES_PQ_T_I32 && (*v < INT32_MIN || *v > INT32_MAX))
+    return es_pq_tr_fail(t, "an i32 out of range");
   return 0;
 }
 
@@ -140,7 +147,8 @@ int es_pq_tr_list(es_pq_tr *t, int type, int *elem, uint32_t *n) {
   if (t->p == t->end) return es_pq_tr_fail(t, "a list header runs past the end of the data");
   b = *t->p++;
   *elem = b & 0x0f;
-  if (*elem == ES_PQ_T_STOP || *elem > ES_PQ_T_UUID) return wrong_type(t, *elem, "a list element type");
+  if (*elem == ES_PQ_T_STOP || *elem > ES_PQ_T_UUID)
+    return wrong_type(t, *elem, "a list element type");
   u = b >> 4;
   if (u == 15 && (rc = varint(t, &u))) return rc;
   if (u > (uint64_t)(t->end - t->p)) return es_pq_tr_fail(t, "a list longer than the data left");
@@ -159,7 +167,8 @@ static int nest(es_pq_tr *t) {
 }
 
 static int skip_bytes(es_pq_tr *t, uint64_t n) {
-  if (n > (uint64_t)(t->end - t->p)) return es_pq_tr_fail(t, "a value runs past the end of the data");
+  if (n > (uint64_t)(t->end - t->p))
+    return es_pq_tr_fail(t, "a value runs past the end of the data");
   t->p += n;
   return 0;
 }
@@ -183,7 +192,8 @@ static int skip_map(es_pq_tr *t) {
   if (n > (uint64_t)(t->end - t->p) / 2) return es_pq_tr_fail(t, "a map longer than the data left");
   if (t->p == t->end) return es_pq_tr_fail(t, "a map header runs past the end of the data");
   kv = *t->p++;
-  if ((kv >> 4) == ES_PQ_T_STOP || (kv >> 4) > ES_PQ_T_UUID || (kv & 15) == ES_PQ_T_STOP || (kv & 15) > ES_PQ_T_UUID)
+  if ((kv >> 4) == ES_PQ_T_STOP || (kv >> 4) > ES_PQ_T_UUID || (kv & 15) == ES_PQ_T_STOP ||
+      (kv & 15) > ES_PQ_T_UUID)
     return es_pq_tr_fail(t, "a map of unknown types");
   while (n--)
     if ((rc = skip_elems(t, kv >> 4, 1)) || (rc = skip_elems(t, kv & 15, 1))) return rc;

@@ -30,15 +30,16 @@ enum {
 #define ES_PQ_THRIFT_DEPTH 32
 
 typedef struct es_pq_tr {
-  const uint8_t *base;     /* byte 0 of the file: messages give offsets from it */
-  const uint8_t *p, *end;  /* what is left to read */
-  unsigned depth;          /* structs open around p */
+  const uint8_t *base;                   /* byte 0 of the file: messages give offsets from it */
+  const uint8_t *p, *end;                /* what is left to read */
+  unsigned depth;                        /* structs open around p */
   const char *names[ES_PQ_THRIFT_DEPTH]; /* their names, for messages */
   int16_t fids[ES_PQ_THRIFT_DEPTH];      /* the field being read in each */
   es_error *err;
 } es_pq_tr;
 
-void es_pq_tr_init(es_pq_tr *t, const uint8_t *base, const uint8_t *p, const uint8_t *end, es_error *err);
+void es_pq_tr_init(es_pq_tr *t, const uint8_t *base, const uint8_t *p, const uint8_t *end,
+                   es_error *err);
 /* Fails with "byte N: <struct>.<field>: <what>"; returns ES_EINVAL. */
 int es_pq_tr_fail(es_pq_tr *t, const char *what);
 

@@ -29,8 +29,7 @@ static int cat_cell(const es_pkl_col *c, uint64_t r, es_pkl_cell *out, es_error 
   int64_t code;
   int nan;
   ref_cell(&c->ref, r, out);
-  if (es_pkl_elem_int(out->dt, out->p, &code, &nan))
-    return es_pkl_fail(err, "bad category code");
+  if (es_pkl_elem_int(out->dt, out->p, &code, &nan)) return es_pkl_fail(err, "bad category code");
   if (code < 0) {
     out->kind = ES_PKL_CELL_MISSING;
     return 0;
@@ -45,7 +44,8 @@ static int dict_cell(const es_pkl_table *t, size_t f, uint64_t r, es_pkl_cell *o
   es_pkl_val row = seq_item(&t->cols[f], r);
   const es_pkl_dict *d = (const es_pkl_dict *)es_pkl_val_obj(&row, ES_PKL_O_DICT);
   /* es_pkl_table_build matched every row's dict to the fields. */
-  if (!d || !d->fmap) return es_err_set(err, ES_EINTERNAL, "row index %llu was not matched", (unsigned long long)r);
+  if (!d || !d->fmap)
+    return es_err_set(err, ES_EINTERNAL, "row index %llu was not matched", (unsigned long long)r);
   out->kind = ES_PKL_CELL_VAL;
   out->v = d->kv[2 * d->fmap[f] + 1];
   return 0;
@@ -66,12 +66,16 @@ static void rows2d_cell(const es_pkl_ref *ref, uint64_t r, es_pkl_cell *out) {
   }
 }
 
-int es_pkl_table_cell(const es_pkl_table *t, size_t f, uint64_t r, es_pkl_cell *out, es_error *err) {
+int es_pkl_table_cell(const es_pkl_table *t, size_t f, uint64_t r, es_pkl_cell *out,
+                      es_error *err) {
   const es_pkl_col *c = &t->cols[f];
   memset(out, 0, sizeof(*out));
   switch (c->kind) {
   case ES_PKL_C_ARRAY: ref_cell(&c->ref, r, out); return 0;
-  case ES_PKL_C_LIST: out->kind = ES_PKL_CELL_VAL; out->v = seq_item(c, r); return 0;
+  case ES_PKL_C_LIST:
+    out->kind = ES_PKL_CELL_VAL;
+    out->v = seq_item(c, r);
+    return 0;
   case ES_PKL_C_CAT: return cat_cell(c, r, out, err);
   case ES_PKL_C_MASKED: {
     es_pkl_cell m;
@@ -106,11 +110,13 @@ static const uint8_t *val_addr(const es_pkl_val *v) {
   o = v->u.o;
   if (o->kind == ES_PKL_O_ARRAY) return ((const es_pkl_array *)o)->data;
   if (o->kind == ES_PKL_O_BYTES) return ((const es_pkl_bytes *)o)->p;
-  if (o->kind == ES_PKL_O_LIST && ((const es_pkl_list *)o)->nruns) return ((const es_pkl_list *)o)->runs[0].p;
+  if (o->kind == ES_PKL_O_LIST && ((const es_pkl_list *)o)->nruns)
+    return ((const es_pkl_list *)o)->runs[0].p;
   return NULL;
 }
 
-size_t es_pkl_table_addrs(const es_pkl_table *t, size_t f, uint64_t r, const uint8_t **out, size_t max) {
+size_t es_pkl_table_addrs(const es_pkl_table *t, size_t f, uint64_t r, const uint8_t **out,
+                          size_t max) {
   const es_pkl_col *c = &t->cols[f];
   es_pkl_cell cell;
   size_t j;

@@ -18,7 +18,8 @@ int es_pkl_elem_int(const es_pkl_dtype *dt, const uint8_t *p, int64_t *out, int 
 float es_pkl_elem_float32(const es_pkl_dtype *dt, const uint8_t *p);
 
 /* UTF-8 of one 'U' element (trailing NULs dropped, as NumPy does) into out, which holds
-   es_pkl_elem_ucs4_cap(dt) bytes; NUL-terminated. -1: a code unit that is not a Unicode scalar value. */
+   es_pkl_elem_ucs4_cap(dt) bytes; NUL-terminated. -1: a code unit that is not a Unicode scalar
+   value. */
 static inline size_t es_pkl_elem_ucs4_cap(const es_pkl_dtype *dt) { return (size_t)dt->size + 1; }
 int es_pkl_elem_ucs4(const es_pkl_dtype *dt, const uint8_t *p, char *out, size_t *outlen);
 

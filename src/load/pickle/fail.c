@@ -15,7 +15,8 @@ int es_pkl_fail(es_error *err, const char *fmt, ...) {
 }
 
 int es_pkl_over_budget(es_error *err) {
-  return es_pkl_fail(err, "the object graph would exceed its memory budget (%d x file size + %u MiB)",
+  return es_pkl_fail(err,
+                     "the object graph would exceed its memory budget (%d x file size + %u MiB)",
                      ES_PKL_BUDGET_FACTOR, ES_PKL_BUDGET_FLOOR >> 20);
 }
 

@@ -1,4 +1,5 @@
-/* graph.c - the pickle object graph: budgeted allocation, tuples, lists (with float runs), dicts. */
+/* graph.c - the pickle object graph: budgeted allocation, tuples, lists (with float runs), dicts.
+ */
 #include "load/pickle/graph.h"
 
 #include <stdint.h>
@@ -95,15 +96,18 @@ static struct es_pkl_block *new_block(es_pkl_heap *h, size_t need) {
   }
   b->next = h->blocks;
   h->blocks = b;
-  if (h->next_block < BLOCK_MAX) h->next_block = h->next_block ? h->next_block * 2 : 2 * BLOCK_FIRST;
+  if (h->next_block < BLOCK_MAX)
+    h->next_block = h->next_block ? h->next_block * 2 : 2 * BLOCK_FIRST;
   if (h->pf && !h->ready && (h->ready = map_block(h, h->next_block)))
     es_pkl_prefault_add(h->pf, h->ready, h->ready->size);
   return b;
 }
 
-void es_pkl_heap_ahead(es_pkl_heap *h, void *arr, size_t elem, size_t cap, size_t used, size_t *faulted) {
+void es_pkl_heap_ahead(es_pkl_heap *h, void *arr, size_t elem, size_t cap, size_t used,
+                       size_t *faulted) {
   size_t want;
-  if (!h->pf || *faulted >= cap || (*faulted > used && *faulted - used >= ES_PKL_AHEAD / 2 / elem)) return;
+  if (!h->pf || *faulted >= cap || (*faulted > used && *faulted - used >= ES_PKL_AHEAD / 2 / elem))
+    return;
   if (*faulted < used) *faulted = used;
   want = ES_PKL_AHEAD / elem;
   if (want > cap - *faulted) want = cap - *faulted;
@@ -219,8 +223,6 @@ static int grow(es_pkl_heap *h, void **arr, size_t *cap, size_t need, size_t ele
   *cap = ncap;
   return 0;
 }
-
-
 
 /* Turns a list held as float runs into ordinary items, so anything may be appended. */
 static int materialize(es_pkl_heap *h, es_pkl_list *l) {

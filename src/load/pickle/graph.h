@@ -48,7 +48,7 @@ typedef enum {
   ES_PKL_O_DTYPE,
   ES_PKL_O_ARRAY,
   ES_PKL_O_SLICE,
-  ES_PKL_O_INST       /* an instance of an allowlisted class: arguments and state, nothing else */
+  ES_PKL_O_INST /* an instance of an allowlisted class: arguments and state, nothing else */
 } es_pkl_kind;
 
 struct es_pkl_obj {
@@ -80,7 +80,7 @@ typedef struct es_pkl_frun {
 
 typedef struct es_pkl_list {
   es_pkl_obj h;
-  size_t n;     /* items in all */
+  size_t n; /* items in all */
   size_t cap;
   es_pkl_val *items; /* NULL while the list is only float runs */
   size_t nruns, runcap;
@@ -92,26 +92,26 @@ typedef struct es_pkl_list {
 typedef struct es_pkl_dict {
   es_pkl_obj h;
   size_t n, cap;
-  es_pkl_val *kv;  /* key, value, key, value ... (a later equal key wins on lookup) */
-  int64_t *fmap;   /* per domain field: pair index or -1; built on first use by the row mapper */
+  es_pkl_val *kv; /* key, value, key, value ... (a later equal key wins on lookup) */
+  int64_t *fmap;  /* per domain field: pair index or -1; built on first use by the row mapper */
   struct es_pkl_dict *next_alloc;
 } es_pkl_dict;
 
 typedef struct es_pkl_dtype {
   es_pkl_obj h;
-  char kind;      /* 'f' 'i' 'u' 'b' 'O' 'U' */
-  char order;     /* '<' '>' '|' */
+  char kind;  /* 'f' 'i' 'u' 'b' 'O' 'U' */
+  char order; /* '<' '>' '|' */
   uint8_t built;
-  uint32_t size;  /* bytes per element */
+  uint32_t size; /* bytes per element */
 } es_pkl_dtype;
 
 typedef struct es_pkl_array {
   es_pkl_obj h;
   uint8_t built;
   uint8_t fortran;
-  uint8_t ndim;   /* 0, 1 or 2 */
+  uint8_t ndim; /* 0, 1 or 2 */
   const es_pkl_dtype *dt;
-  uint8_t latin1;       /* data is UTF-8 of srclen bytes still to decode (see es_pkl_bytes) */
+  uint8_t latin1; /* data is UTF-8 of srclen bytes still to decode (see es_pkl_bytes) */
   uint64_t shape[2];
   uint64_t count; /* product of shape */
   uint64_t srclen;
@@ -127,10 +127,10 @@ typedef struct es_pkl_slice {
 
 typedef struct es_pkl_inst {
   es_pkl_obj h;
-  uint8_t cls;    /* es_pkl_global */
+  uint8_t cls; /* es_pkl_global */
   uint8_t built;
-  es_pkl_val args;   /* NEWOBJ/REDUCE arguments (a tuple) or, for _new_Index, its dict */
-  es_pkl_val state;  /* BUILD's state, ES_PKL_V_UNSET before */
+  es_pkl_val args;  /* NEWOBJ/REDUCE arguments (a tuple) or, for _new_Index, its dict */
+  es_pkl_val state; /* BUILD's state, ES_PKL_V_UNSET before */
 } es_pkl_inst;
 
 /* Where the graph lives. A budget bounds everything charged to it: blocks, list and dict
@@ -160,7 +160,8 @@ void es_pkl_heap_end_prefault(es_pkl_heap *h);
 /* For an array of cap elements filled from the front (used so far): keeps the prefault worker
    ES_PKL_AHEAD bytes ahead of the writer. *faulted tracks what was handed out. */
 #define ES_PKL_AHEAD ((size_t)8 << 20)
-void es_pkl_heap_ahead(es_pkl_heap *h, void *arr, size_t elem, size_t cap, size_t used, size_t *faulted);
+void es_pkl_heap_ahead(es_pkl_heap *h, void *arr, size_t elem, size_t cap, size_t used,
+                       size_t *faulted);
 
 /* Graph allocation; each checks the budget. NULL when over it. Memory is 16-byte aligned and
    lives until es_pkl_heap_free. */

@@ -1,4 +1,5 @@
-/* match.c - a pickle's column names held against the domain: labels spelled out, dict keys mapped. */
+/* match.c - a pickle's column names held against the domain: labels spelled out, dict keys mapped.
+ */
 #include "load/pickle/match.h"
 
 #include <inttypes.h>

@@ -12,12 +12,18 @@ static const uint8_t empty_bytes[1];
 
 static int is_class(int g) {
   switch (g) {
-  case ES_PKL_G_DATAFRAME: case ES_PKL_G_BLOCKMANAGER: case ES_PKL_G_INDEX: case ES_PKL_G_RANGEINDEX:
-  case ES_PKL_G_INT64INDEX: case ES_PKL_G_CATEGORICAL: case ES_PKL_G_CATDTYPE: case ES_PKL_G_STRINGARRAY:
-  case ES_PKL_G_STRINGDTYPE: case ES_PKL_G_INTEGERARRAY: case ES_PKL_G_INTDTYPE:
-    return 1;
-  default:
-    return 0;
+  case ES_PKL_G_DATAFRAME:
+  case ES_PKL_G_BLOCKMANAGER:
+  case ES_PKL_G_INDEX:
+  case ES_PKL_G_RANGEINDEX:
+  case ES_PKL_G_INT64INDEX:
+  case ES_PKL_G_CATEGORICAL:
+  case ES_PKL_G_CATDTYPE:
+  case ES_PKL_G_STRINGARRAY:
+  case ES_PKL_G_STRINGDTYPE:
+  case ES_PKL_G_INTEGERARRAY:
+  case ES_PKL_G_INTDTYPE: return 1;
+  default: return 0;
   }
 }
 
@@ -64,7 +70,8 @@ static int make_slice(es_pkl_heap *h, const es_pkl_tuple *a, es_pkl_val *out, es
   return 0;
 }
 
-static int make_bytes(es_pkl_heap *h, const uint8_t *p, uint64_t n, es_pkl_val *out, es_error *err) {
+static int make_bytes(es_pkl_heap *h, const uint8_t *p, uint64_t n, es_pkl_val *out,
+                      es_error *err) {
   es_pkl_bytes *b = es_pkl_alloc(h, sizeof(*b));
   if (!b) return es_pkl_over_budget(err);
   memset(b, 0, sizeof(*b));
@@ -99,7 +106,8 @@ static int latin1(es_pkl_heap *h, const es_pkl_tuple *a, es_pkl_val *out, es_err
   if (a->n != 2) return es_pkl_fail(err, "_codecs.encode: needs 2 arguments");
   s = &a->items[0];
   enc = &a->items[1];
-  if (s->tag != ES_PKL_V_STR || !(es_pkl_val_is_str(enc, "latin1") || es_pkl_val_is_str(enc, "latin-1")))
+  if (s->tag != ES_PKL_V_STR ||
+      !(es_pkl_val_is_str(enc, "latin1") || es_pkl_val_is_str(enc, "latin-1")))
     return es_pkl_fail(err, "_codecs.encode: only encode(str, 'latin1') is supported");
   n = s->len;
   src = (const uint8_t *)s->u.s;
@@ -114,7 +122,8 @@ static int latin1(es_pkl_heap *h, const es_pkl_tuple *a, es_pkl_val *out, es_err
 }
 
 /* Decodes latin-1 bytes (n of them) into graph memory. */
-static const uint8_t *decoded(es_pkl_heap *h, const uint8_t *src, uint64_t srclen, uint64_t n, es_error *err) {
+static const uint8_t *decoded(es_pkl_heap *h, const uint8_t *src, uint64_t srclen, uint64_t n,
+                              es_error *err) {
   uint8_t *dst;
   size_t o;
   if (n > SIZE_MAX - 1 || !(dst = es_pkl_alloc(h, (size_t)n + 1))) {
@@ -143,19 +152,30 @@ static int parse_dtype_str(const es_pkl_val *v, es_pkl_dtype *dt, es_error *err)
   char spec[16];
   size_t i;
   uint64_t num = 0;
-  if (v->tag != ES_PKL_V_STR || v->len < 1 || v->len > 11) return es_pkl_fail(err, "numpy.dtype: bad type string");
+  if (v->tag != ES_PKL_V_STR || v->len < 1 || v->len > 11)
+    return es_pkl_fail(err, "numpy.dtype: bad type string");
   memcpy(spec, v->u.s, v->len);
   spec[v->len] = '\0';
   for (i = 1; i < v->len; i++) {
-    if (spec[i] < '0' || spec[i] > '9') return es_pkl_fail(err, "numpy dtype '%s' is not supported", spec);
+    if (spec[i] < '0' || spec[i] > '9')
+      return es_pkl_fail(err, "numpy dtype '%s' is not supported", spec);
     num = num * 10 + (uint64_t)(spec[i] - '0');
   }
   dt->kind = spec[0];
   switch (spec[0]) {
-  case 'f': if (num == 4 || num == 8) break; goto unsupported;
-  case 'i': case 'u': if (num == 1 || num == 2 || num == 4 || num == 8) break; goto unsupported;
-  case 'b': if (num == 1) break; goto unsupported;
-  case 'O': if (num == 4 || num == 8) break; goto unsupported;
+  case 'f':
+    if (num == 4 || num == 8) break;
+    goto unsupported;
+  case 'i':
+  case 'u':
+    if (num == 1 || num == 2 || num == 4 || num == 8) break;
+    goto unsupported;
+  case 'b':
+    if (num == 1) break;
+    goto unsupported;
+  case 'O':
+    if (num == 4 || num == 8) break;
+    goto unsupported;
   case 'U':
     if (num > UINT32_MAX / 4) goto unsupported;
     num *= 4;
@@ -190,7 +210,8 @@ static int build_dtype(es_pkl_dtype *dt, const es_pkl_val *state, es_error *err)
   order = &t->items[1];
   if (order->tag != ES_PKL_V_STR || order->len != 1 || !strchr("<>|=", order->u.s[0]))
     return es_pkl_fail(err, "numpy.dtype: bad byte order");
-  if (t->items[2].tag != ES_PKL_V_NONE || t->items[3].tag != ES_PKL_V_NONE || t->items[4].tag != ES_PKL_V_NONE)
+  if (t->items[2].tag != ES_PKL_V_NONE || t->items[3].tag != ES_PKL_V_NONE ||
+      t->items[4].tag != ES_PKL_V_NONE)
     return es_pkl_fail(err, "numpy.dtype: structured and subarray dtypes are not supported");
   dt->order = order->u.s[0] == '=' ? '<' : order->u.s[0];
   if (dt->kind == 'U') {
@@ -217,9 +238,11 @@ static int parse_shape(const es_pkl_val *v, es_pkl_array *a, es_error *err) {
   a->ndim = (uint8_t)t->n;
   a->count = 1;
   for (i = 0; i < t->n; i++) {
-    if (t->items[i].tag != ES_PKL_V_INT || t->items[i].u.i < 0) return es_pkl_fail(err, "numpy.ndarray: bad shape");
+    if (t->items[i].tag != ES_PKL_V_INT || t->items[i].u.i < 0)
+      return es_pkl_fail(err, "numpy.ndarray: bad shape");
     a->shape[i] = (uint64_t)t->items[i].u.i;
-    if (a->shape[i] && a->count > UINT64_MAX / a->shape[i]) return es_pkl_fail(err, "numpy.ndarray: shape overflows");
+    if (a->shape[i] && a->count > UINT64_MAX / a->shape[i])
+      return es_pkl_fail(err, "numpy.ndarray: shape overflows");
     a->count *= a->shape[i];
   }
   return 0;
@@ -230,7 +253,7 @@ static int check_nbytes(const es_pkl_array *a, uint64_t have, es_error *err) {
   if (sz && a->count > UINT64_MAX / sz) return es_pkl_fail(err, "numpy.ndarray: size overflows");
   if (a->count * sz != have)
     return es_pkl_fail(err, "numpy.ndarray: shape and dtype need %llu bytes, the data has %llu",
-                      (unsigned long long)(a->count * sz), (unsigned long long)have);
+                       (unsigned long long)(a->count * sz), (unsigned long long)have);
   return 0;
 }
 
@@ -256,7 +279,9 @@ static es_pkl_array *new_array(es_pkl_heap *h) {
 static int reconstruct(es_pkl_heap *h, const es_pkl_tuple *t, es_pkl_val *out, es_error *err) {
   es_pkl_array *a;
   if (t->n != 3 || t->items[0].tag != ES_PKL_V_GLOBAL || t->items[0].g != ES_PKL_G_NDARRAY)
-    return es_pkl_fail(err, "numpy.core.multiarray._reconstruct: only _reconstruct(numpy.ndarray, ...) is supported");
+    return es_pkl_fail(
+        err,
+        "numpy.core.multiarray._reconstruct: only _reconstruct(numpy.ndarray, ...) is supported");
   if (!(a = new_array(h))) return es_pkl_over_budget(err);
   *out = es_pkl_val_of(a);
   return 0;
@@ -276,7 +301,8 @@ static int build_array(es_pkl_array *a, const es_pkl_val *state, es_error *err) 
   if (a->dt->kind == 'O') {
     es_pkl_list *l = (es_pkl_list *)es_pkl_val_obj(&s[3], ES_PKL_O_LIST);
     if (!l) return es_pkl_fail(err, "numpy.ndarray: object array data is not a list");
-    if (l->n != a->count) return es_pkl_fail(err, "numpy.ndarray: object array has the wrong number of items");
+    if (l->n != a->count)
+      return es_pkl_fail(err, "numpy.ndarray: object array has the wrong number of items");
     a->items = l;
   } else {
     const es_pkl_bytes *b = (const es_pkl_bytes *)es_pkl_val_obj(&s[3], ES_PKL_O_BYTES);
@@ -315,9 +341,11 @@ static int scalar(es_pkl_heap *h, const es_pkl_tuple *t, es_pkl_val *out, es_err
   const uint8_t *p;
   int64_t i;
   int is_nan;
-  if (t->n != 2 || !(dt = built_dtype(&t->items[0])) || !(b = (const es_pkl_bytes *)es_pkl_val_obj(&t->items[1], ES_PKL_O_BYTES)))
+  if (t->n != 2 || !(dt = built_dtype(&t->items[0])) ||
+      !(b = (const es_pkl_bytes *)es_pkl_val_obj(&t->items[1], ES_PKL_O_BYTES)))
     return es_pkl_fail(err, "numpy.core.multiarray.scalar: needs (dtype, bytes)");
-  if (dt->kind == 'O' || b->n != dt->size) return es_pkl_fail(err, "numpy.core.multiarray.scalar: bad scalar");
+  if (dt->kind == 'O' || b->n != dt->size)
+    return es_pkl_fail(err, "numpy.core.multiarray.scalar: bad scalar");
   p = b->latin1 ? decoded(h, b->p, b->srclen, b->n, err) : b->p;
   if (!p) return err->code;
   memset(out, 0, sizeof(*out));
@@ -342,7 +370,8 @@ static int scalar(es_pkl_heap *h, const es_pkl_tuple *t, es_pkl_val *out, es_err
     return 0;
   }
   default:
-    if (es_pkl_elem_int(dt, p, &i, &is_nan)) return es_pkl_fail(err, "numpy integer: larger than 64-bit signed");
+    if (es_pkl_elem_int(dt, p, &i, &is_nan))
+      return es_pkl_fail(err, "numpy integer: larger than 64-bit signed");
     out->tag = ES_PKL_V_INT;
     out->u.i = i;
     return 0;
@@ -351,7 +380,8 @@ static int scalar(es_pkl_heap *h, const es_pkl_tuple *t, es_pkl_val *out, es_err
 
 /* ---- pandas: instances hold their arguments and state; table.c reads them ---- */
 
-static int make_inst(es_pkl_heap *h, int cls, const es_pkl_val *args, const es_pkl_val *state, es_pkl_val *out, es_error *err) {
+static int make_inst(es_pkl_heap *h, int cls, const es_pkl_val *args, const es_pkl_val *state,
+                     es_pkl_val *out, es_error *err) {
   es_pkl_inst *in = es_pkl_alloc(h, sizeof(*in));
   if (!in) return es_pkl_over_budget(err);
   memset(in, 0, sizeof(*in));
@@ -370,9 +400,12 @@ static int new_index(es_pkl_heap *h, const es_pkl_tuple *t, es_pkl_val *out, es_
   const es_pkl_val *cls;
   if (t->n != 2) return es_pkl_fail(err, "pandas _new_Index: needs (class, dict)");
   cls = &t->items[0];
-  if (cls->tag != ES_PKL_V_GLOBAL || (cls->g != ES_PKL_G_INDEX && cls->g != ES_PKL_G_RANGEINDEX && cls->g != ES_PKL_G_INT64INDEX))
-    return es_pkl_fail(err, "pandas _new_Index: only Index, RangeIndex and numeric Index classes are supported");
-  if (!es_pkl_val_obj(&t->items[1], ES_PKL_O_DICT)) return es_pkl_fail(err, "pandas _new_Index: needs a dict");
+  if (cls->tag != ES_PKL_V_GLOBAL ||
+      (cls->g != ES_PKL_G_INDEX && cls->g != ES_PKL_G_RANGEINDEX && cls->g != ES_PKL_G_INT64INDEX))
+    return es_pkl_fail(
+        err, "pandas _new_Index: only Index, RangeIndex and numeric Index classes are supported");
+  if (!es_pkl_val_obj(&t->items[1], ES_PKL_O_DICT))
+    return es_pkl_fail(err, "pandas _new_Index: needs a dict");
   return make_inst(h, cls->g, &t->items[1], &t->items[1], out, err);
 }
 
@@ -380,12 +413,15 @@ static int ndarray_backed(es_pkl_heap *h, const es_pkl_tuple *t, es_pkl_val *out
   const es_pkl_val *cls;
   if (t->n != 3) return es_pkl_fail(err, "pandas NDArrayBacked: needs 3 arguments");
   cls = &t->items[0];
-  if (cls->tag != ES_PKL_V_GLOBAL || (cls->g != ES_PKL_G_CATEGORICAL && cls->g != ES_PKL_G_STRINGARRAY))
+  if (cls->tag != ES_PKL_V_GLOBAL ||
+      (cls->g != ES_PKL_G_CATEGORICAL && cls->g != ES_PKL_G_STRINGARRAY))
     return es_pkl_fail(err, "pandas NDArrayBacked: only Categorical and StringArray are supported");
-  return make_inst(h, cls->g, &t->items[1], t->items[2].tag == ES_PKL_V_NONE ? NULL : &t->items[2], out, err);
+  return make_inst(h, cls->g, &t->items[1], t->items[2].tag == ES_PKL_V_NONE ? NULL : &t->items[2],
+                   out, err);
 }
 
-int es_pkl_np_reduce(es_pkl_heap *h, int g, const es_pkl_val *args, es_pkl_val *out, es_error *err) {
+int es_pkl_np_reduce(es_pkl_heap *h, int g, const es_pkl_val *args, es_pkl_val *out,
+                     es_error *err) {
   const es_pkl_tuple *t = (const es_pkl_tuple *)args->u.o;
   switch (g) {
   case ES_PKL_G_SLICE: return make_slice(h, t, out, err);
@@ -406,7 +442,8 @@ int es_pkl_np_reduce(es_pkl_heap *h, int g, const es_pkl_val *args, es_pkl_val *
   }
 }
 
-int es_pkl_np_newobj(es_pkl_heap *h, int g, const es_pkl_val *args, es_pkl_val *out, es_error *err) {
+int es_pkl_np_newobj(es_pkl_heap *h, int g, const es_pkl_val *args, es_pkl_val *out,
+                     es_error *err) {
   if (!is_class(g)) return es_pkl_fail(err, "NEWOBJ of %s is not supported", es_pkl_global_name(g));
   return make_inst(h, g, args, NULL, out, err);
 }
@@ -414,13 +451,15 @@ int es_pkl_np_newobj(es_pkl_heap *h, int g, const es_pkl_val *args, es_pkl_val *
 int es_pkl_np_build(es_pkl_heap *h, es_pkl_val *obj, const es_pkl_val *state, es_error *err) {
   es_pkl_obj *o = obj->tag == ES_PKL_V_OBJ ? obj->u.o : NULL;
   (void)h;
-  if (o && o->kind == ES_PKL_O_ARRAY && !((es_pkl_array *)o)->built) return build_array((es_pkl_array *)o, state, err);
-  if (o && o->kind == ES_PKL_O_DTYPE && !((es_pkl_dtype *)o)->built) return build_dtype((es_pkl_dtype *)o, state, err);
+  if (o && o->kind == ES_PKL_O_ARRAY && !((es_pkl_array *)o)->built)
+    return build_array((es_pkl_array *)o, state, err);
+  if (o && o->kind == ES_PKL_O_DTYPE && !((es_pkl_dtype *)o)->built)
+    return build_dtype((es_pkl_dtype *)o, state, err);
   if (o && o->kind == ES_PKL_O_INST && !((es_pkl_inst *)o)->built) {
     ((es_pkl_inst *)o)->state = *state;
     ((es_pkl_inst *)o)->built = 1;
     return 0;
   }
   return es_pkl_fail(err, "BUILD on %s %s is not supported",
-                    o && o->kind >= ES_PKL_O_DTYPE ? "a built" : "a", es_pkl_val_type(obj));
+                     o && o->kind >= ES_PKL_O_DTYPE ? "a built" : "a", es_pkl_val_type(obj));
 }

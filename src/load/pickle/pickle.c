@@ -1,4 +1,5 @@
-/* pickle.c - the pickle loader behind loader.h: maps the file, interprets it once, then rows chunk by chunk. */
+/* pickle.c - the pickle loader behind loader.h: maps the file, interprets it once, then rows chunk
+ * by chunk. */
 #include "load/pickle/pickle.h"
 
 #include <errno.h>
@@ -33,11 +34,11 @@ typedef struct pkl_loader {
   es_pkl_table table;
   uint8_t *buf;
   size_t len;
-  int mapped;       /* buf is our private mapping of the file */
-  int owned;        /* buf is ours to free (mapped, or read from a pipe) */
-  uint64_t row;     /* next row to produce */
-  uint64_t out_left; /* bytes the rows may still expand to */
-  size_t released;  /* first pass: pages before this offset were dropped */
+  int mapped;                        /* buf is our private mapping of the file */
+  int owned;                         /* buf is ours to free (mapped, or read from a pipe) */
+  uint64_t row;                      /* next row to produce */
+  uint64_t out_left;                 /* bytes the rows may still expand to */
+  size_t released;                   /* first pass: pages before this offset were dropped */
   const uint8_t **wm[ES_MAX_FIELDS]; /* per field (and vector component): read up to here */
   size_t nwm[ES_MAX_FIELDS];
   const uint8_t **addrs; /* scratch for es_pkl_table_addrs */
@@ -53,7 +54,6 @@ static void drop(pkl_loader *pl, const uint8_t *from, const uint8_t *to) {
   hi &= ~(page - 1);
   if (hi > lo) madvise((void *)lo, hi - lo, MADV_DONTNEED);
 }
-
 
 static void vm_progress(void *ctx, size_t pos) {
   pkl_loader *pl = ctx;
@@ -99,7 +99,8 @@ static int pkl_next(es_loader *l, es_chunk *out, size_t max_rows, es_error *err)
     if (!v) return es_err_set(err, ES_ENOMEM, "%s: out of memory", l->path);
     if ((rc = es_pkl_row_fill(&pl->table, l->domain, pl->row, v, &out->arena, &pl->out_left, err)))
       return es_err_prefix(err, "%s: ", l->path);
-    /* Rows the server would refuse are refused here, in the file's terms, as for the text formats. */
+    /* Rows the server would refuse are refused here, in the file's terms, as for the text formats.
+     */
     if ((rc = es_loader_check_row(l, v, pl->row + 1, err))) {
       out->nrows--;
       return rc;
@@ -108,8 +109,10 @@ static int pkl_next(es_loader *l, es_chunk *out, size_t max_rows, es_error *err)
     n++;
   }
   release_rows(pl, 0);
-  l->bytes_read = pl->table.nrows ? (uint64_t)((double)l->bytes_total * (double)pl->row / (double)pl->table.nrows)
-                                  : l->bytes_total;
+  l->bytes_read =
+      pl->table.nrows
+          ? (uint64_t)((double)l->bytes_total * (double)pl->row / (double)pl->table.nrows)
+          : l->bytes_total;
   return (int)n;
 }
 
@@ -179,15 +182,17 @@ static int interpret(pkl_loader *pl, const es_loader_opts *opts, es_error *err) 
     pl->vm.heap.pf = es_pkl_prefault_start();
   rc = es_pkl_vm_run(&pl->vm, err);
   if (!rc)
-    es_debug("%s: pickle protocol %d interpreted: %zu memo entries, %.1f MiB of objects", name, pl->vm.proto,
-             pl->vm.nmemo, (double)pl->vm.heap.used / 1048576.0);
-  if (!rc) rc = es_pkl_table_build(&pl->vm, pl->base.domain, opts->ignore_unknown_columns, &pl->table, err);
+    es_debug("%s: pickle protocol %d interpreted: %zu memo entries, %.1f MiB of objects", name,
+             pl->vm.proto, pl->vm.nmemo, (double)pl->vm.heap.used / 1048576.0);
+  if (!rc)
+    rc =
+        es_pkl_table_build(&pl->vm, pl->base.domain, opts->ignore_unknown_columns, &pl->table, err);
   es_pkl_heap_end_prefault(&pl->vm.heap);
   return rc;
 }
 
-static int open_src(const pkl_src *src, const char *name, const es_domain *d, const es_loader_opts *opts,
-                    es_loader **out, es_error *err) {
+static int open_src(const pkl_src *src, const char *name, const es_domain *d,
+                    const es_loader_opts *opts, es_loader **out, es_error *err) {
   static const es_loader_opts defaults;
   pkl_loader *pl;
   es_error local;
@@ -204,8 +209,9 @@ static int open_src(const pkl_src *src, const char *name, const es_domain *d, co
   }
   /* Output may be 256 x the file (vectors of float32 from float lists are smaller, strings
      shared through the memo are not); beyond that the file is a bomb, not data. */
-  pl->out_left = pl->len > (UINT64_MAX - ((uint64_t)64 << 20)) / 256 ? UINT64_MAX
-                                                                     : (uint64_t)pl->len * 256 + ((uint64_t)64 << 20);
+  pl->out_left = pl->len > (UINT64_MAX - ((uint64_t)64 << 20)) / 256
+                     ? UINT64_MAX
+                     : (uint64_t)pl->len * 256 + ((uint64_t)64 << 20);
   vm_progress(pl, pl->len);
   release_rows(pl, 1);
   *out = &pl->base;
@@ -219,15 +225,16 @@ int es_pickle_open_mem(const uint8_t *buf, size_t len, const char *name, const e
   return open_src(&src, name, d, opts, out, err);
 }
 
-int es_pickle_open(const char *path, const es_domain *d, const es_loader_opts *opts, es_loader **out,
-                   es_error *err) {
+int es_pickle_open(const char *path, const es_domain *d, const es_loader_opts *opts,
+                   es_loader **out, es_error *err) {
   struct stat st;
   pkl_src src = {NULL, 0, 0, 1};
   int fd, rc = 0;
   *out = NULL;
   fd = open(path, O_RDONLY | O_CLOEXEC);
   if (fd < 0)
-    return es_err_set(err, errno == ENOENT ? ES_ENOTFOUND : ES_EIO, "%s: %s", path, strerror(errno));
+    return es_err_set(err, errno == ENOENT ? ES_ENOTFOUND : ES_EIO, "%s: %s", path,
+                      strerror(errno));
   if (fstat(fd, &st)) {
     rc = es_err_set(err, ES_EIO, "%s: %s", path, strerror(errno));
   } else if (S_ISREG(st.st_mode)) {
@@ -238,7 +245,8 @@ int es_pickle_open(const char *path, const es_domain *d, const es_loader_opts *o
     } else {
       src.len = (size_t)st.st_size;
       src.buf = mmap(NULL, src.len, PROT_READ, MAP_PRIVATE, fd, 0);
-      if (src.buf == MAP_FAILED) rc = es_err_set(err, ES_EIO, "%s: mmap: %s", path, strerror(errno));
+      if (src.buf == MAP_FAILED)
+        rc = es_err_set(err, ES_EIO, "%s: mmap: %s", path, strerror(errno));
       src.mapped = 1;
     }
   } else { /* a pipe or other non-regular file is read whole into memory */

@@ -6,7 +6,8 @@
 
 typedef struct es_pkl_prefault es_pkl_prefault;
 
-/* Starts the worker thread; NULL when it cannot (every call below accepts NULL and does nothing). */
+/* Starts the worker thread; NULL when it cannot (every call below accepts NULL and does nothing).
+ */
 es_pkl_prefault *es_pkl_prefault_start(void);
 /* Queues [p, p + n) to be made present. The range must stay mapped until a fence or stop. */
 void es_pkl_prefault_add(es_pkl_prefault *pf, void *p, size_t n);

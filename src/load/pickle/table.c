@@ -1,4 +1,5 @@
-/* table.c - finds the domain's fields in the graph: DataFrame blocks, dict of lists, list of dicts. */
+/* table.c - finds the domain's fields in the graph: DataFrame blocks, dict of lists, list of dicts.
+ */
 #include "load/pickle/table.h"
 
 #include <stdio.h>
@@ -46,10 +47,12 @@ static const es_pkl_array *array_1d(const es_pkl_val *v) {
 /* ---- pandas indexes ---- */
 
 static int range_len(const es_pkl_val *state, uint64_t *n, es_error *err) {
-  const es_pkl_val *s = dict_get(state, "start"), *e = dict_get(state, "stop"), *st = dict_get(state, "step");
+  const es_pkl_val *s = dict_get(state, "start"), *e = dict_get(state, "stop"),
+                   *st = dict_get(state, "step");
   int64_t a, b, step;
   uint64_t span, ustep;
-  if (!s || !e || !st || s->tag != ES_PKL_V_INT || e->tag != ES_PKL_V_INT || st->tag != ES_PKL_V_INT || !st->u.i)
+  if (!s || !e || !st || s->tag != ES_PKL_V_INT || e->tag != ES_PKL_V_INT ||
+      st->tag != ES_PKL_V_INT || !st->u.i)
     return es_pkl_fail(err, "a RangeIndex without int start, stop and step");
   a = s->u.i;
   b = e->u.i;
@@ -66,18 +69,21 @@ static int range_len(const es_pkl_val *state, uint64_t *n, es_error *err) {
 }
 
 /* An Index's length; labels (for columns) is its data array, or NULL for a RangeIndex. */
-static int index_info(const es_pkl_val *idx, uint64_t *n, const es_pkl_array **labels, const es_pkl_val **name,
-                      es_error *err) {
+static int index_info(const es_pkl_val *idx, uint64_t *n, const es_pkl_array **labels,
+                      const es_pkl_val **name, es_error *err) {
   const es_pkl_inst *in = (const es_pkl_inst *)es_pkl_val_obj(idx, ES_PKL_O_INST);
   const es_pkl_val *data;
   *labels = NULL;
   *name = NULL;
-  if (!in || !in->built || (in->cls != ES_PKL_G_INDEX && in->cls != ES_PKL_G_INT64INDEX && in->cls != ES_PKL_G_RANGEINDEX))
+  if (!in || !in->built ||
+      (in->cls != ES_PKL_G_INDEX && in->cls != ES_PKL_G_INT64INDEX &&
+       in->cls != ES_PKL_G_RANGEINDEX))
     return es_pkl_fail(err, "a DataFrame axis is a %s, not a pandas Index", es_pkl_val_type(idx));
   *name = dict_get(&in->state, "name");
   if (in->cls == ES_PKL_G_RANGEINDEX) return range_len(&in->state, n, err);
   data = dict_get(&in->state, "data");
-  if (!data || !(*labels = array_1d(data))) return es_pkl_fail(err, "a pandas Index without 1-D data");
+  if (!data || !(*labels = array_1d(data)))
+    return es_pkl_fail(err, "a pandas Index without 1-D data");
   *n = (*labels)->shape[0];
   return 0;
 }
@@ -90,7 +96,8 @@ typedef struct colsrc {
   int block;
 } colsrc;
 
-static int placement(es_pkl_vm *vm, const es_pkl_val *pl, uint64_t ncols, uint64_t **pos, uint64_t *npos, es_error *err) {
+static int placement(es_pkl_vm *vm, const es_pkl_val *pl, uint64_t ncols, uint64_t **pos,
+                     uint64_t *npos, es_error *err) {
   const es_pkl_slice *s = (const es_pkl_slice *)es_pkl_val_obj(pl, ES_PKL_O_SLICE);
   const es_pkl_array *a = array_1d(pl);
   uint64_t i, n;
@@ -115,7 +122,8 @@ static int placement(es_pkl_vm *vm, const es_pkl_val *pl, uint64_t ncols, uint64
     for (i = 0; i < n; i++) {
       int64_t v;
       int nan;
-      if (es_pkl_elem_int(a->dt, es_pkl_array_elem(a, i, 0), &v, &nan) || v < 0 || (uint64_t)v >= ncols) {
+      if (es_pkl_elem_int(a->dt, es_pkl_array_elem(a, i, 0), &v, &nan) || v < 0 ||
+          (uint64_t)v >= ncols) {
         free(*pos);
         *pos = NULL;
         return es_pkl_fail(err, "a block placement outside the DataFrame's columns");
@@ -134,7 +142,8 @@ static int ext_len(const es_pkl_inst *in, uint64_t *n) {
   const es_pkl_tuple *t = (const es_pkl_tuple *)es_pkl_val_obj(&in->state, ES_PKL_O_TUPLE);
   const es_pkl_array *a = NULL;
   if (!in->built) return -1;
-  if ((in->cls == ES_PKL_G_CATEGORICAL || in->cls == ES_PKL_G_STRINGARRAY) && t && t->n >= 2) a = array_1d(&t->items[1]);
+  if ((in->cls == ES_PKL_G_CATEGORICAL || in->cls == ES_PKL_G_STRINGARRAY) && t && t->n >= 2)
+    a = array_1d(&t->items[1]);
   if (in->cls == ES_PKL_G_INTEGERARRAY) {
     const es_pkl_val *d = dict_get(&in->state, "_data");
     a = d ? array_1d(d) : NULL;
@@ -151,20 +160,23 @@ static int check_block(const es_pkl_val *values, uint64_t npos, uint64_t nrows, 
   if (a && a->built && a->ndim == 2 && a->shape[0] == npos && a->shape[1] == nrows) return 0;
   if (a && a->built && a->ndim == 1 && npos == 1 && a->shape[0] == nrows) return 0;
   if (in && npos == 1 && !ext_len(in, &n) && n == nrows) return 0;
-  return es_pkl_fail(err, "a block (%s) does not match its %llu columns x %llu rows", es_pkl_val_type(values),
-                     (unsigned long long)npos, (unsigned long long)nrows);
+  return es_pkl_fail(err, "a block (%s) does not match its %llu columns x %llu rows",
+                     es_pkl_val_type(values), (unsigned long long)npos, (unsigned long long)nrows);
 }
 
-static int place_blocks(es_pkl_vm *vm, const es_pkl_val *blocks, uint64_t ncols, uint64_t nrows, colsrc *srcs, es_error *err) {
+static int place_blocks(es_pkl_vm *vm, const es_pkl_val *blocks, uint64_t ncols, uint64_t nrows,
+                        colsrc *srcs, es_error *err) {
   const es_pkl_val *items;
   const es_pkl_list *l;
   size_t nb, b;
   int rc = 0;
-  if (seq(blocks, &items, &l, &nb)) return es_pkl_fail(err, "BlockManager blocks are a %s", es_pkl_val_type(blocks));
+  if (seq(blocks, &items, &l, &nb))
+    return es_pkl_fail(err, "BlockManager blocks are a %s", es_pkl_val_type(blocks));
   for (b = 0; b < nb && !rc; b++) {
     es_pkl_val bv = seq_get(items, l, b);
     const es_pkl_inst *in = (const es_pkl_inst *)es_pkl_val_obj(&bv, ES_PKL_O_INST);
-    const es_pkl_tuple *args = in ? (const es_pkl_tuple *)es_pkl_val_obj(&in->args, ES_PKL_O_TUPLE) : NULL;
+    const es_pkl_tuple *args =
+        in ? (const es_pkl_tuple *)es_pkl_val_obj(&in->args, ES_PKL_O_TUPLE) : NULL;
     uint64_t *pos = NULL, npos = 0, i;
     if (!in || in->cls != ES_PKL_G_UNPICKLE_BLOCK || !args || args->n < 2)
       return es_pkl_fail(err, "a BlockManager block is a %s", es_pkl_val_type(&bv));
@@ -177,7 +189,8 @@ static int place_blocks(es_pkl_vm *vm, const es_pkl_val *blocks, uint64_t ncols,
       }
       srcs[pos[i]].values = &args->items[0];
       srcs[pos[i]].k = i;
-      srcs[pos[i]].block = es_pkl_val_obj(&args->items[0], ES_PKL_O_ARRAY) && ((const es_pkl_array *)args->items[0].u.o)->ndim == 2;
+      srcs[pos[i]].block = es_pkl_val_obj(&args->items[0], ES_PKL_O_ARRAY) &&
+                           ((const es_pkl_array *)args->items[0].u.o)->ndim == 2;
     }
     free(pos);
   }
@@ -188,8 +201,10 @@ static int place_blocks(es_pkl_vm *vm, const es_pkl_val *blocks, uint64_t ncols,
 
 static int col_cat(const es_pkl_inst *in, es_pkl_col *c, es_error *err) {
   const es_pkl_tuple *t = (const es_pkl_tuple *)es_pkl_val_obj(&in->state, ES_PKL_O_TUPLE);
-  const es_pkl_inst *dt = t && t->n >= 2 ? (const es_pkl_inst *)es_pkl_val_obj(&t->items[0], ES_PKL_O_INST) : NULL;
-  const es_pkl_val *cats = dt && dt->cls == ES_PKL_G_CATDTYPE ? dict_get(&dt->state, "categories") : NULL;
+  const es_pkl_inst *dt =
+      t && t->n >= 2 ? (const es_pkl_inst *)es_pkl_val_obj(&t->items[0], ES_PKL_O_INST) : NULL;
+  const es_pkl_val *cats =
+      dt && dt->cls == ES_PKL_G_CATDTYPE ? dict_get(&dt->state, "categories") : NULL;
   const es_pkl_array *codes = t && t->n >= 2 ? array_1d(&t->items[1]) : NULL, *labels;
   const es_pkl_val *name;
   uint64_t n;
@@ -207,7 +222,8 @@ static int col_cat(const es_pkl_inst *in, es_pkl_col *c, es_error *err) {
 static int col_masked(const es_pkl_inst *in, es_pkl_col *c, es_error *err) {
   const es_pkl_val *d = dict_get(&in->state, "_data"), *m = dict_get(&in->state, "_mask");
   const es_pkl_array *data = d ? array_1d(d) : NULL, *mask = m ? array_1d(m) : NULL;
-  if (!data || !mask || mask->dt->kind != 'b' || mask->shape[0] != data->shape[0] || data->dt->kind == 'O')
+  if (!data || !mask || mask->dt->kind != 'b' || mask->shape[0] != data->shape[0] ||
+      data->dt->kind == 'O')
     return es_pkl_fail(err, "an IntegerArray without _data and _mask arrays");
   c->kind = ES_PKL_C_MASKED;
   c->ref.a = data;
@@ -233,7 +249,8 @@ static int col_from_values(const colsrc *s, es_pkl_col *c, es_error *err) {
     c->ref.a = t && t->n >= 2 ? array_1d(&t->items[1]) : NULL;
     if (c->ref.a && c->ref.a->dt->kind == 'O') return 0;
   }
-  return es_pkl_fail(err, "a column holds a %s, which is not supported", es_pkl_val_type(s->values));
+  return es_pkl_fail(err, "a column holds a %s, which is not supported",
+                     es_pkl_val_type(s->values));
 }
 
 /* "<vector>_<j>" (no leading zeros, j below ES_DIM_MAX): j, or -1 for any other label. */
@@ -252,7 +269,8 @@ static int64_t vector_label(const es_pkl_val *v, const char *vname) {
 }
 
 static int numeric_src(const colsrc *s) {
-  const es_pkl_array *a = s->values ? (const es_pkl_array *)es_pkl_val_obj(s->values, ES_PKL_O_ARRAY) : NULL;
+  const es_pkl_array *a =
+      s->values ? (const es_pkl_array *)es_pkl_val_obj(s->values, ES_PKL_O_ARRAY) : NULL;
   return a && a->dt->kind != 'O' && a->dt->kind != 'U';
 }
 
@@ -264,7 +282,8 @@ static int same_dtype(const es_pkl_dtype *a, const es_pkl_dtype *b) {
    row's vector is a strided gather. */
 static int component_strides(es_pkl_col *c, es_error *err) {
   size_t j;
-  if (!(c->cbase = calloc(c->ncomps, sizeof(*c->cbase))) || !(c->cstride = calloc(c->ncomps, sizeof(*c->cstride))))
+  if (!(c->cbase = calloc(c->ncomps, sizeof(*c->cbase))) ||
+      !(c->cstride = calloc(c->ncomps, sizeof(*c->cstride))))
     return es_pkl_no_memory(err);
   c->cdt = c->comps[0].a->dt;
   for (j = 0; j < c->ncomps; j++) {
@@ -286,8 +305,8 @@ static int component_strides(es_pkl_col *c, es_error *err) {
 }
 
 /* vector_0 .. vector_{d-1}: the vector spread over numeric columns (one 2-D float block). */
-static int vector_cols(const es_pkl_array *labels, uint64_t ncols, const colsrc *srcs, const char *vname,
-                       es_pkl_col *c, es_error *err) {
+static int vector_cols(const es_pkl_array *labels, uint64_t ncols, const colsrc *srcs,
+                       const char *vname, es_pkl_col *c, es_error *err) {
   uint64_t p, d = 0;
   size_t j;
   for (p = 0; p < ncols; p++) {
@@ -304,10 +323,12 @@ static int vector_cols(const es_pkl_array *labels, uint64_t ncols, const colsrc 
     int64_t k = vector_label(&v, vname);
     if (k < 0) continue;
     if ((uint64_t)k >= d)
-      return es_pkl_fail(err, "column '%s_%lld': there are only %llu %s_N columns", vname, (long long)k,
-                         (unsigned long long)d, vname);
-    if (c->comps[k].a) return es_pkl_fail(err, "column '%s_%lld' appears twice", vname, (long long)k);
-    if (!numeric_src(&srcs[p])) return es_pkl_fail(err, "column '%s_%lld' is not numeric", vname, (long long)k);
+      return es_pkl_fail(err, "column '%s_%lld': there are only %llu %s_N columns", vname,
+                         (long long)k, (unsigned long long)d, vname);
+    if (c->comps[k].a)
+      return es_pkl_fail(err, "column '%s_%lld' appears twice", vname, (long long)k);
+    if (!numeric_src(&srcs[p]))
+      return es_pkl_fail(err, "column '%s_%lld' is not numeric", vname, (long long)k);
     c->comps[k].a = (const es_pkl_array *)srcs[p].values->u.o;
     c->comps[k].k = srcs[p].k;
     c->comps[k].block = srcs[p].block;
@@ -329,10 +350,10 @@ typedef struct filecols {
   int *field;        /* per name: the domain field, or -1 when dropped (es_columns_match) */
   size_t n;
   /* A DataFrame: */
-  es_pkl_val cols, rows;         /* its two axes */
-  const es_pkl_array *labels;    /* the column labels (NULL: a RangeIndex) */
+  es_pkl_val cols, rows;      /* its two axes */
+  const es_pkl_array *labels; /* the column labels (NULL: a RangeIndex) */
   uint64_t ncols;
-  colsrc *srcs;                  /* per column: its block */
+  colsrc *srcs; /* per column: its block */
   /* A dict of lists: the dict. */
   es_pkl_dict *dict;
   /* A list of dicts: the first row, whose keys are the columns. */
@@ -357,7 +378,8 @@ static int has_name(const filecols *fc, const char *s) {
 
 /* Column label p as a name: a str as it is; anything else (numbers, NumPy str, a RangeIndex's
    positions) spelled out in graph memory, so an unknown column can be named in the message. */
-static int label_name(es_pkl_heap *h, const filecols *fc, uint64_t p, es_colname *out, es_error *err) {
+static int label_name(es_pkl_heap *h, const filecols *fc, uint64_t p, es_colname *out,
+                      es_error *err) {
   const es_pkl_array *a = fc->labels;
   es_pkl_val v = {.tag = ES_PKL_V_INT};
   char *buf;
@@ -366,10 +388,12 @@ static int label_name(es_pkl_heap *h, const filecols *fc, uint64_t p, es_colname
     *out = es_pkl_colname(&v, NULL);
     return 0;
   }
-  if (!(buf = es_pkl_alloc(h, a && a->dt->kind == 'U' ? es_pkl_elem_ucs4_cap(a->dt) : ES_PKL_COLNAME_BUF)))
+  if (!(buf = es_pkl_alloc(
+            h, a && a->dt->kind == 'U' ? es_pkl_elem_ucs4_cap(a->dt) : ES_PKL_COLNAME_BUF)))
     return es_pkl_over_budget(err);
   if (a && a->dt->kind == 'U') {
-    if (es_pkl_elem_ucs4(a->dt, es_pkl_array_elem(a, p, 0), buf, &n)) return es_pkl_fail(err, "a column label is not valid UCS-4");
+    if (es_pkl_elem_ucs4(a->dt, es_pkl_array_elem(a, p, 0), buf, &n))
+      return es_pkl_fail(err, "a column label is not valid UCS-4");
     out->s = buf;
     out->n = n;
     return 0;
@@ -383,7 +407,8 @@ static int label_name(es_pkl_heap *h, const filecols *fc, uint64_t p, es_colname
     }
   } else if (!a) { /* a RangeIndex: start + p * step, both checked by range_len */
     const es_pkl_inst *in = (const es_pkl_inst *)fc->cols.u.o;
-    v.u.i = (int64_t)((uint64_t)dict_get(&in->state, "start")->u.i + p * (uint64_t)dict_get(&in->state, "step")->u.i);
+    v.u.i = (int64_t)((uint64_t)dict_get(&in->state, "start")->u.i +
+                      p * (uint64_t)dict_get(&in->state, "step")->u.i);
   }
   *out = es_pkl_colname(&v, buf);
   return 0;
@@ -396,7 +421,8 @@ static void add_index(filecols *fc, uint64_t nrows, const es_domain *d) {
   uint64_t n;
   es_error ignore;
   size_t f;
-  if (index_info(&fc->rows, &n, &labels, &iname, &ignore) || !labels || n != nrows || !iname) return;
+  if (index_info(&fc->rows, &n, &labels, &iname, &ignore) || !labels || n != nrows || !iname)
+    return;
   for (f = 0; f < d->nfields; f++)
     if (es_pkl_val_is_str(iname, d->fields[f].name) && !has_name(fc, d->fields[f].name)) {
       fc->names[fc->n].s = iname->u.s;
@@ -407,13 +433,16 @@ static void add_index(filecols *fc, uint64_t nrows, const es_domain *d) {
 }
 
 /* A DataFrame's column labels as names; vector_0 .. vector_N stand together for the vector. */
-static int df_names(es_pkl_heap *h, const es_domain *d, uint64_t nrows, filecols *fc, es_error *err) {
+static int df_names(es_pkl_heap *h, const es_domain *d, uint64_t nrows, filecols *fc,
+                    es_error *err) {
   const char *vname = d->fields[d->vector].name;
   const es_pkl_array *a = fc->labels;
   uint64_t p, nvec = 0;
   int rc;
-  if (a && a->dt->kind != 'O' && (rc = es_pkl_np_decode_array(h, (es_pkl_array *)a, err))) return rc;
-  if (fc->ncols > UINT64_MAX - 2 || (rc = alloc_names(h, fc, fc->ncols + 2, err))) return rc ? rc : es_pkl_over_budget(err);
+  if (a && a->dt->kind != 'O' && (rc = es_pkl_np_decode_array(h, (es_pkl_array *)a, err)))
+    return rc;
+  if (fc->ncols > UINT64_MAX - 2 || (rc = alloc_names(h, fc, fc->ncols + 2, err)))
+    return rc ? rc : es_pkl_over_budget(err);
   for (p = 0; p < fc->ncols; p++) {
     if (a && a->dt->kind == 'O') {
       es_pkl_val v = es_pkl_list_get(a->items, (size_t)p);
@@ -426,8 +455,9 @@ static int df_names(es_pkl_heap *h, const es_domain *d, uint64_t nrows, filecols
     fc->src[fc->n++] = (int64_t)p;
   }
   if (nvec && has_name(fc, vname))
-    return es_pkl_fail(err, "a '%s' column and %llu %s_N columns: only one of them may give the vector", vname,
-                       (unsigned long long)nvec, vname);
+    return es_pkl_fail(err,
+                       "a '%s' column and %llu %s_N columns: only one of them may give the vector",
+                       vname, (unsigned long long)nvec, vname);
   if (nvec) {
     fc->names[fc->n].s = vname;
     fc->names[fc->n].n = strlen(vname);
@@ -463,17 +493,19 @@ static int df_fields(const es_domain *d, const filecols *fc, es_pkl_table *t, es
   return rc;
 }
 
-static int df_columns(es_pkl_vm *vm, const es_pkl_inst *df, const es_domain *d, es_pkl_table *t, filecols *fc,
-                      es_error *err) {
+static int df_columns(es_pkl_vm *vm, const es_pkl_inst *df, const es_domain *d, es_pkl_table *t,
+                      filecols *fc, es_error *err) {
   const es_pkl_val *mgr = dict_get(&df->state, "_mgr"), *axes_items, *labels_name;
   const es_pkl_inst *bm = mgr ? (const es_pkl_inst *)es_pkl_val_obj(mgr, ES_PKL_O_INST) : NULL;
-  const es_pkl_tuple *args = bm ? (const es_pkl_tuple *)es_pkl_val_obj(&bm->args, ES_PKL_O_TUPLE) : NULL;
+  const es_pkl_tuple *args =
+      bm ? (const es_pkl_tuple *)es_pkl_val_obj(&bm->args, ES_PKL_O_TUPLE) : NULL;
   const es_pkl_list *axes_list;
   const es_pkl_array *row_labels;
   size_t naxes;
   int rc;
   if (!bm || bm->cls != ES_PKL_G_BLOCKMANAGER || !args || args->n != 2)
-    return es_pkl_fail(err, "a DataFrame without a BlockManager (pickled by pandas other than 1.x?)");
+    return es_pkl_fail(err,
+                       "a DataFrame without a BlockManager (pickled by pandas other than 1.x?)");
   if (seq(&args->items[1], &axes_items, &axes_list, &naxes) || naxes != 2)
     return es_pkl_fail(err, "a BlockManager without 2 axes");
   fc->cols = seq_get(axes_items, axes_list, 0);
@@ -491,7 +523,8 @@ static int df_columns(es_pkl_vm *vm, const es_pkl_inst *df, const es_domain *d, 
 
 /* ---- plain pickles ---- */
 
-static int list_column(const es_pkl_val *v, const es_field *f, es_pkl_col *c, uint64_t *n, es_error *err) {
+static int list_column(const es_pkl_val *v, const es_field *f, es_pkl_col *c, uint64_t *n,
+                       es_error *err) {
   const es_pkl_array *a = (const es_pkl_array *)es_pkl_val_obj(v, ES_PKL_O_ARRAY);
   const es_pkl_inst *in = (const es_pkl_inst *)es_pkl_val_obj(v, ES_PKL_O_INST);
   size_t len;
@@ -507,7 +540,8 @@ static int list_column(const es_pkl_val *v, const es_field *f, es_pkl_col *c, ui
     *n = a->shape[0];
     return 0;
   }
-  if (a && a->built && a->ndim == 2 && f->type == ES_T_VECTOR && a->dt->kind != 'O' && a->dt->kind != 'U') {
+  if (a && a->built && a->ndim == 2 && f->type == ES_T_VECTOR && a->dt->kind != 'O' &&
+      a->dt->kind != 'U') {
     c->kind = ES_PKL_C_ROWS2D;
     c->ref.a = a;
     *n = a->shape[0];
@@ -516,7 +550,8 @@ static int list_column(const es_pkl_val *v, const es_field *f, es_pkl_col *c, ui
   if (in) {
     colsrc s = {v, 0, 0};
     int rc = col_from_values(&s, c, err);
-    if (!rc && ext_len(in, n)) rc = es_pkl_fail(err, "column '%s' is an incomplete pandas array", f->name);
+    if (!rc && ext_len(in, n))
+      rc = es_pkl_fail(err, "column '%s' is an incomplete pandas array", f->name);
     return rc;
   }
   return es_pkl_fail(err, "column '%s' is a %s, not a list or array", f->name, es_pkl_val_type(v));
@@ -544,13 +579,15 @@ static int dict_fields(const es_domain *d, const filecols *fc, es_pkl_table *t, 
   int rc;
   for (i = 0; i < fc->n; i++) {
     if ((f = (size_t)fc->field[i]) >= d->nfields) continue; /* dropped (-1) */
-    if ((rc = list_column(&fc->dict->kv[2 * fc->src[i] + 1], &d->fields[f], &t->cols[f], &count[f], err)))
+    if ((rc = list_column(&fc->dict->kv[2 * fc->src[i] + 1], &d->fields[f], &t->cols[f], &count[f],
+                          err)))
       return rc;
   }
   for (f = 1; f < d->nfields; f++)
     if (count[f] != count[0])
       return es_pkl_fail(err, "column '%s' has %llu values, '%s' has %llu", d->fields[f].name,
-                         (unsigned long long)count[f], d->fields[0].name, (unsigned long long)count[0]);
+                         (unsigned long long)count[f], d->fields[0].name,
+                         (unsigned long long)count[0]);
   t->nrows = d->nfields ? count[0] : 0;
   return 0;
 }
@@ -578,7 +615,8 @@ static int rows_names(const es_pkl_val *root, es_pkl_table *t, filecols *fc, es_
 }
 
 /* Finds what the root is and the names of its columns (nothing is matched yet). */
-static int find_columns(es_pkl_vm *vm, const es_domain *d, es_pkl_table *t, filecols *fc, es_error *err) {
+static int find_columns(es_pkl_vm *vm, const es_domain *d, es_pkl_table *t, filecols *fc,
+                        es_error *err) {
   const es_pkl_val *root = &vm->root, *items;
   const es_pkl_inst *in = (const es_pkl_inst *)es_pkl_val_obj(root, ES_PKL_O_INST);
   es_pkl_dict *dict = (es_pkl_dict *)es_pkl_val_obj(root, ES_PKL_O_DICT);
@@ -587,12 +625,14 @@ static int find_columns(es_pkl_vm *vm, const es_domain *d, es_pkl_table *t, file
   if (in && in->cls == ES_PKL_G_DATAFRAME && in->built) return df_columns(vm, in, d, t, fc, err);
   if (dict) return dict_names(&vm->heap, dict, fc, err);
   if (!seq(root, &items, &l, &n)) return rows_names(root, t, fc, err);
-  return es_pkl_fail(err, "the pickle holds a %s, not a DataFrame, a dict of lists or a list of dicts",
+  return es_pkl_fail(err,
+                     "the pickle holds a %s, not a DataFrame, a dict of lists or a list of dicts",
                      es_pkl_val_type(root));
 }
 
 /* Every other row of a list of dicts must have the same fields: checked here, before any row comes
-   out, rather than when the last row turns out short. A dict shared by many rows is matched once. */
+   out, rather than when the last row turns out short. A dict shared by many rows is matched once.
+ */
 static int match_rows(const es_pkl_table *t, es_error *err) {
   const es_pkl_col *c = &t->cols[0];
   char where[48];
@@ -601,7 +641,9 @@ static int match_rows(const es_pkl_table *t, es_error *err) {
   for (r = 1; r < t->nrows; r++) {
     es_pkl_val row = c->items ? c->items[r] : es_pkl_list_get(c->list, (size_t)r);
     es_pkl_dict *d = (es_pkl_dict *)es_pkl_val_obj(&row, ES_PKL_O_DICT);
-    if (!d) return es_pkl_fail(err, "row index %llu is a %s, not a dict", (unsigned long long)r, es_pkl_val_type(&row));
+    if (!d)
+      return es_pkl_fail(err, "row index %llu is a %s, not a dict", (unsigned long long)r,
+                         es_pkl_val_type(&row));
     if (d->fmap) continue;
     snprintf(where, sizeof(where), "row index %llu", (unsigned long long)r);
     if ((rc = es_pkl_match_dict(t->domain, t->ignore_unknown, d, where, err))) return rc;
@@ -626,7 +668,8 @@ static int decode_columns(es_pkl_vm *vm, es_pkl_table *t, es_error *err) {
     es_pkl_col *c = &t->cols[f];
     if (c->ref.a) rc = es_pkl_np_decode_array(&vm->heap, (es_pkl_array *)c->ref.a, err);
     if (!rc && c->aux.a) rc = es_pkl_np_decode_array(&vm->heap, (es_pkl_array *)c->aux.a, err);
-    for (j = 0; j < c->ncomps && !rc; j++) rc = es_pkl_np_decode_array(&vm->heap, (es_pkl_array *)c->comps[j].a, err);
+    for (j = 0; j < c->ncomps && !rc; j++)
+      rc = es_pkl_np_decode_array(&vm->heap, (es_pkl_array *)c->comps[j].a, err);
     if (!rc && c->kind == ES_PKL_C_VCOLS) rc = component_strides(c, err);
   }
   return rc;
@@ -638,7 +681,8 @@ int es_pkl_table_build(es_pkl_vm *vm, const es_domain *d, int ignore_unknown, es
   int rc, named = 0;
   memset(t, 0, sizeof(*t));
   memset(&fc, 0, sizeof(fc));
-  if (d->nfields > ES_MAX_FIELDS) return es_err_set(err, ES_EINTERNAL, "domain has too many fields");
+  if (d->nfields > ES_MAX_FIELDS)
+    return es_err_set(err, ES_EINTERNAL, "domain has too many fields");
   t->nfields = d->nfields;
   t->domain = d;
   t->ignore_unknown = ignore_unknown;
@@ -651,7 +695,8 @@ int es_pkl_table_build(es_pkl_vm *vm, const es_domain *d, int ignore_unknown, es
   /* Every real row costs the file at least a byte; more rows than bytes means zero-sized
      elements or a lying index, which would otherwise turn a tiny file into endless rows. */
   if (!rc && t->nrows > vm->len)
-    rc = es_pkl_fail(err, "%llu rows in a file of %zu bytes", (unsigned long long)t->nrows, vm->len);
+    rc =
+        es_pkl_fail(err, "%llu rows in a file of %zu bytes", (unsigned long long)t->nrows, vm->len);
   if (rc) {
     if (!named) es_err_prefix(err, "%s: ", vm->name);
     es_pkl_table_free(t);

@@ -11,7 +11,8 @@
 
 /* Where one field's cells come from. */
 typedef enum {
-  ES_PKL_C_ARRAY,  /* element r of a 1-D array, or (k, r) of a pandas block (numeric, str or object) */
+  ES_PKL_C_ARRAY,  /* element r of a 1-D array, or (k, r) of a pandas block (numeric, str or object)
+                    */
   ES_PKL_C_LIST,   /* item r of a Python list or tuple */
   ES_PKL_C_CAT,    /* pandas Categorical: categories[codes[r]], code -1 is missing */
   ES_PKL_C_MASKED, /* pandas IntegerArray: data[r] unless mask[r] */
@@ -22,29 +23,29 @@ typedef enum {
 
 typedef struct es_pkl_ref {
   const es_pkl_array *a;
-  uint64_t k;      /* row of a 2-D pandas block, which holds one column */
-  int block;       /* 1: element r is (k, r); 0: element r of a 1-D array */
+  uint64_t k; /* row of a 2-D pandas block, which holds one column */
+  int block;  /* 1: element r is (k, r); 0: element r of a 1-D array */
 } es_pkl_ref;
 
 typedef struct es_pkl_col {
   int kind;
-  es_pkl_ref ref;             /* ARRAY, CAT codes, MASKED data, ROWS2D */
-  es_pkl_ref aux;             /* CAT categories (1-D), MASKED mask */
-  const es_pkl_val *items;    /* LIST over a tuple */
-  const es_pkl_list *list;    /* LIST over a list, DICTS over the row list */
-  es_pkl_ref *comps;          /* VCOLS: one per vector component ... */
+  es_pkl_ref ref;          /* ARRAY, CAT codes, MASKED data, ROWS2D */
+  es_pkl_ref aux;          /* CAT categories (1-D), MASKED mask */
+  const es_pkl_val *items; /* LIST over a tuple */
+  const es_pkl_list *list; /* LIST over a list, DICTS over the row list */
+  es_pkl_ref *comps;       /* VCOLS: one per vector component ... */
   size_t ncomps;
-  const uint8_t **cbase;   /* ... component j of row r at cbase[j] + r * cstride[j] */
+  const uint8_t **cbase; /* ... component j of row r at cbase[j] + r * cstride[j] */
   uint64_t *cstride;
-  const es_pkl_dtype *cdt;    /* the components' dtype when they all share one, else NULL */
+  const es_pkl_dtype *cdt; /* the components' dtype when they all share one, else NULL */
 } es_pkl_col;
 
 typedef struct es_pkl_table {
   uint64_t nrows;
   size_t nfields;
   const es_domain *domain;
-  int ignore_unknown;  /* columns (and row dict keys) the domain does not have are dropped */
-  int dict_rows;       /* a list of dicts: every row's dict has its fmap (es_pkl_match_dict) */
+  int ignore_unknown; /* columns (and row dict keys) the domain does not have are dropped */
+  int dict_rows;      /* a list of dicts: every row's dict has its fmap (es_pkl_match_dict) */
   es_pkl_col cols[ES_MAX_FIELDS]; /* in the domain's field order */
 } es_pkl_table;
 

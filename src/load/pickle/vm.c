@@ -44,13 +44,14 @@ static inline uint64_t read_le(es_pkl_vm *vm, size_t n) {
 }
 
 /* Length-prefixed data: the length is checked against what is left of the file. */
-static inline int read_sized(es_pkl_vm *vm, size_t lenbytes, const uint8_t **p, uint64_t *n, es_error *err) {
+static inline int read_sized(es_pkl_vm *vm, size_t lenbytes, const uint8_t **p, uint64_t *n,
+                             es_error *err) {
   int rc = need(vm, lenbytes, err);
   if (rc) return rc;
   *n = read_le(vm, lenbytes);
   if (*n > vm->len - vm->pos)
     return es_pkl_fail(err, "declared length %llu runs past the end of the file",
-                      (unsigned long long)*n);
+                       (unsigned long long)*n);
   *p = vm->buf + vm->pos;
   vm->pos += (size_t)*n;
   return 0;
@@ -73,7 +74,9 @@ static inline int push(es_pkl_vm *vm, es_pkl_val v, es_error *err) {
   return 0;
 }
 
-static inline size_t floor_sp(const es_pkl_vm *vm) { return vm->nmarks ? vm->marks[vm->nmarks - 1] : 0; }
+static inline size_t floor_sp(const es_pkl_vm *vm) {
+  return vm->nmarks ? vm->marks[vm->nmarks - 1] : 0;
+}
 
 static inline int pop(es_pkl_vm *vm, es_pkl_val *out, es_error *err) {
   if (vm->sp <= floor_sp(vm)) return es_pkl_fail(err, "stack underflow");
@@ -117,8 +120,10 @@ static inline int memo_put(es_pkl_vm *vm, uint64_t idx, es_error *err) {
   }
   /* Only entries below nmemo are ever read: a gap left by an explicit index is marked unset,
      the capacity beyond is never touched (so never faulted in). */
-  if (idx > vm->nmemo) memset(vm->memo + vm->nmemo, 0, (size_t)(idx - vm->nmemo) * sizeof(es_pkl_val));
-  es_pkl_heap_ahead(&vm->heap, vm->memo, sizeof(es_pkl_val), vm->mcap, (size_t)idx + 1, &vm->memo_faulted);
+  if (idx > vm->nmemo)
+    memset(vm->memo + vm->nmemo, 0, (size_t)(idx - vm->nmemo) * sizeof(es_pkl_val));
+  es_pkl_heap_ahead(&vm->heap, vm->memo, sizeof(es_pkl_val), vm->mcap, (size_t)idx + 1,
+                    &vm->memo_faulted);
   vm->memo[idx] = *t;
   if (idx >= vm->nmemo) vm->nmemo = (size_t)idx + 1;
   return 0;
@@ -202,7 +207,9 @@ static int same_ints(const es_pkl_tuple *t, const es_pkl_val *items, size_t n) {
   size_t i;
   if (!t || t->n != n) return 0;
   for (i = 0; i < n; i++)
-    if (items[i].tag != ES_PKL_V_INT || t->items[i].tag != ES_PKL_V_INT || items[i].u.i != t->items[i].u.i) return 0;
+    if (items[i].tag != ES_PKL_V_INT || t->items[i].tag != ES_PKL_V_INT ||
+        items[i].u.i != t->items[i].u.i)
+      return 0;
   return 1;
 }
 
@@ -227,7 +234,8 @@ static int op_tuple(es_pkl_vm *vm, size_t n, int from_mark, es_error *err) {
   if (!t) return es_pkl_over_budget(err);
   if (n) memcpy(t->items, vm->stack + start, n * sizeof(es_pkl_val));
   vm->sp = start;
-  if (n && n <= 2 && t->items[0].tag == ES_PKL_V_INT && t->items[n - 1].tag == ES_PKL_V_INT) vm->last_ints = t;
+  if (n && n <= 2 && t->items[0].tag == ES_PKL_V_INT && t->items[n - 1].tag == ES_PKL_V_INT)
+    vm->last_ints = t;
   return push(vm, es_pkl_val_of(t), err);
 }
 
@@ -241,9 +249,11 @@ static int op_from_mark(es_pkl_vm *vm, int kind, es_error *err) {
   n = vm->sp - start;
   if (kind == ES_PKL_O_DICT && n % 2) return es_pkl_fail(err, "DICT with an odd number of items");
   if (kind == ES_PKL_O_LIST)
-    rc = !(l = es_pkl_list_new(&vm->heap)) || es_pkl_list_append(&vm->heap, l, vm->stack + start, n);
+    rc =
+        !(l = es_pkl_list_new(&vm->heap)) || es_pkl_list_append(&vm->heap, l, vm->stack + start, n);
   else
-    rc = !(d = es_pkl_dict_new(&vm->heap)) || es_pkl_dict_set(&vm->heap, d, vm->stack + start, n / 2);
+    rc = !(d = es_pkl_dict_new(&vm->heap)) ||
+         es_pkl_dict_set(&vm->heap, d, vm->stack + start, n / 2);
   if (rc) return es_pkl_over_budget(err);
   vm->sp = start;
   return push(vm, l ? es_pkl_val_of(l) : es_pkl_val_of(d), err);
@@ -258,15 +268,16 @@ static es_pkl_obj *container_at(es_pkl_vm *vm, size_t at, int kind, es_error *er
   }
   o = es_pkl_val_obj(&vm->stack[at - 1], kind);
   if (!o)
-    es_pkl_fail(err, "%s a %s (only %s are supported)", kind == ES_PKL_O_LIST ? "APPEND to" : "SETITEM on",
+    es_pkl_fail(err, "%s a %s (only %s are supported)",
+                kind == ES_PKL_O_LIST ? "APPEND to" : "SETITEM on",
                 es_pkl_val_type(&vm->stack[at - 1]), kind == ES_PKL_O_LIST ? "lists" : "dicts");
   return o;
 }
 
 /* APPEND(S) and SETITEM(S): the items are stack[*start ..), from the last MARK or the top n;
-   *o is the list or dict below them. */
-static int added_items(es_pkl_vm *vm, int from_mark, size_t n, int kind, size_t *start, es_pkl_obj **o,
-                       es_error *err) {
+ *o is the list or dict below them. */
+static int added_items(es_pkl_vm *vm, int from_mark, size_t n, int kind, size_t *start,
+                       es_pkl_obj **o, es_error *err) {
   int rc;
   if (from_mark) {
     if ((rc = pop_mark(vm, start, err))) return rc;
@@ -274,7 +285,8 @@ static int added_items(es_pkl_vm *vm, int from_mark, size_t n, int kind, size_t 
     if (vm->sp < floor_sp(vm) + n + 1) return es_pkl_fail(err, "stack underflow");
     *start = vm->sp - n;
   }
-  if (kind == ES_PKL_O_DICT && (vm->sp - *start) % 2) return es_pkl_fail(err, "SETITEMS with an odd number of items");
+  if (kind == ES_PKL_O_DICT && (vm->sp - *start) % 2)
+    return es_pkl_fail(err, "SETITEMS with an odd number of items");
   return (*o = container_at(vm, *start, kind, err)) ? 0 : err->code;
 }
 
@@ -310,7 +322,8 @@ static void printable(char *dst, size_t cap, const char *s, size_t n) {
   dst[n] = '\0';
 }
 
-static int push_global(es_pkl_vm *vm, const char *mod, size_t ml, const char *name, size_t nl, es_error *err) {
+static int push_global(es_pkl_vm *vm, const char *mod, size_t ml, const char *name, size_t nl,
+                       es_error *err) {
   es_pkl_val v = {ES_PKL_V_GLOBAL, 0, 0, {0}};
   int g = es_pkl_global_find(mod, ml, name, nl);
   if (g <= 0) {
@@ -327,7 +340,8 @@ static int read_line(es_pkl_vm *vm, const char **s, size_t *n, es_error *err) {
   const uint8_t *start = vm->buf + vm->pos, *nl;
   size_t left = vm->len - vm->pos;
   nl = memchr(start, '\n', left < 256 ? left : 256);
-  if (!nl) return es_pkl_fail(err, "GLOBAL name %s", left < 256 ? "truncated" : "longer than 255 bytes");
+  if (!nl)
+    return es_pkl_fail(err, "GLOBAL name %s", left < 256 ? "truncated" : "longer than 255 bytes");
   *s = (const char *)start;
   *n = (size_t)(nl - start);
   vm->pos += *n + 1;
@@ -347,7 +361,8 @@ static int op_stack_global(es_pkl_vm *vm, es_error *err) {
   int rc = pop(vm, &name, err);
   if (!rc) rc = pop(vm, &mod, err);
   if (rc) return rc;
-  if (mod.tag != ES_PKL_V_STR || name.tag != ES_PKL_V_STR) return es_pkl_fail(err, "STACK_GLOBAL needs two str");
+  if (mod.tag != ES_PKL_V_STR || name.tag != ES_PKL_V_STR)
+    return es_pkl_fail(err, "STACK_GLOBAL needs two str");
   return push_global(vm, mod.u.s, mod.len, name.u.s, name.len, err);
 }
 
@@ -360,7 +375,8 @@ static int op_call(es_pkl_vm *vm, int newobj, es_error *err) {
     return es_pkl_fail(err, "%s of a non-global is not supported", newobj ? "NEWOBJ" : "REDUCE");
   if (!es_pkl_val_obj(&args, ES_PKL_O_TUPLE))
     return es_pkl_fail(err, "call arguments are a %s, not a tuple", es_pkl_val_type(&args));
-  rc = newobj ? es_pkl_np_newobj(&vm->heap, f->g, &args, &res, err) : es_pkl_np_reduce(&vm->heap, f->g, &args, &res, err);
+  rc = newobj ? es_pkl_np_newobj(&vm->heap, f->g, &args, &res, err)
+              : es_pkl_np_reduce(&vm->heap, f->g, &args, &res, err);
   if (rc) return rc;
   *f = res;
   return 0;
@@ -423,7 +439,8 @@ static int op_frame(es_pkl_vm *vm, es_error *err) {
   int rc = need(vm, 8, err);
   if (rc) return rc;
   n = read_le(vm, 8);
-  if (n > vm->len - vm->pos) return es_pkl_fail(err, "truncated: a FRAME runs past the end of the file");
+  if (n > vm->len - vm->pos)
+    return es_pkl_fail(err, "truncated: a FRAME runs past the end of the file");
   return 0;
 }
 
@@ -447,10 +464,17 @@ static int op_simple(es_pkl_vm *vm, int op, es_error *err) {
   size_t start = 0;
   int rc;
   switch (op) {
-  case ES_PKL_OP_POP_MARK: if ((rc = pop_mark(vm, &start, err))) return rc; vm->sp = start; return 0;
-  case ES_PKL_OP_DUP: { es_pkl_val *t = top(vm, err); return t ? push(vm, *t, err) : err->code; }
+  case ES_PKL_OP_POP_MARK:
+    if ((rc = pop_mark(vm, &start, err))) return rc;
+    vm->sp = start;
+    return 0;
+  case ES_PKL_OP_DUP: {
+    es_pkl_val *t = top(vm, err);
+    return t ? push(vm, *t, err) : err->code;
+  }
   case ES_PKL_OP_NONE: v.tag = ES_PKL_V_NONE; return push(vm, v, err);
-  case ES_PKL_OP_NEWTRUE: case ES_PKL_OP_NEWFALSE:
+  case ES_PKL_OP_NEWTRUE:
+  case ES_PKL_OP_NEWFALSE:
     v.tag = ES_PKL_V_BOOL;
     v.u.i = op == ES_PKL_OP_NEWTRUE;
     return push(vm, v, err);
@@ -484,7 +508,8 @@ static int step(es_pkl_vm *vm, int op, int *stop, es_error *err) {
   case ES_PKL_OP_BINUNICODE8: return op_str(vm, 8, err);
   case ES_PKL_OP_BINBYTES: return op_bytes(vm, 4, err);
   case ES_PKL_OP_SHORT_BINBYTES: return op_bytes(vm, 1, err);
-  case ES_PKL_OP_BINBYTES8: case ES_PKL_OP_BYTEARRAY8: return op_bytes(vm, 8, err);
+  case ES_PKL_OP_BINBYTES8:
+  case ES_PKL_OP_BYTEARRAY8: return op_bytes(vm, 8, err);
   case ES_PKL_OP_EMPTY_TUPLE: return op_tuple(vm, 0, 0, err);
   case ES_PKL_OP_TUPLE: return op_tuple(vm, 0, 1, err);
   case ES_PKL_OP_TUPLE1: return op_tuple(vm, 1, 0, err);
@@ -520,7 +545,11 @@ static int finish(es_pkl_vm *vm, es_error *err) {
 static const char *compressed(const uint8_t *b, size_t n) {
   if (n >= 2 && b[0] == 0x1f && b[1] == 0x8b) return "gzip";
   if (n >= 3 && !memcmp(b, "BZh", 3)) return "bzip2";
-  if (n >= 6 && !memcmp(b, "\xfd" "7zXZ\0", 6)) return "xz";
+  if (n >= 6 && !memcmp(b,
+                        "\xfd"
+                        "7zXZ\0",
+                        6))
+    return "xz";
   if (n >= 4 && !memcmp(b, "PK\x03\x04", 4)) return "zip";
   if (n >= 4 && !memcmp(b, "\x28\xb5\x2f\xfd", 4)) return "zstd";
   return NULL;
@@ -530,14 +559,17 @@ int es_pkl_vm_run(es_pkl_vm *vm, es_error *err) {
   size_t at = 0, next_progress = PROGRESS_STEP;
   int stop = 0, rc = 0;
   const char *z = compressed(vm->buf, vm->len);
-  if (z) return es_pkl_fail(err, "%s: %s-compressed, not a plain pickle: decompress it first", vm->name, z);
+  if (z)
+    return es_pkl_fail(err, "%s: %s-compressed, not a plain pickle: decompress it first", vm->name,
+                       z);
   if (vm->len < 2 || vm->buf[0] != ES_PKL_OP_PROTO) {
     return es_pkl_fail(err, "%s: not a pickle of protocol 2 to 5 (no PROTO opcode at the start)",
-                      vm->name);
+                       vm->name);
   }
   /* The stack exists from the start, so an empty MARK range is never NULL + 0. */
   if (!vm->stack) {
-    if (es_pkl_heap_charge(&vm->heap, 256 * sizeof(es_pkl_val)) || !(vm->stack = malloc(256 * sizeof(es_pkl_val))))
+    if (es_pkl_heap_charge(&vm->heap, 256 * sizeof(es_pkl_val)) ||
+        !(vm->stack = malloc(256 * sizeof(es_pkl_val))))
       return es_err_set(err, ES_ENOMEM, "%s: out of memory", vm->name);
     vm->scap = 256;
   }

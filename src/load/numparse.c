@@ -16,22 +16,6 @@
 static const double pow10_d[23] = {1e0,  1e1,  1e2,  1e3,  1e4,  1e5,  1e6,  1e7,
                                    1e8,  1e9,  1e10, 1e11, 1e12, 1e13, 1e14, 1e15,
                                    1e16, 1e17, 1e18, 1e19, 1e20, 1e21, 1e22};
-static const uint64_t pow10_u[16] = {1ull,
-                                     10ull,
-                                     100ull,
-                                     1000ull,
-                                     10000ull,
-                                     100000ull,
-                                     1000000ull,
-                                     10000000ull,
-                                     100000000ull,
-                                     1000000000ull,
-                                     10000000000ull,
-                                     100000000000ull,
-                                     1000000000000ull,
-                                     10000000000000ull,
-                                     100000000000000ull,
-                                     1000000000000000ull};
 
 typedef struct decimal {
   uint64_t mant; /* the first MAX_SIG significant digits */
@@ -67,9 +51,9 @@ static inline __attribute__((always_inline)) const char *fraction(const char *p,
   if (end - p >= 16) {
     uint64_t a = es_num_load8(p), b = es_num_load8(p + 8);
     unsigned na = es_num_digit_run(a), nb = es_num_digit_run(b) & (0u - (na == 8));
-    static const uint32_t p10[9] = {1, 10, 100, 1000, 10000, 100000, 1000000, 10000000, 100000000};
     if (nb < 8) {
-      *m = (*m * p10[na] + es_num_digits_value(a, na)) * p10[nb] + es_num_digits_value(b, nb);
+      *m = (*m * es_num_pow10[na] + es_num_digits_value(a, na)) * es_num_pow10[nb] +
+           es_num_digits_value(b, nb);
       *fd = na + nb;
       return p + na + nb;
     }
@@ -172,8 +156,8 @@ static int clinger(const decimal *d, double *out) {
   uint64_t m = d->mant;
   int64_t e = d->e10;
   if (m > TWO53) return 0;
-  if (e > 22 && e <= 22 + 15 && m <= TWO53 / pow10_u[e - 22]) {
-    m *= pow10_u[e - 22]; /* still exact: moves the excess exponent into the mantissa */
+  if (e > 22 && e <= 22 + 15 && m <= TWO53 / es_num_pow10[e - 22]) {
+    m *= es_num_pow10[e - 22]; /* still exact: moves the excess exponent into the mantissa */
     e = 22;
   }
   if (e < -22 || e > 22) return 0;

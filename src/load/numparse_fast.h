@@ -74,28 +74,30 @@ static inline void es_num_put_f32(double y, unsigned neg, float *out) {
   memcpy(out, &fb, sizeof(fb));
 }
 
+/* 10^0 .. 10^16, every one exact in a uint64: the one table of them (numparse.c uses it too). */
+static const uint64_t es_num_pow10[17] = {1ull,
+                                          10ull,
+                                          100ull,
+                                          1000ull,
+                                          10000ull,
+                                          100000ull,
+                                          1000000ull,
+                                          10000000ull,
+                                          100000000ull,
+                                          1000000000ull,
+                                          10000000000ull,
+                                          100000000000ull,
+                                          1000000000000ull,
+                                          10000000000000ull,
+                                          100000000000000ull,
+                                          1000000000000000ull,
+                                          10000000000000000ull};
+
 /* "[-]d.ddd..." with one integer digit, 1 to 15 fraction digits and no exponent, when 20 bytes
    are readable at p: the shape of nearly every embedding value. Returns the end of the number
    with *out = float32(float64(text)), or NULL for anything else (the caller then takes
    es_num_parse_f32, which handles every case). */
 static inline const char *es_num_f32_fast(const char *p, const char *end, float *out) {
-  static const uint64_t p10[17] = {1ull,
-                                   10ull,
-                                   100ull,
-                                   1000ull,
-                                   10000ull,
-                                   100000ull,
-                                   1000000ull,
-                                   10000000ull,
-                                   100000000ull,
-                                   1000000000ull,
-                                   10000000000ull,
-                                   100000000000ull,
-                                   1000000000000ull,
-                                   10000000000000ull,
-                                   100000000000000ull,
-                                   1000000000000000ull,
-                                   10000000000000000ull};
   unsigned neg, na, nb, n;
   uint64_t a, b, m;
   double y;
@@ -107,7 +109,7 @@ static inline const char *es_num_f32_fast(const char *p, const char *end, float 
   n = na + nb;
   /* No fraction digit, 16 of them (maybe more), or an exponent: not this shape. */
   if (!na || nb == 8 || (p[2 + n] | 0x20) == 'e') return NULL;
-  m = ((uint64_t)(p[0] - '0') * p10[na] + es_num_digits_value(a, na)) * p10[nb] +
+  m = ((uint64_t)(p[0] - '0') * es_num_pow10[na] + es_num_digits_value(a, na)) * es_num_pow10[nb] +
       es_num_digits_value(b, nb);
   /* m < 10^16 may exceed 2^53; its conversion then rounds once more, still within the guard. */
   y = (double)(int64_t)m * es_num_inv10[n];

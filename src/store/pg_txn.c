@@ -7,11 +7,11 @@
    abort  rolls back and records the failure in ingest_log in a transaction of its own.
    A connection found dead when a stream begins is replaced once, with every idle connection
    (a database restart killed them all), so streams recover without a server restart. */
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "core/clock.h"
 #include "core/limits.h"
 #include "core/log.h"
 #include "core/testhook.h"
@@ -23,29 +23,19 @@ typedef struct es_pg_txn {
   PGconn *conn;
   es_pg_table table;
   es_pg_writer w;
-  char *file_name;
-  char *client; /* ingest_log.client, NULL when unknown */
-  int32_t dim;
-  double started_at;
-  uint64_t rows, chunks;
+  es_store_log log;
   int failed; /* a stage failed: the transaction can only be rolled back */
 } es_pg_txn;
 
-static void txn_free(es_pg_txn *t) {
-  if (!t) return;
+static void txn_free(es_txn *tx) {
+  es_pg_txn *t = (es_pg_txn *)tx;
   es_pg_writer_free(&t->w);
   if (t->conn) {
     es_pg_rollback(t->conn);
     es_pg_pool_put(&t->st->pool, t->conn);
   }
-  free(t->file_name);
-  free(t->client);
+  es_store_log_free(&t->log);
   free(t);
-}
-
-static int dim_mismatch(const es_pg_txn *t, es_error *err) {
-  return es_err_set(err, ES_EPRECOND, "table %s holds %d-d vectors, stream declares %d",
-                    t->table.d->name, (int)t->table.dim, (int)t->dim);
 }
 
 /* BEGIN, lock and read the table. *redeclare is set when an empty table made by this store is
@@ -58,25 +48,26 @@ static int open_txn(es_pg_txn *t, int *redeclare, es_error *err) {
   if ((rc = es_pg_table_lock(t->conn, &t->table, err)) ||
       (rc = es_pg_table_read(t->conn, &t->table, err)))
     return rc;
-  if (!t->table.dim || t->table.dim == t->dim) return 0;
+  if (!t->table.dim || t->table.dim == t->log.dim) return 0;
   if (!t->table.has_rows && t->table.declared && t->table.ours) {
     *redeclare = 1;
     return ES_EPRECOND;
   }
-  return dim_mismatch(t, err);
+  return es_store_log_dim_mismatch(&t->log, t->table.dim, err);
 }
 
 static int open_stream(es_pg_txn *t, es_error *err) {
   int rc, redeclare = 0;
-  if ((rc = es_pg_schema_ensure(t->st, t->conn, t->table.d, t->dim, err))) return rc;
+  if ((rc = es_pg_schema_ensure(t->st, t->conn, t->table.d, t->log.dim, err))) return rc;
   rc = open_txn(t, &redeclare, err);
   if (rc && redeclare) {
     es_pg_rollback(t->conn);
-    if ((rc = es_pg_table_redeclare(t->conn, &t->table, t->dim, err))) return rc;
+    if ((rc = es_pg_table_redeclare(t->conn, &t->table, t->log.dim, err))) return rc;
     es_info("postgres: empty table %s redeclared for %d-d vectors (was %d)", t->table.d->name,
-            (int)t->dim, (int)t->table.dim);
+            (int)t->log.dim, (int)t->table.dim);
     rc = open_txn(t, &redeclare, err);
-    if (rc && redeclare) rc = dim_mismatch(t, err); /* someone redeclared it back meanwhile */
+    if (rc && redeclare) /* someone redeclared it back meanwhile */
+      rc = es_store_log_dim_mismatch(&t->log, t->table.dim, err);
   }
   if (!rc) rc = es_pg_writer_init(&t->w, t->conn, &t->table, t->st->opts.copy, err);
   return rc;
@@ -109,15 +100,12 @@ static int pg_stage(es_txn *tx, const es_chunk *c, es_error *err) {
   es_pg_txn *t = (es_pg_txn *)tx;
   int rc;
   if (t->failed) return es_err_set(err, ES_EINTERNAL, "postgres: stream already failed");
-  if (c->domain != t->table.d)
-    return es_err_set(err, ES_EINTERNAL, "chunk of domain %s staged into a %s stream",
-                      c->domain ? c->domain->name : "(none)", t->table.d->name);
+  if ((rc = es_store_log_check(&t->log, c, err))) return rc;
   if ((rc = es_pg_writer_put(&t->w, c, err))) {
     t->failed = 1;
     return rc;
   }
-  t->rows += c->nrows;
-  t->chunks++;
+  es_store_log_staged(&t->log, c);
   return 0;
 }
 
@@ -125,18 +113,21 @@ static int pg_stage(es_txn *tx, const es_chunk *c, es_error *err) {
    be NULL) receives its id. */
 static int write_log(PGconn *c, const es_pg_txn *t, const es_stream_totals *tot,
                      es_ingest_status status, const char *message, int64_t *log_id, es_error *err) {
+  const es_store_log *l = &t->log;
   char dim[16], rows[24], chunks[24], started[40], finished[40];
   const char *params[10] = {
-      t->table.d->name, t->file_name, dim,      rows,     chunks, es_store_status_name(status),
-      message,          started,      finished, t->client};
+      l->domain->name, l->file_name, dim,      rows,     chunks, es_store_status_name(status),
+      message,         started,      finished, l->client};
   int with_client = t->st->log_client;
+  es_store_log_row row;
   PGresult *r;
   int rc = 0;
-  snprintf(dim, sizeof(dim), "%d", (int)t->dim);
-  snprintf(rows, sizeof(rows), "%llu", (unsigned long long)(tot ? tot->rows : t->rows));
-  snprintf(chunks, sizeof(chunks), "%llu", (unsigned long long)(tot ? tot->chunks : t->chunks));
-  snprintf(started, sizeof(started), "%.6f", t->started_at > 0 ? t->started_at : es_clock_wall());
-  snprintf(finished, sizeof(finished), "%.6f", es_clock_wall());
+  es_store_log_fill_row(l, tot, &row);
+  snprintf(dim, sizeof(dim), "%d", (int)l->dim);
+  snprintf(rows, sizeof(rows), "%llu", (unsigned long long)row.rows);
+  snprintf(chunks, sizeof(chunks), "%llu", (unsigned long long)row.chunks);
+  snprintf(started, sizeof(started), "%.6f", row.started);
+  snprintf(finished, sizeof(finished), "%.6f", row.finished);
   r = PQexecParams(
       c,
       with_client ? "INSERT INTO ingest_log(domain, file_name, vector_dimension, \"rows\", chunks, "
@@ -179,7 +170,7 @@ static int commit_txn(es_pg_txn *t, const es_stream_totals *tot, int64_t *log_id
   PGresult *r;
   int rc;
   snprintf(msg, sizeof(msg), "%llu row%s: %llu copied in, %llu upserted",
-           (unsigned long long)t->rows, es_plural(t->rows), (unsigned long long)t->w.direct,
+           (unsigned long long)t->log.rows, es_plural(t->log.rows), (unsigned long long)t->w.direct,
            (unsigned long long)t->w.merged);
   if ((rc = es_pg_writer_finish(&t->w, err))) return rc;
   if ((rc = write_log(t->conn, t, tot, ES_INGEST_SUCCESS, msg, log_id, err))) return rc;
@@ -203,7 +194,7 @@ static int pg_commit(es_txn *tx, const es_stream_totals *tot, int64_t *log_id, e
     rc = commit_txn(t, tot, &id, err);
   if (rc) log_failure(t, tot, ES_INGEST_FAILED, err ? err->msg : "commit failed");
   if (log_id) *log_id = rc ? 0 : id;
-  txn_free(t);
+  txn_free(tx);
   return rc;
 }
 
@@ -211,7 +202,7 @@ static void pg_abort(es_txn *tx, const es_stream_totals *tot, es_ingest_status s
                      const char *reason) {
   es_pg_txn *t = (es_pg_txn *)tx;
   log_failure(t, tot, status, reason ? reason : "aborted");
-  txn_free(t);
+  txn_free(tx);
 }
 
 int es_pg_set_log_status(es_store *st, int64_t log_id, es_ingest_status status, const char *note,
@@ -237,29 +228,17 @@ int es_pg_set_log_status(es_store *st, int64_t log_id, es_ingest_status status, 
   return rc;
 }
 
+static int pg_open(es_txn *tx, es_error *err) {
+  es_pg_txn *t = (es_pg_txn *)tx;
+  t->st = (es_pg_store *)tx->store;
+  es_pg_table_init(&t->table, t->log.domain);
+  return connect_and_open(t, err);
+}
+
 static const es_txn pg_methods = {NULL, pg_stage, pg_commit, pg_abort};
+static const es_store_txn_kind pg_kind = {&pg_methods, sizeof(es_pg_txn), offsetof(es_pg_txn, log),
+                                          pg_open, txn_free};
 
 int es_pg_begin(es_store *st, const es_stream_info *info, es_txn **out, es_error *err) {
-  es_pg_txn *t;
-  void *p;
-  int rc;
-  *out = NULL;
-  if ((rc = es_store_txn_new(st, info, sizeof(*t), &pg_methods, &p, err))) return rc;
-  t = p;
-  t->st = (es_pg_store *)st;
-  t->dim = info->dim;
-  t->started_at = info->started_at;
-  es_pg_table_init(&t->table, info->domain);
-  t->file_name = strdup(info->file_name ? info->file_name : "");
-  t->client = info->client ? strdup(info->client) : NULL;
-  if (!t->file_name || (info->client && !t->client)) {
-    rc = es_err_set(err, ES_ENOMEM, "out of memory");
-    goto done;
-  }
-  if ((rc = connect_and_open(t, err))) goto done;
-  *out = &t->base;
-  t = NULL;
-done:
-  txn_free(t);
-  return rc;
+  return es_store_txn_begin(st, info, &pg_kind, out, err);
 }

@@ -40,17 +40,12 @@ typedef struct es_sq_store {
 typedef struct es_sq_txn {
   es_txn base;
   es_sq_store *st;
-  const es_domain *domain;
-  char *file_name;
-  char *client; /* who sent the stream (ingest_log.client), NULL when unknown */
-  int32_t dim;
-  double started_at;
+  es_store_log log;
   sqlite3 *db;          /* this stream's own connection: its TEMP table is private to it */
   sqlite3_stmt *insert; /* INSERT INTO temp.stage */
   int in_txn;           /* the staging transaction is open */
-  uint64_t rows, chunks;
-  es_buf json; /* one row's skills as a JSON array */
-  es_buf swap; /* one row's vector byte-swapped, on big-endian hosts only */
+  es_buf json;          /* one row's skills as a JSON array */
+  es_buf swap;          /* one row's vector byte-swapped, on big-endian hosts only */
 } es_sq_txn;
 
 /* sqlite_sql.c: SQL text generated from the domain's field table, so there is one source of truth.

@@ -7,6 +7,7 @@
    with the connection or the process, and the commit is a single SQLite transaction, so a
    server killed at any point leaves either all of a stream's rows in the main tables or none. */
 #include <limits.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -19,27 +20,21 @@
    handler; other processes are still kept out by SQLite's own lock (busy_timeout). */
 static pthread_mutex_t commit_mu = PTHREAD_MUTEX_INITIALIZER;
 
-static void txn_free(es_sq_txn *t) {
-  if (!t) return;
+static void txn_free(es_txn *tx) {
+  es_sq_txn *t = (es_sq_txn *)tx;
   sqlite3_finalize(t->insert);
   sqlite3_close(t->db); /* drops the TEMP table and its file */
   es_buf_free(&t->json);
   es_buf_free(&t->swap);
-  free(t->file_name);
-  free(t->client);
+  es_store_log_free(&t->log);
   free(t);
-}
-
-static int dim_mismatch(const es_sq_txn *t, int32_t have, es_error *err) {
-  return es_err_set(err, ES_EPRECOND, "table %s holds %d-d vectors, stream declares %d",
-                    t->domain->name, (int)have, (int)t->dim);
 }
 
 static int check_dim(es_sq_txn *t, es_error *err) {
   int32_t have = 0;
-  int rc = es_sq_table_dim(t->db, t->domain, &have, err, t->st->path);
+  int rc = es_sq_table_dim(t->db, t->log.domain, &have, err, t->st->path);
   if (rc) return rc;
-  return have && have != t->dim ? dim_mismatch(t, have, err) : 0;
+  return have && have != t->log.dim ? es_store_log_dim_mismatch(&t->log, have, err) : 0;
 }
 
 static void json_list(es_buf *b, const es_value *v) {
@@ -75,7 +70,7 @@ static const void *le_floats(es_sq_txn *t, const float *v, size_t n) {
 
 /* Binds one row with SQLITE_STATIC: the chunk (and t->json) stay untouched until the step. */
 static int bind_row(es_sq_txn *t, const es_value *row, es_error *err) {
-  const es_domain *d = t->domain;
+  const es_domain *d = t->log.domain;
   sqlite3_stmt *st = t->insert;
   size_t i;
   int rc = SQLITE_OK;
@@ -93,9 +88,9 @@ static int bind_row(es_sq_txn *t, const es_value *row, es_error *err) {
       break;
     case ES_T_VECTOR: {
       const void *p;
-      if (v->vec.n != (size_t)t->dim)
+      if (v->vec.n != (size_t)t->log.dim)
         return es_err_set(err, ES_EINVAL, "%s has %zu values, stream declares %d",
-                          d->fields[i].name, v->vec.n, (int)t->dim);
+                          d->fields[i].name, v->vec.n, (int)t->log.dim);
       p = le_floats(t, v->vec.v, v->vec.n);
       if (!p) return es_err_set(err, ES_ENOMEM, "out of memory");
       /* n == dim <= ES_DIM_MAX, checked at begin (es_store_txn_new) */
@@ -110,10 +105,8 @@ static int bind_row(es_sq_txn *t, const es_value *row, es_error *err) {
 static int sq_stage(es_txn *tx, const es_chunk *c, es_error *err) {
   es_sq_txn *t = (es_sq_txn *)tx;
   size_t r;
-  int rc = 0;
-  if (c->domain != t->domain)
-    return es_err_set(err, ES_EINTERNAL, "chunk of domain %s staged into a %s stream",
-                      c->domain ? c->domain->name : "(none)", t->domain->name);
+  int rc;
+  if ((rc = es_store_log_check(&t->log, c, err))) return rc;
   for (r = 0; r < c->nrows && !rc; r++) {
     int s;
     if ((rc = bind_row(t, es_chunk_row(c, r), err))) break;
@@ -123,8 +116,7 @@ static int sq_stage(es_txn *tx, const es_chunk *c, es_error *err) {
   }
   sqlite3_clear_bindings(t->insert); /* no pointer into c survives this call */
   if (rc) return rc;
-  t->rows += c->nrows;
-  t->chunks++;
+  es_store_log_staged(&t->log, c);
   return 0;
 }
 
@@ -145,8 +137,8 @@ static int publish(es_sq_txn *t, const char *upsert, const es_stream_totals *tot
   /* Another stream may have filled the table with another dimension since begin. */
   if ((rc = check_dim(t, err))) goto done;
   if ((rc = es_sq_exec(t->db, upsert, "upserting the staged rows", err, t->st->path))) goto done;
-  snprintf(msg, sizeof(msg), "upserted %llu row%s", (unsigned long long)t->rows,
-           es_plural(t->rows));
+  snprintf(msg, sizeof(msg), "upserted %llu row%s", (unsigned long long)t->log.rows,
+           es_plural(t->log.rows));
   if ((rc = es_sq_log(t->db, t, tot, es_store_status_name(ES_INGEST_SUCCESS), msg, err))) goto done;
   if (log_id) *log_id = (int64_t)sqlite3_last_insert_rowid(t->db);
   es_testhook_pause("commit", 0); /* everything written, nothing committed */
@@ -165,7 +157,8 @@ static void log_failure(es_sq_txn *t, const es_stream_totals *tot, es_ingest_sta
   rc = es_sq_log(t->db, t, tot, es_store_status_name(status), reason, &lerr);
   pthread_mutex_unlock(&commit_mu);
   if (rc)
-    es_warn("could not record the failed %s stream in ingest_log: %s", t->domain->name, lerr.msg);
+    es_warn("could not record the failed %s stream in ingest_log: %s", t->log.domain->name,
+            lerr.msg);
 }
 
 int es_sq_set_log_status(es_store *st, int64_t log_id, es_ingest_status status, const char *note,
@@ -197,7 +190,7 @@ static int sq_commit(es_txn *tx, const es_stream_totals *tot, int64_t *log_id, e
   /* Ends the staging transaction: touches only the temp file, so it runs outside the turn. */
   if ((rc = es_sq_exec(t->db, "COMMIT", "ending the staging", err, t->st->path))) goto done;
   t->in_txn = 0;
-  if (es_sq_sql_upsert(&upsert, t->domain)) {
+  if (es_sq_sql_upsert(&upsert, t->log.domain)) {
     rc = es_err_set(err, ES_ENOMEM, "out of memory");
     goto done;
   }
@@ -211,7 +204,7 @@ done:
     log_failure(t, tot, ES_INGEST_FAILED, err ? err->msg : "commit failed");
   }
   es_buf_free(&upsert);
-  txn_free(t);
+  txn_free(tx);
   return rc;
 }
 
@@ -220,19 +213,21 @@ static void sq_abort(es_txn *tx, const es_stream_totals *tot, es_ingest_status s
   es_sq_txn *t = (es_sq_txn *)tx;
   if (t->in_txn) sqlite3_exec(t->db, "ROLLBACK", NULL, NULL, NULL);
   log_failure(t, tot, status, reason ? reason : "aborted");
-  txn_free(t);
+  txn_free(tx);
 }
 
 /* The stream's connection, its TEMP staging table and prepared INSERT, inside one transaction. */
-static int open_staging(es_sq_txn *t, es_error *err) {
+static int open_staging(es_txn *tx, es_error *err) {
+  es_sq_txn *t = (es_sq_txn *)tx;
   es_buf sql = ES_BUF_INIT;
   int rc;
+  t->st = (es_sq_store *)tx->store;
   if ((rc = es_sq_connect(t->st->path, SQLITE_OPEN_READWRITE, &t->db, err))) goto done;
   if ((rc = check_dim(t, err))) goto done;
-  if (es_sq_sql_create_stage(&sql, t->domain)) goto oom;
+  if (es_sq_sql_create_stage(&sql, t->log.domain)) goto oom;
   if ((rc = es_sq_exec(t->db, sql.ptr, "creating the staging table", err, t->st->path))) goto done;
   es_buf_clear(&sql);
-  if (es_sq_sql_insert_stage(&sql, t->domain)) goto oom;
+  if (es_sq_sql_insert_stage(&sql, t->log.domain)) goto oom;
   rc = sqlite3_prepare_v3(t->db, sql.ptr, -1, SQLITE_PREPARE_PERSISTENT, &t->insert, NULL);
   if (rc != SQLITE_OK) {
     rc = es_sq_fail(t->db, rc, err, t->st->path, "preparing the staging insert");
@@ -249,28 +244,9 @@ done:
 }
 
 static const es_txn sq_methods = {NULL, sq_stage, sq_commit, sq_abort};
+static const es_store_txn_kind sq_kind = {&sq_methods, sizeof(es_sq_txn), offsetof(es_sq_txn, log),
+                                          open_staging, txn_free};
 
 int es_sq_begin(es_store *st, const es_stream_info *info, es_txn **out, es_error *err) {
-  es_sq_txn *t;
-  void *p;
-  int rc;
-  *out = NULL;
-  if ((rc = es_store_txn_new(st, info, sizeof(*t), &sq_methods, &p, err))) return rc;
-  t = p;
-  t->st = (es_sq_store *)st;
-  t->domain = info->domain;
-  t->dim = info->dim;
-  t->started_at = info->started_at;
-  t->file_name = strdup(info->file_name ? info->file_name : "");
-  t->client = info->client ? strdup(info->client) : NULL;
-  if (!t->file_name || (info->client && !t->client)) {
-    rc = es_err_set(err, ES_ENOMEM, "out of memory");
-    goto done;
-  }
-  if ((rc = open_staging(t, err))) goto done;
-  *out = &t->base;
-  t = NULL;
-done:
-  txn_free(t);
-  return rc;
+  return es_store_txn_begin(st, info, &sq_kind, out, err);
 }

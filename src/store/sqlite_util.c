@@ -89,23 +89,25 @@ void es_sq_iso_time(double unix_seconds, char out[32]) { es_clock_iso(unix_secon
 int es_sq_log(sqlite3 *db, const es_sq_txn *t, const es_stream_totals *tot, const char *status,
               const char *message, es_error *err) {
   sqlite3_stmt *st = NULL;
+  const es_store_log *l = &t->log;
   char started[32], finished[32];
-  uint64_t rows = tot ? tot->rows : t->rows, chunks = tot ? tot->chunks : t->chunks;
+  es_store_log_row row;
   int rc;
-  es_sq_iso_time(t->started_at > 0 ? t->started_at : es_clock_wall(), started);
-  es_sq_iso_time(es_clock_wall(), finished);
+  es_store_log_fill_row(l, tot, &row);
+  es_sq_iso_time(row.started, started);
+  es_sq_iso_time(row.finished, finished);
   rc = sqlite3_prepare_v2(db, es_sq_sql_insert_log, -1, &st, NULL);
   if (rc == SQLITE_OK) {
-    sqlite3_bind_text(st, 1, t->domain->name, -1, SQLITE_STATIC);
-    sqlite3_bind_text(st, 2, t->file_name, -1, SQLITE_STATIC);
-    sqlite3_bind_int(st, 3, t->dim);
-    sqlite3_bind_int64(st, 4, (sqlite3_int64)rows);
-    sqlite3_bind_int64(st, 5, (sqlite3_int64)chunks);
+    sqlite3_bind_text(st, 1, l->domain->name, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 2, l->file_name, -1, SQLITE_STATIC);
+    sqlite3_bind_int(st, 3, l->dim);
+    sqlite3_bind_int64(st, 4, (sqlite3_int64)row.rows);
+    sqlite3_bind_int64(st, 5, (sqlite3_int64)row.chunks);
     sqlite3_bind_text(st, 6, status, -1, SQLITE_STATIC);
     sqlite3_bind_text(st, 7, message ? message : "", -1, SQLITE_STATIC);
     sqlite3_bind_text(st, 8, started, -1, SQLITE_STATIC);
     sqlite3_bind_text(st, 9, finished, -1, SQLITE_STATIC);
-    if (t->client) sqlite3_bind_text(st, 10, t->client, -1, SQLITE_STATIC);
+    if (l->client) sqlite3_bind_text(st, 10, l->client, -1, SQLITE_STATIC);
     rc = sqlite3_step(st);
   }
   rc = rc == SQLITE_DONE ? 0 : es_sq_fail(db, rc, err, t->st->path, "writing ingest_log");

@@ -67,38 +67,63 @@ static int grow(void **p, size_t *cap, size_t need, size_t size) {
   return 0;
 }
 
-static int vector_row(es_pq_col *c, const es_pq_rows *r, size_t i, es_value *v, es_pq_scratch *s,
-                      es_error *err) {
-  size_t have = 0, k, from = 1;
+/* Puts the k items at c->ib of row i (have of its items before them) where the row is
+   gathered; whole says they are the whole row. 1: put them in v already (the row is done). */
+typedef int (*put_fn)(es_pq_col *c, const es_pq_rows *r, size_t i, size_t k, size_t have, int whole,
+                      es_value *v, es_pq_scratch *s, es_error *err);
+
+/* Reads row i run by run through put. 1: its *have items are in scratch for the caller to
+   finish v with; 0: nothing left to do (a null or empty list, or put took the whole row). */
+static int gather(es_pq_col *c, const es_pq_rows *r, size_t i, es_value *v, es_pq_scratch *s,
+                  put_fn put, size_t *have, es_error *err) {
+  size_t k, from = 1;
   int rc, ends;
+  *have = 0;
   if ((rc = row_start(c, r, i, err)) <= 0) return rc;
   for (;; from = 0) {
     k = run_len(c, from, &ends);
-    if ((rc = no_null_items(c, r, i, k, have, err))) return rc;
-    if (have + k > ES_DIM_MAX)
-      return es_pq_row_fail(c, r, i, err, "a vector of more than %d values", ES_DIM_MAX);
-    if (from && ends) { /* the whole row in this batch: straight into the arena */
-      if ((rc = vec_alloc(c, r, i, k, v, err)) || (rc = es_pq_vals_f32(&c->vals, v->vec.v, k, err)))
-        return rc;
-      c->ib += k;
-      return 0;
-    }
-    if (grow((void **)&s->f, &s->fcap, have + k, sizeof(float))) return es_pq_oom(err);
-    if ((rc = es_pq_vals_f32(&c->vals, s->f + have, k, err))) return rc;
-    have += k;
+    if ((rc = no_null_items(c, r, i, k, *have, err)) ||
+        (rc = put(c, r, i, k, *have, from && ends, v, s, err)) < 0)
+      return rc;
     c->ib += k;
-    if ((rc = continues(c, ends, err)) <= 0) break;
+    if (rc) return 0;
+    *have += k;
+    if ((rc = continues(c, ends, err)) <= 0) return rc < 0 ? rc : 1;
   }
-  if (rc < 0 || (rc = vec_alloc(c, r, i, have, v, err))) return rc;
+}
+
+/* A vector row in one batch goes straight into the arena; one that spans, into scratch. */
+static int put_floats(es_pq_col *c, const es_pq_rows *r, size_t i, size_t k, size_t have, int whole,
+                      es_value *v, es_pq_scratch *s, es_error *err) {
+  int rc;
+  if (have + k > ES_DIM_MAX)
+    return es_pq_row_fail(c, r, i, err, "a vector of more than %d values", ES_DIM_MAX);
+  if (whole) {
+    if ((rc = vec_alloc(c, r, i, k, v, err)) || (rc = es_pq_vals_f32(&c->vals, v->vec.v, k, err)))
+      return rc;
+    return 1;
+  }
+  if (grow((void **)&s->f, &s->fcap, have + k, sizeof(float))) return es_pq_oom(err);
+  return es_pq_vals_f32(&c->vals, s->f + have, k, err);
+}
+
+static int vector_row(es_pq_col *c, const es_pq_rows *r, size_t i, es_value *v, es_pq_scratch *s,
+                      es_error *err) {
+  size_t have;
+  int rc = gather(c, r, i, v, s, put_floats, &have, err);
+  if (rc <= 0 || (rc = vec_alloc(c, r, i, have, v, err))) return rc;
   memcpy(v->vec.v, s->f, have * sizeof(float));
   return 0;
 }
 
-static int text_items(es_pq_col *c, const es_pq_rows *r, size_t i, size_t k, size_t have,
-                      es_pq_scratch *s, es_error *err) {
+/* Text items always gather in scratch: a list is copied to the arena once its length is known. */
+static int put_texts(es_pq_col *c, const es_pq_rows *r, size_t i, size_t k, size_t have, int whole,
+                     es_value *v, es_pq_scratch *s, es_error *err) {
   es_pq_bytes b[ES_PQ_BYTES_BATCH];
   size_t at, m, j;
   int rc;
+  (void)whole;
+  (void)v;
   if ((rc = es_pq_charge(c, r, i, (uint64_t)k * sizeof(char *), err))) return rc;
   if (grow((void **)&s->items, &s->icap, have + k, sizeof(char *))) return es_pq_oom(err);
   for (at = 0; at < k; at += m) {
@@ -112,18 +137,9 @@ static int text_items(es_pq_col *c, const es_pq_rows *r, size_t i, size_t k, siz
 
 static int skills_row(es_pq_col *c, const es_pq_rows *r, size_t i, es_value *v, es_pq_scratch *s,
                       es_error *err) {
-  size_t have = 0, k, from = 1;
-  int rc, ends;
-  if ((rc = row_start(c, r, i, err)) <= 0) return rc;
-  for (;; from = 0) {
-    k = run_len(c, from, &ends);
-    if ((rc = no_null_items(c, r, i, k, have, err)) || (rc = text_items(c, r, i, k, have, s, err)))
-      return rc;
-    have += k;
-    c->ib += k;
-    if ((rc = continues(c, ends, err)) <= 0) break;
-  }
-  if (rc < 0) return rc;
+  size_t have;
+  int rc = gather(c, r, i, v, s, put_texts, &have, err);
+  if (rc <= 0) return rc;
   if (!(v->list.items = es_arena_alloc(r->arena, have * sizeof(char *)))) return es_pq_oom(err);
   memcpy(v->list.items, s->items, have * sizeof(char *));
   v->list.n = have;

@@ -93,8 +93,7 @@ static const es_cmd_spec spec = {
         "(--tokens), or --insecure. The --server-* options are how the API's own calls reach\n"
         "the gRPC server (as ingest's --tls* and --token-file; the token may also come from\n"
         "EMBEDSTREAM_TOKEN).",
-    .opts = opts,
-    .nopts = ES_OPTS_COUNT(opts),
+    ES_CMD_OPTS(opts),
     .examples =
         "embedstream api --data-dir ./data\n"
         "curl -X POST 'http://127.0.0.1:8000/data/ingest/recruit?file_name=recruit.csv'\n"
@@ -103,8 +102,7 @@ static const es_cmd_spec spec = {
     .footer = "Exit codes: 0 clean stop, 1 could not serve, 2 usage error.",
     .apply = apply,
     .show_default = show_default,
-    .binds = binds,
-    .nbinds = ES_OPTS_COUNT(binds),
+    ES_CMD_BINDS(binds),
 };
 
 int es_cmd_api(int argc, char **argv) {

@@ -81,16 +81,14 @@ static const es_cmd_spec spec = {
         "non-ASCII, so the files exercise quoting; vectors are float32 values written in their\n"
         "shortest round-trip form. On a terminal, stderr shows the rows and MB written, the rate\n"
         "and the time left while it works.",
-    .opts = opts,
-    .nopts = ES_OPTS_COUNT(opts),
+    ES_CMD_OPTS(opts),
     .examples =
         "embedstream generate -d recruit -n 1000 -o recruit.csv\n"
         "embedstream generate -d candidate -n 200000 --dim 768 --seed 7 -o candidate.jsonl",
     .footer = "Exit codes: 0 ok, 1 the file could not be written, 2 usage error.",
     .apply = apply,
     .show_default = show_default,
-    .binds = binds,
-    .nbinds = ES_OPTS_COUNT(binds),
+    ES_CMD_BINDS(binds),
 };
 
 static void on_progress(void *ud, uint64_t rows, uint64_t bytes) {

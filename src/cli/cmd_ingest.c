@@ -128,8 +128,7 @@ static const es_cmd_spec spec = {
         "streams go round robin to the servers that are up. On a terminal, stderr shows a\n"
         "line per file in flight, updated in place: rows, MB read of the file's size, rows/s,\n"
         "time elapsed and left, chunks; and a total line for several files.",
-    .opts = opts,
-    .nopts = ES_OPTS_COUNT(opts),
+    ES_CMD_OPTS(opts),
     .examples =
         "embedstream ingest -d recruit -f examples/recruit.csv\n"
         "embedstream ingest -d candidate -f candidate.jsonl -s ingest.internal:50052 --retries 5\n"

@@ -73,15 +73,13 @@ static const es_cmd_spec spec = {
         "Reads PATH with the loader `ingest` uses and prints each row as one JSON object per\n"
         "line: fields by proto name in proto order, skills as arrays, vector values with \"%.9g\"\n"
         "(exact for float32; NaN/Infinity as Python's json writes them).",
-    .opts = opts,
-    .nopts = ES_OPTS_COUNT(opts),
+    ES_CMD_OPTS(opts),
     .examples =
         "embedstream inspect -d recruit -f examples/recruit.csv -n 2\n"
         "embedstream inspect -d candidate -f candidate.pkl --count",
     .footer = "Exit codes: 0 ok, 1 read or write failure, 2 usage error or a bad input file.",
     .apply = apply,
-    .binds = binds,
-    .nbinds = ES_OPTS_COUNT(binds),
+    ES_CMD_BINDS(binds),
 };
 
 static int exit_for(int code) {

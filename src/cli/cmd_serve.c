@@ -125,8 +125,7 @@ static const es_cmd_spec spec = {
         "An address other machines can reach needs TLS (--tls-cert, --tls-key) and tokens\n"
         "(--tokens), or --insecure. grpc.health.v1.Health needs neither token nor client\n"
         "certificate.",
-    .opts = opts,
-    .nopts = ES_OPTS_COUNT(opts),
+    ES_CMD_OPTS(opts),
     .examples =
         "embedstream serve\n"
         "embedstream serve -l 0.0.0.0:50052 --tls-cert server.pem --tls-key server.key \\\n"
@@ -136,8 +135,7 @@ static const es_cmd_spec spec = {
     .footer = "Exit codes: 0 clean stop, 1 could not serve (e.g. address in use), 2 usage error.",
     .apply = apply,
     .show_default = show_default,
-    .binds = binds,
-    .nbinds = ES_OPTS_COUNT(binds),
+    ES_CMD_BINDS(binds),
 };
 
 int es_cmd_serve(int argc, char **argv) {

@@ -49,8 +49,7 @@ static const es_cmd_spec spec = {
     .description =
         "Prints rows and vector dimension per domain, and the last 10 ingests with their\n"
         "outcome and duration: one JSON object, or tables when stdout is a terminal.",
-    .opts = opts,
-    .nopts = ES_OPTS_COUNT(opts),
+    ES_CMD_OPTS(opts),
     .examples =
         "embedstream stats\n"
         "embedstream stats --format json | jq .domains\n"

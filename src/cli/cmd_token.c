@@ -45,8 +45,7 @@ static const es_cmd_spec spec = {
         "once on stdout: FILE holds its hash only. `serve --tokens FILE` and\n"
         "`api --tokens FILE` take it after a SIGHUP (or a restart). NAME: 1..64 of\n"
         "A-Z a-z 0-9 . _ @ -; it names the caller in logs and in ingest_log.client.",
-    .opts = opts,
-    .nopts = ES_OPTS_COUNT(opts),
+    ES_CMD_OPTS(opts),
     .examples =
         "embedstream token new ci-loader --tokens /etc/embedstream/tokens > ci-loader.token\n"
         "embedstream token new jobs-bot --domains recruit,skill_embedding_dic --tokens tokens\n"

@@ -64,6 +64,9 @@ typedef struct es_cmd_spec {
 } es_cmd_spec;
 
 #define ES_OPTS_COUNT(a) (sizeof(a) / sizeof((a)[0]))
+/* An es_cmd_spec's option table and its bindings, each with its count taken from the array. */
+#define ES_CMD_OPTS(table) .opts = (table), .nopts = ES_OPTS_COUNT(table)
+#define ES_CMD_BINDS(table) .binds = (table), .nbinds = ES_OPTS_COUNT(table)
 
 /* What es_opts_parse decided. */
 enum { ES_OPTS_RUN = 0, ES_OPTS_DONE = 1, ES_OPTS_USAGE = 2 };

@@ -24,11 +24,7 @@ typedef struct call_state {
   grpc_channel *channel; /* the run's (es_client_conn), not ours */
   grpc_call *call;
   grpc_metadata auth; /* authorization: Bearer TOKEN, sent with the first message */
-  /* receive side */
-  grpc_metadata_array initial_md, trailing_md;
-  grpc_byte_buffer *response;
-  grpc_status_code status;
-  grpc_slice details;
+  es_client_recv recv;
   const char *error_string;
   int recv_pending, send_pending, close_pending;
   /* send side */
@@ -135,7 +131,7 @@ static gpr_timespec deadline_after(double seconds) {
 static int start_recv(call_state *s, es_error *err) {
   grpc_op ops[3];
   grpc_call_error e;
-  es_client_recv_ops(ops, &s->initial_md, &s->response, &s->trailing_md, &s->status, &s->details);
+  es_client_recv_ops(ops, &s->recv);
   ops[2].data.recv_status_on_client.error_string = &s->error_string;
   if ((e = grpc_call_start_batch(s->call, ops, 3, &tag_recv, NULL)) != GRPC_CALL_OK)
     return es_err_set(err, ES_EINTERNAL, "grpc_call_start_batch (receive) failed: %d", (int)e);
@@ -270,13 +266,14 @@ static void on_status(call_state *s, es_attempt *a, int ok) {
   s->recv_pending = 0;
   if (!ok) return; /* cannot happen for RECV_STATUS_ON_CLIENT, which always completes */
   a->got_status = 1;
-  a->grpc_status = (int)s->status;
-  n = GRPC_SLICE_LENGTH(s->details);
+  a->grpc_status = (int)s->recv.status;
+  n = GRPC_SLICE_LENGTH(s->recv.details);
   if (n >= sizeof(a->details)) n = sizeof(a->details) - 1;
-  memcpy(a->details, GRPC_SLICE_START_PTR(s->details), n);
+  memcpy(a->details, GRPC_SLICE_START_PTR(s->recv.details), n);
   a->details[n] = '\0';
-  read_trailers(&s->trailing_md, a);
-  if (s->status != GRPC_STATUS_OK && s->error_string) es_debug("gRPC error: %s", s->error_string);
+  read_trailers(&s->recv.trailing_md, a);
+  if (s->recv.status != GRPC_STATUS_OK && s->error_string)
+    es_debug("gRPC error: %s", s->error_string);
 }
 
 /* Waits for completions until every batch is back. The short timeout lets a cancel flag
@@ -309,8 +306,8 @@ static void pump(const es_call_cfg *cfg, call_state *s, es_producer *p, es_attem
 static int read_response(call_state *s, es_attempt *a, es_error *err) {
   grpc_slice all;
   int rc;
-  if (!s->response) return 0;
-  if (es_client_bytes(s->response, &all))
+  if (!s->recv.response) return 0;
+  if (es_client_bytes(s->recv.response, &all))
     return es_err_set(err, ES_EINTERNAL, "cannot read the server's response");
   rc = es_codec_unpack_response(GRPC_SLICE_START_PTR(all), GRPC_SLICE_LENGTH(all), &a->response,
                                 err);
@@ -322,10 +319,7 @@ static int read_response(call_state *s, es_attempt *a, es_error *err) {
 static void drain_and_free(call_state *s) {
   if (s->call) grpc_call_unref(s->call);
   if (s->in_flight) grpc_byte_buffer_destroy(s->in_flight);
-  if (s->response) grpc_byte_buffer_destroy(s->response);
-  grpc_metadata_array_destroy(&s->initial_md);
-  grpc_metadata_array_destroy(&s->trailing_md);
-  grpc_slice_unref(s->details);
+  es_client_recv_free(&s->recv);
   grpc_slice_unref(s->auth.value);
   if (s->error_string) gpr_free((void *)s->error_string);
   es_client_cq_close(s->cq);
@@ -338,13 +332,11 @@ int es_client_call(const es_call_cfg *cfg, es_producer *p, es_attempt *a, es_err
   int rc = 0;
   memset(&s, 0, sizeof(s));
   memset(a, 0, sizeof(*a));
-  s.details = grpc_empty_slice();
   s.auth.key = grpc_slice_from_static_string("authorization");
   s.auth.value = cfg->creds && cfg->creds->authorization
                      ? grpc_slice_from_copied_string(cfg->creds->authorization)
                      : grpc_empty_slice();
-  grpc_metadata_array_init(&s.initial_md);
-  grpc_metadata_array_init(&s.trailing_md);
+  es_client_recv_init(&s.recv);
   s.cq = grpc_completion_queue_create_for_next(NULL);
   s.channel = es_client_conn_channel(cfg->conn);
   s.call = grpc_channel_create_call(s.channel, NULL, GRPC_PROPAGATE_DEFAULTS, s.cq, method, NULL,

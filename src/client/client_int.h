@@ -185,10 +185,18 @@ void *es_client_conn_channel(const es_client_conn *c);
    spec's options (keepalive, message limits), TLS as cr says (NULL: plaintext). */
 grpc_channel *es_client_channel(const es_ingest_opts *o, const es_client_creds *cr);
 
-/* rpc.c: ops[0..3) receive the initial metadata, the response message and the status. */
-void es_client_recv_ops(grpc_op ops[3], grpc_metadata_array *initial_md,
-                        grpc_byte_buffer **response, grpc_metadata_array *trailing_md,
-                        grpc_status_code *status, grpc_slice *details);
+/* rpc.c: what a call receives, the same for every call: initial metadata, the response
+   message, then the status with its details and trailing metadata. */
+typedef struct es_client_recv {
+  grpc_metadata_array initial_md, trailing_md;
+  grpc_byte_buffer *response; /* NULL until (and unless) one arrives */
+  grpc_status_code status;
+  grpc_slice details;
+} es_client_recv;
+void es_client_recv_init(es_client_recv *r);
+void es_client_recv_free(es_client_recv *r);
+/* ops[0..3) receive into r. */
+void es_client_recv_ops(grpc_op ops[3], es_client_recv *r);
 /* The bytes of a received message into *out (the caller unrefs it); -1 when there is none. */
 int es_client_bytes(grpc_byte_buffer *bb, grpc_slice *out);
 /* Shuts a call's completion queue down, drains it and destroys it (NULL: nothing). */

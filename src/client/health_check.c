@@ -14,10 +14,8 @@ typedef struct check_call {
   grpc_completion_queue *cq;
   grpc_channel *channel;
   grpc_call *call;
-  grpc_metadata_array initial_md, trailing_md;
-  grpc_byte_buffer *request, *response;
-  grpc_status_code status;
-  grpc_slice details;
+  grpc_byte_buffer *request;
+  es_client_recv recv;
 } check_call;
 
 /* The request for the whole server (service ""), as a byte buffer. */
@@ -41,8 +39,7 @@ static int run_batch(check_call *c, es_error *err) {
   ops[1].op = GRPC_OP_SEND_MESSAGE;
   ops[1].data.send_message.send_message = c->request;
   ops[2].op = GRPC_OP_SEND_CLOSE_FROM_CLIENT;
-  es_client_recv_ops(ops + 3, &c->initial_md, &c->response, &c->trailing_md, &c->status,
-                     &c->details);
+  es_client_recv_ops(ops + 3, &c->recv);
   if (grpc_call_start_batch(c->call, ops, 6, c, NULL) != GRPC_CALL_OK)
     return es_err_set(err, ES_EINTERNAL, "cannot start the health check call");
   ev = grpc_completion_queue_next(c->cq, gpr_inf_future(GPR_CLOCK_REALTIME), NULL);
@@ -55,7 +52,7 @@ static int run_batch(check_call *c, es_error *err) {
 static int read_status(check_call *c, int *serving, es_error *err) {
   Grpc__Health__V1__HealthCheckResponse *resp;
   grpc_slice all;
-  if (es_client_bytes(c->response, &all))
+  if (es_client_bytes(c->recv.response, &all))
     return es_err_set(err, ES_EINTERNAL, "the health check answered OK without a response");
   resp = grpc__health__v1__health_check_response__unpack(NULL, GRPC_SLICE_LENGTH(all),
                                                          GRPC_SLICE_START_PTR(all));
@@ -71,10 +68,7 @@ static int read_status(check_call *c, int *serving, es_error *err) {
 static void check_free(check_call *c) {
   if (c->call) grpc_call_unref(c->call);
   if (c->request) grpc_byte_buffer_destroy(c->request);
-  if (c->response) grpc_byte_buffer_destroy(c->response);
-  grpc_metadata_array_destroy(&c->initial_md);
-  grpc_metadata_array_destroy(&c->trailing_md);
-  grpc_slice_unref(c->details);
+  es_client_recv_free(&c->recv);
   if (c->channel) grpc_channel_destroy(c->channel);
   es_client_cq_close(c->cq);
 }
@@ -89,9 +83,7 @@ static int check(const es_ingest_opts *o, double timeout_s, int *serving, es_err
   /* TLS as the ingests use it (the health service asks for no token or client certificate). */
   if ((rc = es_client_creds_load(o, &creds, err))) return rc;
   memset(&c, 0, sizeof(c));
-  c.details = grpc_empty_slice();
-  grpc_metadata_array_init(&c.initial_md);
-  grpc_metadata_array_init(&c.trailing_md);
+  es_client_recv_init(&c.recv);
   c.cq = grpc_completion_queue_create_for_next(NULL);
   c.channel = es_client_channel(o, &creds);
   c.call =
@@ -102,9 +94,9 @@ static int check(const es_ingest_opts *o, double timeout_s, int *serving, es_err
     rc = es_err_set(err, ES_EINTERNAL, "cannot create a call to %s", o->server);
   else
     rc = run_batch(&c, err);
-  if (rc == 0 && c.status != GRPC_STATUS_OK) {
-    char *d = grpc_slice_to_c_string(c.details);
-    es_err_set(err, ES_EUNAVAIL, "%s: %s", es_grpc_status_name((int)c.status), d);
+  if (rc == 0 && c.recv.status != GRPC_STATUS_OK) {
+    char *d = grpc_slice_to_c_string(c.recv.details);
+    es_err_set(err, ES_EUNAVAIL, "%s: %s", es_grpc_status_name((int)c.recv.status), d);
     gpr_free(d);
   } else if (rc == 0) {
     rc = read_status(&c, serving, err);

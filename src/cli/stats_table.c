@@ -2,6 +2,7 @@
    only shape they produce) read back and laid out as two tables for people. */
 #include "cli/stats_table.h"
 
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -14,6 +15,7 @@
 #define MAX_DOMAINS 16
 #define MAX_INGESTS 64
 #define MESSAGE_MAX 60 /* characters of an ingest's message shown */
+#define COUNT(a) (sizeof(a) / sizeof((a)[0]))
 
 typedef struct domain_row {
   char *name;
@@ -81,17 +83,40 @@ static int number(es_json *j, double *out) {
   return es_json_number(j, out, &flags);
 }
 
-static int read_domain(es_json *j, es_arena *a, domain_row *d) {
-  char *key;
+/* A member of an object read into a row: text (char *) or a number (double) at byte off. */
+typedef struct member {
+  const char *key;
+  int is_text;
+  size_t off;
+} member;
+
+static const member domain_members[] = {{"rows", 0, offsetof(domain_row, rows)},
+                                        {"vector_dimension", 0, offsetof(domain_row, dim)}};
+
+static const member ingest_members[] = {{"domain", 1, offsetof(ingest_row, domain)},
+                                        {"file_name", 1, offsetof(ingest_row, file)},
+                                        {"status", 1, offsetof(ingest_row, status)},
+                                        {"message", 1, offsetof(ingest_row, message)},
+                                        {"started_at", 1, offsetof(ingest_row, started)},
+                                        {"finished_at", 1, offsetof(ingest_row, finished)},
+                                        {"rows", 0, offsetof(ingest_row, rows)},
+                                        {"chunks", 0, offsetof(ingest_row, chunks)}};
+
+/* An object into row: the n members m names, each as its kind; any other member skipped. */
+static int read_object(es_json *j, es_arena *a, const member *m, size_t n, void *row) {
+  char *key, *at;
+  size_t i;
   int first = 1, rc;
   if (expect(j, '{')) return ES_EINVAL;
   while ((rc = next_member(j, a, &first, &key)) == 1) {
-    if (!strcmp(key, "rows"))
-      rc = number(j, &d->rows);
-    else if (!strcmp(key, "vector_dimension"))
-      rc = number(j, &d->dim);
-    else
+    for (i = 0; i < n && strcmp(key, m[i].key); i++) {}
+    at = i < n ? (char *)row + m[i].off : NULL;
+    if (!at)
       rc = es_json_skip(j);
+    else if (m[i].is_text)
+      rc = text(j, a, (char **)(void *)at);
+    else
+      rc = number(j, (double *)(void *)at);
     if (rc) return rc;
   }
   return rc;
@@ -104,33 +129,9 @@ static int read_domains(es_json *j, summary *s) {
   while ((rc = next_member(j, &s->arena, &first, &key)) == 1) {
     if (s->ndomains == MAX_DOMAINS) return es_json_fail(j, j->p, "too many domains");
     s->domains[s->ndomains].name = key;
-    if ((rc = read_domain(j, &s->arena, &s->domains[s->ndomains++]))) return rc;
-  }
-  return rc;
-}
-
-static int read_ingest(es_json *j, es_arena *a, ingest_row *r) {
-  struct {
-    const char *key;
-    char **to;
-  } texts[] = {{"domain", &r->domain},      {"file_name", &r->file},
-               {"status", &r->status},      {"message", &r->message},
-               {"started_at", &r->started}, {"finished_at", &r->finished}};
-  char *key;
-  size_t i;
-  int first = 1, rc;
-  if (expect(j, '{')) return ES_EINVAL;
-  while ((rc = next_member(j, a, &first, &key)) == 1) {
-    for (i = 0; i < sizeof(texts) / sizeof(texts[0]) && strcmp(key, texts[i].key); i++) {}
-    if (i < sizeof(texts) / sizeof(texts[0]))
-      rc = text(j, a, texts[i].to);
-    else if (!strcmp(key, "rows"))
-      rc = number(j, &r->rows);
-    else if (!strcmp(key, "chunks"))
-      rc = number(j, &r->chunks);
-    else
-      rc = es_json_skip(j);
-    if (rc) return rc;
+    if ((rc = read_object(j, &s->arena, domain_members, COUNT(domain_members),
+                          &s->domains[s->ndomains++])))
+      return rc;
   }
   return rc;
 }
@@ -140,7 +141,9 @@ static int read_ingests(es_json *j, summary *s) {
   if (expect(j, '[')) return ES_EINVAL;
   while ((rc = next_element(j, &first)) == 1) {
     if (s->ningests == MAX_INGESTS) return es_json_fail(j, j->p, "too many ingests");
-    if ((rc = read_ingest(j, &s->arena, &s->ingests[s->ningests++]))) return rc;
+    if ((rc = read_object(j, &s->arena, ingest_members, COUNT(ingest_members),
+                          &s->ingests[s->ningests++])))
+      return rc;
   }
   return rc;
 }

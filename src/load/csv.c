@@ -248,30 +248,18 @@ static int read_header(csv_loader *c, es_error *err) {
   return 1;
 }
 
-static int fail(csv_loader *c, int rc, es_error *err) {
-  c->fail = *err;
-  c->fail.code = rc;
-  return rc;
-}
-
 static int csv_next(es_loader *l, es_chunk *out, size_t max_rows, es_error *err) {
   csv_loader *c = (csv_loader *)l;
   size_t added = 0, end;
-  es_error local;
   int rc;
-  if (!err) err = &local;
-  if (c->fail.code) {
-    *err = c->fail;
-    return c->fail.code;
-  }
-  if ((rc = es_loader_check_next(l, out, &max_rows, err))) return rc;
+  if ((rc = es_loader_check_next(l, &c->fail, out, &max_rows, err))) return rc;
   if (!c->header_done) return 0; /* an empty file: no header, no rows */
   while (added < max_rows) {
-    if ((rc = next_record(c, &end, err)) < 0) return fail(c, rc, err);
+    if ((rc = next_record(c, &end, err)) < 0) return es_loader_keep(&c->fail, rc, err);
     if (rc == 0) break;
     if (!is_blank(c)) {
       if ((rc = convert_row(c, es_reader_line(&c->r, c->r.pos, 1), out, err)))
-        return fail(c, rc, err);
+        return es_loader_keep(&c->fail, rc, err);
       added++;
     }
     c->r.pos = end;

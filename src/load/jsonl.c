@@ -235,33 +235,24 @@ static int next_line(jsonl_loader *l, size_t *eol, size_t *next, es_error *err) 
   }
 }
 
-static int jsonl_fail(jsonl_loader *l, int rc, es_error *err) {
-  l->fail = *err;
-  l->fail.code = rc;
-  return rc;
-}
-
 static int jsonl_next(es_loader *base, es_chunk *out, size_t max_rows, es_error *err) {
   jsonl_loader *l = (jsonl_loader *)base;
   size_t added = 0, eol, next;
-  es_error local;
   int rc;
-  if (!err) err = &local;
-  if (l->fail.code) return *err = l->fail, l->fail.code;
-  if ((rc = es_loader_check_next(base, out, &max_rows, err))) return rc;
+  if ((rc = es_loader_check_next(base, &l->fail, out, &max_rows, err))) return rc;
   while (added < max_rows) {
     const char *s;
-    if ((rc = next_line(l, &eol, &next, err)) < 0) return jsonl_fail(l, rc, err);
+    if ((rc = next_line(l, &eol, &next, err)) < 0) return es_loader_keep(&l->fail, rc, err);
     if (rc == 0) break;
     s = l->r.buf + l->r.pos;
     if (!blank_line(s, l->r.buf + eol)) {
       rec r = {l, s, NULL, &out->arena, err};
       es_json j;
-      if (!(r.row = es_chunk_add_row(out, l->line))) return jsonl_fail(l, oom(&r), err);
+      if (!(r.row = es_chunk_add_row(out, l->line))) return es_loader_keep(&l->fail, oom(&r), err);
       es_json_init(&j, s, eol - l->r.pos);
       if ((rc = parse_object(&r, &j))) {
         out->nrows--;
-        return jsonl_fail(l, rc, err);
+        return es_loader_keep(&l->fail, rc, err);
       }
       added++;
     }

@@ -143,10 +143,13 @@ int es_loader_open_reader(es_loader *l, const char *path, const es_reader_mem *m
 }
 
 int es_loader_next(es_loader *l, es_chunk *out, size_t max_rows, es_error *err) {
-  return l->next(l, out, max_rows, err);
+  es_error local;
+  return l->next(l, out, max_rows, err ? err : &local);
 }
 
 int es_loader_take(es_loader *l, es_chunk *out, size_t max_rows, es_error *err) {
+  es_error local;
+  if (!err) err = &local;
   return l->take ? l->take(l, out, err) : l->next(l, out, max_rows, err);
 }
 
@@ -173,7 +176,10 @@ void es_loader_base_free(es_loader *l) {
   l->path = NULL;
 }
 
-int es_loader_check_next(es_loader *l, es_chunk *out, size_t *max_rows, es_error *err) {
+int es_loader_check_next(es_loader *l, const es_error *kept, es_chunk *out, size_t *max_rows,
+                         es_error *err) {
+  int rc;
+  if (kept && (rc = es_loader_kept(kept, err))) return rc;
   if (!out->domain && es_chunk_set_domain(out, l->domain))
     return es_err_set(err, ES_EINTERNAL, "chunk cannot take domain %s", l->domain->name);
   if (out->domain != l->domain)
@@ -182,6 +188,17 @@ int es_loader_check_next(es_loader *l, es_chunk *out, size_t *max_rows, es_error
   if (*max_rows == 0) return es_err_set(err, ES_EINTERNAL, "loader asked for 0 rows");
   if (*max_rows > INT_MAX) *max_rows = INT_MAX;
   return 0;
+}
+
+int es_loader_keep(es_error *kept, int rc, const es_error *err) {
+  if (err) *kept = *err;
+  kept->code = rc;
+  return rc;
+}
+
+int es_loader_kept(const es_error *kept, es_error *err) {
+  if (kept->code && err) *err = *kept;
+  return kept->code;
 }
 
 /* es_validate_row on a shallow copy whose UUID keys are copies too: the check lowercases a key

@@ -35,7 +35,8 @@ struct es_loader {
      appended, 0 at the end of the file, or a negative es_code with err naming
      "file:line:column: field 'x': what is wrong". The text formats hand out only rows that
      pass the server's checks (es_loader_check_row), so a bad file fails here, in its own
-     terms, before anything of it is sent. */
+     terms, before anything of it is sent. err is never NULL (es_loader_next and
+     es_loader_take give one when their caller does not). */
   int (*next)(es_loader *l, es_chunk *out, size_t max_rows, es_error *err);
   void (*close)(es_loader *l);
   /* Optional (NULL: es_loader_take calls next): hands over all the rows it has ready by

@@ -14,9 +14,17 @@ int es_loader_base_init(es_loader *l, const char *format, const es_domain *d, co
                         es_error *err);
 void es_loader_base_free(es_loader *l);
 
-/* Checks next()'s arguments: out has the loader's domain (set when it has none), max_rows > 0.
-   Returns 0 and the row limit clamped to INT_MAX, or a negative es_code. */
-int es_loader_check_next(es_loader *l, es_chunk *out, size_t *max_rows, es_error *err);
+/* What next() starts with: the loader's sticky error when kept (NULL: it keeps none) holds
+   one (es_loader_kept), then its arguments: out has the loader's domain (set when it has
+   none), max_rows > 0. Returns 0 and the row limit clamped to INT_MAX, or a negative es_code. */
+int es_loader_check_next(es_loader *l, const es_error *kept, es_chunk *out, size_t *max_rows,
+                         es_error *err);
+
+/* A loader's sticky error: once its next() has failed, every later call answers the same.
+   es_loader_keep keeps err with code rc in *kept and returns rc; es_loader_kept returns 0
+   while nothing is kept, else the kept code with *err (may be NULL) a copy of the error. */
+int es_loader_keep(es_error *kept, int rc, const es_error *err);
+int es_loader_kept(const es_error *kept, es_error *err);
 
 /* The server's checks (core/validate.h) on a row just read from line `line`: the vector length
    of the file's first row (itself within ES_DIM_MIN..ES_DIM_MAX), UUID keys, non-empty keys,

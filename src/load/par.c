@@ -226,13 +226,6 @@ static void *worker(void *arg) {
   return NULL;
 }
 
-static int sticky(par_loader *p, int rc, const es_error *err, es_error *out) {
-  if (err) p->fail = *err;
-  p->fail.code = rc;
-  if (out) *out = p->fail;
-  return rc;
-}
-
 /* Moves the next piece's rows into out: the count (0 for a piece of blank lines; *end is set
    when every piece has been taken), or a negative es_code. */
 static int take_piece(par_loader *p, es_chunk *out, int *end, es_error *err) {
@@ -252,7 +245,8 @@ static int take_piece(par_loader *p, es_chunk *out, int *end, es_error *err) {
   }
   if (s->rc < 0) {
     pthread_mutex_unlock(&p->mu);
-    return sticky(p, s->rc, &s->err, err);
+    es_loader_keep(&p->fail, s->rc, &s->err);
+    return es_loader_kept(&p->fail, err);
   }
   es_chunk_reset(out);
   tmp = *out;
@@ -270,7 +264,7 @@ static int par_take(es_loader *l, es_chunk *out, es_error *err) {
   par_loader *p = (par_loader *)l;
   es_chunk tmp;
   int n, end;
-  if (p->fail.code) return sticky(p, p->fail.code, NULL, err);
+  if ((n = es_loader_kept(&p->fail, err))) return n;
   if (p->first.nrows) { /* the row read at open comes first */
     es_chunk_reset(out);
     tmp = *out;
@@ -290,7 +284,7 @@ static int par_next(es_loader *l, es_chunk *out, size_t max_rows, es_error *err)
   par_loader *p = (par_loader *)l;
   size_t n = 0;
   int rc;
-  if ((rc = es_loader_check_next(l, out, &max_rows, err))) return rc;
+  if ((rc = es_loader_check_next(l, NULL, out, &max_rows, err))) return rc;
   if (p->held_pos == p->held.nrows) {
     p->held_pos = 0;
     if ((rc = par_take(l, &p->held, err)) <= 0) {

@@ -130,29 +130,16 @@ static int fill_rows(pq_loader *p, es_chunk *out, size_t k, es_error *err) {
   return 0;
 }
 
-/* Once failed, every later next() repeats the error. */
-static int keep(pq_loader *p, int rc, const es_error *err) {
-  p->fail = *err;
-  p->fail.code = rc;
-  return rc;
-}
-
 static int fail(pq_loader *p, int rc, es_error *err) {
   es_err_prefix(err, "%s: ", p->base.path);
-  return keep(p, rc, err);
+  return es_loader_keep(&p->fail, rc, err);
 }
 
 static int pq_next(es_loader *l, es_chunk *out, size_t max_rows, es_error *err) {
   pq_loader *p = (pq_loader *)l;
   size_t added = 0, k;
-  es_error local;
   int rc;
-  if (!err) err = &local;
-  if (p->fail.code) {
-    *err = p->fail;
-    return p->fail.code;
-  }
-  if ((rc = es_loader_check_next(l, out, &max_rows, err))) return rc;
+  if ((rc = es_loader_check_next(l, &p->fail, out, &max_rows, err))) return rc;
   while (added < max_rows) {
     if (!p->in_rg && (rc = start_rg(p, err)) <= 0) {
       if (rc < 0) return fail(p, rc, err);
@@ -164,7 +151,7 @@ static int pq_next(es_loader *l, es_chunk *out, size_t max_rows, es_error *err) 
       if ((rc = finish_rg(p, err))) return fail(p, rc, err);
       continue;
     }
-    if ((rc = fill_rows(p, out, k, err))) return keep(p, rc, err);
+    if ((rc = fill_rows(p, out, k, err))) return es_loader_keep(&p->fail, rc, err);
     added += k;
   }
   l->bytes_read =

@@ -92,10 +92,7 @@ static const es_cmd_spec spec = {
 };
 
 static void on_progress(void *ud, uint64_t rows, uint64_t bytes) {
-  es_prog_state s;
-  memset(&s, 0, sizeof(s));
-  s.rows = rows;
-  s.bytes_done = bytes;
+  es_prog_state s = {.rows = rows, .bytes_done = bytes};
   es_prog_update(ud, &s);
 }
 

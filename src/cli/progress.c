@@ -352,15 +352,12 @@ void es_prog_update(es_prog_file *f, const es_prog_state *s) {
 }
 
 void es_prog_on_client(void *ud, const struct es_progress *pr) {
-  es_prog_file *f = ud;
-  es_prog_state s;
-  memset(&s, 0, sizeof(s));
-  s.rows = pr->rows_sent;
-  s.chunks = pr->chunks_sent;
-  s.bytes_done = pr->bytes_read;
-  s.bytes_total = pr->bytes_total;
-  s.attempt = pr->attempt;
-  es_prog_update(f, &s);
+  es_prog_state s = {.rows = pr->rows_sent,
+                     .chunks = pr->chunks_sent,
+                     .bytes_done = pr->bytes_read,
+                     .bytes_total = pr->bytes_total,
+                     .attempt = pr->attempt};
+  es_prog_update(ud, &s);
 }
 
 void es_prog_end(es_prog_file *f, int ok) {

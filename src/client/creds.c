@@ -113,14 +113,14 @@ grpc_channel_credentials *es_client_creds_channel(const es_client_creds *c) {
 
 int es_client_creds_explain(const es_ingest_opts *o, const es_client_creds *c, char *why,
                             size_t cap) {
-  es_tlsprobe_cfg p;
-  memset(&p, 0, sizeof(p));
-  p.target = o->server;
-  p.tls = c->tls;
-  p.ca_pem = c->ca_pem;
-  p.ca_what = c->ca_what;
-  p.server_name = o->tls_server_name;
-  p.client = c->pair.cert_pem ? &c->pair : NULL;
-  p.timeout_s = o->timeout_s > 0 && o->timeout_s < PROBE_TIMEOUT_S ? o->timeout_s : PROBE_TIMEOUT_S;
+  es_tlsprobe_cfg p = {.target = o->server,
+                       .tls = c->tls,
+                       .ca_pem = c->ca_pem,
+                       .ca_what = c->ca_what,
+                       .server_name = o->tls_server_name,
+                       .client = c->pair.cert_pem ? &c->pair : NULL,
+                       .timeout_s = o->timeout_s > 0 && o->timeout_s < PROBE_TIMEOUT_S
+                                        ? o->timeout_s
+                                        : PROBE_TIMEOUT_S};
   return es_tlsprobe_explain(&p, why, cap);
 }

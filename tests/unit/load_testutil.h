@@ -14,24 +14,14 @@
 #include "load/loader.h"
 #include "load/loader_int.h"
 #include "load/rowfmt.h"
+#include "tmpdir.h"
 
 static char tu_dir[256];
 
 /* A fresh directory under $TMPDIR for this test's files, removed by tu_cleanup(). */
-static inline void tu_init(void) {
-  const char *t = getenv("TMPDIR");
-  snprintf(tu_dir, sizeof(tu_dir), "%s/es-load-XXXXXX", t && *t ? t : "/tmp");
-  if (!mkdtemp(tu_dir)) {
-    perror("mkdtemp");
-    exit(1);
-  }
-}
+static inline void tu_init(void) { td_make(tu_dir, sizeof(tu_dir), "load"); }
 
-static inline void tu_cleanup(void) {
-  char cmd[300];
-  snprintf(cmd, sizeof(cmd), "rm -rf '%s'", tu_dir);
-  if (system(cmd) != 0) fprintf(stderr, "could not remove %s\n", tu_dir);
-}
+static inline void tu_cleanup(void) { td_remove(tu_dir); }
 
 static inline const char *tu_path(const char *name) {
   static char p[4][512];

@@ -15,6 +15,7 @@
 #include <string.h>
 
 #include "store/store.h"
+#include "rowfix.h"
 #include "tap.h"
 
 static PGconn *admin;
@@ -75,16 +76,9 @@ static float *vec(es_chunk *c, size_t dim, int seed) {
 }
 
 static void add_recruit(es_chunk *c, const char *id, int seed, size_t dim) {
-  es_value *r = es_chunk_add_row(c, 1);
   char name[32];
   snprintf(name, sizeof(name), "company %d", seed);
-  r[0].s = es_arena_strndup(&c->arena, id, strlen(id));
-  r[1].s = es_arena_strndup(&c->arena, name, strlen(name));
-  r[2].i = seed;
-  r[3].s = "fluent \"quoted\", comma";
-  r[4].s = "백엔드";
-  r[5].vec.v = vec(c, dim, seed);
-  r[5].vec.n = dim;
+  fx_recruit(c, 1, id, name, seed, "fluent \"quoted\", comma", "백엔드", vec(c, dim, seed), dim);
 }
 
 /* Stored vector equals special(i, seed) bit for bit (text output of float4 is shortest-exact). */
@@ -229,11 +223,7 @@ done:
 }
 
 static void add_skill(es_chunk *c, const char *skill, size_t dim, int seed) {
-  es_value *r = es_chunk_add_row(c, 1);
-  r[0].s = es_arena_strndup(&c->arena, skill, strlen(skill));
-  r[1].s = "backend";
-  r[2].vec.v = vec(c, dim, seed);
-  r[2].vec.n = dim;
+  fx_skill(c, 1, skill, "backend", vec(c, dim, seed), dim);
 }
 
 /* An empty table made by the store takes the next stream's dimension; one with rows does not. */
@@ -276,20 +266,15 @@ static void test_redeclare_and_stats(void) {
   es_store_close(st);
 }
 
-static void add_candidate(es_chunk *c, const char *id, char **skills, size_t nskills, int seed) {
-  es_value *r = es_chunk_add_row(c, 1);
-  r[0].s = es_arena_strndup(&c->arena, id, strlen(id));
-  r[1].s = "backend";
-  r[2].i = seed;
-  r[3].s = "line one\nline two\r\n\ttabbed \\ slash";
-  r[4].list.items = skills;
-  r[4].list.n = nskills;
-  r[5].vec.v = vec(c, 3, seed);
-  r[5].vec.n = 3;
+static void add_candidate(es_chunk *c, const char *id, const char *const *skills, size_t nskills,
+                          int seed) {
+  fx_candidate(c, 1, id, "backend", seed, "line one\nline two\r\n\ttabbed \\ slash", skills,
+               nskills, vec(c, 3, seed), 3);
 }
 
 static void test_string_lists(void) {
-  static char *skills[] = {"a,b", "quote\"d", "{braces}", "back\\slash", "NULL", "백엔드", ""};
+  static const char *const skills[] = {"a,b",  "quote\"d", "{braces}", "back\\slash",
+                                       "NULL", "백엔드",   ""};
   const es_domain *d = es_domain_find("candidate");
   es_chunk ch;
   es_store *st;

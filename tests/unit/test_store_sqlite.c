@@ -10,16 +10,14 @@
 #include <unistd.h>
 
 #include "store/store.h"
+#include "rowfix.h"
 #include "tap.h"
+#include "tmpdir.h"
 
 static char tmpdir[256];
 
 static void db_path(char *out, size_t n, const char *name) {
   snprintf(out, n, "%s/%s", tmpdir, name);
-}
-
-static char *dup_arena(es_chunk *c, const char *s) {
-  return es_arena_strndup(&c->arena, s, strlen(s));
 }
 
 static float *vec(es_chunk *c, int dim, unsigned seed) {
@@ -35,8 +33,6 @@ static float *vec(es_chunk *c, int dim, unsigned seed) {
   return v;
 }
 
-static void uuid(char *out, unsigned n) { snprintf(out, 37, "0190a8c2-1111-7000-8000-%012u", n); }
-
 /* Keys in random order, as UUIDv4 ids arrive: the costly case for the primary-key index. */
 static void random_uuid(char *out, unsigned n) {
   uint64_t h = (uint64_t)n * 0x9E3779B97F4A7C15ull;
@@ -46,42 +42,25 @@ static void random_uuid(char *out, unsigned n) {
 }
 
 static void add_recruit(es_chunk *c, unsigned n, int dim, const char *company) {
-  es_value *r = es_chunk_add_row(c, n);
-  char id[40];
-  uuid(id, n);
-  r[0].s = dup_arena(c, id);
-  r[1].s = dup_arena(c, company);
-  r[2].i = (int32_t)n;
-  r[3].s = dup_arena(c, "upper-intermediate");
-  r[4].s = dup_arena(c, "C, \"quoted\"\nnewline 한국어");
-  r[5].vec.n = (size_t)dim;
-  r[5].vec.v = vec(c, dim, n);
+  char id[37];
+  fx_id(id, n);
+  fx_recruit(c, n, id, company, (int32_t)n, "upper-intermediate", "C, \"quoted\"\nnewline 한국어",
+             vec(c, dim, n), (size_t)dim);
 }
 
-static const char *skill_names[] = {"py\"th\\on", "line\nbreak\t\x01", "한국어", ""};
+static const char *const skill_names[] = {"py\"th\\on", "line\nbreak\t\x01", "한국어", ""};
 
+/* 0..4 skills (n % 5); 0 is the empty list. */
 static void add_candidate(es_chunk *c, unsigned n, int dim) {
-  es_value *r = es_chunk_add_row(c, n);
-  char id[40];
-  size_t k;
-  uuid(id, n);
-  r[0].s = dup_arena(c, id);
-  r[1].s = dup_arena(c, "Backend");
-  r[2].i = 2147483647 - (int32_t)n;
-  r[3].s = dup_arena(c, n % 2 ? "" : "resume\r\nwith 'quotes' and \"more\"");
-  r[4].list.n = n % 5; /* 0..4 items; 0 is the empty list */
-  r[4].list.items = es_arena_calloc(&c->arena, 4, sizeof(char *));
-  for (k = 0; k < r[4].list.n; k++) r[4].list.items[k] = dup_arena(c, skill_names[k]);
-  r[5].vec.n = (size_t)dim;
-  r[5].vec.v = vec(c, dim, n);
+  char id[37];
+  fx_id(id, n);
+  fx_candidate(c, n, id, "Backend", 2147483647 - (int32_t)n,
+               n % 2 ? "" : "resume\r\nwith 'quotes' and \"more\"", skill_names, n % 5,
+               vec(c, dim, n), (size_t)dim);
 }
 
 static void add_skill(es_chunk *c, const char *skill, unsigned n, int dim) {
-  es_value *r = es_chunk_add_row(c, n);
-  r[0].s = dup_arena(c, skill);
-  r[1].s = dup_arena(c, "Data");
-  r[2].vec.n = (size_t)dim;
-  r[2].vec.v = vec(c, dim, n);
+  fx_skill(c, n, skill, "Data", vec(c, dim, n), (size_t)dim);
 }
 
 /* Independent of the store's code: the JSON text a list must be stored as. */
@@ -658,19 +637,8 @@ static void test_client_upgrade(void) {
   if ((st = open_store(path))) es_store_close(st); /* opened again: nothing to add, no error */
 }
 
-static void rm_tree(void) {
-  char cmd[300];
-  snprintf(cmd, sizeof(cmd), "rm -rf '%s'", tmpdir);
-  if (system(cmd) != 0) fprintf(stderr, "could not remove %s\n", tmpdir);
-}
-
 int main(void) {
-  const char *base = getenv("TMPDIR");
-  snprintf(tmpdir, sizeof(tmpdir), "%s/es-store-XXXXXX", base && *base ? base : "/tmp");
-  if (!mkdtemp(tmpdir)) {
-    perror("mkdtemp");
-    return 1;
-  }
+  td_make(tmpdir, sizeof(tmpdir), "store");
   test_round_trip();
   test_upsert();
   test_abort();
@@ -681,6 +649,6 @@ int main(void) {
   test_client_column();
   test_client_upgrade();
   bench();
-  rm_tree();
+  td_remove(tmpdir);
   return tap_done("test_store_sqlite");
 }

@@ -16,6 +16,7 @@
 
 #include "store/store.h"
 #include "rowfix.h"
+#include "store_testutil.h"
 #include "tap.h"
 
 static PGconn *admin;
@@ -252,14 +253,11 @@ static void test_redeclare_and_stats(void) {
       "backend");
   CHECK_EQ_INT(stream(st, "skill_embedding_dic", 4, "s4b.csv", &ch, 0, 1, &err), ES_EPRECOND);
   CHECK_CONTAINS(err.msg, "6-d");
-  CHECK_EQ_INT(st->stats_json(st, &out, &err), 0);
-  CHECK_CONTAINS(out.ptr, "\"skill_embedding_dic\":{\"rows\":2,\"vector_dimension\":6}");
-  CHECK_CONTAINS(out.ptr, "\"recruit\":{\"rows\":0,\"vector_dimension\":null}");
-  CHECK_CONTAINS(out.ptr,
-                 "\"last_ingests\":[{\"domain\":\"skill_embedding_dic\",\"file_name\":\"s6.csv\","
-                 "\"vector_dimension\":6,\"rows\":2,\"chunks\":1,\"status\":\"success\"");
-  CHECK_CONTAINS(out.ptr, "\"started_at\":\"2023-11-14T22:13:20.500Z\"");
-  CHECK_CONTAINS(out.ptr, "\"status\":\"failed\"");
+  STU_CHECK_STATS(st, &out, "\"skill_embedding_dic\":{\"rows\":2,\"vector_dimension\":6}",
+                  "\"recruit\":{\"rows\":0,\"vector_dimension\":null}",
+                  "\"last_ingests\":[{\"domain\":\"skill_embedding_dic\",\"file_name\":\"s6.csv\","
+                  "\"vector_dimension\":6,\"rows\":2,\"chunks\":1,\"status\":\"success\"",
+                  "\"started_at\":\"2023-11-14T22:13:20.500Z\"", "\"status\":\"failed\"");
   CHECK(strstr(out.ptr, "\"store\":\"postgres") == out.ptr + 1);
   es_buf_free(&out);
   es_chunk_free(&ch);
@@ -406,9 +404,7 @@ static void test_client_column(void) {
       scalar(
           "SELECT string_agg(file_name || '=' || coalesce(client, 'NULL'), '|' ORDER BY id) FROM ingest_log"),
       "old.csv=NULL|c.csv=token:ci cert:CN=loader-1|c.csv=NULL");
-  CHECK_EQ_INT(st->stats_json(st, &out, &err), 0);
-  CHECK_CONTAINS(out.ptr, "\"client\":null}");
-  CHECK_CONTAINS(out.ptr, "\"client\":\"token:ci cert:CN=loader-1\"}");
+  STU_CHECK_STATS(st, &out, "\"client\":null}", "\"client\":\"token:ci cert:CN=loader-1\"}");
   es_buf_free(&out);
   es_store_close(st);
 }
@@ -444,11 +440,7 @@ static void test_overlapping_streams(void) {
   es_chunk_init(&b, d);
   add_recruit(&a, U1, 1, 4);
   add_recruit(&b, U2, 2, 4);
-  CHECK_EQ_INT(st->begin(st, &info, &ta, &err), 0);
-  CHECK_EQ_INT(st->begin(st, &info, &tb, &err), 0);
-  if (ta && tb) {
-    CHECK_EQ_INT(ta->stage(ta, &a, &err), 0);
-    CHECK_EQ_INT(tb->stage(tb, &b, &err), 0);
+  if (STU_BEGIN_TWO(st, &info, &a, &ta, &info, &b, &tb, &err)) {
     CHECK_EQ_INT(tb->commit(tb, &tot, NULL, &err), 0);
     CHECK_EQ_INT(count("recruit"), 1);
     CHECK_EQ_INT(ta->commit(ta, &tot, NULL, &err), 0);
@@ -503,11 +495,7 @@ static void test_deadlock_is_aborted(void) {
   add_recruit(&c[1], U2, 2, 4);
   add_recruit(&c[2], U2, 3, 4); /* b: U2 then U1 */
   add_recruit(&c[3], U1, 4, 4);
-  CHECK_EQ_INT(st->begin(st, &info, &ta, &err), 0);
-  CHECK_EQ_INT(st->begin(st, &info, &tb, &err), 0);
-  if (!ta || !tb) goto done;
-  CHECK_EQ_INT(ta->stage(ta, &c[0], &err), 0);
-  CHECK_EQ_INT(tb->stage(tb, &c[2], &err), 0);
+  if (!STU_BEGIN_TWO(st, &info, &c[0], &ta, &info, &c[2], &tb, &err)) goto done;
   ja = (finish_job){.tx = ta, .c = &c[1]};
   jb = (finish_job){.tx = tb, .c = &c[3]};
   started = !pthread_create(&th[0], NULL, finish_thread, &ja);

@@ -14,24 +14,15 @@
 #include "load/loader.h"
 #include "load/loader_int.h"
 #include "load/rowfmt.h"
+#include "tap.h"
+#include "tmpdir.h"
 
 static char tu_dir[256];
 
 /* A fresh directory under $TMPDIR for this test's files, removed by tu_cleanup(). */
-static inline void tu_init(void) {
-  const char *t = getenv("TMPDIR");
-  snprintf(tu_dir, sizeof(tu_dir), "%s/es-load-XXXXXX", t && *t ? t : "/tmp");
-  if (!mkdtemp(tu_dir)) {
-    perror("mkdtemp");
-    exit(1);
-  }
-}
+static inline void tu_init(void) { td_make(tu_dir, sizeof(tu_dir), "load"); }
 
-static inline void tu_cleanup(void) {
-  char cmd[300];
-  snprintf(cmd, sizeof(cmd), "rm -rf '%s'", tu_dir);
-  if (system(cmd) != 0) fprintf(stderr, "could not remove %s\n", tu_dir);
-}
+static inline void tu_cleanup(void) { td_remove(tu_dir); }
 
 static inline const char *tu_path(const char *name) {
   static char p[4][512];
@@ -157,6 +148,42 @@ static inline int tu_pieces_agree(const char *path, const char *domain,
   free(data);
   return ok;
 }
+
+/* Writes content to the file name and loads it as tu_load_opts does, 100 rows a call; reading the
+   same bytes from memory in small pieces must give the same rows, lines and messages (a check). */
+static inline long tu_load_text(const char *name, const char *content, const char *domain,
+                                const es_loader_opts *opts, es_chunk *c, es_error *err) {
+  const char *p = tu_write(name, content);
+  CHECK(tu_pieces_agree(p, domain, opts));
+  return tu_load_opts(p, domain, opts, c, 100, err);
+}
+
+/* One file a loader must refuse (ES_EINVAL), and a part of the message it must give. */
+typedef struct {
+  const char *content, *msg;
+} tu_refusal;
+
+/* Loads each case as the file name of domain (3 checks a case: pieces agree, ES_EINVAL, the
+   message); a failure names the table's line and the case's index, all cases sharing one line. */
+static inline void tu_check_refusals(const char *file, int line, const char *name,
+                                     const char *domain, const es_loader_opts *opts,
+                                     const tu_refusal *cases, size_t n) {
+  size_t i;
+  for (i = 0; i < n; i++) {
+    es_chunk c;
+    es_error err;
+    long got = tu_load_text(name, cases[i].content, domain, opts, &c, &err);
+    es_chunk_free(&c);
+    tap_check(got == ES_EINVAL, file, line, "case %zu: load gave %ld, expected ES_EINVAL (%d)", i,
+              got, ES_EINVAL);
+    tap_check(strstr(err.msg, cases[i].msg) != NULL, file, line,
+              "case %zu: \"%s\" does not contain \"%s\"", i, err.msg, cases[i].msg);
+  }
+}
+
+#define TU_CHECK_REFUSALS(name, domain, opts, cases)                       \
+  tu_check_refusals(__FILE__, __LINE__, (name), (domain), (opts), (cases), \
+                    sizeof(cases) / sizeof((cases)[0]))
 
 static inline uint32_t tu_bits(float f) {
   uint32_t u;

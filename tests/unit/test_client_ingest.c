@@ -12,8 +12,9 @@
 #include "client/client.h"
 #include "core/log.h"
 #include "tap.h"
+#include "tmpdir.h"
 
-static char dir[64], csv[128], target[64];
+static char dir[200], csv[256], target[64];
 
 static double now_s(void) {
   struct timespec ts;
@@ -96,7 +97,7 @@ static void test_input_errors(void) {
   es_ingest_opts o;
   es_ingest_result res;
   es_error err;
-  char missing[160];
+  char missing[256];
   base_opts(&o);
   o.dim = 16; /* the file has 8 */
   CHECK_EQ_INT(es_client_ingest(&o, &res, &err), ES_EINVAL);
@@ -143,11 +144,7 @@ static void test_cancel_during_backoff(void) {
 }
 
 int main(void) {
-  snprintf(dir, sizeof(dir), "/tmp/es-client-XXXXXX");
-  if (!mkdtemp(dir)) {
-    perror("mkdtemp");
-    return 1;
-  }
+  td_make(dir, sizeof(dir), "client");
   es_log_set_level(ES_LOG_ERROR); /* the retry warnings are expected here */
   snprintf(csv, sizeof(csv), "%s/r.csv", dir);
   write_csv(8);
@@ -156,7 +153,6 @@ int main(void) {
   test_one_attempt();
   test_input_errors();
   test_cancel_during_backoff();
-  unlink(csv);
-  rmdir(dir);
+  td_remove(dir);
   return tap_done("test_client_ingest");
 }

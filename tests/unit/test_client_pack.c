@@ -9,6 +9,7 @@
 
 #include "client/client_int.h"
 #include "tap.h"
+#include "tmpdir.h"
 
 /* Row r: sizes vary with r (strings, list items, vector length dim + r % 3), so row encodings
    differ and their lengths cross varint boundaries. */
@@ -181,17 +182,14 @@ static void check_slice_outlives_pool(void) {
 
 /* A file of one chunk bigger than a batch comes out as one message per chunk. */
 static void check_producer_batches(void) {
-  char dir[] = "/tmp/es-pack-XXXXXX", path[64];
+  char dir[200], path[256];
   es_producer p;
   es_error err;
   es_msg m;
   FILE *f;
   size_t r, k, rows = 0, msgs = 0, sizes[8];
   int rc;
-  if (!mkdtemp(dir)) {
-    perror("mkdtemp");
-    exit(1);
-  }
+  td_make(dir, sizeof(dir), "pack");
   snprintf(path, sizeof(path), "%s/r.csv", dir);
   f = fopen(path, "w");
   fprintf(f, "id,company_name,exp_years,english_level,primary_keyword,vector\n");
@@ -216,8 +214,7 @@ static void check_producer_batches(void) {
   CHECK_EQ_INT(msgs, 3);
   CHECK(msgs == 3 && sizes[0] == 1300 && sizes[1] == 1300 && sizes[2] == 400);
   es_producer_free(&p);
-  unlink(path);
-  rmdir(dir);
+  td_remove(dir);
 }
 
 int main(void) {

@@ -9,8 +9,9 @@
 
 #include "client/client_int.h"
 #include "tap.h"
+#include "tmpdir.h"
 
-static char dir[64];
+static char dir[200];
 
 /* A recruit CSV of n rows with dim-long vectors; row `bad` (1-based, 0 for none) has a bad int. */
 static void write_csv(const char *path, int n, int dim, int bad) {
@@ -57,7 +58,7 @@ static size_t decode(grpc_byte_buffer *bb, int *ids, size_t at, size_t cap) {
 }
 
 static void test_all_rows_in_order(void) {
-  char path[128];
+  char path[256];
   es_producer p;
   es_error err;
   es_msg m;
@@ -100,7 +101,7 @@ static void test_all_rows_in_order(void) {
 }
 
 static void test_bad_row_stops(void) {
-  char path[128];
+  char path[256];
   es_producer p;
   es_error err;
   es_msg m;
@@ -126,7 +127,7 @@ static void test_bad_row_stops(void) {
 
 /* Stopping while the reader is blocked on a full queue must not hang or leak. */
 static void test_stop_early(void) {
-  char path[128];
+  char path[256];
   es_producer p;
   es_error err;
   es_msg m;
@@ -144,7 +145,7 @@ static void test_stop_early(void) {
 }
 
 static void test_empty_and_missing(void) {
-  char path[128];
+  char path[256];
   es_producer p;
   es_error err;
   FILE *f;
@@ -164,17 +165,13 @@ static void test_empty_and_missing(void) {
 }
 
 int main(void) {
-  snprintf(dir, sizeof(dir), "/tmp/es-client-XXXXXX");
-  if (!mkdtemp(dir)) {
-    perror("mkdtemp");
-    return 1;
-  }
+  td_make(dir, sizeof(dir), "client");
   grpc_init();
   test_all_rows_in_order();
   test_bad_row_stops();
   test_stop_early();
   test_empty_and_missing();
   grpc_shutdown();
-  rmdir(dir);
+  td_remove(dir);
   return tap_done("test_client_producer");
 }

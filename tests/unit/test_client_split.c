@@ -7,30 +7,21 @@
 #include "client/client.h"
 #include "core/codec.h"
 #include "core/domain.h"
+#include "rowfix.h"
 #include "tap.h"
-
-static char *dup_arena(es_chunk *c, const char *s) {
-  return es_arena_strndup(&c->arena, s, strlen(s));
-}
 
 /* Rows of varying size (the company name grows), on source lines 2, 3, ... */
 static void fill_recruit(es_chunk *c, size_t nrows, int dim) {
   size_t r;
   int k;
   for (r = 0; r < nrows; r++) {
-    es_value *row = es_chunk_add_row(c, r + 2);
-    char id[64], name[256];
-    snprintf(id, sizeof(id), "0190a8c2-1111-7000-8000-%012zu", r);
+    char id[37], name[256];
+    float *v = es_arena_calloc(&c->arena, (size_t)dim, sizeof(float));
+    for (k = 0; k < dim; k++) v[k] = (float)k * 0.25f - (float)r;
+    fx_id(id, r);
     memset(name, 'x', sizeof(name));
     name[(r * 37) % 200] = '\0';
-    row[0].s = dup_arena(c, id);
-    row[1].s = dup_arena(c, name);
-    row[2].i = (int32_t)r;
-    row[3].s = dup_arena(c, "Intermediate");
-    row[4].s = dup_arena(c, "Go");
-    row[5].vec.n = (size_t)dim;
-    row[5].vec.v = es_arena_calloc(&c->arena, (size_t)dim, sizeof(float));
-    for (k = 0; k < dim; k++) row[5].vec.v[k] = (float)k * 0.25f - (float)r;
+    fx_recruit(c, r + 2, id, name, (int32_t)r, "Intermediate", "Go", v, (size_t)dim);
   }
 }
 

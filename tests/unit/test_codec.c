@@ -6,30 +6,20 @@
 
 #include "core/codec.h"
 #include "core/domain.h"
+#include "rowfix.h"
 #include "tap.h"
 
-static char *dup_arena(es_chunk *c, const char *s) {
-  return es_arena_strndup(&c->arena, s, strlen(s));
-}
-
 static void fill_candidate(es_chunk *c, size_t nrows, int dim) {
+  static const char *const skills[] = {"python", "sql"}; /* r % 3 of them */
   size_t r;
   int k;
   for (r = 0; r < nrows; r++) {
-    es_value *row = es_chunk_add_row(c, r + 2);
-    char id[64];
-    snprintf(id, sizeof(id), "0190a8c2-1111-7000-8000-%012zu", r);
-    row[0].s = dup_arena(c, id);
-    row[1].s = dup_arena(c, "백엔드, \"quoted\"\nline");
-    row[2].i = (int32_t)r * 3;
-    row[3].s = dup_arena(c, r % 2 ? "" : "resume text");
-    row[4].list.n = r % 3;
-    row[4].list.items = es_arena_calloc(&c->arena, 3, sizeof(char *));
-    for (k = 0; k < (int)row[4].list.n; k++)
-      row[4].list.items[k] = dup_arena(c, k ? "sql" : "python");
-    row[5].vec.n = (size_t)dim;
-    row[5].vec.v = es_arena_calloc(&c->arena, (size_t)dim, sizeof(float));
-    for (k = 0; k < dim; k++) row[5].vec.v[k] = (float)((double)k / 7.0 - (double)r) * 1e-3f;
+    char id[37];
+    float *v = es_arena_calloc(&c->arena, (size_t)dim, sizeof(float));
+    for (k = 0; k < dim; k++) v[k] = (float)((double)k / 7.0 - (double)r) * 1e-3f;
+    fx_id(id, r);
+    fx_candidate(c, r + 2, id, "백엔드, \"quoted\"\nline", (int32_t)r * 3,
+                 r % 2 ? "" : "resume text", skills, r % 3, v, (size_t)dim);
   }
   /* values that must survive bit for bit */
   es_chunk_row(c, 0)[5].vec.v[0] = -0.0f;

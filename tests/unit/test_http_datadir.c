@@ -9,6 +9,7 @@
 #include "http/datadir.h"
 #include "http/jobs.h"
 #include "tap.h"
+#include "tmpdir.h"
 
 static char base[256], data[300], outside[300];
 
@@ -91,8 +92,7 @@ static void test_scrub(void) {
 
 static void setup(void) {
   char p[600], q[600];
-  strcpy(base, "/tmp/es-datadir-XXXXXX");
-  if (!mkdtemp(base)) exit(2);
+  td_make(base, sizeof(base), "datadir");
   snprintf(data, sizeof(data), "%s/data", base);
   snprintf(outside, sizeof(outside), "%s/outside", base);
   mkdir(data, 0755);
@@ -121,12 +121,6 @@ static void setup(void) {
   if (symlink("recruit_a.csv", q)) exit(2);
   snprintf(q, sizeof(q), "%s/dangling.csv", data);
   if (symlink("/nonexistent/x.csv", q)) exit(2);
-}
-
-static void teardown(void) {
-  char cmd[600];
-  snprintf(cmd, sizeof(cmd), "rm -rf '%s'", base);
-  if (system(cmd)) fprintf(stderr, "could not remove %s\n", base);
 }
 
 static int resolve(const es_datadir *d, const char *name, size_t n, char **out) {
@@ -256,6 +250,6 @@ int main(void) {
   CHECK_EQ_INT(resolve_s(&d, "secret.csv"), 0);
   es_datadir_close(&d);
   CHECK(es_datadir_open("/nonexistent-dir", &d, &err) == ES_EUSAGE);
-  teardown();
+  td_remove(base);
   return tap_done("test_http_datadir");
 }

@@ -186,23 +186,27 @@ static void refused_at_open(const void *bytes, size_t n, const char *domain, int
 
 #define ROW(...) ((const char *const[]){__VA_ARGS__, NULL})
 
+/* A list of the n dicts rows, refused when opened as skill_embedding_dic with needle said. */
+static void rows_refused(const char *const *const *rows, size_t n, int ignore_unknown,
+                         const char *needle) {
+  pk p;
+  pk_rows(&p, rows, n);
+  refused_at_open(p.b, p.n, "skill_embedding_dic", ignore_unknown, needle);
+}
+
 /* ---- lists of dicts ---- */
 
 static void test_rows_missing_column_refused_at_open(void) {
   const char *const *rows[] = {ROW("skill", "s:py", "vector", "v")};
-  pk p;
-  pk_rows(&p, rows, 1);
-  refused_at_open(p.b, p.n, "skill_embedding_dic", 1,
-                  "/t.pkl: missing column position_category (the skill_embedding_dic domain");
+  rows_refused(rows, 1, 1,
+               "/t.pkl: missing column position_category (the skill_embedding_dic domain");
 }
 
 static void test_rows_unknown_column_refused_with_suggestion(void) {
   const char *const *rows[] = {
       ROW("skil", "s:py", "position_category", "s:be", "vector", "v", "colour", "s:red")};
-  pk p;
-  pk_rows(&p, rows, 1);
-  refused_at_open(
-      p.b, p.n, "skill_embedding_dic", 0,
+  rows_refused(
+      rows, 1, 0,
       "missing column skill; unknown columns 'skil' (did you mean 'skill'?), 'colour' (pass "
       "--ignore-unknown-columns");
 }
@@ -229,10 +233,8 @@ static void test_rows_later_row_lacking_field_refused_at_open_naming_row(void) {
   const char *const *rows[] = {ROW("skill", "s:a", "position_category", "s:p", "vector", "v"),
                                ROW("skill", "s:b", "position_category", "s:p", "vector", "v"),
                                ROW("skill", "s:c", "vector", "v")};
-  pk p;
-  pk_rows(&p, rows, 3);
-  refused_at_open(p.b, p.n, "skill_embedding_dic", 1,
-                  "/t.pkl: row index 2: missing column position_category (the skill_embedding_dic");
+  rows_refused(rows, 3, 1,
+               "/t.pkl: row index 2: missing column position_category (the skill_embedding_dic");
 }
 
 static void test_rows_later_row_unknown_key_refused_at_open_unless_dropped(void) {

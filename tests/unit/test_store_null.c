@@ -1,5 +1,6 @@
 /* test_store_null.c - store URL dispatch and the null store's counting. */
 #include "store/store.h"
+#include "store_testutil.h"
 #include "tap.h"
 
 static void add_skill_rows(es_chunk *c, size_t n) {
@@ -54,13 +55,10 @@ static void test_counts(void) {
   CHECK_EQ_INT(tx2->stage(tx2, &c, &err), 0);
   CHECK_EQ_INT(tx->commit(tx, &tot, NULL, &err), 0);
   tx2->abort(tx2, &tot, ES_INGEST_FAILED, "client went away");
-  CHECK_EQ_INT(st->stats_json(st, &out, &err), 0);
-  CHECK_CONTAINS(out.ptr, "\"store\":\"null:\"");
-  CHECK_CONTAINS(out.ptr,
-                 "\"skill_embedding_dic\":{\"rows\":5,\"chunks\":2,\"streams_committed\":1,"
-                 "\"streams_aborted\":1,\"vector_dimension\":768}");
-  CHECK_CONTAINS(out.ptr, "\"recruit\":{\"rows\":0,");
-  CHECK_CONTAINS(out.ptr, "\"candidate\":{\"rows\":0,");
+  STU_CHECK_STATS(st, &out, "\"store\":\"null:\"",
+                  "\"skill_embedding_dic\":{\"rows\":5,\"chunks\":2,\"streams_committed\":1,"
+                  "\"streams_aborted\":1,\"vector_dimension\":768}",
+                  "\"recruit\":{\"rows\":0,", "\"candidate\":{\"rows\":0,");
   es_buf_free(&out);
   es_chunk_free(&c);
   es_store_close(st);

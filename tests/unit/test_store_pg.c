@@ -77,56 +77,71 @@ static int bytes_eq(const es_buf *b, const unsigned char *want, size_t n) {
   return b->len == n && !memcmp(b->ptr, want, n);
 }
 
-static void test_scalars(void) {
-  es_field f = {"x", ES_T_TEXT, 0, 0, 0};
+/* Everything one es_pg_put_field call takes: a field, its column, a value, the output. */
+typedef struct put_case {
+  es_field f;
   es_pg_col col;
   es_value v;
-  es_buf b = ES_BUF_INIT;
+  es_buf b;
   es_error err;
+} put_case;
+
+static void put_case_init(put_case *p, const char *name, es_type type, es_pg_kind kind) {
+  memset(p, 0, sizeof(*p));
+  p->f = (es_field){name, type, 0, 0, 0};
+  p->col.kind = kind;
+  p->b = (es_buf)ES_BUF_INIT;
+}
+
+/* es_pg_put_field of p's value into p->b, emptied first. */
+static int put(put_case *p) {
+  es_buf_clear(&p->b);
+  return es_pg_put_field(&p->b, &p->col, &p->v, &p->f, &p->err);
+}
+
+/* put() succeeds with exactly the bytes want: 2 checks, named by the caller's line. */
+static void check_put(const char *file, int line, put_case *p, const unsigned char *want,
+                      size_t n) {
+  int rc = put(p);
+  tap_check(rc == 0, file, line, "es_pg_put_field gave %d (%s)", rc, rc ? p->err.msg : "");
+  tap_check(bytes_eq(&p->b, want, n), file, line, "%zu bytes, expected %zu or other bytes",
+            p->b.len, n);
+}
+
+#define CHECK_PUT(p, want) check_put(__FILE__, __LINE__, (p), (want), sizeof(want))
+
+static void test_scalars(void) {
+  put_case p;
   static const unsigned char text[] = {0, 0, 0, 3, 'a', 0xc3, 0xa9};
   static const unsigned char uuid[] = {0,    0,    0,    16,   0x12, 0x34, 0x56, 0x78, 0x9a, 0xbc,
                                        0xde, 0xf0, 0x01, 0x23, 0x45, 0x67, 0x89, 0xab, 0xcd, 0xef};
   static const unsigned char i4[] = {0, 0, 0, 4, 0xff, 0xff, 0xff, 0xfe};
   static const unsigned char i8[] = {0, 0, 0, 8, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xfe};
-  memset(&col, 0, sizeof(col));
-  col.kind = ES_PG_K_TEXT;
-  v.s = "a\xc3\xa9";
-  CHECK_EQ_INT(es_pg_put_field(&b, &col, &v, &f, &err), 0);
-  CHECK(bytes_eq(&b, text, sizeof(text)));
-  es_buf_clear(&b);
-  col.kind = ES_PG_K_UUID;
-  v.s = "12345678-9abc-def0-0123-456789abcdef";
-  CHECK_EQ_INT(es_pg_put_field(&b, &col, &v, &f, &err), 0);
-  CHECK(bytes_eq(&b, uuid, sizeof(uuid)));
-  es_buf_clear(&b);
-  v.s = "12345678-9abc-def0-0123-456789abcdeg";
-  CHECK_EQ_INT(es_pg_put_field(&b, &col, &v, &f, &err), ES_EINVAL);
-  v.s = "123456789abcdef00123456789abcdef";
-  CHECK_EQ_INT(es_pg_put_field(&b, &col, &v, &f, &err), ES_EINVAL);
-  es_buf_clear(&b);
-  f.type = ES_T_INT;
-  col.kind = ES_PG_K_INT4;
-  v.i = -2;
-  CHECK_EQ_INT(es_pg_put_field(&b, &col, &v, &f, &err), 0);
-  CHECK(bytes_eq(&b, i4, sizeof(i4)));
-  es_buf_clear(&b);
-  col.kind = ES_PG_K_INT8;
-  CHECK_EQ_INT(es_pg_put_field(&b, &col, &v, &f, &err), 0);
-  CHECK(bytes_eq(&b, i8, sizeof(i8)));
-  es_buf_clear(&b);
-  col.kind = ES_PG_K_INT2;
-  v.i = 40000;
-  CHECK_EQ_INT(es_pg_put_field(&b, &col, &v, &f, &err), ES_EINVAL);
-  CHECK_CONTAINS(err.msg, "smallint");
-  es_buf_free(&b);
+  put_case_init(&p, "x", ES_T_TEXT, ES_PG_K_TEXT);
+  p.v.s = "a\xc3\xa9";
+  CHECK_PUT(&p, text);
+  p.col.kind = ES_PG_K_UUID;
+  p.v.s = "12345678-9abc-def0-0123-456789abcdef";
+  CHECK_PUT(&p, uuid);
+  p.v.s = "12345678-9abc-def0-0123-456789abcdeg";
+  CHECK_EQ_INT(put(&p), ES_EINVAL);
+  p.v.s = "123456789abcdef00123456789abcdef";
+  CHECK_EQ_INT(put(&p), ES_EINVAL);
+  p.f.type = ES_T_INT;
+  p.col.kind = ES_PG_K_INT4;
+  p.v.i = -2;
+  CHECK_PUT(&p, i4);
+  p.col.kind = ES_PG_K_INT8;
+  CHECK_PUT(&p, i8);
+  p.col.kind = ES_PG_K_INT2;
+  p.v.i = 40000;
+  CHECK_EQ_INT(put(&p), ES_EINVAL);
+  CHECK_CONTAINS(p.err.msg, "smallint");
+  es_buf_free(&p.b);
 }
 
 static void test_arrays(void) {
-  es_field f = {"skills", ES_T_STRLIST, 0, 0, 0};
-  es_pg_col col;
-  es_value v;
-  es_buf b = ES_BUF_INIT;
-  es_error err;
+  put_case p;
   char *items[] = {"a", "bc"};
   float vec[] = {1.0f, -0.0f};
   static const unsigned char list[] = {0, 0, 0, 31, 0, 0, 0, 1, 0, 0, 0,   0, 0, 0, 0, 25,  0,  0,
@@ -136,43 +151,34 @@ static void test_arrays(void) {
                                         2,    0xbc, 0, 0,  0, 2, 0, 0, 0,    1, 0, 0, 0, 4,
                                         0x3f, 0x80, 0, 0,  0, 0, 0, 4, 0x80, 0, 0, 0};
   static const unsigned char pgvec[] = {0, 0, 0, 12, 0, 2, 0, 0, 0x3f, 0x80, 0, 0, 0x80, 0, 0, 0};
-  memset(&col, 0, sizeof(col));
-  col.kind = ES_PG_K_TEXTARR;
-  col.elem = 25;
-  v.list.items = items;
-  v.list.n = 2;
-  CHECK_EQ_INT(es_pg_put_field(&b, &col, &v, &f, &err), 0);
-  CHECK(bytes_eq(&b, list, sizeof(list)));
-  es_buf_clear(&b);
-  v.list.n = 0;
-  CHECK_EQ_INT(es_pg_put_field(&b, &col, &v, &f, &err), 0);
-  CHECK(bytes_eq(&b, empty, sizeof(empty)));
-  es_buf_clear(&b);
-  f.type = ES_T_VECTOR;
-  col.kind = ES_PG_K_FLOAT4ARR;
-  v.vec.v = vec;
-  v.vec.n = 2;
-  CHECK_EQ_INT(es_pg_put_field(&b, &col, &v, &f, &err), 0);
-  CHECK(bytes_eq(&b, reals, sizeof(reals)));
-  es_buf_clear(&b);
-  col.kind = ES_PG_K_VECTOR;
-  CHECK_EQ_INT(es_pg_put_field(&b, &col, &v, &f, &err), 0);
-  CHECK(bytes_eq(&b, pgvec, sizeof(pgvec)));
-  es_buf_clear(&b);
-  v.vec.n = 0;
-  CHECK_EQ_INT(es_pg_put_field(&b, &col, &v, &f, &err), ES_EINVAL);
+  put_case_init(&p, "skills", ES_T_STRLIST, ES_PG_K_TEXTARR);
+  p.col.elem = 25;
+  p.v.list.items = items;
+  p.v.list.n = 2;
+  CHECK_PUT(&p, list);
+  p.v.list.n = 0;
+  CHECK_PUT(&p, empty);
+  p.f.type = ES_T_VECTOR;
+  p.col.kind = ES_PG_K_FLOAT4ARR;
+  p.v.vec.v = vec;
+  p.v.vec.n = 2;
+  CHECK_PUT(&p, reals);
+  p.col.kind = ES_PG_K_VECTOR;
+  CHECK_PUT(&p, pgvec);
+  p.v.vec.n = 0;
+  CHECK_EQ_INT(put(&p), ES_EINVAL);
   /* keys as a uuid[] parameter: no length word, element type uuid */
   {
     const char *keys[] = {"00000000-0000-0000-0000-0000000000ff"};
     static const unsigned char karr[] = {0, 0, 0, 1, 0, 0, 0, 0, 0, 0,  0x0b, 0x86, 0, 0,
                                          0, 1, 0, 0, 0, 1, 0, 0, 0, 16, 0,    0,    0, 0,
                                          0, 0, 0, 0, 0, 0, 0, 0, 0, 0,  0,    0xff};
-    col.type = 2950;
-    es_buf_clear(&b);
-    CHECK_EQ_INT(es_pg_put_key_array(&b, &col, keys, 1, &err), 0);
-    CHECK(bytes_eq(&b, karr, sizeof(karr)));
+    p.col.type = 2950;
+    es_buf_clear(&p.b);
+    CHECK_EQ_INT(es_pg_put_key_array(&p.b, &p.col, keys, 1, &p.err), 0);
+    CHECK(bytes_eq(&p.b, karr, sizeof(karr)));
   }
-  es_buf_free(&b);
+  es_buf_free(&p.b);
 }
 
 static void test_last_rows(void) {

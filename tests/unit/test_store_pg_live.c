@@ -15,6 +15,8 @@
 #include <string.h>
 
 #include "store/store.h"
+#include "rowfix.h"
+#include "store_testutil.h"
 #include "tap.h"
 
 static PGconn *admin;
@@ -75,16 +77,9 @@ static float *vec(es_chunk *c, size_t dim, int seed) {
 }
 
 static void add_recruit(es_chunk *c, const char *id, int seed, size_t dim) {
-  es_value *r = es_chunk_add_row(c, 1);
   char name[32];
   snprintf(name, sizeof(name), "company %d", seed);
-  r[0].s = es_arena_strndup(&c->arena, id, strlen(id));
-  r[1].s = es_arena_strndup(&c->arena, name, strlen(name));
-  r[2].i = seed;
-  r[3].s = "fluent \"quoted\", comma";
-  r[4].s = "백엔드";
-  r[5].vec.v = vec(c, dim, seed);
-  r[5].vec.n = dim;
+  fx_recruit(c, 1, id, name, seed, "fluent \"quoted\", comma", "백엔드", vec(c, dim, seed), dim);
 }
 
 /* Stored vector equals special(i, seed) bit for bit (text output of float4 is shortest-exact). */
@@ -229,11 +224,7 @@ done:
 }
 
 static void add_skill(es_chunk *c, const char *skill, size_t dim, int seed) {
-  es_value *r = es_chunk_add_row(c, 1);
-  r[0].s = es_arena_strndup(&c->arena, skill, strlen(skill));
-  r[1].s = "backend";
-  r[2].vec.v = vec(c, dim, seed);
-  r[2].vec.n = dim;
+  fx_skill(c, 1, skill, "backend", vec(c, dim, seed), dim);
 }
 
 /* An empty table made by the store takes the next stream's dimension; one with rows does not. */
@@ -262,34 +253,26 @@ static void test_redeclare_and_stats(void) {
       "backend");
   CHECK_EQ_INT(stream(st, "skill_embedding_dic", 4, "s4b.csv", &ch, 0, 1, &err), ES_EPRECOND);
   CHECK_CONTAINS(err.msg, "6-d");
-  CHECK_EQ_INT(st->stats_json(st, &out, &err), 0);
-  CHECK_CONTAINS(out.ptr, "\"skill_embedding_dic\":{\"rows\":2,\"vector_dimension\":6}");
-  CHECK_CONTAINS(out.ptr, "\"recruit\":{\"rows\":0,\"vector_dimension\":null}");
-  CHECK_CONTAINS(out.ptr,
-                 "\"last_ingests\":[{\"domain\":\"skill_embedding_dic\",\"file_name\":\"s6.csv\","
-                 "\"vector_dimension\":6,\"rows\":2,\"chunks\":1,\"status\":\"success\"");
-  CHECK_CONTAINS(out.ptr, "\"started_at\":\"2023-11-14T22:13:20.500Z\"");
-  CHECK_CONTAINS(out.ptr, "\"status\":\"failed\"");
+  STU_CHECK_STATS(st, &out, "\"skill_embedding_dic\":{\"rows\":2,\"vector_dimension\":6}",
+                  "\"recruit\":{\"rows\":0,\"vector_dimension\":null}",
+                  "\"last_ingests\":[{\"domain\":\"skill_embedding_dic\",\"file_name\":\"s6.csv\","
+                  "\"vector_dimension\":6,\"rows\":2,\"chunks\":1,\"status\":\"success\"",
+                  "\"started_at\":\"2023-11-14T22:13:20.500Z\"", "\"status\":\"failed\"");
   CHECK(strstr(out.ptr, "\"store\":\"postgres") == out.ptr + 1);
   es_buf_free(&out);
   es_chunk_free(&ch);
   es_store_close(st);
 }
 
-static void add_candidate(es_chunk *c, const char *id, char **skills, size_t nskills, int seed) {
-  es_value *r = es_chunk_add_row(c, 1);
-  r[0].s = es_arena_strndup(&c->arena, id, strlen(id));
-  r[1].s = "backend";
-  r[2].i = seed;
-  r[3].s = "line one\nline two\r\n\ttabbed \\ slash";
-  r[4].list.items = skills;
-  r[4].list.n = nskills;
-  r[5].vec.v = vec(c, 3, seed);
-  r[5].vec.n = 3;
+static void add_candidate(es_chunk *c, const char *id, const char *const *skills, size_t nskills,
+                          int seed) {
+  fx_candidate(c, 1, id, "backend", seed, "line one\nline two\r\n\ttabbed \\ slash", skills,
+               nskills, vec(c, 3, seed), 3);
 }
 
 static void test_string_lists(void) {
-  static char *skills[] = {"a,b", "quote\"d", "{braces}", "back\\slash", "NULL", "백엔드", ""};
+  static const char *const skills[] = {"a,b",  "quote\"d", "{braces}", "back\\slash",
+                                       "NULL", "백엔드",   ""};
   const es_domain *d = es_domain_find("candidate");
   es_chunk ch;
   es_store *st;
@@ -421,9 +404,7 @@ static void test_client_column(void) {
       scalar(
           "SELECT string_agg(file_name || '=' || coalesce(client, 'NULL'), '|' ORDER BY id) FROM ingest_log"),
       "old.csv=NULL|c.csv=token:ci cert:CN=loader-1|c.csv=NULL");
-  CHECK_EQ_INT(st->stats_json(st, &out, &err), 0);
-  CHECK_CONTAINS(out.ptr, "\"client\":null}");
-  CHECK_CONTAINS(out.ptr, "\"client\":\"token:ci cert:CN=loader-1\"}");
+  STU_CHECK_STATS(st, &out, "\"client\":null}", "\"client\":\"token:ci cert:CN=loader-1\"}");
   es_buf_free(&out);
   es_store_close(st);
 }
@@ -459,11 +440,7 @@ static void test_overlapping_streams(void) {
   es_chunk_init(&b, d);
   add_recruit(&a, U1, 1, 4);
   add_recruit(&b, U2, 2, 4);
-  CHECK_EQ_INT(st->begin(st, &info, &ta, &err), 0);
-  CHECK_EQ_INT(st->begin(st, &info, &tb, &err), 0);
-  if (ta && tb) {
-    CHECK_EQ_INT(ta->stage(ta, &a, &err), 0);
-    CHECK_EQ_INT(tb->stage(tb, &b, &err), 0);
+  if (STU_BEGIN_TWO(st, &info, &a, &ta, &info, &b, &tb, &err)) {
     CHECK_EQ_INT(tb->commit(tb, &tot, NULL, &err), 0);
     CHECK_EQ_INT(count("recruit"), 1);
     CHECK_EQ_INT(ta->commit(ta, &tot, NULL, &err), 0);
@@ -518,11 +495,7 @@ static void test_deadlock_is_aborted(void) {
   add_recruit(&c[1], U2, 2, 4);
   add_recruit(&c[2], U2, 3, 4); /* b: U2 then U1 */
   add_recruit(&c[3], U1, 4, 4);
-  CHECK_EQ_INT(st->begin(st, &info, &ta, &err), 0);
-  CHECK_EQ_INT(st->begin(st, &info, &tb, &err), 0);
-  if (!ta || !tb) goto done;
-  CHECK_EQ_INT(ta->stage(ta, &c[0], &err), 0);
-  CHECK_EQ_INT(tb->stage(tb, &c[2], &err), 0);
+  if (!STU_BEGIN_TWO(st, &info, &c[0], &ta, &info, &c[2], &tb, &err)) goto done;
   ja = (finish_job){.tx = ta, .c = &c[1]};
   jb = (finish_job){.tx = tb, .c = &c[3]};
   started = !pthread_create(&th[0], NULL, finish_thread, &ja);

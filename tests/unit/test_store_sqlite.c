@@ -10,16 +10,15 @@
 #include <unistd.h>
 
 #include "store/store.h"
+#include "rowfix.h"
+#include "store_testutil.h"
 #include "tap.h"
+#include "tmpdir.h"
 
 static char tmpdir[256];
 
 static void db_path(char *out, size_t n, const char *name) {
   snprintf(out, n, "%s/%s", tmpdir, name);
-}
-
-static char *dup_arena(es_chunk *c, const char *s) {
-  return es_arena_strndup(&c->arena, s, strlen(s));
 }
 
 static float *vec(es_chunk *c, int dim, unsigned seed) {
@@ -35,8 +34,6 @@ static float *vec(es_chunk *c, int dim, unsigned seed) {
   return v;
 }
 
-static void uuid(char *out, unsigned n) { snprintf(out, 37, "0190a8c2-1111-7000-8000-%012u", n); }
-
 /* Keys in random order, as UUIDv4 ids arrive: the costly case for the primary-key index. */
 static void random_uuid(char *out, unsigned n) {
   uint64_t h = (uint64_t)n * 0x9E3779B97F4A7C15ull;
@@ -46,42 +43,25 @@ static void random_uuid(char *out, unsigned n) {
 }
 
 static void add_recruit(es_chunk *c, unsigned n, int dim, const char *company) {
-  es_value *r = es_chunk_add_row(c, n);
-  char id[40];
-  uuid(id, n);
-  r[0].s = dup_arena(c, id);
-  r[1].s = dup_arena(c, company);
-  r[2].i = (int32_t)n;
-  r[3].s = dup_arena(c, "upper-intermediate");
-  r[4].s = dup_arena(c, "C, \"quoted\"\nnewline 한국어");
-  r[5].vec.n = (size_t)dim;
-  r[5].vec.v = vec(c, dim, n);
+  char id[37];
+  fx_id(id, n);
+  fx_recruit(c, n, id, company, (int32_t)n, "upper-intermediate", "C, \"quoted\"\nnewline 한국어",
+             vec(c, dim, n), (size_t)dim);
 }
 
-static const char *skill_names[] = {"py\"th\\on", "line\nbreak\t\x01", "한국어", ""};
+static const char *const skill_names[] = {"py\"th\\on", "line\nbreak\t\x01", "한국어", ""};
 
+/* 0..4 skills (n % 5); 0 is the empty list. */
 static void add_candidate(es_chunk *c, unsigned n, int dim) {
-  es_value *r = es_chunk_add_row(c, n);
-  char id[40];
-  size_t k;
-  uuid(id, n);
-  r[0].s = dup_arena(c, id);
-  r[1].s = dup_arena(c, "Backend");
-  r[2].i = 2147483647 - (int32_t)n;
-  r[3].s = dup_arena(c, n % 2 ? "" : "resume\r\nwith 'quotes' and \"more\"");
-  r[4].list.n = n % 5; /* 0..4 items; 0 is the empty list */
-  r[4].list.items = es_arena_calloc(&c->arena, 4, sizeof(char *));
-  for (k = 0; k < r[4].list.n; k++) r[4].list.items[k] = dup_arena(c, skill_names[k]);
-  r[5].vec.n = (size_t)dim;
-  r[5].vec.v = vec(c, dim, n);
+  char id[37];
+  fx_id(id, n);
+  fx_candidate(c, n, id, "Backend", 2147483647 - (int32_t)n,
+               n % 2 ? "" : "resume\r\nwith 'quotes' and \"more\"", skill_names, n % 5,
+               vec(c, dim, n), (size_t)dim);
 }
 
 static void add_skill(es_chunk *c, const char *skill, unsigned n, int dim) {
-  es_value *r = es_chunk_add_row(c, n);
-  r[0].s = dup_arena(c, skill);
-  r[1].s = dup_arena(c, "Data");
-  r[2].vec.n = (size_t)dim;
-  r[2].vec.v = vec(c, dim, n);
+  fx_skill(c, n, skill, "Data", vec(c, dim, n), (size_t)dim);
 }
 
 /* Independent of the store's code: the JSON text a list must be stored as. */
@@ -204,6 +184,41 @@ static es_store *open_store(const char *path) {
   return st;
 }
 
+/* The company_name stored for the recruit row add_recruit made with number n. */
+static char *company_of(const char *path, unsigned n, char *out, size_t cap) {
+  char id[37], sql[128];
+  fx_id(id, n);
+  snprintf(sql, sizeof(sql), "SELECT company_name FROM recruit WHERE id='%s'", id);
+  return query_text(path, sql, out, cap);
+}
+
+/* A store file of its own with a chunk of skill rows (16-d): the tests of one stream at a time. */
+typedef struct skill_stream {
+  char path[300];
+  es_store *st;
+  es_chunk c;
+  es_txn *tx;
+  es_error err;
+} skill_stream;
+
+/* Opens the store file name and puts the first n of the skills go, rust in s->c; 0 when the
+   store did not open (a failed check already). */
+static int skill_stream_open(skill_stream *s, const char *name, size_t n) {
+  static const char *const skills[] = {"go", "rust"};
+  size_t i;
+  memset(s, 0, sizeof(*s));
+  db_path(s->path, sizeof(s->path), name);
+  if (!(s->st = open_store(s->path))) return 0;
+  es_chunk_init(&s->c, es_domain_find("skill_embedding_dic"));
+  for (i = 0; i < n && i < 2; i++) add_skill(&s->c, skills[i], (unsigned)i + 1, 16);
+  return 1;
+}
+
+static void skill_stream_close(skill_stream *s) {
+  es_chunk_free(&s->c);
+  es_store_close(s->st);
+}
+
 static void test_round_trip(void) {
   const es_domain *dr = es_domain_find("recruit"), *dc = es_domain_find("candidate"),
                   *ds = es_domain_find("skill_embedding_dic");
@@ -282,85 +297,68 @@ static void test_upsert(void) {
   add_recruit(&c[1], 1, 8, "third");  /* ... and then this one */
   CHECK_EQ_INT(run_stream(st, "recruit", 8, "u.csv", c, 2, &err), 0);
   CHECK_EQ_INT(query_int(path, "SELECT count(*) FROM recruit"), 2);
-  CHECK_STR(
-      query_text(path,
-                 "SELECT company_name FROM recruit WHERE id='0190a8c2-1111-7000-8000-000000000001'",
-                 t, sizeof(t)),
-      "third");
+  CHECK_STR(company_of(path, 1, t, sizeof(t)), "third");
   CHECK_EQ_INT(run_stream(st, "recruit", 8, "u.csv", c, 2, &err), 0); /* the same stream again */
   CHECK_EQ_INT(query_int(path, "SELECT count(*) FROM recruit"), 2);
   es_chunk_reset(&c[0]);
   add_recruit(&c[0], 2, 8, "updated");
   CHECK_EQ_INT(run_stream(st, "recruit", 8, "u2.csv", c, 1, &err), 0);
   CHECK_EQ_INT(query_int(path, "SELECT count(*) FROM recruit"), 2);
-  CHECK_STR(
-      query_text(path,
-                 "SELECT company_name FROM recruit WHERE id='0190a8c2-1111-7000-8000-000000000002'",
-                 t, sizeof(t)),
-      "updated");
+  CHECK_STR(company_of(path, 2, t, sizeof(t)), "updated");
   es_chunk_free(&c[0]);
   es_chunk_free(&c[1]);
   es_store_close(st);
 }
 
 static void test_abort(void) {
-  const es_domain *d = es_domain_find("skill_embedding_dic");
-  es_stream_info info = {d, "bad.csv", 16, 1.0};
+  es_stream_info info = {es_domain_find("skill_embedding_dic"), "bad.csv", 16, 1.0};
   es_stream_totals tot = {7, 3};
-  char path[300], t[128];
-  es_chunk c;
-  es_store *st;
-  es_txn *tx = NULL;
-  es_error err;
-  db_path(path, sizeof(path), "abort.db");
-  if (!(st = open_store(path))) return;
-  es_chunk_init(&c, d);
-  add_skill(&c, "go", 1, 16);
-  add_skill(&c, "rust", 2, 16);
-  CHECK_EQ_INT(st->begin(st, &info, &tx, &err), 0);
-  if (tx) {
-    CHECK_EQ_INT(tx->stage(tx, &c, &err), 0);
-    CHECK_EQ_INT(tx->stage(tx, &c, &err), 0);
-    tx->abort(tx, &tot, ES_INGEST_FAILED, "chunk 3, row 0: vector has 15 values");
+  skill_stream s;
+  char t[128];
+  if (!skill_stream_open(&s, "abort.db", 2)) return;
+  CHECK_EQ_INT(s.st->begin(s.st, &info, &s.tx, &s.err), 0);
+  if (s.tx) {
+    CHECK_EQ_INT(s.tx->stage(s.tx, &s.c, &s.err), 0);
+    CHECK_EQ_INT(s.tx->stage(s.tx, &s.c, &s.err), 0);
+    s.tx->abort(s.tx, &tot, ES_INGEST_FAILED, "chunk 3, row 0: vector has 15 values");
   }
-  CHECK_EQ_INT(query_int(path, "SELECT count(*) FROM skill_embedding_dic"), 0);
-  CHECK_STR(query_text(path, "SELECT status FROM ingest_log", t, sizeof(t)), "failed");
-  CHECK_STR(query_text(path, "SELECT message FROM ingest_log", t, sizeof(t)),
+  CHECK_EQ_INT(query_int(s.path, "SELECT count(*) FROM skill_embedding_dic"), 0);
+  CHECK_STR(query_text(s.path, "SELECT status FROM ingest_log", t, sizeof(t)), "failed");
+  CHECK_STR(query_text(s.path, "SELECT message FROM ingest_log", t, sizeof(t)),
             "chunk 3, row 0: vector has 15 values");
-  CHECK_EQ_INT(query_int(path, "SELECT rows * 100 + chunks FROM ingest_log"), 703);
-  CHECK_STR(query_text(path, "SELECT started_at FROM ingest_log", t, sizeof(t)),
+  CHECK_EQ_INT(query_int(s.path, "SELECT rows * 100 + chunks FROM ingest_log"), 703);
+  CHECK_STR(query_text(s.path, "SELECT started_at FROM ingest_log", t, sizeof(t)),
             "1970-01-01T00:00:01.000Z");
   /* a row whose vector disagrees with the stream is refused at stage; nothing lands */
-  CHECK_EQ_INT(st->begin(st, &info, &tx, &err), 0);
-  if (tx) {
-    es_chunk_row(&c, 1)[2].vec.n = 15;
-    CHECK_EQ_INT(tx->stage(tx, &c, &err), ES_EINVAL);
-    es_chunk_row(&c, 1)[2].vec.n = 16;
-    tx->abort(tx, &tot, ES_INGEST_FAILED, err.msg);
+  CHECK_EQ_INT(s.st->begin(s.st, &info, &s.tx, &s.err), 0);
+  if (s.tx) {
+    es_chunk_row(&s.c, 1)[2].vec.n = 15;
+    CHECK_EQ_INT(s.tx->stage(s.tx, &s.c, &s.err), ES_EINVAL);
+    es_chunk_row(&s.c, 1)[2].vec.n = 16;
+    s.tx->abort(s.tx, &tot, ES_INGEST_FAILED, s.err.msg);
   }
-  CHECK_EQ_INT(query_int(path, "SELECT count(*) FROM skill_embedding_dic"), 0);
-  CHECK_EQ_INT(query_int(path, "SELECT count(*) FROM ingest_log WHERE status='failed'"), 2);
+  CHECK_EQ_INT(query_int(s.path, "SELECT count(*) FROM skill_embedding_dic"), 0);
+  CHECK_EQ_INT(query_int(s.path, "SELECT count(*) FROM ingest_log WHERE status='failed'"), 2);
   /* A cancelled stream says so; a committed one whose response was lost is marked partial. */
-  CHECK_EQ_INT(st->begin(st, &info, &tx, &err), 0);
-  if (tx) tx->abort(tx, &tot, ES_INGEST_CANCELLED, "cancelled by the client");
-  CHECK_STR(query_text(path, "SELECT status || '|' || message FROM ingest_log ORDER BY id DESC", t,
-                       sizeof(t)),
+  CHECK_EQ_INT(s.st->begin(s.st, &info, &s.tx, &s.err), 0);
+  if (s.tx) s.tx->abort(s.tx, &tot, ES_INGEST_CANCELLED, "cancelled by the client");
+  CHECK_STR(query_text(s.path, "SELECT status || '|' || message FROM ingest_log ORDER BY id DESC",
+                       t, sizeof(t)),
             "cancelled|cancelled by the client");
   {
     int64_t id = 0;
     char sql[128];
-    CHECK_EQ_INT(st->begin(st, &info, &tx, &err), 0);
-    if (tx) CHECK_EQ_INT(tx->stage(tx, &c, &err), 0);
-    if (tx) CHECK_EQ_INT(tx->commit(tx, &tot, &id, &err), 0);
+    CHECK_EQ_INT(s.st->begin(s.st, &info, &s.tx, &s.err), 0);
+    if (s.tx) CHECK_EQ_INT(s.tx->stage(s.tx, &s.c, &s.err), 0);
+    if (s.tx) CHECK_EQ_INT(s.tx->commit(s.tx, &tot, &id, &s.err), 0);
     CHECK(id > 0);
-    CHECK_EQ_INT(st->set_log_status(st, id, ES_INGEST_PARTIAL, "; not delivered", &err), 0);
+    CHECK_EQ_INT(s.st->set_log_status(s.st, id, ES_INGEST_PARTIAL, "; not delivered", &s.err), 0);
     snprintf(sql, sizeof(sql), "SELECT status || '|' || message FROM ingest_log WHERE id = %lld",
              (long long)id);
-    CHECK_STR(query_text(path, sql, t, sizeof(t)), "partial|upserted 2 rows; not delivered");
-    CHECK_EQ_INT(query_int(path, "SELECT count(*) FROM skill_embedding_dic"), 2);
+    CHECK_STR(query_text(s.path, sql, t, sizeof(t)), "partial|upserted 2 rows; not delivered");
+    CHECK_EQ_INT(query_int(s.path, "SELECT count(*) FROM skill_embedding_dic"), 2);
   }
-  es_chunk_free(&c);
-  es_store_close(st);
+  skill_stream_close(&s);
 }
 
 typedef struct worker {
@@ -439,11 +437,7 @@ static void test_dimension(void) {
   add_candidate(&c8, 1, 8);
   add_candidate(&c4, 2, 4);
   /* both begin on an empty table; the second to commit finds the first's dimension */
-  CHECK_EQ_INT(st->begin(st, &i8, &a, &err), 0);
-  CHECK_EQ_INT(st->begin(st, &i4, &b, &err), 0);
-  if (a && b) {
-    CHECK_EQ_INT(a->stage(a, &c8, &err), 0);
-    CHECK_EQ_INT(b->stage(b, &c4, &err), 0);
+  if (STU_BEGIN_TWO(st, &i8, &c8, &a, &i4, &c4, &b, &err)) {
     CHECK_EQ_INT(a->commit(a, &tot, NULL, &err), 0);
     es_err_clear(&err);
     CHECK_EQ_INT(b->commit(b, &tot, NULL, &err), ES_EPRECOND);
@@ -490,15 +484,13 @@ static void test_stats(void) {
     CHECK_EQ_INT(run_stream(st, "skill_embedding_dic", 12, name, &c, 1, &err), 0);
   }
   es_buf_clear(&out);
-  CHECK_EQ_INT(st->stats_json(st, &out, &err), 0);
-  CHECK_CONTAINS(out.ptr, "\"skill_embedding_dic\":{\"rows\":1,\"vector_dimension\":12}");
-  CHECK_CONTAINS(out.ptr, "\"recruit\":{\"rows\":0,\"vector_dimension\":null}");
-  CHECK_CONTAINS(
-      out.ptr,
+  STU_CHECK_STATS(
+      st, &out, "\"skill_embedding_dic\":{\"rows\":1,\"vector_dimension\":12}",
+      "\"recruit\":{\"rows\":0,\"vector_dimension\":null}",
       "\"last_ingests\":[{\"domain\":\"skill_embedding_dic\",\"file_name\":\"f\\\"11\\\".csv\","
       "\"vector_dimension\":12,\"rows\":1,\"chunks\":1,\"status\":\"success\","
-      "\"message\":\"upserted 1 row\",\"started_at\":\"");
-  CHECK_CONTAINS(out.ptr, "f\\\"2\\\".csv");
+      "\"message\":\"upserted 1 row\",\"started_at\":\"",
+      "f\\\"2\\\".csv");
   CHECK(strstr(out.ptr, "f\\\"1\\\".csv") == NULL); /* 12 ingests, only the newest 10 */
   CHECK_EQ_INT(out.ptr[out.len - 1], '}');
   es_store_close(st);
@@ -585,36 +577,29 @@ static void bench(void) {
 
 /* ingest_log.client holds who sent a stream (NULL when nobody is known), also for failures. */
 static void test_client_column(void) {
-  const es_domain *d = es_domain_find("skill_embedding_dic");
-  es_stream_info info = {d, "c.csv", 16, 1.0, "token:ci cert:CN=loader-1"};
+  es_stream_info info = {es_domain_find("skill_embedding_dic"), "c.csv", 16, 1.0,
+                         "token:ci cert:CN=loader-1"};
   es_stream_totals tot = {1, 1};
-  char path[300], t[128];
-  es_chunk c;
-  es_store *st;
-  es_txn *tx = NULL;
-  es_error err;
-  db_path(path, sizeof(path), "client.db");
-  if (!(st = open_store(path))) return;
-  es_chunk_init(&c, d);
-  add_skill(&c, "go", 1, 16);
-  CHECK_EQ_INT(st->begin(st, &info, &tx, &err), 0);
-  if (tx) CHECK_EQ_INT(tx->stage(tx, &c, &err), 0);
-  if (tx) CHECK_EQ_INT(tx->commit(tx, &tot, NULL, &err), 0);
+  skill_stream s;
+  char t[128];
+  if (!skill_stream_open(&s, "client.db", 1)) return;
+  CHECK_EQ_INT(s.st->begin(s.st, &info, &s.tx, &s.err), 0);
+  if (s.tx) CHECK_EQ_INT(s.tx->stage(s.tx, &s.c, &s.err), 0);
+  if (s.tx) CHECK_EQ_INT(s.tx->commit(s.tx, &tot, NULL, &s.err), 0);
   info.client = "token:other";
-  CHECK_EQ_INT(st->begin(st, &info, &tx, &err), 0);
-  if (tx) tx->abort(tx, &tot, ES_INGEST_FAILED, "refused");
+  CHECK_EQ_INT(s.st->begin(s.st, &info, &s.tx, &s.err), 0);
+  if (s.tx) s.tx->abort(s.tx, &tot, ES_INGEST_FAILED, "refused");
   info.client = NULL;
-  CHECK_EQ_INT(st->begin(st, &info, &tx, &err), 0);
-  if (tx) tx->abort(tx, &tot, ES_INGEST_CANCELLED, "gone");
+  CHECK_EQ_INT(s.st->begin(s.st, &info, &s.tx, &s.err), 0);
+  if (s.tx) s.tx->abort(s.tx, &tot, ES_INGEST_CANCELLED, "gone");
   CHECK_STR(
       query_text(
-          path,
+          s.path,
           "SELECT group_concat(coalesce(client, '-'), '|') FROM (SELECT client FROM ingest_log "
           "ORDER BY id)",
           t, sizeof(t)),
       "token:ci cert:CN=loader-1|token:other|-");
-  es_chunk_free(&c);
-  es_store_close(st);
+  skill_stream_close(&s);
 }
 
 /* A file written before ingest_log had `client`: opening it adds the column, keeps the old rows
@@ -658,19 +643,8 @@ static void test_client_upgrade(void) {
   if ((st = open_store(path))) es_store_close(st); /* opened again: nothing to add, no error */
 }
 
-static void rm_tree(void) {
-  char cmd[300];
-  snprintf(cmd, sizeof(cmd), "rm -rf '%s'", tmpdir);
-  if (system(cmd) != 0) fprintf(stderr, "could not remove %s\n", tmpdir);
-}
-
 int main(void) {
-  const char *base = getenv("TMPDIR");
-  snprintf(tmpdir, sizeof(tmpdir), "%s/es-store-XXXXXX", base && *base ? base : "/tmp");
-  if (!mkdtemp(tmpdir)) {
-    perror("mkdtemp");
-    return 1;
-  }
+  td_make(tmpdir, sizeof(tmpdir), "store");
   test_round_trip();
   test_upsert();
   test_abort();
@@ -681,6 +655,6 @@ int main(void) {
   test_client_column();
   test_client_upgrade();
   bench();
-  rm_tree();
+  td_remove(tmpdir);
   return tap_done("test_store_sqlite");
 }

@@ -11,6 +11,7 @@
 #include "auth/tokenset.h"
 #include "core/readfile.h"
 #include "tap.h"
+#include "tmpdir.h"
 
 /* The hex SHA-256 of "secret-one" and "secret-two". */
 static char h1[65], h2[65];
@@ -191,14 +192,11 @@ static void write_file(const char *path, const char *text) {
 
 /* A reload replaces the set; a reload of a bad (or vanished) file keeps the old one. */
 static void test_tokenset_reload(void) {
-  char dir[] = "/tmp/es-tokens-XXXXXX", path[64], text[512];
+  char dir[200], path[256], text[512];
   es_tokenset *s = NULL;
   es_token who;
   es_error err;
-  if (!mkdtemp(dir)) {
-    CHECK(0);
-    return;
-  }
+  td_make(dir, sizeof(dir), "tokens");
   snprintf(path, sizeof(path), "%s/t", dir);
   snprintf(text, sizeof(text), "one %s\n", h1);
   write_file(path, text);
@@ -221,7 +219,7 @@ static void test_tokenset_reload(void) {
   CHECK(es_tokenset_check(s, "secret-two", 10, &who) == 0);
   es_tokenset_free(s);
   CHECK(es_tokenset_open(path, &s, &err) == ES_ENOTFOUND && s == NULL);
-  rmdir(dir);
+  td_remove(dir);
 }
 
 static int is_hex64(const char *s) {
@@ -234,16 +232,13 @@ static int is_hex64(const char *s) {
 /* `token new`: the file is made 0600, holds the hash and never the token, takes further tokens,
    refuses a name twice and will not append to a file that is not a token file. */
 static void test_add(void) {
-  char dir[] = "/tmp/es-tokens-XXXXXX", path[64], tok1[ES_TOKENS_TEXT], tok2[ES_TOKENS_TEXT];
+  char dir[200], path[256], tok1[ES_TOKENS_TEXT], tok2[ES_TOKENS_TEXT];
   char *text = NULL;
   es_token_list l = {NULL, 0};
   es_error err;
   struct stat st;
   uint32_t mask = 0;
-  if (!mkdtemp(dir)) {
-    CHECK(0);
-    return;
-  }
+  td_make(dir, sizeof(dir), "tokens");
   snprintf(path, sizeof(path), "%s/tokens", dir);
   CHECK(es_tokens_add(path, "first", ES_TOKENS_ALL_DOMAINS, tok1, &err) == 0);
   CHECK(stat(path, &st) == 0 && (st.st_mode & 0777) == 0600);
@@ -274,8 +269,7 @@ static void test_add(void) {
   write_file(path, "not a token file\n");
   CHECK(es_tokens_add(path, "fourth", ES_TOKENS_ALL_DOMAINS, tok1, &err) == ES_EINVAL);
   CHECK_CONTAINS(err.msg, ":1: expected NAME SHA256HEX");
-  unlink(path);
-  rmdir(dir);
+  td_remove(dir);
 }
 
 int main(void) {

@@ -4,17 +4,15 @@
 #include <string.h>
 
 #include "core/validate.h"
+#include "rowfix.h"
 #include "tap.h"
 
+/* A recruit row with empty texts and a vector of dim values 0.5. */
 static es_value *recruit_row(es_chunk *c, const char *id, int years, size_t dim) {
-  es_value *row = es_chunk_add_row(c, 0);
+  float *v = es_arena_calloc(&c->arena, dim ? dim : 1, sizeof(float));
   size_t k;
-  row[0].s = es_arena_strndup(&c->arena, id, strlen(id));
-  row[2].i = years;
-  row[5].vec.n = dim;
-  row[5].vec.v = es_arena_calloc(&c->arena, dim ? dim : 1, sizeof(float));
-  for (k = 0; k < dim; k++) row[5].vec.v[k] = 0.5f;
-  return row;
+  for (k = 0; k < dim; k++) v[k] = 0.5f;
+  return fx_recruit(c, 0, id, "", years, "", "", v, dim);
 }
 
 /* What a peer's strings must be: UTF-8 without NUL, the offending byte's offset reported. */
@@ -52,25 +50,30 @@ static void test_text_check(void) {
   CHECK_EQ_INT(es_utf8_cut("\xe4\xb8\xad", 3, 2), 0);
 }
 
-int main(void) {
-  es_chunk c;
-  es_error err;
+/* Upper case is folded in place; anything not 8-4-4-4-12 hex digits is refused. */
+static void test_uuid(void) {
+  static const char *const bad[] = {"0190a8c2abcd-7ef0-8000-00000000000f0",
+                                    "0190a8c2-abcd-7ef0-8000-00000000000g",
+                                    "0190a8c2-abcd-7ef0-8000-00000000000f-",
+                                    "0190a8c2-abcd-7ef0-8000-00000000000", /* 35 */
+                                    "0190a8c2-abcd-7ef0-8000-00000000000\xc3",
+                                    "0190a8c2-abcd-7ef0-8000+00000000000f",
+                                    "0190a8c2-abcd-7ef0-8000-00000000000G",
+                                    "-190a8c2-abcd-7ef0-8000-00000000000f",
+                                    ""};
   char u[] = "0190A8C2-ABCD-7EF0-8000-00000000000F";
-  es_value *row;
+  size_t i;
   CHECK_EQ_INT(es_uuid_normalize(u), 0);
   CHECK_STR(u, "0190a8c2-abcd-7ef0-8000-00000000000f");
-  {
-    char bad[] = "0190a8c2abcd-7ef0-8000-00000000000f0";
-    CHECK(es_uuid_normalize(bad) != 0);
+  for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+    char s[64]; /* es_uuid_normalize writes: a copy of the case */
+    snprintf(s, sizeof(s), "%s", bad[i]);
+    tap_check(es_uuid_normalize(s) != 0, __FILE__, __LINE__, "es_uuid_normalize(\"%s\") took it",
+              bad[i]);
   }
-  {
-    char bad[] = "0190a8c2-abcd-7ef0-8000-00000000000g";
-    CHECK(es_uuid_normalize(bad) != 0);
-  }
-  {
-    char bad[] = "0190a8c2-abcd-7ef0-8000-00000000000f-";
-    CHECK(es_uuid_normalize(bad) != 0);
-  }
+}
+
+static void test_utf8_valid(void) {
   CHECK(es_utf8_valid("백엔드", strlen("백엔드")));
   CHECK(!es_utf8_valid("\xc0\xaf", 2));         /* overlong '/' */
   CHECK(!es_utf8_valid("\xed\xa0\x80", 3));     /* surrogate */
@@ -87,50 +90,35 @@ int main(void) {
       es_utf8_valid("0123456\xc3\xa9"
                     "abcdef",
                     15)); /* a 2-byte sequence across two words */
-  {
-    char bad[] = "0190a8c2-abcd-7ef0-8000-00000000000";
-    CHECK(es_uuid_normalize(bad) != 0);
-  } /* 35 */
-  {
-    char bad[] = "0190a8c2-abcd-7ef0-8000-00000000000\xc3";
-    CHECK(es_uuid_normalize(bad) != 0);
-  }
-  {
-    char bad[] = "0190a8c2-abcd-7ef0-8000+00000000000f";
-    CHECK(es_uuid_normalize(bad) != 0);
-  }
-  {
-    char bad[] = "0190a8c2-abcd-7ef0-8000-00000000000G";
-    CHECK(es_uuid_normalize(bad) != 0);
-  }
-  {
-    char bad[] = "-190a8c2-abcd-7ef0-8000-00000000000f";
-    CHECK(es_uuid_normalize(bad) != 0);
-  }
-  {
-    char bad[] = "";
-    CHECK(es_uuid_normalize(bad) != 0);
-  }
-  {
-    /* Inf or NaN anywhere: in a full 64-value block, in the tail, first and last. */
-    static const size_t at[] = {0, 63, 64, 200, 383, 384, 399};
-    size_t i;
-    for (i = 0; i < sizeof(at) / sizeof(at[0]); i++) {
-      char want[48];
-      es_chunk_init(&c, es_domain_find("recruit"));
-      row = recruit_row(&c, "0190a8c2-abcd-7ef0-8000-00000000000f", 1, 400);
-      row[5].vec.v[at[i]] = i % 2 ? NAN : -INFINITY;
-      CHECK_EQ_INT(es_validate_chunk(&c, 400, 3, 1000, &err), ES_EINVAL);
-      snprintf(want, sizeof(want), "value %zu is not finite", at[i]);
-      CHECK_CONTAINS(err.msg, want);
-      CHECK_CONTAINS(err.msg, "chunk 3, row 1000:"); /* rows counted from first_row */
-      row[5].vec.v[at[i]] = 3.4e38f;                 /* the largest finite values pass */
-      row[5].vec.v[399 - at[i] % 400] = -3.4e38f;
-      CHECK_EQ_INT(es_validate_chunk(&c, 400, 3, 0, &err), 0);
-      es_chunk_free(&c);
-    }
-  }
+}
 
+/* Inf or NaN anywhere: in a full 64-value block, in the tail, first and last. */
+static void test_non_finite(void) {
+  static const size_t at[] = {0, 63, 64, 200, 383, 384, 399};
+  es_chunk c;
+  es_error err;
+  size_t i;
+  for (i = 0; i < sizeof(at) / sizeof(at[0]); i++) {
+    char want[48];
+    es_value *row;
+    es_chunk_init(&c, es_domain_find("recruit"));
+    row = recruit_row(&c, "0190a8c2-abcd-7ef0-8000-00000000000f", 1, 400);
+    row[5].vec.v[at[i]] = i % 2 ? NAN : -INFINITY;
+    CHECK_EQ_INT(es_validate_chunk(&c, 400, 3, 1000, &err), ES_EINVAL);
+    snprintf(want, sizeof(want), "value %zu is not finite", at[i]);
+    CHECK_CONTAINS(err.msg, want);
+    CHECK_CONTAINS(err.msg, "chunk 3, row 1000:"); /* rows counted from first_row */
+    row[5].vec.v[at[i]] = 3.4e38f;                 /* the largest finite values pass */
+    row[5].vec.v[399 - at[i] % 400] = -3.4e38f;
+    CHECK_EQ_INT(es_validate_chunk(&c, 400, 3, 0, &err), 0);
+    es_chunk_free(&c);
+  }
+}
+
+static void test_rows(void) {
+  es_chunk c;
+  es_error err;
+  es_value *row;
   es_chunk_init(&c, es_domain_find("recruit"));
   recruit_row(&c, "0190A8C2-ABCD-7EF0-8000-00000000000F", 3, 4);
   CHECK_EQ_INT(es_validate_chunk(&c, 4, 1, 0, &err), 0);
@@ -166,7 +154,13 @@ int main(void) {
   CHECK_EQ_INT(es_validate_chunk(&c, 0, 1, 0, &err), ES_EINVAL);
   CHECK_CONTAINS(err.msg, "field 'skill': must not be empty");
   es_chunk_free(&c);
+}
 
+int main(void) {
+  test_uuid();
+  test_utf8_valid();
+  test_non_finite();
+  test_rows();
   test_text_check();
   return tap_done("test_validate");
 }

@@ -91,7 +91,7 @@ static int body(es_pq_col *c, const es_pq_page *pg, uint32_t lv, const uint8_t *
     if ((rc = es_pq_codec_check_size(c->codec, src + lv, n, want, pg->off, err))) return rc;
     if (reserve(c, b = in_place_buffer(c), pg->usize)) return es_pq_oom(err);
     if (lv) memcpy(b->p, src, lv);
-    es_pq_in in = {src + lv, n, c->mapped, 0, 0};
+    es_pq_in in = {src + lv, n, c->mapped, 0, 0, 0};
     if ((rc = es_pq_decompress(c->codec, &in, b->p + lv, want, pg->off, err))) return rc;
   }
   c->decoded = 0;
@@ -130,7 +130,7 @@ static void start_ahead(es_pq_col *c) {
       reserve(c, b, pg->usize))
     return;
   if (lv) memcpy(b->p, c->file + pg->body, lv);
-  es_pq_in in = {c->file + pg->body + lv, pg->csize - lv, c->mapped, 0, 0};
+  es_pq_in in = {c->file + pg->body + lv, pg->csize - lv, c->mapped, 0, 0, 0};
   es_pq_ahead_start(&c->ahead, c->codec, &in, b->p + lv, pg->usize - lv, pg->off);
   c->ahead_on = 1;
 }

@@ -24,6 +24,7 @@ void es_pq_in_drop(es_pq_in *in, size_t used) {
   if (hi <= lo) return;
   madvise((void *)lo, hi - lo, MADV_DONTNEED);
   in->dropped += hi - lo;
+  in->drops++;
   in->gone = (size_t)(hi - (uintptr_t)in->p);
 }
 

@@ -118,6 +118,52 @@ static void test_lz4_one_literal_run(const uint8_t *plain) {
   free(out);
 }
 
+/* n bytes as one gzip member (wbits 15 + 16) or zlib stream (15) at out; its size. */
+static size_t deflate_as(const uint8_t *src, size_t n, int wbits, uint8_t *out, size_t cap) {
+  z_stream zs;
+  size_t len;
+  memset(&zs, 0, sizeof(zs));
+  if (deflateInit2(&zs, 1, Z_DEFLATED, wbits, 8, Z_DEFAULT_STRATEGY) != Z_OK) return 0;
+  zs.next_in = (Bytef *)(uintptr_t)src;
+  zs.avail_in = (uInt)n;
+  zs.next_out = out;
+  zs.avail_out = (uInt)cap;
+  len = deflate(&zs, Z_FINISH) == Z_STREAM_END ? zs.total_out : 0;
+  deflateEnd(&zs);
+  return len;
+}
+
+static int gunzip(const uint8_t *comp, size_t n, uint8_t *out, size_t want) {
+  es_error err;
+  es_pq_in in = {comp, n, 0, 0, 0, 0};
+  return es_pq_decompress(ES_PQ_GZIP, &in, out, want, 0, &err);
+}
+
+/* A GZIP page of several members (as gunzip reads concatenated files), the first a zlib stream
+   even: one page; a damaged checksum, bytes after the last member, a member short: refused. */
+static void test_gzip_members(const uint8_t *plain) {
+  size_t half = 100000, cap = 2 * half + 4096, a, b;
+  uint8_t *comp = malloc(cap + 16), *out = malloc(2 * half + 1);
+  if (!comp || !out) abort();
+  a = deflate_as(plain, half, 15, comp, cap);
+  b = deflate_as(plain + half, half, 15 + 16, comp + a, cap - a);
+  CHECK(a && b);
+  CHECK_EQ_INT(gunzip(comp, a + b, out, 2 * half), 0);
+  CHECK(memcmp(out, plain, 2 * half) == 0);
+  CHECK(gunzip(comp, a + b, out, 2 * half + 1) != 0); /* more than the members hold */
+  CHECK(gunzip(comp, a + b, out, 2 * half - 1) != 0); /* less */
+  CHECK(gunzip(comp, a, out, 2 * half) != 0);         /* the second member missing */
+  comp[a + b] = 0;
+  CHECK(gunzip(comp, a + b + 1, out, 2 * half) != 0); /* a byte after the last member */
+  comp[a + b - 8] ^= 1;                               /* the gzip trailer's CRC-32 */
+  CHECK(gunzip(comp, a + b, out, 2 * half) != 0);
+  comp[a + b - 8] ^= 1;
+  comp[a - 1] ^= 1; /* the zlib trailer's Adler-32 */
+  CHECK(gunzip(comp, a + b, out, 2 * half) != 0);
+  free(comp);
+  free(out);
+}
+
 int main(void) {
   static const int codecs[] = {ES_PQ_SNAPPY, ES_PQ_GZIP, ES_PQ_ZSTD, ES_PQ_BROTLI, ES_PQ_LZ4_RAW};
   size_t cap = PLAIN_SIZE + PLAIN_SIZE / 4 + 65536;
@@ -127,6 +173,7 @@ int main(void) {
   for (size_t i = 0; i < sizeof(codecs) / sizeof(codecs[0]); i++)
     one_codec(codecs[i], plain, comp, cap, out);
   test_lz4_one_literal_run(plain);
+  test_gzip_members(plain);
   free(plain);
   free(comp);
   free(out);

@@ -8,7 +8,7 @@ PKGS="build-essential cmake pkg-config libgrpc-dev protobuf-c-compiler libprotob
 libsqlite3-dev sqlite3 libpq-dev libmicrohttpd-dev python3-grpcio python3-grpc-tools
 postgresql-15 postgresql-client-15 python3-pandas python3-numpy chromium
 help2man man-db dpkg-dev lintian clang libclang-rt-14-dev python3-h2 zlib1g-dev
-libssl-dev openssl curl clang-format libsnappy-dev libzstd-dev liblz4-dev libbrotli-dev
+libssl-dev openssl curl clang-format libsnappy-dev libzstd-dev liblz4-dev libbrotli-dev libisal-dev
 zstd nginx"
 # node and npm fetch PGlite (pgvector) for tests/integration/test_pgvector.py and the Parquet
 # writers for test_parquet.py. A node that brings its own npm (NodeSource's nodejs, which

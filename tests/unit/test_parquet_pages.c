@@ -84,6 +84,11 @@ static void page(pqb *f, const page_spec *ps) {
 
 /* Reads every value of an INT32 column chunk file[4, f->n) as int64; returns the count or the
    negative error. */
+/* After read_ints: the bytes its page buffers took fresh from the kernel (zero-filled on first
+   write), and what the buffer holding less held at the end. */
+static uint64_t last_fresh;
+static size_t last_idle;
+
 static long read_ints(const pqb *f, int codec, int max_def, int64_t num_values, int64_t *out,
                       es_error *err) {
   es_pq_colspec spec;
@@ -111,6 +116,8 @@ static long read_ints(const pqb *f, int codec, int max_def, int64_t num_values, 
     n += (long)present;
     c.ib = c.nb;
   }
+  last_fresh = c.pb[0].fresh + c.pb[1].fresh;
+  last_idle = c.pb[0].touched < c.pb[1].touched ? c.pb[0].touched : c.pb[1].touched;
   es_pq_col_free(&c);
   return rc < 0 ? rc : n;
 }
@@ -285,10 +292,10 @@ static void test_empty_compressed_page(void) {
   pqb_free(&f);
 }
 
-/* Pages over ES_PQ_AHEAD_MIN are decompressed ahead on another thread: values come out in order
-   across them, and a corrupt page is still reported when (and only when) it is reached. */
-/* Pages of PER values decompressed ahead: at once (PER * 4 <= ES_PQ_AHEAD_MAX), or bigger ones
-   only once the page being read has ES_PQ_AHEAD_LEFT left; either way read in order. */
+/* Pages of PER values: from ES_PQ_AHEAD_MIN to ES_PQ_AHEAD_MAX bytes decompressed ahead on
+   another thread, bigger ones in place; either way values come out in order, a corrupt page is
+   reported when (and only when) it is reached, and big pages reuse one buffer: fresh memory
+   for one page, not for each (the kernel's zero-fill cost more than snappy). */
 static void test_ahead(long PER) {
   enum { PAGES = 3 };
   uint8_t *body = malloc((size_t)PER * 4);
@@ -310,6 +317,10 @@ static void test_ahead(long PER) {
     CHECK_EQ_INT(read_ints(&f, codec, 0, (int64_t)PER * PAGES, out, &err), (long)PER * PAGES);
     for (i = 0; i < (long)PER * PAGES; i++) bad += out[i] != i;
     CHECK_EQ_INT(bad, 0);
+    if (PER * 4 > (long)ES_PQ_AHEAD_MAX) {
+      CHECK(last_fresh < (uint64_t)PER * 4 * 2);
+      CHECK_EQ_INT(last_idle, 0);
+    }
     /* The last page's compressed blocks damaged (zstd: snappy would take most bytes as literal
        data): the error comes from the decompression ahead, when its page is reached. */
     if (codec == ES_PQ_ZSTD) {
@@ -323,7 +334,36 @@ static void test_ahead(long PER) {
   free(out);
 }
 
+/* A big page, one decompressed ahead, a big one: the last goes into the buffer the first used,
+   so the idle buffer holds no more than the page decompressed ahead (not two big pages). */
+static void test_mixed_sizes(void) {
+  const long per[3] = {ES_PQ_AHEAD_MAX / 4 + 1000, ES_PQ_AHEAD_MIN / 4 + 1000,
+                       ES_PQ_AHEAD_MAX / 4 + 1000};
+  long total = per[0] + per[1] + per[2], i, bad = 0, at = 0;
+  uint8_t *body = malloc((size_t)per[0] * 4);
+  int64_t *out = malloc((size_t)total * 8);
+  pqb f = {0};
+  es_error err;
+  int k;
+  if (!body || !out) abort();
+  pqb_bytes(&f, "PAR1", 4);
+  for (k = 0; k < 3; k++) {
+    page_spec ps = {ES_PQ_DATA_PAGE, ES_PQ_SNAPPY, ES_PQ_PLAIN, per[k], 0, body, 0, 0, 0, 0};
+    ps.n = plain_ints(body, (int)at, (int)per[k]);
+    page(&f, &ps);
+    at += per[k];
+  }
+  CHECK_EQ_INT(read_ints(&f, ES_PQ_SNAPPY, 0, total, out, &err), total);
+  for (i = 0; i < total; i++) bad += out[i] != i;
+  CHECK_EQ_INT(bad, 0);
+  CHECK(last_idle <= ES_PQ_AHEAD_MAX);
+  pqb_free(&f);
+  free(body);
+  free(out);
+}
+
 int main(void) {
+  test_mixed_sizes();
   test_ahead(ES_PQ_AHEAD_MIN / 4 + 1000);
   test_ahead(ES_PQ_AHEAD_MAX / 4 + 1000);
   test_empty_compressed_page();

@@ -2,7 +2,6 @@
    the header states. */
 #include "load/parquet/codec.h"
 
-#include <lz4.h>
 #include <snappy-c.h>
 #include <string.h>
 #include <zstd.h>
@@ -84,10 +83,7 @@ int es_pq_decompress(int codec, es_pq_in *in, uint8_t *dst, size_t want, uint64_
   case ES_PQ_SNAPPY: ok = es_pq_snappy_stream(in, dst, want) == 0; break;
   case ES_PQ_GZIP: ok = es_pq_gzip_stream(in, dst, want) == 0; break;
   case ES_PQ_ZSTD: ok = es_pq_zstd_stream(in, dst, want) == 0; break;
-  case ES_PQ_LZ4_RAW: /* the LZ4 block format has no streaming decoder: its input stays whole */
-    ok = n <= INT32_MAX && want <= INT32_MAX &&
-         LZ4_decompress_safe((const char *)in->p, (char *)dst, (int)n, (int)want) == (int)want;
-    break;
+  case ES_PQ_LZ4_RAW: ok = es_pq_lz4_stream(in, dst, want) == 0; break;
   case ES_PQ_BROTLI: ok = es_pq_brotli_stream(in, dst, want) == 0; break;
   default: return es_pq_codec_check(codec, off, err);
   }

@@ -33,7 +33,7 @@ int es_pq_col_open(es_pq_col *c, const es_pq_colspec *spec, const es_pq_chunk *c
                    const uint8_t *file, int mapped, const uint64_t *budget, es_error *err) {
   int rc;
   es_pq_ahead_wait(&c->ahead, NULL); /* one left running by an error in the last chunk */
-  c->ahead_on = c->ahead_due = c->decoded = 0;
+  c->ahead_on = c->decoded = 0;
   es_pq_dict_free(&c->dict);
   c->spec = spec;
   c->file = file;
@@ -56,7 +56,17 @@ int es_pq_col_open(es_pq_col *c, const es_pq_colspec *spec, const es_pq_chunk *c
    do not map fresh memory (and fault it in) each time. */
 static int reserve(es_pq_col *c, es_pq_pagebuf *b, size_t need) {
   if (need > c->largest) c->largest = need;
-  return es_pq_pagebuf_reserve(b, c->largest);
+  return es_pq_pagebuf_reserve(b, need, c->largest);
+}
+
+/* A page decompressed in place goes into the buffer that holds the most already (its memory is
+   reused, not faulted in afresh), and the other one keeps no more than a page decompressed
+   ahead does: two big pages are never resident at once (issue 13's bound is 64 MiB plus one
+   page). Nothing is decompressing ahead at this point. */
+static es_pq_pagebuf *in_place_buffer(es_pq_col *c) {
+  if (c->pb[!c->cur].touched > c->pb[c->cur].touched) c->cur = !c->cur;
+  if (c->pb[!c->cur].touched > ES_PQ_AHEAD_MAX) es_pq_pagebuf_drop(&c->pb[!c->cur]);
+  return &c->pb[c->cur];
 }
 
 /* The page's bytes: in the file when stored uncompressed, else decompressed into the current
@@ -67,7 +77,7 @@ static int body(es_pq_col *c, const es_pq_page *pg, uint32_t lv, const uint8_t *
                 es_error *err) {
   const uint8_t *src = c->file + pg->body;
   size_t n = pg->csize - lv, want = pg->usize - lv;
-  es_pq_pagebuf *b = &c->pb[c->cur];
+  es_pq_pagebuf *b;
   int rc;
   if (c->codec == ES_PQ_UNCOMPRESSED || !pg->compressed) {
     if (n != want)
@@ -79,50 +89,48 @@ static int body(es_pq_col *c, const es_pq_page *pg, uint32_t lv, const uint8_t *
   }
   if (!c->decoded) {
     if ((rc = es_pq_codec_check_size(c->codec, src + lv, n, want, pg->off, err))) return rc;
-    if (reserve(c, b, pg->usize)) return es_pq_oom(err);
+    if (reserve(c, b = in_place_buffer(c), pg->usize)) return es_pq_oom(err);
     if (lv) memcpy(b->p, src, lv);
-    es_pq_in in = {src + lv, n, c->mapped, 0, 0};
+    es_pq_in in = {src + lv, n, c->mapped, 0, 0, 0};
     if ((rc = es_pq_decompress(c->codec, &in, b->p + lv, want, pg->off, err))) return rc;
   }
   c->decoded = 0;
   release(c, pg->body + pg->csize); /* the compressed page is not needed any more */
-  *out = b->p;
+  *out = c->pb[c->cur].p;
   *len = pg->usize;
   return 0;
 }
 
-/* Whether the current page's memory shrinks as it is read: its fixed-width PLAIN values (the
-   vector's floats) go back as they are read (refill). */
+/* Whether the current page's values go back as they are read: fixed-width PLAIN values (the
+   vector's floats) of a page stored uncompressed, read in the file mapping (refill). */
 static int shrinking(const es_pq_col *c) {
-  return c->vals.enc == ES_PQ_PLAIN && c->vals.type != ES_PQ_BYTE_ARRAY;
+  return c->vals.enc == ES_PQ_PLAIN && c->vals.type != ES_PQ_BYTE_ARRAY &&
+         (uintptr_t)c->values - (uintptr_t)c->file < c->end;
 }
 
-/* The next page, when it is a big compressed data page, is decompressed into the other buffer
-   on another thread meanwhile: at once when it is small (late: 0), or (late: 1) once the
-   current page, shrinking as it is read, has less than ES_PQ_AHEAD_LEFT left, so that the two
-   pages together stay near one page. Anything wrong with it is left for load_page to find and
-   report in order. */
-static void start_ahead(es_pq_col *c, int late) {
+/* The next page, when it is a compressed data page of ES_PQ_AHEAD_MIN to ES_PQ_AHEAD_MAX
+   bytes, is decompressed into the other buffer on another thread meanwhile. A bigger one is
+   decompressed in place when its turn comes: ahead, it would be a second whole page in memory
+   (and handing the current one back as it is read, to make room, costs the kernel's zero-fill
+   of every page decompressed, more than the decompression itself). Anything wrong with it is
+   left for load_page to find and report in order. */
+static void start_ahead(es_pq_col *c) {
   es_pq_page *pg = &c->next;
   es_pq_pagebuf *b = &c->pb[!c->cur];
   es_error ignored;
   uint32_t lv;
-  c->ahead_due = 0;
   if (c->pos >= c->end || es_pq_page_read(c->file, c->pos, c->end, pg, &ignored)) return;
   if ((pg->type != ES_PQ_DATA_PAGE && pg->type != ES_PQ_DATA_PAGE_V2) || !pg->num_values ||
-      pg->usize < ES_PQ_AHEAD_MIN || c->codec == ES_PQ_UNCOMPRESSED || !pg->compressed)
+      pg->usize < ES_PQ_AHEAD_MIN || pg->usize > ES_PQ_AHEAD_MAX ||
+      c->codec == ES_PQ_UNCOMPRESSED || !pg->compressed)
     return;
-  if (pg->usize > ES_PQ_AHEAD_MAX && !late) {
-    c->ahead_due = shrinking(c); /* else it is decompressed in place, when its turn comes */
-    return;
-  }
   lv = pg->type == ES_PQ_DATA_PAGE_V2 ? pg->rep_len + pg->def_len : 0;
   if (es_pq_codec_check_size(c->codec, c->file + pg->body + lv, pg->csize - lv, pg->usize - lv,
                              pg->off, &ignored) ||
       reserve(c, b, pg->usize))
     return;
   if (lv) memcpy(b->p, c->file + pg->body, lv);
-  es_pq_in in = {c->file + pg->body + lv, pg->csize - lv, c->mapped, 0, 0};
+  es_pq_in in = {c->file + pg->body + lv, pg->csize - lv, c->mapped, 0, 0, 0};
   es_pq_ahead_start(&c->ahead, c->codec, &in, b->p + lv, pg->usize - lv, pg->off);
   c->ahead_on = 1;
 }
@@ -231,7 +239,7 @@ static int load_page(es_pq_col *c, es_error *err) {
     c->data_seen = 1;
     if (!pg.num_values) continue;
     if ((rc = start_data(c, &pg, err))) return rc;
-    start_ahead(c, 0);
+    start_ahead(c);
     return 1;
   }
 }
@@ -250,13 +258,7 @@ static int refill(es_pq_col *c, es_error *err) {
   c->ib = 0;
   /* The fixed-width values read so far (the vector's floats) are not needed again: a page
      stored uncompressed is read in the file, whose pages go back as for a page behind. */
-  if (shrinking(c)) {
-    if ((uintptr_t)c->values - (uintptr_t)c->file < c->end)
-      release(c, (uint64_t)(c->vals.p - c->file));
-    else
-      es_pq_pagebuf_release(&c->pb[c->cur], c->values, c->vals.p);
-    if (c->ahead_due && (size_t)(c->vals.end - c->vals.p) <= ES_PQ_AHEAD_LEFT) start_ahead(c, 1);
-  }
+  if (shrinking(c)) release(c, (uint64_t)(c->vals.p - c->file));
   return 0;
 }
 

@@ -23,10 +23,8 @@
 #define ES_PQ_AHEAD_MIN ((uint32_t)4 << 20)
 /* ... and at most this big: ahead, it is a second whole page in memory beside the one being
    read, which for DuckDB's 100 MiB vector pages would double the reader's peak (issue 13's
-   bound is 64 MiB plus one page). */
+   bound is 64 MiB plus one page). A bigger one is decompressed in place when its turn comes. */
 #define ES_PQ_AHEAD_MAX ((uint32_t)16 << 20)
-/* A bigger one only once the page being read, shrinking as it is read, has this much left. */
-#define ES_PQ_AHEAD_LEFT ((size_t)32 << 20)
 
 typedef struct es_pq_col {
   const es_pq_colspec *spec;
@@ -43,7 +41,6 @@ typedef struct es_pq_col {
   es_pq_ahead ahead;     /* the next page being decompressed into pb[!cur] ... */
   es_pq_page next;       /* ... whose header this is */
   int ahead_on;          /* (whether there is one) */
-  int ahead_due;         /* the next page is to be decompressed ahead later (start_ahead) */
   int decoded;           /* the page being started was decompressed ahead */
   const uint8_t *values; /* where the current page's values start */
   uint64_t page_off;     /* the current page's offset, for messages */

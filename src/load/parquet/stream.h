@@ -23,6 +23,7 @@ typedef struct es_pq_in {
                      fault in again from the file if touched) */
   size_t gone;    /* p's bytes before this were dropped ... */
   size_t dropped; /* ... this many of them in all (whole pages; the tests count them) */
+  size_t drops;   /* how many times some went back (the tests count them too) */
 } es_pq_in;
 
 /* The first used bytes were consumed: the whole pages among them not dropped yet go. */
@@ -33,6 +34,8 @@ int es_pq_gzip_stream(es_pq_in *in, uint8_t *dst, size_t want);
 int es_pq_brotli_stream(es_pq_in *in, uint8_t *dst, size_t want);
 /* snappy_stream.cc: libsnappy's only incremental-input interface is C++ (snappy::Source). */
 int es_pq_snappy_stream(es_pq_in *in, uint8_t *dst, size_t want);
+/* lz4raw.c: one LZ4 block (LZ4_RAW), which liblz4 decodes only whole. */
+int es_pq_lz4_stream(es_pq_in *in, uint8_t *dst, size_t want);
 
 #ifdef __cplusplus
 }

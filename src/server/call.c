@@ -43,16 +43,14 @@ static int wait_for(es_call *c, void *tag) {
   return ok;
 }
 
-/* No message completed within idle_s: the call is ended here with DEADLINE_EXCEEDED (which
-   also fails the receive), and the stream is told why. */
+/* No message completed within idle_s. The call is not ended here: the stream first records its
+   end in the store, then es_call_finish cancels the call with this status, so a client told
+   DEADLINE_EXCEEDED already finds the stream in the ingest log. The receive stays under way. */
 static int end_idle(es_call *c, es_error *err) {
-  char why[160];
-  snprintf(why, sizeof(why), "stream idle: no complete message for %g s (--idle-timeout %g)",
-           c->idle_s, c->idle_s);
-  grpc_call_cancel_with_status(c->call, GRPC_STATUS_DEADLINE_EXCEEDED, why, NULL);
-  c->finished = 1; /* the status went out with the cancel */
-  if (!c->recv_done) wait_for(c, TAG_RECV);
-  return es_err_set(err, ES_EDEADLINE, "%s", why);
+  c->idle_ended = 1;
+  return es_err_set(err, ES_EDEADLINE,
+                    "stream idle: no complete message for %g s (--idle-timeout %g)", c->idle_s,
+                    c->idle_s);
 }
 
 /* Waits for the receive under way, at most idle_s seconds when that is set. */
@@ -113,12 +111,8 @@ int es_call_recv_wait(es_call *c, grpc_byte_buffer **bb, es_error *err) {
   *bb = NULL;
   if (!c->recv_started) return es_err_set(err, ES_EINTERNAL, "no receive under way");
   rc = wait_recv(c, err);
+  if (rc) return rc; /* idle: the receive still owns recv_bb until the call is cancelled */
   c->recv_started = 0;
-  if (rc) {
-    if (c->recv_bb) grpc_byte_buffer_destroy(c->recv_bb);
-    c->recv_bb = NULL;
-    return rc;
-  }
   *bb = c->recv_bb;
   c->recv_bb = NULL;
   if (!c->recv_ok) {
@@ -159,14 +153,25 @@ int es_call_gone(es_call *c) {
   return c->close_done && c->cancelled;
 }
 
+/* An idle call's receive is still waiting for a message that is not coming: only a cancel ends
+   it, and the cancel carries the status (no trailers: an idle stream has no row to name). */
+static int finish_idle(es_call *c, grpc_status_code code, const char *details) {
+  grpc_call_cancel_with_status(c->call, code, details ? details : "", NULL);
+  c->finished = 1;
+  if (!c->recv_done) wait_for(c, TAG_RECV);
+  return ES_ECANCELLED; /* the call ended without a status of ours sent by a batch */
+}
+
 int es_call_finish(es_call *c, grpc_status_code code, const char *details, const void *resp,
                    size_t resp_len) {
   grpc_op ops[4];
   size_t n = 0;
-  grpc_slice msg_slice, details_slice = grpc_slice_from_copied_string(details ? details : "");
+  grpc_slice msg_slice, details_slice;
   grpc_byte_buffer *msg = NULL;
   grpc_call_error e;
   int ok = 0;
+  if (c->idle_ended) return finish_idle(c, code, details);
+  details_slice = grpc_slice_from_copied_string(details ? details : "");
   c->finished = 1;
   if (!c->initial_sent) op_init(&ops[n++], GRPC_OP_SEND_INITIAL_METADATA);
   c->initial_sent = 1;

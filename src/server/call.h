@@ -20,7 +20,8 @@ typedef struct es_call {
   int finished;     /* status sent, or sending was attempted */
   int recv_started, recv_done, recv_ok; /* the one RECV_MESSAGE of es_call_recv_start */
   grpc_byte_buffer *recv_bb;            /* what it received, until es_call_recv_wait takes it */
-  double idle_s; /* > 0: a receive waited for longer than this ends the call (set after open) */
+  double idle_s;  /* > 0: a receive waited for longer than this ends the call (set after open) */
+  int idle_ended; /* it did: es_call_finish ends the call by cancelling it with the status */
   const grpc_metadata *trailers; /* sent with the status by es_call_finish (may be NULL) */
   size_t ntrailers;
 } es_call;
@@ -35,7 +36,8 @@ int es_call_recv(es_call *c, grpc_byte_buffer **bb, es_error *err);
    lets it arrive meanwhile: gRPC opens the flow-control window for a message only once it is
    asked for one, and without BDP probing the connection window is otherwise 64 KiB. */
 int es_call_recv_start(es_call *c, es_error *err);
-/* ES_EDEADLINE when idle_s passed first: the call was then ended with DEADLINE_EXCEEDED. */
+/* ES_EDEADLINE when idle_s passed first: the receive stays under way, and es_call_finish (which
+   must follow) ends the call with the status it is given, normally DEADLINE_EXCEEDED. */
 int es_call_recv_wait(es_call *c, grpc_byte_buffer **bb, es_error *err);
 /* After a NULL message: 0 only if the client really half-closed. A cancel or deadline also ends
    the message stream; sending initial metadata fails on such a call, a half-closed one takes it. */

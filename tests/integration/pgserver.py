@@ -21,6 +21,7 @@ As a program (for bench/, ctest and manual runs):
 """
 import argparse
 import atexit
+import contextlib
 import csv
 import io
 import json
@@ -265,6 +266,27 @@ class PgServer:
         if check and p.returncode != 0:
             raise RuntimeError("psql failed (%d) on %r:\n%s" % (p.returncode, sql, p.stderr))
         return p
+
+    @contextlib.contextmanager
+    def held(self, db, sql, timeout=30):
+        """Runs sql in a transaction that stays open (its locks held) until the block ends."""
+        argv = [PSQL, "-X", "-q", "-v", "ON_ERROR_STOP=1", "-h", "127.0.0.1", "-p", str(self.port),
+                "-U", SUPERUSER, "-d", db]
+        p = subprocess.Popen(argv, stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
+        try:
+            p.stdin.write("BEGIN;\n%s;\n\\echo held\n" % sql)
+            p.stdin.flush()
+            line = p.stdout.readline()  # psql answers once the statement has its locks, or exits
+            if line.strip() != "held":
+                raise RuntimeError("psql could not run %r (exit %s)" % (sql, p.poll()))
+            yield
+            p.stdin.write("ROLLBACK;\n")
+            p.stdin.close()
+            p.wait(timeout)
+        finally:
+            if p.poll() is None:
+                p.kill()
+                p.wait()
 
     def query(self, db, sql, timeout=300):
         """Rows of a SELECT as lists of str (None for NULL), exact text via COPY ... CSV."""

@@ -8,7 +8,8 @@
            response could not be delivered;
   found 3/4 strings: UTF-8 without NUL, stored and echoed exactly as sent;
   found 5  idle streams (--idle-timeout);  compression bombs (inflated within the limit);
-  found 8  is in test_integrity_memory.py (it cannot run under ASan).
+  found 8  is in test_integrity_memory.py (it cannot run under ASan);
+  CI       an idle stream's status went out before its ingest_log row was written.
 
 Faults are injected with tests/integration/h2raw.py, a raw HTTP/2 client that writes the gRPC
 framing by hand.
@@ -460,6 +461,22 @@ class IdleStreams(ServerCase):
             self.assertEqual(e["status"], "cancelled", e)
             self.assertIn("idle", e["message"])
         self.assertEqual(self.store.count("recruit"), 2)
+
+    def test_ci_idle_status_only_after_its_log_row(self):
+        """Found in CI: the idle status went out before the stream's ingest_log row was written,
+        so a client (or a test) that read the log on DEADLINE_EXCEEDED could miss the row."""
+        code, _, _ = self.send([md(file_name="first.csv"), recruit_chunk(0, 1)])
+        self.assertEqual(code, grpc.StatusCode.OK)  # ingest_log exists from here on
+        with self.store.log_locked():
+            (c, sid), = self.stall(1)
+            # --idle-timeout 1 passes in here; the row cannot be written while the lock is held
+            res = c.wait_result(sid, 4.0)
+            self.assertFalse(res.ended, "the status went out before the stream's log row: %r" % (res,))
+        res = c.wait_result(sid, h.scaled(10))
+        log = [e for e in self.store.ingest_log() if e["file_name"] == "stalled-0.csv"]
+        self.assertEqual(res.status, grpc.StatusCode.DEADLINE_EXCEEDED.value[0], res)
+        self.assertIn("--idle-timeout 1", res.message)
+        self.assertEqual([(e["status"], "idle" in e["message"]) for e in log], [("cancelled", True)])
 
     def test_found5_message_prefix_then_silence_ended(self):
         (c, sid), = self.stall(1, prefix=True)

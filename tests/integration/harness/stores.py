@@ -66,6 +66,10 @@ class Store:
     def total_rows(self):
         return sum(self.count(d) for d in DOMAINS)
 
+    def log_locked(self):
+        """Context manager: while inside, no one else can write ingest_log (it must exist)."""
+        raise NotImplementedError
+
     def destroy(self):
         pass
 
@@ -115,6 +119,16 @@ class SqliteStore(Store):
                 return []
             con.row_factory = sqlite3.Row
             return [dict(r) for r in con.execute("SELECT * FROM ingest_log ORDER BY rowid")]
+
+    @contextlib.contextmanager
+    def log_locked(self):
+        con = sqlite3.connect(self.path, timeout=30, isolation_level=None)
+        try:
+            con.execute("BEGIN IMMEDIATE")  # the write lock, for the whole database
+            yield
+            con.execute("ROLLBACK")
+        finally:
+            con.close()
 
     def destroy(self):
         shutil.rmtree(self.dir, ignore_errors=True)
@@ -199,6 +213,11 @@ class PostgresStore(Store):
                 e[k] = int(e[k]) if e[k] is not None else None
             out.append(e)
         return out
+
+    @contextlib.contextmanager
+    def log_locked(self):
+        with self.pg.held(self.db, "LOCK TABLE ingest_log IN EXCLUSIVE MODE"):
+            yield
 
     def destroy(self):
         if self.owned:

@@ -48,7 +48,7 @@ def write_files(work, rows, dim, codecs):
 
 
 def largest_page_mib(binary, path):
-    """The largest decompressed page of the file, from the reader's debug log (inspect --count)."""
+    """The largest page the reader holds (decompressed, or stored and mapped), from its debug log."""
     env = dict(os.environ, ES_LOG_LEVEL="debug")
     p = subprocess.run([binary, "inspect", "--domain", "recruit", "--file", path, "--count"], env=env,
                        capture_output=True, text=True, check=True)

@@ -10,6 +10,7 @@ and ingests .parquet files. (The spec's Python client from CSV against ours from
 store: test_parquet_interop.py.)"""
 import json
 import os
+import re
 import struct
 import sys
 import unittest
@@ -119,6 +120,19 @@ class Writers(unittest.TestCase):
                     self.assertEqual(len(got), len(want))
                     for i, (g, w) in enumerate(zip(got, want)):
                         self.assertEqual(g, w, "%s %s row %d" % (name, domain, i))
+
+    def test_debug_log_names_the_largest_page_stored_or_decompressed(self):
+        """bench_parquet's RSS bar is 64 MiB plus this page; for a file stored uncompressed it used
+        to be missing (only decompressed pages were counted), so the bar came out as 64 MiB."""
+        floats = 150 * DIM * 4  # every vector of the one row group, in one page
+        for name in ("duckdb-uncompressed", "duckdb-snappy"):
+            with self.subTest(case=name):
+                path = os.path.join(self.dir, "recruit.%s.parquet" % name)
+                p = h.run_cmd(["env", "ES_LOG_LEVEL=debug", h.BIN, "inspect", "--domain", "recruit", "--file", path,
+                               "--count"], proc_timeout=h.scaled(120))
+                pages = re.findall(r"column vector: largest page (\d+) bytes", p.stderr)
+                self.assertEqual(len(pages), 1, p.stderr)
+                self.assertGreaterEqual(int(pages[0]), floats, p.stderr)
 
 
 class RowGroups(unittest.TestCase):

@@ -79,6 +79,7 @@ static int body(es_pq_col *c, const es_pq_page *pg, uint32_t lv, const uint8_t *
   size_t n = pg->csize - lv, want = pg->usize - lv;
   es_pq_pagebuf *b;
   int rc;
+  if (pg->usize > c->largest_read) c->largest_read = pg->usize;
   if (c->codec == ES_PQ_UNCOMPRESSED || !pg->compressed) {
     if (n != want)
       return es_pq_fail(err, pg->off, "an uncompressed page of %zu bytes whose header says %zu", n,

@@ -50,7 +50,8 @@ typedef struct es_pq_col {
   uint8_t *reps, *defs;   /* the batch of levels (reps unused when max_rep is 0) */
   size_t nb, ib;          /* levels in the batch, the next one */
   const uint64_t *budget; /* what the rows may still expand to */
-  size_t largest;         /* largest decompressed page (the buffers' size; the debug log) */
+  size_t largest;         /* largest decompressed page (the buffers' size) */
+  size_t largest_read;    /* largest page read, stored or decompressed (the debug log) */
 } es_pq_col;
 
 /* Starts on chunk ch of column spec in file (mapped: release pages behind). Keeps c's buffers

@@ -47,9 +47,9 @@ static void pq_close(es_loader *l) {
   size_t f;
   if (!p) return;
   for (f = 0; f < ES_MAX_FIELDS; f++) {
-    if (p->cols[f].largest)
+    if (p->cols[f].largest_read)
       es_debug("%s: column %s: largest page %zu bytes", l->path, p->cols[f].spec->name,
-               p->cols[f].largest);
+               p->cols[f].largest_read);
     es_pq_col_free(&p->cols[f]);
   }
   es_pq_scratch_free(&p->scratch);

@@ -159,6 +159,13 @@ static void test_corrupt_blocks(void) {
   p[0] = 0;
   CHECK_EQ_INT(ours(p, 1, out, 0), 0);
   CHECK_EQ_INT(theirs(p, 1, out, 0), 0);
+  /* Found by fuzz_parquet in CI: a token naming a 12-byte match (no literals) was taken as an
+     empty page by ours, liblz4 refuses it. */
+  p[0] = 0x08;
+  refused(p, 1, 0, "an empty block whose token names a match");
+  p[0] = 0;
+  p[1] = 0;
+  refused(p, 2, 0, "an empty block with a byte after it");
 }
 
 int main(void) {

@@ -92,6 +92,8 @@ int es_pq_lz4_stream(es_pq_in *in, uint8_t *dst, size_t want) {
   dec d = {in, in->p, in->p + in->n, dst, 0, want, ES_PQ_IN_STEP};
   unsigned token;
   int rc;
+  /* An empty page is the one token 0, as liblz4 has it: a token also naming a match is not. */
+  if (want == 0 && (in->n != 1 || in->p[0] != 0)) return -1;
   for (;;) {
     if (d.ip == d.end) return -1;
     token = *d.ip++;
